@@ -50,13 +50,16 @@ public sealed class XorChunk
     /// <summary>The encoded bytes (header + bit stream) without trailing spare capacity.</summary>
     public ReadOnlySpan<byte> Bytes => _buf.AsSpan(0, Length);
 
-    /// <summary>Shrinks the buffer to the encoded size (call when the chunk is full and will not grow).</summary>
+    /// <summary>Shrinks the buffer to the encoded size plus 8 bytes of read padding (call when the chunk is full).</summary>
     public void Trim()
     {
-        int len = Length;
-        if (_buf.Length != len)
+        // Note: the padding lets the decoder use whole 64-bit loads up to the last sample.
+        int len = Length + 8;
+        if (_buf.Length > len)
         {
-            _buf = _buf.AsSpan(0, len).ToArray();
+            var nb = new byte[len];
+            _buf.AsSpan(0, Length).CopyTo(nb);
+            _buf = nb;
         }
     }
 
