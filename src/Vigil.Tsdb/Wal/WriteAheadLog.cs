@@ -218,6 +218,24 @@ public sealed class WriteAheadLog : IDisposable
     }
 
     /// <summary>
+    /// Writes a checkpoint of this log with <see cref="Checkpoint.Create"/>, counting it in <see cref="Metrics"/>, after
+    /// checking that <paramref name="toSegment"/> is not the segment being written (whose later records the checkpoint
+    /// would miss while replay skipped them). Follow it with <c>Truncate(toSegment + 1)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="toSegment"/> is not before <see cref="LastSegment"/>.</exception>
+    public CheckpointStats CreateCheckpoint(int fromSegment, int toSegment, Func<ulong, bool> keepSeries, long minTime)
+    {
+        ThrowIfDisposedUnlocked();
+        int current = LastSegment;
+        if (toSegment >= current)
+        {
+            throw new ArgumentOutOfRangeException(nameof(toSegment), toSegment,
+                $"a checkpoint must end before segment {current}, which is being written");
+        }
+        return Checkpoint.Create(_directory, fromSegment, toSegment, keepSeries, minTime, Metrics, _log);
+    }
+
+    /// <summary>
     /// Deletes the segments before <paramref name="beforeSegment"/> and the checkpoints older than the last one; call it
     /// after <see cref="Checkpoint.Create"/> covered those segments (Prometheus <c>WL.Truncate</c>).
     /// </summary>
@@ -235,23 +253,21 @@ public sealed class WriteAheadLog : IDisposable
             }
             try
             {
-                int remaining = 0;
                 foreach (int index in SegmentFiles.List(_directory))
                 {
                     if (index < beforeSegment)
                     {
                         File.Delete(SegmentFiles.PathOf(_directory, index));
                     }
-                    else
-                    {
-                        remaining++;
-                    }
                 }
                 if (Checkpoint.FindLast(_directory) is { } last)
                 {
                     Checkpoint.DeleteOlderThan(_directory, last.Index);
                 }
-                Metrics.SetSegments(remaining, current);
+                lock (_writeLock)
+                {
+                    Metrics.SetSegments(SegmentFiles.List(_directory).Count, _currentIndex);
+                }
                 Metrics.AddTruncation();
             }
             catch
@@ -275,7 +291,7 @@ public sealed class WriteAheadLog : IDisposable
         if (corruption.InCheckpoint)
         {
             throw new InvalidOperationException(
-                $"cannot repair a damaged checkpoint by truncating the log; delete the checkpoint and its data is lost ({corruption.Message})");
+                $"a damaged checkpoint cannot be repaired by truncating the log, because the segments it covers may be deleted already ({corruption.Message})");
         }
         if (!string.Equals(Path.GetFullPath(corruption.Directory), _directory, StringComparison.Ordinal))
         {

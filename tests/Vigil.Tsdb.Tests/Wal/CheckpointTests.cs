@@ -183,6 +183,25 @@ public sealed class CheckpointTests
         Assert.Contains("would skip segments 2..2", gap.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void CreateCheckpoint_OnTheLog_RefusesTheSegmentBeingWrittenAndCountsSuccess()
+    {
+        using var tmp = new TempDirectory();
+        var lines = new List<string>();
+        using var wal = OpenWal(tmp.Path, segmentSize: 200, log: lines.Add);
+        WriteHistory(wal);
+
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => wal.CreateCheckpoint(0, wal.LastSegment, IsAlive, MinTime));
+        Assert.Contains("being written", ex.Message, StringComparison.Ordinal);
+        Assert.Null(Checkpoint.FindLast(tmp.Path));
+
+        var stats = wal.CreateCheckpoint(0, wal.LastSegment - 1, IsAlive, MinTime);
+
+        Assert.Equal(new CheckpointStats(6, 3, 9, 5, 0), stats);
+        Assert.Equal(1, wal.Metrics.CheckpointsCreated);
+        Assert.Contains(lines, l => l.StartsWith("wal: created checkpoint.00000001", StringComparison.Ordinal));
+    }
+
     private static bool IsAlive(ulong reference) => reference % 2 == 0;
 
     /// <summary>Six series (refs 1-6) and nine samples at times 500-2000, spread over several 200-byte segments.</summary>
