@@ -83,6 +83,10 @@ internal sealed class ChunkSegmentReader : IDisposable
         {
             throw new BlockCorruptedException(file.Path, 4, $"unsupported chunk segment version {header[4]}");
         }
+        if (header[5] != 0 || header[6] != 0 || header[7] != 0)
+        {
+            throw new BlockCorruptedException(file.Path, 5, "reserved chunk segment header bytes are not zero");
+        }
     }
 
     /// <summary>The encoded bytes of the chunk at <paramref name="chunkRef"/>; throws <see cref="BlockCorruptedException"/> naming file and offset.</summary>

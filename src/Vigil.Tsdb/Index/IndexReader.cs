@@ -48,6 +48,10 @@ internal sealed class IndexReader : IPostingsSource, IDisposable
         {
             throw new BlockCorruptedException(path, 4, $"unsupported index version {header[4]}");
         }
+        if (header[5] != 0 || header[6] != 0 || header[7] != 0)
+        {
+            throw new BlockCorruptedException(path, 5, "reserved index header bytes are not zero");
+        }
 
         long tocOffset = file.Length - IndexFormat.TocSize;
         var toc = file.Span(tocOffset, IndexFormat.TocSize);
