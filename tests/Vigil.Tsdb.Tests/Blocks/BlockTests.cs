@@ -375,4 +375,58 @@ public class BlockTests
         }
         Assert.Equal(5, i);
     }
+
+    [Fact]
+    public void Write_NoSeries_OpensAsEmptyBlock()
+    {
+        using var tmp = new TempDir();
+        var meta = new BlockWriter().Write(tmp.Path, [], T0, T0 + Hour);
+        Assert.Equal(new BlockStats(0, 0, 0), meta.Stats);
+        using var block = Block.Open(Path.Combine(tmp.Path, meta.Ulid.ToString()));
+        using var q = block.Querier(T0, T0 + Hour);
+        Assert.Empty(Read(q));
+        Assert.Empty(q.LabelNames());
+        Assert.Empty(q.LabelValues("job"));
+    }
+
+    [Fact]
+    public async Task Querier_ConcurrentQueriesWhileBlockDisposed_NeverReadUnmappedMemory()
+    {
+        using var tmp = new TempDir();
+        var input = RandomSeries(40, 5, T0, T0 + (2 * Hour));
+        long expected = input.Sum(s => (long)s.Item2.Count);
+        var block = WriteAndOpen(tmp.Path, input, T0, T0 + (2 * Hour));
+        int completed = 0, refused = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            // Each worker queries until the block refuses it: queries racing the dispose must still read correctly.
+            while (DateTime.UtcNow < deadline)
+            {
+                IQuerier q;
+                try
+                {
+                    q = block.Querier(T0, T0 + (2 * Hour));
+                }
+                catch (ObjectDisposedException)
+                {
+                    Interlocked.Increment(ref refused);
+                    return;
+                }
+                using (q)
+                {
+                    Assert.Equal(expected, Read(q).Sum(s => (long)s.Samples.Count));
+                    Interlocked.Increment(ref completed);
+                }
+            }
+        })).ToList();
+        while (Volatile.Read(ref completed) < 20)
+        {
+            await Task.Delay(1);
+        }
+        block.Dispose();
+        await Task.WhenAll(workers);
+        await block.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(4, refused);
+    }
 }
