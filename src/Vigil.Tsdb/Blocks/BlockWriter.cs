@@ -122,7 +122,7 @@ public sealed partial class BlockWriter
             {
                 Directory.Delete(tmp, recursive: true);
             }
-            catch (IOException)
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
             {
                 // Note: a leftover temporary directory is removed at the next start-up.
             }
