@@ -2,13 +2,14 @@ using System.Buffers;
 using System.Text;
 using Vigil.Core.Exposition;
 using Vigil.Core.Labels;
+using Vigil.Core.Model;
 using static Vigil.Core.Tests.Exposition.ExpositionTestHelpers;
 
 namespace Vigil.Core.Tests.Exposition;
 
 public sealed class TextFormatWriterTests
 {
-    private static readonly double s_canonicalNaN = BitConverter.UInt64BitsToDouble(Model.StaleMarker.NormalNaNBits);
+    private static readonly double s_canonicalNaN = BitConverter.UInt64BitsToDouble(StaleMarker.NormalNaNBits);
 
     [Fact]
     public void Write_TextFormat_ExactOutput()
