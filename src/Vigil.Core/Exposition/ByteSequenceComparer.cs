@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace Vigil.Core.Exposition;
@@ -30,25 +32,46 @@ internal sealed class ByteSequenceComparer : IEqualityComparer<byte[]>, IAlterna
 
     public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
 
-    /// <summary>A fast 64-bit multiply-mix hash over 8-byte words, folded to 32 bits.</summary>
+    /// <summary>
+    /// A fast hash: two independent multiply-rotate lanes over 16-byte blocks (so the CPU overlaps them), the tail
+    /// read as one overlapping word, and a final 128-bit multiply fold.
+    /// </summary>
     public static int Hash(ReadOnlySpan<byte> data)
     {
-        ulong h = s_seed ^ ((ulong)data.Length * Prime0);
-        while (data.Length >= 8)
+        int n = data.Length;
+        ulong a = s_seed ^ Prime0;
+        ulong b = ((ulong)n * Prime1) ^ BitOperations.RotateLeft(s_seed, 23);
+        ref byte start = ref MemoryMarshal.GetReference(data);
+        int i = 0;
+        for (; n - i >= 16; i += 16)
         {
-            h = Mix(h ^ BinaryPrimitives.ReadUInt64LittleEndian(data), Prime1);
-            data = data[8..];
+            a = BitOperations.RotateLeft((a ^ Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, i))) * Prime1, 31);
+            b = BitOperations.RotateLeft((b ^ Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, i + 8))) * Prime2, 29);
         }
-        if (!data.IsEmpty)
+        int rest = n - i;
+        if (rest > 8)
         {
-            ulong tail = 0;
-            for (int i = data.Length - 1; i >= 0; i--)
+            a = (a ^ Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, i))) * Prime1;
+            b = (b ^ Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, n - 8))) * Prime2;
+        }
+        else if (rest > 0)
+        {
+            ulong tail;
+            if (n >= 8)
             {
-                tail = (tail << 8) | data[i];
+                tail = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, n - 8));
             }
-            h = Mix(h ^ tail, Prime2);
+            else
+            {
+                tail = 0;
+                for (int j = n - 1; j >= 0; j--)
+                {
+                    tail = (tail << 8) | data[j];
+                }
+            }
+            b = (b ^ tail) * Prime2;
         }
-        h = Mix(h, Prime0);
+        ulong h = Mix(a ^ BitOperations.RotateLeft(b, 17), Prime0);
         return (int)(h ^ (h >> 32));
     }
 
