@@ -4,7 +4,7 @@ namespace Vigil.Core.Exposition;
 public sealed class ExpositionParseException : FormatException
 {
     /// <summary>Creates an exception for a problem at <paramref name="line"/>:<paramref name="column"/>.</summary>
-    public ExpositionParseException(string reason, int line, int column, int offset)
+    public ExpositionParseException(string reason, int line, int column, long offset)
         : base($"line {line}, column {column}: {reason}")
     {
         Reason = reason;
@@ -43,5 +43,5 @@ public sealed class ExpositionParseException : FormatException
     public int Column { get; }
 
     /// <summary>The 0-based byte offset of the problem in the payload.</summary>
-    public int Offset { get; }
+    public long Offset { get; }
 }

@@ -78,6 +78,11 @@ public sealed partial class ExpositionParser
 
     private byte[] _labelScratch = new byte[256];
 
+    // Chunked input: lines and bytes of the chunks before the current one, for positions in errors.
+    private bool _finalChunk = true;
+    private int _lineBase;
+    private long _offsetBase;
+
     /// <summary>Creates a parser over <paramref name="body"/>, a whole payload in <paramref name="format"/>.</summary>
     public ExpositionParser(ReadOnlyMemory<byte> body, ExpositionFormatKind format)
     {
@@ -93,11 +98,56 @@ public sealed partial class ExpositionParser
         Format = format;
         _pos = 0;
         _sawEof = false;
+        _finalChunk = true;
+        _lineBase = 0;
+        _offsetBase = 0;
         _entry = ExpositionEntry.EndOfInput;
         _entryStart = 0;
         _hasFamily = false;
         _familyNameLength = 0;
         _labelCount = 0;
+    }
+
+    /// <summary>
+    /// Starts a payload that arrives in chunks (a file too large to hold as one buffer): parse each chunk with
+    /// <see cref="Next"/> until <see cref="ExpositionEntry.EndOfInput"/>, then pass the next one to
+    /// <see cref="Continue"/>. Every chunk but the last must end at a line break. The TYPE context carries over
+    /// between chunks, and error positions count from the start of the payload.
+    /// </summary>
+    public void ResetChunked(ReadOnlyMemory<byte> firstChunk, ExpositionFormatKind format, bool isFinalChunk)
+    {
+        CheckChunk(firstChunk, isFinalChunk);
+        Reset(firstChunk, format);
+        _finalChunk = isFinalChunk;
+    }
+
+    /// <summary>Continues a chunked payload (see <see cref="ResetChunked"/>) with its next chunk.</summary>
+    public void Continue(ReadOnlyMemory<byte> nextChunk, bool isFinalChunk)
+    {
+        if (_finalChunk)
+        {
+            throw new InvalidOperationException("the final chunk of this payload was already given");
+        }
+        if (_pos < _body.Length)
+        {
+            throw new InvalidOperationException("the current chunk is not fully parsed; call Next until it returns EndOfInput");
+        }
+        CheckChunk(nextChunk, isFinalChunk);
+        _lineBase += _body.Span.Count((byte)'\n');
+        _offsetBase += _body.Length;
+        _body = nextChunk;
+        _pos = 0;
+        _finalChunk = isFinalChunk;
+        _entry = ExpositionEntry.EndOfInput;
+        _labelCount = 0;
+    }
+
+    private static void CheckChunk(ReadOnlyMemory<byte> chunk, bool isFinalChunk)
+    {
+        if (!isFinalChunk && !chunk.IsEmpty && chunk.Span[^1] != '\n')
+        {
+            throw new ArgumentException("a chunk other than the last must end at a line break", nameof(chunk));
+        }
     }
 
     /// <summary>The format being parsed.</summary>
@@ -176,12 +226,17 @@ public sealed partial class ExpositionParser
             int pos = _pos;
             if (pos >= buf.Length)
             {
-                if (_openMetrics && !_sawEof)
+                if (_openMetrics && !_sawEof && _finalChunk)
                 {
                     Fail(buf, buf.Length, MissingEof);
                 }
                 _entryStart = buf.Length;
                 return _entry = ExpositionEntry.EndOfInput;
+            }
+            if (_sawEof)
+            {
+                // Only reachable when a later chunk follows the chunk that held "# EOF".
+                Fail(buf, pos, "unexpected content after \"# EOF\"");
             }
             byte c = buf[pos];
             if (!_openMetrics && (c == ' ' || c == '\t' || c == '\n'))
@@ -973,7 +1028,7 @@ public sealed partial class ExpositionParser
 
     private readonly record struct LabelPosition(int NameStart, int NameEnd, bool NameEscaped, int ValueStart, int ValueEnd, bool ValueEscaped);
 
-    private static void CheckQuotedName(ReadOnlySpan<byte> buf, int start, int end, string what)
+    private void CheckQuotedName(ReadOnlySpan<byte> buf, int start, int end, string what)
     {
         if (start == end)
         {
@@ -987,16 +1042,16 @@ public sealed partial class ExpositionParser
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Fail(ReadOnlySpan<byte> buf, int offset, string reason) => throw CreateException(buf, offset, reason);
+    private void Fail(ReadOnlySpan<byte> buf, int offset, string reason) => throw CreateException(buf, offset, reason);
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void FailInvalid(ReadOnlySpan<byte> buf, int start, int end, string what, string hint)
+    private void FailInvalid(ReadOnlySpan<byte> buf, int start, int end, string what, string hint)
         => throw CreateException(buf, start, $"invalid {what} \"{Printable(buf[start..end])}\"{hint}");
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void FailAfterMetricName(ReadOnlySpan<byte> buf, int pos)
+    private void FailAfterMetricName(ReadOnlySpan<byte> buf, int pos)
     {
         int nameStart = pos;
         while (nameStart > 0 && s_metricNameChars.Contains(buf[nameStart - 1]))
@@ -1008,7 +1063,7 @@ public sealed partial class ExpositionParser
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void FailLabel(ReadOnlySpan<byte> buf, int offset, string reason, int nameStart, int nameEnd, bool nameEscaped, string suffix = "")
+    private void FailLabel(ReadOnlySpan<byte> buf, int offset, string reason, int nameStart, int nameEnd, bool nameEscaped, string suffix = "")
     {
         var name = buf[nameStart..nameEnd];
         if (nameEscaped)
@@ -1043,7 +1098,7 @@ public sealed partial class ExpositionParser
     }
 
     /// <summary>Builds the exception for a problem at byte <paramref name="offset"/>, computing line and column.</summary>
-    private static ExpositionParseException CreateException(ReadOnlySpan<byte> buf, int offset, string reason)
+    private ExpositionParseException CreateException(ReadOnlySpan<byte> buf, int offset, string reason)
     {
         offset = Math.Clamp(offset, 0, buf.Length);
         var before = buf[..offset];
@@ -1057,7 +1112,7 @@ public sealed partial class ExpositionParser
                 column++;
             }
         }
-        return new ExpositionParseException(reason, line, column, offset);
+        return new ExpositionParseException(reason, _lineBase + line, column, _offsetBase + offset);
     }
 
     /// <summary>Decodes bytes for an error message: control characters escaped, long text shortened.</summary>
