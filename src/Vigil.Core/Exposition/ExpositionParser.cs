@@ -116,7 +116,7 @@ public sealed partial class ExpositionParser
     /// </summary>
     public void ResetChunked(ReadOnlyMemory<byte> firstChunk, ExpositionFormatKind format, bool isFinalChunk)
     {
-        CheckChunk(firstChunk, isFinalChunk);
+        CheckChunk(firstChunk, isFinalChunk, nameof(firstChunk));
         Reset(firstChunk, format);
         _finalChunk = isFinalChunk;
     }
@@ -132,7 +132,7 @@ public sealed partial class ExpositionParser
         {
             throw new InvalidOperationException("the current chunk is not fully parsed; call Next until it returns EndOfInput");
         }
-        CheckChunk(nextChunk, isFinalChunk);
+        CheckChunk(nextChunk, isFinalChunk, nameof(nextChunk));
         _lineBase += _body.Span.Count((byte)'\n');
         _offsetBase += _body.Length;
         _body = nextChunk;
@@ -142,11 +142,11 @@ public sealed partial class ExpositionParser
         _labelCount = 0;
     }
 
-    private static void CheckChunk(ReadOnlyMemory<byte> chunk, bool isFinalChunk)
+    private static void CheckChunk(ReadOnlyMemory<byte> chunk, bool isFinalChunk, string parameterName)
     {
         if (!isFinalChunk && !chunk.IsEmpty && chunk.Span[^1] != '\n')
         {
-            throw new ArgumentException("a chunk other than the last must end at a line break", nameof(chunk));
+            throw new ArgumentException("a chunk other than the last must end at a line break", parameterName);
         }
     }
 
@@ -163,8 +163,8 @@ public sealed partial class ExpositionParser
     /// <summary>The entry <see cref="Next"/> returned last.</summary>
     public ExpositionEntry Entry => _entry;
 
-    /// <summary>The byte offset in the payload where the current entry starts.</summary>
-    public int EntryOffset => _entryStart;
+    /// <summary>The byte offset in the payload (across chunks) where the current entry starts.</summary>
+    public long EntryOffset => _offsetBase + _entryStart;
 
     /// <summary>
     /// The raw bytes of the current sample's series as written in the payload: metric name and label block, escapes
