@@ -1,5 +1,4 @@
 using Vigil.Core.Labels;
-using MatchType = Vigil.Core.Labels.MatchType;
 using Vigil.Server.Api;
 
 namespace Vigil.Server.Tests;
@@ -20,10 +19,10 @@ public class SeriesSelectorParserTests
     {
         var ms = SeriesSelectorParser.Parse("up{job=\"node\", mode!=\"idle\", cpu=~\"0|1\", device!~\"lo.*\"}");
         Assert.Equal(5, ms.Length);
-        Assert.Equal(MatchType.Equal, ms[1].Type);
-        Assert.Equal(MatchType.NotEqual, ms[2].Type);
-        Assert.Equal(MatchType.Regexp, ms[3].Type);
-        Assert.Equal(MatchType.NotRegexp, ms[4].Type);
+        Assert.Equal(MatchOp.Equal, ms[1].Type);
+        Assert.Equal(MatchOp.NotEqual, ms[2].Type);
+        Assert.Equal(MatchOp.Regexp, ms[3].Type);
+        Assert.Equal(MatchOp.NotRegexp, ms[4].Type);
         Assert.True(ms[3].Matches("1"));
         Assert.False(ms[4].Matches("lo0"));
     }

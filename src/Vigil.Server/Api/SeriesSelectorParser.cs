@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Vigil.Core.Labels;
-using MatchType = Vigil.Core.Labels.MatchType;
 
 namespace Vigil.Server.Api;
 
@@ -186,7 +185,7 @@ public static class SeriesSelectorParser
             }
         }
 
-        private MatchType ReadOperator()
+        private MatchOp ReadOperator()
         {
             if (_pos >= _s.Length)
             {
@@ -201,12 +200,12 @@ public static class SeriesSelectorParser
                     throw Error(_pos, "unexpected '==' inside braces: use '=' for equality");
                 }
                 _pos += n == '~' ? 2 : 1;
-                return n == '~' ? MatchType.Regexp : MatchType.Equal;
+                return n == '~' ? MatchOp.Regexp : MatchOp.Equal;
             }
             if (c == '!' && n is '=' or '~')
             {
                 _pos += 2;
-                return n == '=' ? MatchType.NotEqual : MatchType.NotRegexp;
+                return n == '=' ? MatchOp.NotEqual : MatchOp.NotRegexp;
             }
             throw Error(_pos, $"unexpected character inside braces: {Describe(c)}: expected one of '=', '!=', '=~', '!~'");
         }
@@ -435,11 +434,11 @@ public static class SeriesSelectorParser
             _ => -1,
         };
 
-        private static string OpText(MatchType op) => op switch
+        private static string OpText(MatchOp op) => op switch
         {
-            MatchType.Equal => "'='",
-            MatchType.NotEqual => "'!='",
-            MatchType.Regexp => "'=~'",
+            MatchOp.Equal => "'='",
+            MatchOp.NotEqual => "'!='",
+            MatchOp.Regexp => "'=~'",
             _ => "'!~'",
         };
 
