@@ -1,15 +1,19 @@
-using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
 using Vigil.Core.Labels;
+using Vigil.Core.Model;
+using Vigil.Core.Storage;
 using Vigil.Server.Tests.TestSupport;
+using Vigil.Tsdb;
 
 namespace Vigil.Server.Tests;
 
-/// <summary>One in-process server on a free port, shared by the read-only HTTP tests.</summary>
+/// <summary>One in-process server on a free port over the embedded TSDB in a temporary directory, shared by the read-only HTTP tests.</summary>
 public sealed class RunningServerFixture : IAsyncLifetime
 {
-    internal MemoryStorage Storage { get; } = new();
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("vigil-api-").FullName;
+
+    internal TsdbStorage Storage { get; private set; } = null!;
 
     internal VigilServer Server { get; private set; } = null!;
 
@@ -17,6 +21,7 @@ public sealed class RunningServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        Storage = TsdbStorage.Open(new TsdbOptions { DataDir = _dataDir, DisableBackgroundMaintenance = true });
         Server = new VigilServer(new VigilServerOptions
         {
             Listen = new ListenAddress("127.0.0.1", 0),
@@ -32,6 +37,8 @@ public sealed class RunningServerFixture : IAsyncLifetime
     {
         Http.Dispose();
         await Server.DisposeAsync();
+        Storage.Dispose();
+        Directory.Delete(_dataDir, recursive: true);
     }
 }
 
@@ -73,9 +80,6 @@ public sealed class VigilServerTests(RunningServerFixture fixture) : IClassFixtu
     [Fact]
     public async Task Metrics_TextFormatWithProcessRuntimeAndServerMetrics()
     {
-        using var meter = new Meter("Vigil.Tsdb");
-        meter.CreateObservableUpDownCounter("vigil.tsdb.head.series", () => 42L, "{series}", "Series in the head.");
-
         using var r = await Http.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", r.Content.Headers.ContentType?.ToString());
@@ -86,7 +90,8 @@ public sealed class VigilServerTests(RunningServerFixture fixture) : IClassFixtu
         Assert.True(samples.Single(s => s.Name == "process_start_time_seconds").Value > 1_600_000_000);
         Assert.Contains(samples, s => s.Name == "dotnet_gc_collections_total" && s.Labels.GetValueOrDefault("gc_heap_generation") == "gen0");
         Assert.Contains(samples, s => s.Name == "vigil_collector_collections_total" && s.Labels["collector"] == "host" && s.Labels["result"] == "success");
-        Assert.Equal(42, samples.Single(s => s.Name == "vigil_tsdb_head_series").Value);
+        Assert.Equal(fixture.Storage.Head.SeriesCount, samples.Single(s => s.Name == "vigil_tsdb_head_series").Value);
+        Assert.True(samples.Single(s => s.Name == "vigil_tsdb_head_samples_appended_total").Value > 100);
         Assert.Contains("# TYPE dotnet_gc_collections_total counter\n", text, StringComparison.Ordinal);
         Assert.Contains(samples, s => s.Name == "vigil_build_info" && s.Labels.ContainsKey("version"));
     }
@@ -196,7 +201,9 @@ public sealed class VigilServerTests(RunningServerFixture fixture) : IClassFixtu
         var values = line.GetProperty("values").EnumerateArray().Select(v => v.GetDouble()).ToList();
         var timestamps = line.GetProperty("timestamps").EnumerateArray().Select(v => v.GetInt64()).ToList();
         Assert.Equal(values.Count, timestamps.Count);
-        var stored = fixture.Storage.SamplesOf(LabelSet.Of("__name__", "node_load1", "job", "vigil", "instance", "test-host"));
+        using var q = fixture.Storage.Querier(Timestamp.Min, Timestamp.Max);
+        var (labels, stored) = Assert.Single(q.Select(true, null, LabelMatcher.MetricName("node_load1")).ToList());
+        Assert.Equal(LabelSet.Of("__name__", "node_load1", "job", "vigil", "instance", "test-host"), labels);
         Assert.Equal(stored.Select(s => s.T), timestamps);
         Assert.Equal(stored.Select(s => s.V), values);
     }
