@@ -33,9 +33,10 @@ public sealed class WriteAheadLog : IDisposable
     private readonly TimeSpan _syncInterval;
     private readonly Action<string>? _log;
 
-    // Note: lock order is _maintenanceLock, then _syncLock, then _writeLock; never take them the other way round.
+    // Note: order: _maintenanceLock, then the sync claim (_syncBusy, guarded by _syncGate), then _writeLock. Writers
+    // take only _writeLock, so they keep appending while an fsync runs; waiting for an fsync never holds a lock.
     private readonly Lock _maintenanceLock = new();
-    private readonly Lock _syncLock = new();
+    private readonly object _syncGate = new();
     private readonly Lock _writeLock = new();
     private readonly ManualResetEventSlim _stopSync = new(false);
     private readonly Thread? _syncThread;
@@ -44,6 +45,7 @@ public sealed class WriteAheadLog : IDisposable
     private byte[] _frameBuffer;
     private long _writtenSeq;
     private long _syncedSeq;
+    private bool _syncBusy;
     private int _currentIndex;
     private Exception? _failure;
     private bool _disposed;
@@ -218,6 +220,24 @@ public sealed class WriteAheadLog : IDisposable
     }
 
     /// <summary>
+    /// Writes a checkpoint of this log with <see cref="Checkpoint.Create"/>, counting it in <see cref="Metrics"/>, after
+    /// checking that <paramref name="toSegment"/> is not the segment being written (whose later records the checkpoint
+    /// would miss while replay skipped them). Follow it with <c>Truncate(toSegment + 1)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="toSegment"/> is not before <see cref="LastSegment"/>.</exception>
+    public CheckpointStats CreateCheckpoint(int fromSegment, int toSegment, Func<ulong, bool> keepSeries, long minTime)
+    {
+        ThrowIfDisposedUnlocked();
+        int current = LastSegment;
+        if (toSegment >= current)
+        {
+            throw new ArgumentOutOfRangeException(nameof(toSegment), toSegment,
+                $"a checkpoint must end before segment {current}, which is being written");
+        }
+        return Checkpoint.Create(_directory, fromSegment, toSegment, keepSeries, minTime, Metrics, _log);
+    }
+
+    /// <summary>
     /// Deletes the segments before <paramref name="beforeSegment"/> and the checkpoints older than the last one; call it
     /// after <see cref="Checkpoint.Create"/> covered those segments (Prometheus <c>WL.Truncate</c>).
     /// </summary>
@@ -235,23 +255,21 @@ public sealed class WriteAheadLog : IDisposable
             }
             try
             {
-                int remaining = 0;
                 foreach (int index in SegmentFiles.List(_directory))
                 {
                     if (index < beforeSegment)
                     {
                         File.Delete(SegmentFiles.PathOf(_directory, index));
                     }
-                    else
-                    {
-                        remaining++;
-                    }
                 }
                 if (Checkpoint.FindLast(_directory) is { } last)
                 {
                     Checkpoint.DeleteOlderThan(_directory, last.Index);
                 }
-                Metrics.SetSegments(remaining, current);
+                lock (_writeLock)
+                {
+                    Metrics.SetSegments(SegmentFiles.List(_directory).Count, _currentIndex);
+                }
                 Metrics.AddTruncation();
             }
             catch
@@ -275,7 +293,7 @@ public sealed class WriteAheadLog : IDisposable
         if (corruption.InCheckpoint)
         {
             throw new InvalidOperationException(
-                $"cannot repair a damaged checkpoint by truncating the log; delete the checkpoint and its data is lost ({corruption.Message})");
+                $"a damaged checkpoint cannot be repaired by truncating the log, because the segments it covers may be deleted already ({corruption.Message})");
         }
         if (!string.Equals(Path.GetFullPath(corruption.Directory), _directory, StringComparison.Ordinal))
         {
@@ -283,7 +301,9 @@ public sealed class WriteAheadLog : IDisposable
         }
         lock (_maintenanceLock)
         {
-            lock (_syncLock)
+            long syncedTo = -1;
+            AcquireSyncClaim();
+            try
             {
                 lock (_writeLock)
                 {
@@ -294,7 +314,13 @@ public sealed class WriteAheadLog : IDisposable
                             $"the corruption is in segment {corruption.Segment}, after the segment being written ({_segment.Index})", nameof(corruption));
                     }
                     RepairLocked(corruption);
+                    // Note: what survived the repair was fsynced by it.
+                    syncedTo = _writtenSeq;
                 }
+            }
+            finally
+            {
+                ReleaseSyncClaim(syncedTo);
             }
         }
     }
@@ -312,17 +338,19 @@ public sealed class WriteAheadLog : IDisposable
             }
             _stopSync.Set();
             _syncThread?.Join();
-            lock (_syncLock)
+            long syncedTo = -1;
+            AcquireSyncClaim();
+            try
             {
                 lock (_writeLock)
                 {
                     Volatile.Write(ref _disposed, true);
-                    if (_failure is null && _writtenSeq > _syncedSeq)
+                    if (_failure is null && _writtenSeq > Volatile.Read(ref _syncedSeq))
                     {
                         try
                         {
                             FlushToDisk(_segment.Handle);
-                            _syncedSeq = _writtenSeq;
+                            syncedTo = _writtenSeq;
                         }
                         catch (IOException ex)
                         {
@@ -333,6 +361,10 @@ public sealed class WriteAheadLog : IDisposable
                     ArrayPool<byte>.Shared.Return(_frameBuffer);
                     _frameBuffer = [];
                 }
+            }
+            finally
+            {
+                ReleaseSyncClaim(syncedTo);
             }
         }
         _stopSync.Dispose();
@@ -379,7 +411,6 @@ public sealed class WriteAheadLog : IDisposable
             int next = checked(corruption.Segment + 1);
             _segment = CreateSegment(next);
             Volatile.Write(ref _currentIndex, next);
-            _syncedSeq = _writtenSeq;
             Metrics.SetSegments(SegmentFiles.List(_directory).Count, next);
             Metrics.AddCorruptionRepaired();
             _log?.Invoke(string.Create(CultureInfo.InvariantCulture,
@@ -487,41 +518,93 @@ public sealed class WriteAheadLog : IDisposable
         {
             return;
         }
-        lock (_syncLock)
+        lock (_syncGate)
         {
-            if (_syncedSeq >= seq)
+            while (true)
             {
-                // Note: group commit: another caller's fsync, started after our write, already covered it.
-                return;
-            }
-            SafeFileHandle handle;
-            long target;
-            bool added = false;
-            lock (_writeLock)
-            {
-                ThrowIfUnusable();
-                target = _writtenSeq;
-                handle = _segment.Handle;
-                // Note: a reference keeps the descriptor open should a rotation close the segment while we fsync it.
-                handle.DangerousAddRef(ref added);
-            }
-            try
-            {
-                FlushToDisk(handle);
-            }
-            catch (IOException ex)
-            {
-                Fail(ex);
-                throw;
-            }
-            finally
-            {
-                if (added)
+                if (_syncedSeq >= seq)
                 {
-                    handle.DangerousRelease();
+                    // Note: group commit: an fsync that started after our write covered it.
+                    return;
                 }
+                if (!_syncBusy)
+                {
+                    _syncBusy = true;
+                    break;
+                }
+                // Note: wait without holding anything, so a writer covered by the running fsync returns as soon as it ends,
+                // even if another fsync starts right after.
+                Monitor.Wait(_syncGate);
             }
-            Volatile.Write(ref _syncedSeq, target);
+        }
+        long synced = -1;
+        try
+        {
+            synced = SyncCurrentSegment();
+        }
+        finally
+        {
+            ReleaseSyncClaim(synced);
+        }
+    }
+
+    /// <summary>Fsyncs the current segment; returns the write sequence number it covers. The caller holds the sync claim.</summary>
+    private long SyncCurrentSegment()
+    {
+        SafeFileHandle handle;
+        long target;
+        bool added = false;
+        lock (_writeLock)
+        {
+            ThrowIfUnusable();
+            target = _writtenSeq;
+            handle = _segment.Handle;
+            // Note: a reference keeps the descriptor open should a rotation close the segment while we fsync it.
+            handle.DangerousAddRef(ref added);
+        }
+        try
+        {
+            FlushToDisk(handle);
+        }
+        catch (IOException ex)
+        {
+            Fail(ex);
+            throw;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+        return target;
+    }
+
+    /// <summary>Waits until no fsync runs and keeps others from starting one, for work that replaces or closes the segment.</summary>
+    private void AcquireSyncClaim()
+    {
+        lock (_syncGate)
+        {
+            while (_syncBusy)
+            {
+                Monitor.Wait(_syncGate);
+            }
+            _syncBusy = true;
+        }
+    }
+
+    /// <summary>Ends a sync claim, records that writes up to <paramref name="syncedTo"/> are durable and wakes the waiters.</summary>
+    private void ReleaseSyncClaim(long syncedTo)
+    {
+        lock (_syncGate)
+        {
+            if (syncedTo > _syncedSeq)
+            {
+                Volatile.Write(ref _syncedSeq, syncedTo);
+            }
+            _syncBusy = false;
+            Monitor.PulseAll(_syncGate);
         }
     }
 
