@@ -166,46 +166,64 @@ internal sealed class PrometheusApi(ISampleQueryable storage, ILogger logger)
         var w = new Utf8JsonWriter(ctx.Response.BodyWriter, ApiJson.WriterOptions);
         await using (w.ConfigureAwait(false))
         {
-            ISampleIterator? it = null;
-            var timestamps = new List<long>();
-            foreach (var s in series.Values)
+            try
             {
-                it = s.Iterator(it);
-                w.WriteStartObject();
-                w.WritePropertyName("metric"u8);
-                ApiJson.WriteLabels(w, s.Labels);
-                w.WriteStartArray("values"u8);
-                timestamps.Clear();
-                while (it.Next())
+                await WriteExportLinesAsync(ctx, w, series.Values, start, end).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is StorageException or IOException or InvalidDataException)
+            {
+                // Note: the status line may already be out, so the only honest signal left is to abort the response.
+                logger.LogWarning("{Path}: reading samples failed: {Error}", ctx.Request.Path, e.Message);
+                ctx.Abort();
+            }
+        }
+    }
+
+    private static async Task WriteExportLinesAsync(HttpContext ctx, Utf8JsonWriter w, IEnumerable<ISeries> series, long start, long end)
+    {
+        ISampleIterator? it = null;
+        var timestamps = new List<long>();
+        long unflushed = 0;
+        foreach (var s in series)
+        {
+            it = s.Iterator(it);
+            w.WriteStartObject();
+            w.WritePropertyName("metric"u8);
+            ApiJson.WriteLabels(w, s.Labels);
+            w.WriteStartArray("values"u8);
+            timestamps.Clear();
+            while (it.Next())
+            {
+                if (it.T < start || it.T > end)
                 {
-                    if (it.T < start || it.T > end)
-                    {
-                        continue;
-                    }
-                    WriteValue(w, it.V);
-                    timestamps.Add(it.T);
+                    continue;
                 }
-                if (it.Error is not null)
-                {
-                    // Note: the response has started, so the only honest signal left is to abort it.
-                    logger.LogWarning("{Path}: reading {Series} failed: {Error}", ctx.Request.Path, s.Labels, it.Error.Message);
-                    ctx.Abort();
-                    return;
-                }
-                w.WriteEndArray();
-                w.WriteStartArray("timestamps"u8);
-                foreach (long t in timestamps)
-                {
-                    w.WriteNumberValue(t);
-                }
-                w.WriteEndArray();
-                w.WriteEndObject();
-                w.Flush();
-                w.Reset();
-                ctx.Response.BodyWriter.Write("\n"u8);
+                WriteValue(w, it.V);
+                timestamps.Add(it.T);
+            }
+            if (it.Error is not null)
+            {
+                throw new StorageException($"reading {s.Labels}: {it.Error.Message}", it.Error);
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("timestamps"u8);
+            foreach (long t in timestamps)
+            {
+                w.WriteNumberValue(t);
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.Flush();
+            unflushed += w.BytesCommitted + 1;
+            w.Reset();
+            ctx.Response.BodyWriter.Write("\n"u8);
+            if (unflushed >= ApiJson.FlushThreshold)
+            {
+                unflushed = 0;
                 await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
             }
         }
+        await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>Finite values as JSON numbers; NaN (including staleness markers) and infinities as Prometheus spells them, in strings.</summary>

@@ -8,12 +8,13 @@ namespace Vigil.Server.Api;
 /// Parses PromQL series selectors such as <c>http_requests_total{job="api", code=~"5.."}</c> into label matchers.
 /// </summary>
 /// <remarks>
-/// Accepts exactly the vector-selector syntax of PromQL 3 without range, offset or <c>@</c>: an optional metric name,
+/// Accepts the vector-selector syntax of PromQL 3 without range, offset or <c>@</c>: an optional metric name,
 /// then optional braces with comma-separated matchers (<c>=</c>, <c>!=</c>, <c>=~</c>, <c>!~</c>) and an optional
 /// trailing comma. Label names may be quoted to allow any UTF-8 (<c>{"my.label"="x"}</c>); a lone quoted string in the
 /// braces is the metric name (<c>{"my.metric"}</c>). Strings use double quotes, single quotes (both with Go escapes:
 /// <c>\n \t \\ \" \xHH \NNN \uHHHH \UHHHHHHHH</c>…) or backticks (raw). <c>#</c> starts a comment to the end of the line.
 /// At least one matcher must not match the empty string. Errors carry the position (<see cref="SelectorParseException"/>).
+/// Unlike the full PromQL parser, a bare metric name that happens to be a PromQL keyword (<c>sum</c>, <c>by</c>) is accepted.
 /// Thread-safe (stateless).
 /// </remarks>
 public static class SeriesSelectorParser

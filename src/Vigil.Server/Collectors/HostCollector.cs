@@ -66,7 +66,8 @@ internal sealed class HostCollector : ICollector
                     _logger.LogInformation("Host collector part {Part} works again", part.Name);
                 }
             }
-            catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException or IndexOutOfRangeException or DllNotFoundException or EntryPointNotFoundException)
+            catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException or IndexOutOfRangeException or ArgumentOutOfRangeException
+                                           or DllNotFoundException or EntryPointNotFoundException)
             {
                 ok = false;
                 if (_failing.Add(part.Name))
