@@ -26,7 +26,7 @@ public static class Program
             DataDir = settings.DataDir,
             Retention = settings.Retention,
             RetentionBytes = settings.RetentionBytes,
-            WalSync = settings.SyncEveryCommit ? WalSyncPolicy.Commit : WalSyncPolicy.Interval,
+            WalSync = settings.SyncEveryCommit ? Vigil.Tsdb.Wal.WalSyncMode.Commit : Vigil.Tsdb.Wal.WalSyncMode.Interval,
         }, loggers.CreateLogger("Vigil.Tsdb"));
 
         public ISampleQueryable OpenReadOnly(string dataDir, ILoggerFactory loggers)

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Vigil.Core.Labels;
-using MatchType = Vigil.Core.Labels.MatchType;
 
 namespace Vigil.Core.Tests.Labels;
 
@@ -40,8 +39,8 @@ public sealed class LabelMatcherTests
     {
         // Reference: .NET's backtracking engine with RE2's anchoring (\z, not $) and (?s).
         var reference = new Regex("^(?:" + pattern + ")\\z", RegexOptions.Singleline | RegexOptions.CultureInvariant);
-        var matcher = new LabelMatcher(MatchType.Regexp, "l", pattern);
-        var negated = new LabelMatcher(MatchType.NotRegexp, "l", pattern);
+        var matcher = new LabelMatcher(MatchOp.Regexp, "l", pattern);
+        var negated = new LabelMatcher(MatchOp.NotRegexp, "l", pattern);
 
         foreach (string input in Inputs)
         {
@@ -61,7 +60,7 @@ public sealed class LabelMatcherTests
     [InlineData("a|", new[] { "", "a" })]
     public void SetMatches_LiteralAlternations_AreRecognised(string pattern, string[] expected)
     {
-        var matcher = new LabelMatcher(MatchType.Regexp, "l", pattern);
+        var matcher = new LabelMatcher(MatchOp.Regexp, "l", pattern);
 
         Assert.Equal(expected, matcher.SetMatches!.Order(StringComparer.Ordinal));
         Assert.Null(matcher.Prefix);
@@ -73,7 +72,7 @@ public sealed class LabelMatcherTests
     [InlineData("foo\\\\.*", "foo\\")]
     public void Prefix_LiteralThenDotStar_IsRecognised(string pattern, string prefix)
     {
-        var matcher = new LabelMatcher(MatchType.Regexp, "l", pattern);
+        var matcher = new LabelMatcher(MatchOp.Regexp, "l", pattern);
 
         Assert.Equal(prefix, matcher.Prefix);
         Assert.Null(matcher.SetMatches);
@@ -87,7 +86,7 @@ public sealed class LabelMatcherTests
     [InlineData("(foo).*")]
     public void SetMatchesAndPrefix_NonLiteralShapes_AreNull(string pattern)
     {
-        var matcher = new LabelMatcher(MatchType.Regexp, "l", pattern);
+        var matcher = new LabelMatcher(MatchOp.Regexp, "l", pattern);
 
         Assert.Null(matcher.SetMatches);
         Assert.Null(matcher.Prefix);
@@ -102,8 +101,8 @@ public sealed class LabelMatcherTests
     public void Matches_TrailingNewline_IsNotIgnoredByTheAnchor(string pattern, string input)
     {
         // Prometheus anchors with RE2's $ (end of text); a value with a trailing line break must not match.
-        Assert.False(new LabelMatcher(MatchType.Regexp, "l", pattern).Matches(input));
-        Assert.True(new LabelMatcher(MatchType.NotRegexp, "l", pattern).Matches(input));
+        Assert.False(new LabelMatcher(MatchOp.Regexp, "l", pattern).Matches(input));
+        Assert.True(new LabelMatcher(MatchOp.NotRegexp, "l", pattern).Matches(input));
     }
 
     [Theory]
@@ -115,7 +114,7 @@ public sealed class LabelMatcherTests
     [InlineData("b.*", "abc", false)]
     public void Matches_IsFullyAnchored(string pattern, string input, bool expected)
     {
-        Assert.Equal(expected, new LabelMatcher(MatchType.Regexp, "l", pattern).Matches(input));
+        Assert.Equal(expected, new LabelMatcher(MatchOp.Regexp, "l", pattern).Matches(input));
     }
 
     [Theory]
@@ -126,14 +125,14 @@ public sealed class LabelMatcherTests
     [InlineData("f.o|bar", "f\no")]
     public void Matches_DotMatchesNewline(string pattern, string input)
     {
-        Assert.True(new LabelMatcher(MatchType.Regexp, "l", pattern).Matches(input));
+        Assert.True(new LabelMatcher(MatchOp.Regexp, "l", pattern).Matches(input));
     }
 
     [Fact]
     public void Matches_EqualityOperators_CompareOrdinally()
     {
         var equal = LabelMatcher.Equal("job", "api");
-        var notEqual = new LabelMatcher(MatchType.NotEqual, "job", "api");
+        var notEqual = new LabelMatcher(MatchOp.NotEqual, "job", "api");
 
         Assert.True(equal.Matches("api"));
         Assert.False(equal.Matches("API"));
@@ -143,16 +142,16 @@ public sealed class LabelMatcherTests
     }
 
     [Theory]
-    [InlineData(MatchType.Equal, "", true)]
-    [InlineData(MatchType.Equal, "x", false)]
-    [InlineData(MatchType.NotEqual, "", false)]
-    [InlineData(MatchType.Regexp, ".*", true)]
-    [InlineData(MatchType.Regexp, ".+", false)]
-    [InlineData(MatchType.Regexp, "a|", true)]
-    [InlineData(MatchType.Regexp, "a", false)]
-    [InlineData(MatchType.NotRegexp, ".+", true)]
-    [InlineData(MatchType.NotRegexp, "", false)]
-    public void MatchesEmpty_TellsWhetherSeriesWithoutTheLabelMatch(MatchType type, string value, bool expected)
+    [InlineData(MatchOp.Equal, "", true)]
+    [InlineData(MatchOp.Equal, "x", false)]
+    [InlineData(MatchOp.NotEqual, "", false)]
+    [InlineData(MatchOp.Regexp, ".*", true)]
+    [InlineData(MatchOp.Regexp, ".+", false)]
+    [InlineData(MatchOp.Regexp, "a|", true)]
+    [InlineData(MatchOp.Regexp, "a", false)]
+    [InlineData(MatchOp.NotRegexp, ".+", true)]
+    [InlineData(MatchOp.NotRegexp, "", false)]
+    public void MatchesEmpty_TellsWhetherSeriesWithoutTheLabelMatch(MatchOp type, string value, bool expected)
     {
         Assert.Equal(expected, new LabelMatcher(type, "l", value).MatchesEmpty);
     }
@@ -164,7 +163,7 @@ public sealed class LabelMatcherTests
     [InlineData("[z-a]")]
     public void Constructor_InvalidRegex_ThrowsNamingThePattern(string pattern)
     {
-        var error = Assert.Throws<ArgumentException>(() => new LabelMatcher(MatchType.Regexp, "l", pattern));
+        var error = Assert.Throws<ArgumentException>(() => new LabelMatcher(MatchOp.Regexp, "l", pattern));
 
         Assert.Contains($"invalid regular expression \"{pattern}\"", error.Message, StringComparison.Ordinal);
     }
@@ -172,17 +171,17 @@ public sealed class LabelMatcherTests
     [Fact]
     public void Constructor_Backreference_IsRejectedAsInRe2()
     {
-        var error = Assert.Throws<ArgumentException>(() => new LabelMatcher(MatchType.Regexp, "l", "(a)\\1"));
+        var error = Assert.Throws<ArgumentException>(() => new LabelMatcher(MatchOp.Regexp, "l", "(a)\\1"));
 
         Assert.Contains("RE2", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData(MatchType.Equal, "job", "a\"b", "job=\"a\\\"b\"")]
-    [InlineData(MatchType.NotEqual, "job", "x", "job!=\"x\"")]
-    [InlineData(MatchType.Regexp, "job", "a|b", "job=~\"a|b\"")]
-    [InlineData(MatchType.NotRegexp, "label.x", "a\\.b", "\"label.x\"!~\"a\\\\.b\"")]
-    public void ToString_PromQLForm(MatchType type, string name, string value, string expected)
+    [InlineData(MatchOp.Equal, "job", "a\"b", "job=\"a\\\"b\"")]
+    [InlineData(MatchOp.NotEqual, "job", "x", "job!=\"x\"")]
+    [InlineData(MatchOp.Regexp, "job", "a|b", "job=~\"a|b\"")]
+    [InlineData(MatchOp.NotRegexp, "label.x", "a\\.b", "\"label.x\"!~\"a\\\\.b\"")]
+    public void ToString_PromQLForm(MatchOp type, string name, string value, string expected)
     {
         Assert.Equal(expected, new LabelMatcher(type, name, value).ToString());
     }
@@ -192,7 +191,7 @@ public sealed class LabelMatcherTests
     {
         var matcher = LabelMatcher.MetricName("up");
 
-        Assert.Equal((MatchType.Equal, "__name__", "up"), (matcher.Type, matcher.Name, matcher.Value));
+        Assert.Equal((MatchOp.Equal, "__name__", "up"), (matcher.Type, matcher.Name, matcher.Value));
     }
 
     private static string Quote(string s) => "\"" + s.Replace("\n", "\\n", StringComparison.Ordinal) + "\"";

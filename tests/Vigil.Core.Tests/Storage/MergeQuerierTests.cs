@@ -1,5 +1,4 @@
 using Vigil.Core.Labels;
-using MatchType = Vigil.Core.Labels.MatchType;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
 
@@ -7,7 +6,7 @@ namespace Vigil.Core.Tests.Storage;
 
 public sealed class MergeQuerierTests
 {
-    private static readonly LabelMatcher AnyUp = new(MatchType.Regexp, "__name__", "up|.+");
+    private static readonly LabelMatcher AnyUp = new(MatchOp.Regexp, "__name__", "up|.+");
 
     [Fact]
     public void Select_OverlappingSeries_MergedByTimestampFirstQuerierWins()
