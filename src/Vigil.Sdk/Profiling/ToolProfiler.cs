@@ -263,6 +263,13 @@ public sealed partial class ToolProfiler : IDisposable
         {
             Interlocked.Increment(ref _crossThreadDisposals);
         }
+        if (cpu > 0)
+        {
+            // Note: the CPU clock is read outside the wall-clock reads at both ends, so it can exceed wall time by the
+            // cost of a clock read; one thread cannot use more CPU than wall time, so clamp.
+            double wall = Stopwatch.GetElapsedTime(s.StartTimestamp, end).Ticks / (double)TimeSpan.TicksPerSecond;
+            cpu = Math.Min(cpu, wall);
+        }
         Finish(s, end, cpu, allocated, exceptions);
     }
 
