@@ -424,6 +424,23 @@ public sealed class WriteAheadLog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Closes the current segment (fsynced) and continues in a new one, so everything logged so far can be
+    /// checkpointed; does nothing when the current segment is empty. Returns the index of the segment now written.
+    /// </summary>
+    public int NextSegment()
+    {
+        lock (_writeLock)
+        {
+            ThrowIfUnusable();
+            if (_segment.Size > 0)
+            {
+                Rotate();
+            }
+            return _segment.Index;
+        }
+    }
+
     private void PrepareSegment(int frameLength)
     {
         if (_segment.Size > 0 && _segment.Size + frameLength > _segmentSize)
