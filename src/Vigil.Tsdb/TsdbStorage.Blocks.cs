@@ -258,7 +258,7 @@ public sealed partial class TsdbStorage
             // Refuse appends into the range being persisted from now on, so nothing lands in the head after the
             // block is cut and is then truncated away.
             Head.MinValidTime = Math.Max(Head.MinValidTime, maxt);
-            var meta = _blockWriter!.Write(Options.DataDir, HeadSeriesIn(mint, maxt), mint, maxt, cancellationToken: ct);
+            var meta = _blockWriter!.Write(Options.DataDir, Head.SeriesForBlock(mint, maxt), mint, maxt, cancellationToken: ct);
             if (meta.Stats.NumSamples > 0)
             {
                 var block = Block.Open(Path.Combine(Options.DataDir, meta.Ulid.ToString()));
@@ -276,25 +276,6 @@ public sealed partial class TsdbStorage
             _log.LogInformation("head range [{Min}, {Max}) written as block {Ulid}: {Series} series, {Samples} samples in {Ms} ms",
                 mint, maxt, meta.Ulid, meta.Stats.NumSeries, meta.Stats.NumSamples, (long)sw.Elapsed.TotalMilliseconds);
             TruncateWal(maxt);
-        }
-    }
-
-    private IEnumerable<BlockSeries> HeadSeriesIn(long mint, long maxtExclusive)
-    {
-        var series = Head.AllSeries().ToList();
-        series.Sort(static (a, b) => LabelSet.Compare(a.Labels, b.Labels));
-        var chunks = new List<HeadChunk>();
-        foreach (var s in series)
-        {
-            chunks.Clear();
-            lock (s)
-            {
-                s.ChunksIn(mint, maxtExclusive - 1, chunks);
-            }
-            if (chunks.Count > 0)
-            {
-                yield return new BlockSeries(s.Labels, chunks.Select(c => new ChunkMeta(c.MinTime, c.MaxTime, c.Chunk)).ToList());
-            }
         }
     }
 
