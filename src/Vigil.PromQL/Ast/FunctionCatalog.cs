@@ -72,7 +72,6 @@ public static class FunctionCatalog
         Add("histogram_fraction", V, [S, S, V]);
         Add("histogram_quantile", V, [S, V]);
         Add("histogram_quantiles", V, [V, Str, S, S], variadic: -1, experimental: true);
-        Add("info", V, [V, V], variadic: 1, experimental: true);
         Add("label_join", V, [V, Str, Str, Str], variadic: -1);
         Add("label_replace", V, [V, Str, Str, Str, Str]);
         Add("pi", S, []);

@@ -42,6 +42,9 @@ public sealed class VectorSelector : Expr
     /// <summary>Engine use: the series selected from storage.</summary>
     internal List<ISeries>? Series { get; set; }
 
+    /// <summary>Engine use: the selection made before evaluation, expanded into <see cref="Series"/> on first use.</summary>
+    internal ISeriesSet? SeriesSet { get; set; }
+
     /// <inheritdoc />
     public override ExprType Type => ExprType.Vector;
 

@@ -389,7 +389,8 @@ public static class GoText
         return true;
     }
 
-    private static bool TryParseGoFloat(string s, out double value)
+    /// <summary>Go's <c>strconv.ParseFloat(s, 64)</c>: decimal or hex float (with p exponent), Inf/Infinity/NaN in any case.</summary>
+    public static bool TryParseGoFloat(string s, out double value)
     {
         value = 0;
         var span = s.AsSpan();
