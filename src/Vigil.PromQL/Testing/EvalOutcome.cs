@@ -5,5 +5,4 @@ namespace Vigil.PromQL.Testing;
 /// <param name="Expression">The PromQL expression.</param>
 /// <param name="Status">Passed, failed or excluded as native-histogram.</param>
 /// <param name="Message">For failures, <c>file:line: expected … got …</c>; for exclusions, the reason.</param>
-/// <param name="WouldPass">For native-histogram exclusions, whether the float-only run happened to meet the expectations.</param>
-public sealed record EvalOutcome(int Line, string Expression, EvalStatus Status, string? Message, bool WouldPass = false);
+public sealed record EvalOutcome(int Line, string Expression, EvalStatus Status, string? Message);

@@ -9,6 +9,6 @@ public enum EvalStatus
     /// <summary>A run did not meet the expectations.</summary>
     Failed,
 
-    /// <summary>The statement needs native histograms, which Vigil does not support; it is not counted as failed.</summary>
+    /// <summary>The statement needs native histograms, which Vigil does not support, and fails without them; not counted as failed.</summary>
     NativeHistogram,
 }

@@ -18,8 +18,8 @@ namespace Vigil.PromQL.Testing;
 /// </summary>
 /// <remarks>
 /// Native histograms are not supported by Vigil's float engine: an eval whose expectations contain <c>{{…}}</c> or
-/// whose selectors match a series loaded with histogram samples is run but reported as
-/// <see cref="EvalStatus.NativeHistogram"/> instead of passed or failed.
+/// whose selectors match a series loaded with histogram samples is still run on the float samples; if that run does
+/// not meet the expectations it is reported as <see cref="EvalStatus.NativeHistogram"/> instead of failed.
 /// </remarks>
 public sealed partial class PromQLTestRunner
 {
@@ -187,9 +187,9 @@ public sealed partial class PromQLTestRunner
         {
             error = "unexpected " + e.GetType().Name + ": " + e.Message;
         }
-        if (nativeReason is not null)
+        if (nativeReason is not null && error is not null)
         {
-            return new EvalOutcome(cmd.Line, cmd.Expr, EvalStatus.NativeHistogram, nativeReason, error is null);
+            return new EvalOutcome(cmd.Line, cmd.Expr, EvalStatus.NativeHistogram, nativeReason + " (float-only run: " + error + ")");
         }
         return error is null
             ? new EvalOutcome(cmd.Line, cmd.Expr, EvalStatus.Passed, null)
