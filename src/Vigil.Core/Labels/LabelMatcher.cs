@@ -31,12 +31,12 @@ public sealed class LabelMatcher
     }
 
     /// <summary>Creates a matcher; throws <see cref="ArgumentException"/> with the regex error for a bad pattern.</summary>
-    public LabelMatcher(MatchType type, string name, string value)
+    public LabelMatcher(MatchOp type, string name, string value)
     {
         Type = type;
         Name = name ?? throw new ArgumentNullException(nameof(name));
         Value = value ?? throw new ArgumentNullException(nameof(value));
-        if (type is MatchType.Regexp or MatchType.NotRegexp)
+        if (type is MatchOp.Regexp or MatchOp.NotRegexp)
         {
             _shortcut = Analyze(value, out _literal, out _set, out _prefix);
             if (_shortcut == RegexShortcut.None)
@@ -59,13 +59,13 @@ public sealed class LabelMatcher
     }
 
     /// <summary>Shorthand for an equality matcher.</summary>
-    public static LabelMatcher Equal(string name, string value) => new(MatchType.Equal, name, value);
+    public static LabelMatcher Equal(string name, string value) => new(MatchOp.Equal, name, value);
 
     /// <summary>Shorthand for <c>__name__="metric"</c>.</summary>
-    public static LabelMatcher MetricName(string metric) => new(MatchType.Equal, LabelSet.MetricName, metric);
+    public static LabelMatcher MetricName(string metric) => new(MatchOp.Equal, LabelSet.MetricName, metric);
 
     /// <summary>The operator.</summary>
-    public MatchType Type { get; }
+    public MatchOp Type { get; }
 
     /// <summary>The label name.</summary>
     public string Name { get; }
@@ -93,11 +93,11 @@ public sealed class LabelMatcher
     {
         switch (Type)
         {
-            case MatchType.Equal:
+            case MatchOp.Equal:
                 return string.Equals(value, Value, StringComparison.Ordinal);
-            case MatchType.NotEqual:
+            case MatchOp.NotEqual:
                 return !string.Equals(value, Value, StringComparison.Ordinal);
-            case MatchType.Regexp:
+            case MatchOp.Regexp:
                 return RegexMatches(value);
             default:
                 return !RegexMatches(value);
@@ -128,9 +128,9 @@ public sealed class LabelMatcher
         }
         sb.Append(Type switch
         {
-            MatchType.Equal => "=",
-            MatchType.NotEqual => "!=",
-            MatchType.Regexp => "=~",
+            MatchOp.Equal => "=",
+            MatchOp.NotEqual => "!=",
+            MatchOp.Regexp => "=~",
             _ => "!~",
         });
         LabelSet.AppendQuoted(sb, Value);

@@ -1,7 +1,7 @@
 namespace Vigil.Core.Labels;
 
 /// <summary>The four label matcher operators of PromQL.</summary>
-public enum MatchType
+public enum MatchOp
 {
     /// <summary><c>=</c></summary>
     Equal,

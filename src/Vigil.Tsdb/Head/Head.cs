@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using Vigil.Core.Labels;
+using Vigil.Core.Storage;
+using Vigil.Tsdb.Index;
+
+namespace Vigil.Tsdb.Head;
+
+/// <summary>
+/// The in-memory, mutable part of the TSDB: recent samples of every active series in Gorilla chunks, with an inverted
+/// index for selection. Older data is cut into immutable blocks and truncated from the head.
+/// </summary>
+/// <remarks>
+/// Thread-safe: any number of appenders and queriers may run concurrently. Series get a stable reference on first
+/// append. Timestamps are milliseconds since the epoch.
+/// </remarks>
+public sealed class Head : IAppendable, ISampleQueryable
+{
+    private readonly ConcurrentDictionary<LabelSet, MemSeries> _byLabels = new();
+    private readonly ConcurrentDictionary<ulong, MemSeries> _byRef = new();
+    private readonly MemPostings _postings = new();
+    private long _lastRef;
+    private long _minTime = long.MaxValue;
+    private long _maxTime = long.MinValue;
+    private long _minValidTime = long.MinValue;
+
+    internal Head(long chunkRange, IHeadLog? log)
+    {
+        ChunkRange = chunkRange;
+        Log = log;
+    }
+
+    /// <summary>Creates a head without a write-ahead log (tests, benchmarks, import).</summary>
+    public Head(long chunkRange = 2 * 3600 * 1000)
+        : this(chunkRange, null)
+    {
+    }
+
+    /// <summary>The block range in ms (default 2 h); chunks never cross a multiple of it.</summary>
+    public long ChunkRange { get; }
+
+    internal IHeadLog? Log { get; set; }
+
+    internal MemPostings Postings => _postings;
+
+    /// <summary>Counters.</summary>
+    public HeadStats Stats { get; } = new();
+
+    /// <summary>Number of series in the head.</summary>
+    public int SeriesCount => _byRef.Count;
+
+    /// <summary>Oldest sample timestamp in the head, or long.MaxValue when empty.</summary>
+    public long MinTime => Interlocked.Read(ref _minTime);
+
+    /// <summary>Newest sample timestamp in the head, or long.MinValue when empty.</summary>
+    public long MaxTime => Interlocked.Read(ref _maxTime);
+
+    /// <summary>Samples older than this are refused (data before it has been persisted to blocks).</summary>
+    public long MinValidTime
+    {
+        get => Interlocked.Read(ref _minValidTime);
+        internal set => Interlocked.Exchange(ref _minValidTime, value);
+    }
+
+    /// <summary>The highest series reference handed out.</summary>
+    internal ulong LastRef => (ulong)Interlocked.Read(ref _lastRef);
+
+    /// <inheritdoc />
+    public IAppender Appender() => new HeadAppender(this);
+
+    /// <inheritdoc />
+    public IQuerier Querier(long mint, long maxt) => new HeadQuerier(this, mint, maxt);
+
+    internal MemSeries? ByRef(ulong reference) => _byRef.TryGetValue(reference, out var s) ? s : null;
+
+    internal MemSeries GetOrCreate(LabelSet labels, out bool created)
+    {
+        if (_byLabels.TryGetValue(labels, out var existing))
+        {
+            created = false;
+            return existing;
+        }
+        var fresh = new MemSeries((ulong)Interlocked.Increment(ref _lastRef), labels);
+        var s = _byLabels.GetOrAdd(labels, fresh);
+        created = ReferenceEquals(s, fresh);
+        if (created)
+        {
+            _byRef[s.Ref] = s;
+            _postings.Add(s.Ref, labels);
+            Interlocked.Increment(ref Stats._seriesCreated);
+        }
+        return s;
+    }
+
+    /// <summary>Re-creates a series with a known reference during WAL replay.</summary>
+    internal MemSeries Restore(ulong reference, LabelSet labels)
+    {
+        if (_byLabels.TryGetValue(labels, out var existing))
+        {
+            return existing;
+        }
+        var s = new MemSeries(reference, labels) { Logged = 1 };
+        _byLabels[labels] = s;
+        _byRef[reference] = s;
+        _postings.Add(reference, labels);
+        long cur;
+        while ((cur = Interlocked.Read(ref _lastRef)) < (long)reference)
+        {
+            Interlocked.CompareExchange(ref _lastRef, (long)reference, cur);
+        }
+        Interlocked.Increment(ref Stats._seriesCreated);
+        return s;
+    }
+
+    internal void UpdateTimeBounds(long mint, long maxt)
+    {
+        long cur;
+        while (mint < (cur = Interlocked.Read(ref _minTime)))
+        {
+            if (Interlocked.CompareExchange(ref _minTime, mint, cur) == cur)
+            {
+                break;
+            }
+        }
+        while (maxt > (cur = Interlocked.Read(ref _maxTime)))
+        {
+            if (Interlocked.CompareExchange(ref _maxTime, maxt, cur) == cur)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>All series, for block writing and truncation (snapshot, unordered).</summary>
+    internal ICollection<MemSeries> AllSeries() => _byRef.Values;
+
+    /// <summary>
+    /// Drops all data before <paramref name="mint"/> (already persisted in blocks), removes series left empty and
+    /// refuses later appends older than it. Returns the references of removed series.
+    /// </summary>
+    internal HashSet<ulong> Truncate(long mint)
+    {
+        MinValidTime = Math.Max(MinValidTime, mint);
+        var removed = new List<MemSeries>();
+        long newMin = long.MaxValue;
+        foreach (var s in _byRef.Values)
+        {
+            lock (s)
+            {
+                int chunks = s.TruncateBefore(mint);
+                if (chunks > 0)
+                {
+                    Interlocked.Add(ref Stats._chunksRemoved, chunks);
+                }
+                if (s.IsEmpty && s.PendingMaxTime == long.MinValue)
+                {
+                    removed.Add(s);
+                }
+                else if (!s.IsEmpty)
+                {
+                    newMin = Math.Min(newMin, s.MinTime);
+                }
+            }
+        }
+        foreach (var s in removed)
+        {
+            _byLabels.TryRemove(new KeyValuePair<LabelSet, MemSeries>(s.Labels, s));
+            _byRef.TryRemove(s.Ref, out _);
+        }
+        _postings.Remove(removed);
+        Interlocked.Add(ref Stats._seriesRemoved, removed.Count);
+        Interlocked.Exchange(ref _minTime, newMin == long.MaxValue ? Math.Max(mint, Math.Min(MaxTime, long.MaxValue)) : newMin);
+        return removed.Select(s => s.Ref).ToHashSet();
+    }
+
+    /// <summary>Approximate bytes held in chunk buffers.</summary>
+    public long ChunkBytes()
+    {
+        long total = 0;
+        foreach (var s in _byRef.Values)
+        {
+            lock (s)
+            {
+                total += s.ChunkBytes();
+            }
+        }
+        return total;
+    }
+
+    /// <summary>Resolves matchers to head series (unsorted).</summary>
+    internal List<MemSeries> Select(IReadOnlyList<LabelMatcher> matchers)
+    {
+        var refs = PostingsForMatchers.Resolve(_postings, matchers);
+        var result = new List<MemSeries>(refs.Length);
+        foreach (var r in refs)
+        {
+            if (_byRef.TryGetValue(r, out var s))
+            {
+                result.Add(s);
+            }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,169 @@
+using Vigil.Core.Labels;
+using Vigil.Core.Storage;
+
+namespace Vigil.Tsdb.Head;
+
+/// <summary>An append batch on the head; samples become visible and durable on commit.</summary>
+internal sealed class HeadAppender : IAppender
+{
+    private readonly Head _head;
+    private readonly List<PendingSample> _samples = new();
+    private readonly List<MemSeries> _touched = new();
+    private bool _done;
+
+    public HeadAppender(Head head) => _head = head;
+
+    public bool TryAppend(ref SeriesRef seriesRef, LabelSet labels, long timestampMs, double value, out AppendError error)
+    {
+        if (_done)
+        {
+            throw new InvalidOperationException("appender already committed or rolled back");
+        }
+        if (timestampMs < _head.MinValidTime)
+        {
+            Interlocked.Increment(ref _head.Stats._tooOld);
+            error = AppendError.TooOld;
+            return false;
+        }
+        MemSeries? s = seriesRef.IsSet ? _head.ByRef(seriesRef.Value) : null;
+        if (s is null)
+        {
+            if (LabelValidation.Validate(labels) is not null)
+            {
+                Interlocked.Increment(ref _head.Stats._invalidLabels);
+                error = AppendError.InvalidLabels;
+                return false;
+            }
+            s = _head.GetOrCreate(labels, out _);
+            seriesRef = new SeriesRef(s.Ref);
+        }
+        lock (s)
+        {
+            switch (s.Check(timestampMs, value))
+            {
+                case AppendCheck.OutOfOrder:
+                    Interlocked.Increment(ref _head.Stats._outOfOrder);
+                    error = AppendError.OutOfOrder;
+                    return false;
+                case AppendCheck.DuplicateTimestamp:
+                    Interlocked.Increment(ref _head.Stats._duplicates);
+                    error = AppendError.DuplicateTimestamp;
+                    return false;
+                case AppendCheck.Duplicate:
+                    error = AppendError.None;
+                    return true; // idempotent re-send of the same sample
+            }
+            if (s.PendingMaxTime == long.MinValue)
+            {
+                _touched.Add(s);
+            }
+            s.PendingMaxTime = timestampMs;
+        }
+        _samples.Add(new PendingSample(s, timestampMs, value));
+        error = AppendError.None;
+        return true;
+    }
+
+    public void Commit()
+    {
+        if (_done)
+        {
+            throw new InvalidOperationException("appender already committed or rolled back");
+        }
+        _done = true;
+        try
+        {
+            if (_samples.Count == 0)
+            {
+                return;
+            }
+            if (_head.Log is { } log)
+            {
+                var newSeries = new List<MemSeries>();
+                foreach (var s in _touched)
+                {
+                    if (Interlocked.Exchange(ref s.Logged, 1) == 0)
+                    {
+                        newSeries.Add(s);
+                    }
+                }
+                try
+                {
+                    log.Log(newSeries, _samples);
+                }
+                catch
+                {
+                    foreach (var s in newSeries)
+                    {
+                        Interlocked.Exchange(ref s.Logged, 0);
+                    }
+                    throw;
+                }
+            }
+            long chunkRange = _head.ChunkRange;
+            long mint = long.MaxValue, maxt = long.MinValue;
+            long appended = 0;
+            foreach (var p in _samples)
+            {
+                AppendCheck r;
+                lock (p.Series)
+                {
+                    r = p.Series.Append(p.T, p.V, chunkRange);
+                }
+                switch (r)
+                {
+                    case AppendCheck.Ok:
+                        appended++;
+                        if (p.T < mint)
+                        {
+                            mint = p.T;
+                        }
+                        if (p.T > maxt)
+                        {
+                            maxt = p.T;
+                        }
+                        break;
+                    case AppendCheck.OutOfOrder:
+                        // Another appender committed a newer sample for this series first.
+                        Interlocked.Increment(ref _head.Stats._outOfOrder);
+                        break;
+                    case AppendCheck.DuplicateTimestamp:
+                        Interlocked.Increment(ref _head.Stats._duplicates);
+                        break;
+                }
+            }
+            Interlocked.Add(ref _head.Stats._samplesAppended, appended);
+            if (appended > 0)
+            {
+                _head.UpdateTimeBounds(mint, maxt);
+            }
+        }
+        finally
+        {
+            ClearPending();
+        }
+    }
+
+    public void Rollback()
+    {
+        if (_done)
+        {
+            return;
+        }
+        _done = true;
+        ClearPending();
+    }
+
+    private void ClearPending()
+    {
+        foreach (var s in _touched)
+        {
+            lock (s)
+            {
+                s.PendingMaxTime = long.MinValue;
+            }
+        }
+        _touched.Clear();
+        _samples.Clear();
+    }
+}

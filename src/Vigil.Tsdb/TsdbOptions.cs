@@ -1,0 +1,45 @@
+namespace Vigil.Tsdb;
+
+/// <summary>Settings of an embedded TSDB instance.</summary>
+public sealed class TsdbOptions
+{
+    /// <summary>The data directory (created if missing). Default <c>./data</c>.</summary>
+    public string DataDir { get; set; } = "data";
+
+    /// <summary>Keep blocks whose data is newer than this; default 15 days. Zero disables time retention.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(15);
+
+    /// <summary>Maximum bytes of blocks on disk (WAL excluded); 0 disables size retention.</summary>
+    public long RetentionBytes { get; set; }
+
+    /// <summary>When the WAL is fsynced: before acknowledging each commit, or every <see cref="WalSyncInterval"/>.</summary>
+    public WalSyncPolicy WalSync { get; set; } = WalSyncPolicy.Interval;
+
+    /// <summary>Group fsync period for <see cref="WalSyncPolicy.Interval"/>; default 1 s.</summary>
+    public TimeSpan WalSyncInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>WAL segment size in bytes; default 128 MiB.</summary>
+    public long WalSegmentSize { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary>Duration of the head's blocks in ms; default 2 h.</summary>
+    public long BlockRange { get; set; } = 2 * 3600 * 1000L;
+
+    /// <summary>Open without taking the lock or writing anything (for <c>vigil dump</c> next to a running server).</summary>
+    public bool ReadOnly { get; set; }
+
+    /// <summary>How often the background loop checks for head compaction, block compaction and retention.</summary>
+    public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Disables the background maintenance loop (tests drive <c>Maintain</c> themselves).</summary>
+    public bool DisableBackgroundMaintenance { get; set; }
+}
+
+/// <summary>WAL durability policy.</summary>
+public enum WalSyncPolicy
+{
+    /// <summary>Group fsync on an interval (default); a crash may lose up to one interval of acknowledged samples.</summary>
+    Interval,
+
+    /// <summary>fsync before a commit returns; nothing acknowledged is lost.</summary>
+    Commit,
+}

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Vigil.Core.Labels;
+using Vigil.Core.Storage;
+using Vigil.Tsdb;
+
+namespace Vigil.Bench;
+
+/// <summary>The end-to-end TSDB benchmark behind <c>vigil bench tsdb</c>; results as JSON.</summary>
+internal sealed class TsdbBench
+{
+    private readonly int _series;
+    private readonly int _samples;
+    private readonly string _workDir;
+    private readonly WalSyncPolicy _sync;
+
+    public TsdbBench(int series, int samplesPerSeries, string workDir, WalSyncPolicy sync)
+    {
+        _series = series;
+        _samples = samplesPerSeries;
+        _workDir = workDir;
+        _sync = sync;
+    }
+
+    public JsonObject Run(Action<string> progress)
+    {
+        var result = new JsonObject
+        {
+            ["machine"] = MachineInfo(),
+            ["date"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            ["series"] = _series,
+            ["samples_per_series"] = _samples,
+            ["wal_sync"] = _sync.ToString().ToLowerInvariant(),
+        };
+        var data = new SyntheticNodeData(_series);
+        foreach (int writers in new[] { 1, 2 })
+        {
+            progress($"append: {writers} writer(s)");
+            var (rate, memPerSeries, decodeRate) = MeasureAppend(data, writers);
+            result[$"append_samples_per_sec_{writers}_writers"] = Math.Round(rate);
+            if (writers == 1)
+            {
+                result["head_bytes_per_series"] = Math.Round(memPerSeries);
+                result["head_decode_samples_per_sec"] = Math.Round(decodeRate);
+            }
+        }
+        return result;
+    }
+
+    private (double Rate, double MemPerSeries, double DecodeRate) MeasureAppend(SyntheticNodeData data, int writers)
+    {
+        string dir = Path.Combine(_workDir, $"append-{writers}");
+        if (Directory.Exists(dir))
+        {
+            Directory.Delete(dir, true);
+        }
+        // Pre-generate values so generation cost is not measured.
+        var specs = data.Series;
+        var values = new double[specs.Count][];
+        for (int s = 0; s < specs.Count; s++)
+        {
+            var gen = specs[s].CreateGenerator();
+            values[s] = new double[_samples];
+            for (int i = 0; i < _samples; i++)
+            {
+                values[s][i] = gen.Next(15_000);
+            }
+        }
+        long start = 1_700_000_000_000;
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        long memBefore = GC.GetTotalMemory(true);
+        using var db = TsdbStorage.Open(new TsdbOptions { DataDir = dir, WalSync = _sync, DisableBackgroundMaintenance = true });
+        var refs = new SeriesRef[specs.Count];
+        var sw = Stopwatch.StartNew();
+        const int batch = 1000; // a scrape-sized commit
+        Parallel.For(0, writers, new ParallelOptions { MaxDegreeOfParallelism = writers }, w =>
+        {
+            int from = specs.Count * w / writers, to = specs.Count * (w + 1) / writers;
+            for (int i = 0; i < _samples; i++)
+            {
+                for (int b = from; b < to; b += batch)
+                {
+                    var app = db.Appender();
+                    int end = Math.Min(to, b + batch);
+                    for (int s = b; s < end; s++)
+                    {
+                        long t = SyntheticNodeData.ScrapeTime(start, 15_000, specs[s].Host, i);
+                        if (!app.TryAppend(ref refs[s], specs[s].Labels, t, values[s][i], out var err))
+                        {
+                            throw new InvalidOperationException($"benchmark append refused: {err}");
+                        }
+                    }
+                    app.Commit();
+                }
+            }
+        });
+        sw.Stop();
+        double rate = (double)specs.Count * _samples / sw.Elapsed.TotalSeconds;
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        // Note: the value arrays and refs are outside the head; subtract them from the heap delta.
+        long valueBytes = (specs.Count * ((long)_samples * 8 + 24 + 8)) + (refs.Length * 8L);
+        double memPerSeries = (GC.GetTotalMemory(true) - memBefore - valueBytes) / (double)specs.Count;
+
+        var dsw = Stopwatch.StartNew();
+        long n = 0;
+        using (var q = db.Querier(long.MinValue, long.MaxValue))
+        {
+            var set = q.Select(false, null, new LabelMatcher(MatchOp.Regexp, "__name__", ".+"));
+            ISampleIterator? it = null;
+            while (set.MoveNext())
+            {
+                it = set.Current.Iterator(it);
+                while (it.Next())
+                {
+                    n++;
+                }
+            }
+        }
+        dsw.Stop();
+        if (n != (long)specs.Count * _samples)
+        {
+            throw new InvalidOperationException($"benchmark read back {n} samples, expected {(long)specs.Count * _samples}");
+        }
+        return (rate, memPerSeries, n / dsw.Elapsed.TotalSeconds);
+    }
+
+    internal static string MachineInfo()
+    {
+        string cpu = "unknown cpu";
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+            {
+                if (line.StartsWith("model name", StringComparison.Ordinal))
+                {
+                    cpu = line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
+                    break;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return $"{cpu}, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}";
+    }
+}
