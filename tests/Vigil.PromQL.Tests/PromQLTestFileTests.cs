@@ -16,7 +16,7 @@ public sealed class PromQLTestFileTests(ITestOutputHelper output)
     [MemberData(nameof(Files))]
     public void RunFile_PrometheusScript_EveryNonNativeHistogramEvalPasses(string file)
     {
-        var runner = new PromQLTestRunner(() => new MemoryStorage());
+        var runner = new PromQLTestRunner(() => new HeadStorage());
         var result = runner.RunFile(Path.Combine(TestData.PromQLDirectory, file));
         output.WriteLine(result.ToString());
         foreach (var e in result.Evals.Where(e => e.Status == EvalStatus.Failed))

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Vigil.Core.Labels;
-using MatchType = Vigil.Core.Labels.MatchType;
 using Vigil.PromQL.Parser;
 
 namespace Vigil.PromQL.Ast;
@@ -249,7 +248,7 @@ internal static class AstPrinter
         var parts = new List<string>(vs.Matchers.Count);
         foreach (var m in vs.Matchers)
         {
-            if (m.Name == LabelSet.MetricName && m.Type == MatchType.Equal && m.Value == vs.Name && m.Value.Length != 0)
+            if (m.Name == LabelSet.MetricName && m.Type == MatchOp.Equal && m.Value == vs.Name && m.Value.Length != 0)
             {
                 continue;
             }
@@ -277,9 +276,9 @@ internal static class AstPrinter
         }
         sb.Append(m.Type switch
         {
-            MatchType.Equal => "=",
-            MatchType.NotEqual => "!=",
-            MatchType.Regexp => "=~",
+            MatchOp.Equal => "=",
+            MatchOp.NotEqual => "!=",
+            MatchOp.Regexp => "=~",
             _ => "!~",
         });
         GoText.AppendQuoted(sb, m.Value);

@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using Vigil.Core.Labels;
 using Vigil.PromQL.Ast;
 using Vigil.PromQL.Engine;
-using MatchType = Vigil.Core.Labels.MatchType;
 
 namespace Vigil.PromQL.Functions;
 
@@ -234,7 +233,7 @@ internal static class InstantFunctions
             {
                 continue;
             }
-            if (m.Type == MatchType.Equal && !has.Contains(m.Name))
+            if (m.Type == MatchOp.Equal && !has.Contains(m.Name))
             {
                 b.Set(m.Name, m.Value);
                 has.Add(m.Name);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Vigil.Core.Labels;
-using MatchType = Vigil.Core.Labels.MatchType;
 using Vigil.PromQL.Ast;
 
 namespace Vigil.PromQL.Parser;
@@ -535,16 +534,16 @@ internal sealed class ExprParser
                     Next();
                     var type = op.Kind switch
                     {
-                        TokenKind.Eql => MatchType.Equal,
-                        TokenKind.Neq => MatchType.NotEqual,
-                        TokenKind.EqlRegex => MatchType.Regexp,
-                        _ => MatchType.NotRegexp,
+                        TokenKind.Eql => MatchOp.Equal,
+                        TokenKind.Neq => MatchOp.NotEqual,
+                        TokenKind.EqlRegex => MatchOp.Regexp,
+                        _ => MatchOp.NotRegexp,
                     };
                     matchers.Add(NewMatcher(type, labelName, Unquote(value), new PositionRange(t.Pos, value.End)));
                 }
                 else if (t.Kind == TokenKind.String)
                 {
-                    matchers.Add(NewMatcher(MatchType.Equal, LabelSet.MetricName, labelName, t.Range));
+                    matchers.Add(NewMatcher(MatchOp.Equal, LabelSet.MetricName, labelName, t.Range));
                 }
                 else
                 {
@@ -572,7 +571,7 @@ internal sealed class ExprParser
         }
     }
 
-    private LabelMatcher NewMatcher(MatchType type, string name, string value, PositionRange range)
+    private LabelMatcher NewMatcher(MatchOp type, string name, string value, PositionRange range)
     {
         try
         {
