@@ -107,4 +107,15 @@ public sealed class PromQLTestRunnerTests
         Assert.Equal([-600_000L, 0, 12_000, 60_000, 600_000], v.Select(x => x.T));
         Assert.Empty(PromQLTestRunner.AtModifierVariants("time() + x", 60_000));
     }
+
+    [Fact]
+    public void RunDirectory_SharedTestData_PrintsPerFileCountsAndSucceeds()
+    {
+        var output = new StringWriter();
+        int code = new PromQLTestRunner(() => new HeadStorage()).RunDirectory(TestData.PromQLDirectory, output);
+        string text = output.ToString();
+        Assert.True(code == 0, text);
+        Assert.Contains("functions.test: ran ", text, StringComparison.Ordinal);
+        Assert.Contains("total: ", text, StringComparison.Ordinal);
+    }
 }

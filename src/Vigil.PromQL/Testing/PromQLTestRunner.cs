@@ -46,6 +46,43 @@ public sealed partial class PromQLTestRunner
     [GeneratedRegex(@"(start|end|range|step)\(\)")]
     private static partial Regex QueryContextFunctionRegex();
 
+    /// <summary>
+    /// Runs every <c>*.test</c> file of <paramref name="directory"/> and prints one line per file
+    /// (<c>file: ran N, passed N, failed N, native-histogram N</c>) plus each failure as <c>file:line: message</c>.
+    /// Returns 0 when every file passed, 1 otherwise (the exit code of <c>vigil test promql DIR</c>).
+    /// </summary>
+    public int RunDirectory(string directory, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var files = Directory.GetFiles(directory, "*.test").Order(StringComparer.Ordinal).ToList();
+        if (files.Count == 0)
+        {
+            output.WriteLine("no *.test files in " + directory);
+            return 1;
+        }
+        int ran = 0, passed = 0, failed = 0, native = 0, invalid = 0;
+        foreach (string file in files)
+        {
+            var r = RunFile(file);
+            output.WriteLine(r.ToString());
+            foreach (var e in r.Evals)
+            {
+                if (e.Status == EvalStatus.Failed)
+                {
+                    output.WriteLine("  " + e.Message);
+                }
+            }
+            ran += r.Ran;
+            passed += r.Passed;
+            failed += r.Failed;
+            native += r.NativeHistogram;
+            invalid += r.InvalidScript is null ? 0 : 1;
+        }
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"total: {files.Count} files, ran {ran}, passed {passed}, failed {failed}, native-histogram {native}, invalid scripts {invalid}"));
+        return failed == 0 && invalid == 0 ? 0 : 1;
+    }
+
     /// <summary>Runs one script file.</summary>
     public PromQLTestFileResult RunFile(string path) => RunText(Path.GetFileName(path), File.ReadAllText(path));
 
