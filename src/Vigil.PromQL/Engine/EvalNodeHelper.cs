@@ -19,7 +19,8 @@ internal sealed class EvalNodeHelper
 
     // Binary operation caches.
     public Dictionary<LabelSet, StepSample>? RightSigs;
-    public Dictionary<LabelSet, HashSet<LabelSet>?>? MatchedSigs;
+    public HashSet<LabelSet>? MatchedSigs;
+    public HashSet<(LabelSet, LabelSet)>? InsertedMetrics;
     public Dictionary<(LabelSet, LabelSet), LabelSet>? ResultMetric;
 
     // Classic histogram caches (histogram_quantile/fraction).

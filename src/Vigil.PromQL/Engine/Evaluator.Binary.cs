@@ -217,8 +217,10 @@ internal sealed partial class Evaluator
             }
             rightSigs.Add(sig, rs);
         }
-        var matchedSigs = enh.MatchedSigs ??= new Dictionary<LabelSet, HashSet<LabelSet>?>();
+        var matchedSigs = enh.MatchedSigs ??= new HashSet<LabelSet>();
         matchedSigs.Clear();
+        var inserted = enh.InsertedMetrics ??= new HashSet<(LabelSet, LabelSet)>();
+        inserted.Clear();
         foreach (var ls in CollectionsMarshal.AsSpan(lhs))
         {
             var sig = lsig[ls.Index];
@@ -226,15 +228,10 @@ internal sealed partial class Evaluator
             {
                 continue;
             }
-            bool exists = matchedSigs.TryGetValue(sig, out var inserted);
-            if (matching.Card == VectorMatchCardinality.OneToOne)
+            if (matching.Card == VectorMatchCardinality.OneToOne && !matchedSigs.Add(sig))
             {
                 // Note: checked before filtering, so a comparison that drops the samples still reports the ambiguity.
-                if (exists)
-                {
-                    throw Error("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
-                }
-                matchedSigs[sig] = null;
+                throw Error("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
             }
             double fl = ls.F, fr = rs.F;
             if (swapped)
@@ -255,18 +252,9 @@ internal sealed partial class Evaluator
             {
                 metric = metric.WithoutMetricName();
             }
-            if (matching.Card != VectorMatchCardinality.OneToOne)
+            if (matching.Card != VectorMatchCardinality.OneToOne && !inserted.Add((sig, metric)))
             {
-                if (!exists)
-                {
-                    inserted = new HashSet<LabelSet>();
-                    matchedSigs[sig] = inserted;
-                }
-                else if (inserted!.Contains(metric))
-                {
-                    throw Error("multiple matches for labels: grouping labels must ensure unique matches");
-                }
-                inserted!.Add(metric);
+                throw Error("multiple matches for labels: grouping labels must ensure unique matches");
             }
             enh.Out.Add(new StepSample { Metric = metric, F = value, T = enh.Ts, DropName = returnBool });
         }
