@@ -80,4 +80,13 @@ public sealed class ParserTests
         var ex = Assert.Throws<PromQLParseException>(() => PromQLParser.ParseExpr("sum(\n  foo +\n)"));
         Assert.Equal("3:1: parse error: unexpected \")\"", ex.Message);
     }
+
+    [Fact]
+    public void ParseMetricSelector_NameAndMatchers_ReturnsAllMatchers()
+    {
+        var ms = PromQLParser.ParseMetricSelector("up{job=~\"api|web\", \"host.name\"!=\"a\"}");
+        Assert.Equal(["job=~\"api|web\"", "\"host.name\"!=\"a\"", "__name__=\"up\""], ms.Select(m => m.ToString()));
+        var ex = Assert.Throws<PromQLParseException>(() => PromQLParser.ParseMetricSelector("rate(x[5m])"));
+        Assert.StartsWith("1:5: parse error: unexpected", ex.Message, StringComparison.Ordinal);
+    }
 }

@@ -80,7 +80,7 @@ public sealed class PromQLEngineTests
     [Fact]
     public void RangeQuery_TooManyPoints_ThrowsBeforeEvaluating()
     {
-        var ex = Assert.Throws<PromQLException>(() => new PromQLEngine().RangeQuery(Storage(), "up", 0, 11_000_000, 1_000));
+        var ex = Assert.Throws<PromQLException>(() => new PromQLEngine().RangeQuery(Storage(), "up", 0, 11_001_000, 1_000));
         Assert.Equal(QueryErrorType.BadData, ex.ErrorType);
         Assert.Contains("exceeded maximum resolution of 11,000 points per timeseries", ex.Message, StringComparison.Ordinal);
     }
@@ -113,11 +113,39 @@ public sealed class PromQLEngineTests
     [Fact]
     public void Query_Timeout_ThrowsTimeout()
     {
-        var engine = new PromQLEngine(new EngineOptions { Timeout = TimeSpan.FromTicks(1) });
-        Thread.Sleep(5);
-        var ex = Assert.Throws<PromQLException>(() => engine.RangeQuery(Storage(50, 1000), "sum(rate(http_requests_total[5m]))", 0, 14_985_000, 15_000));
+        var engine = new PromQLEngine(new EngineOptions { Timeout = TimeSpan.FromMilliseconds(20) });
+        var ex = Assert.Throws<PromQLException>(() => engine.RangeQuery(new SlowStorage(Storage()), "sum(rate(http_requests_total[5m]))", 0, 1_485_000, 15_000));
         Assert.Equal(QueryErrorType.Timeout, ex.ErrorType);
         Assert.StartsWith("query timed out in", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A storage whose selects take 200 ms, so a short timeout expires before evaluation.</summary>
+    private sealed class SlowStorage(IStorage inner) : IStorage
+    {
+        public long StartTime => inner.StartTime;
+
+        public IAppender Appender() => inner.Appender();
+
+        public IQuerier Querier(long mint, long maxt) => new SlowQuerier(inner.Querier(mint, maxt));
+
+        private sealed class SlowQuerier(IQuerier inner) : IQuerier
+        {
+            public long MinTime => inner.MinTime;
+
+            public long MaxTime => inner.MaxTime;
+
+            public ISeriesSet Select(bool sortSeries, SelectHints? hints, params LabelMatcher[] matchers)
+            {
+                Thread.Sleep(200);
+                return inner.Select(sortSeries, hints, matchers);
+            }
+
+            public IReadOnlyList<string> LabelValues(string name, params LabelMatcher[] matchers) => inner.LabelValues(name, matchers);
+
+            public IReadOnlyList<string> LabelNames(params LabelMatcher[] matchers) => inner.LabelNames(matchers);
+
+            public void Dispose() => inner.Dispose();
+        }
     }
 
     [Fact]

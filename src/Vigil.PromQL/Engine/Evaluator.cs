@@ -107,11 +107,6 @@ internal sealed partial class Evaluator
                 return EvalSubquery(sq);
             case StepInvariantExpr si:
                 return EvalStepInvariant(si);
-            case DurationExpr d:
-            {
-                double v = DurationEvaluator.Seconds(d, 0, 0);
-                return RangeEval((_, enh) => enh.Out.Add(new StepSample { Metric = LabelSet.Empty, F = v, T = enh.Ts }));
-            }
             default:
                 throw new PromQLException(QueryErrorType.Internal, "unhandled expression of type " + expr.GetType().Name);
         }

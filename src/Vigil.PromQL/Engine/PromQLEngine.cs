@@ -41,7 +41,7 @@ public sealed class PromQLEngine
         {
             throw new PromQLException(QueryErrorType.BadData, "end timestamp must not be before start time");
         }
-        if ((endMs - startMs) / stepMs >= _options.MaxPointsPerSeries)
+        if ((endMs - startMs) / stepMs > _options.MaxPointsPerSeries)
         {
             throw new PromQLException(QueryErrorType.BadData, string.Create(CultureInfo.InvariantCulture,
                 $"exceeded maximum resolution of {_options.MaxPointsPerSeries:N0} points per timeseries. Try decreasing the query resolution (?step=XX)"));
@@ -78,8 +78,7 @@ public sealed class PromQLEngine
         {
             lookback = (long)_options.LookbackDelta.TotalMilliseconds;
         }
-        using var timeout = new CancellationTokenSource(options?.Timeout ?? _options.Timeout);
-        var ctx = new QueryContext(query, userToken, timeout.Token)
+        var ctx = new QueryContext(query, userToken, options?.Timeout ?? _options.Timeout)
         {
             MaxSamples = _options.MaxSamples,
             LookbackMs = lookback,

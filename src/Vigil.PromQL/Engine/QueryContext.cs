@@ -1,20 +1,23 @@
+using System.Diagnostics;
+
 namespace Vigil.PromQL.Engine;
 
 /// <summary>State shared by all evaluators of one query (the top-level one and those of subqueries).</summary>
 internal sealed class QueryContext
 {
-    public QueryContext(string query, CancellationToken userToken, CancellationToken timeoutToken)
+    private readonly long _deadline;
+
+    public QueryContext(string query, CancellationToken userToken, TimeSpan timeout)
     {
         Query = query;
         UserToken = userToken;
-        TimeoutToken = timeoutToken;
+        // Note: a deadline read from the clock, not a timer callback, so a starved thread pool cannot delay the timeout.
+        _deadline = Stopwatch.GetTimestamp() + (long)(Math.Min(timeout.TotalSeconds, 1e9) * Stopwatch.Frequency);
     }
 
     public string Query { get; }
 
     public CancellationToken UserToken { get; }
-
-    public CancellationToken TimeoutToken { get; }
 
     public Annotations Annotations { get; } = new();
 
@@ -35,7 +38,7 @@ internal sealed class QueryContext
         {
             throw new PromQLException(QueryErrorType.Canceled, "query was canceled in " + where);
         }
-        if (TimeoutToken.IsCancellationRequested)
+        if (Stopwatch.GetTimestamp() > _deadline)
         {
             throw new PromQLException(QueryErrorType.Timeout, "query timed out in " + where);
         }
