@@ -17,10 +17,7 @@ internal sealed class EvalNodeHelper
 
     public LabelSetBuilder Builder { get; } = new();
 
-    // Binary operation caches.
-    public Dictionary<LabelSet, StepSample>? RightSigs;
-    public HashSet<LabelSet>? MatchedSigs;
-    public HashSet<(LabelSet, LabelSet)>? InsertedMetrics;
+    // Binary operation result labels by (left, right) input labels.
     public Dictionary<(LabelSet, LabelSet), LabelSet>? ResultMetric;
 
     // Classic histogram caches (histogram_quantile/fraction).

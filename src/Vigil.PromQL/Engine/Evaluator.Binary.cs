@@ -32,13 +32,21 @@ internal sealed partial class Evaluator
             var rhs = Eval(e.Rhs);
             var lsig = Signatures(lhs, matching);
             var rsig = Signatures(rhs, matching);
-            StepFunction fn = op switch
+            StepFunction fn;
+            if (op.IsSetOperator())
             {
-                BinaryOp.And => (args, enh) => VectorAnd(args[0], args[1], lsig, rsig, enh),
-                BinaryOp.Or => (args, enh) => VectorOr(args[0], args[1], lsig, rsig, enh),
-                BinaryOp.Unless => (args, enh) => VectorUnless(args[0], args[1], lsig, rsig, enh),
-                _ => (args, enh) => VectorBinop(op, args[0], args[1], matching, e.ReturnBool, lsig, rsig, enh),
-            };
+                fn = op switch
+                {
+                    BinaryOp.And => (args, enh) => VectorAnd(args[0], args[1], lsig, rsig, enh),
+                    BinaryOp.Or => (args, enh) => VectorOr(args[0], args[1], lsig, rsig, enh),
+                    _ => (args, enh) => VectorUnless(args[0], args[1], lsig, rsig, enh),
+                };
+            }
+            else
+            {
+                var plan = new BinopPlan(lsig, rsig, matching.Card == VectorMatchCardinality.OneToMany);
+                fn = (args, enh) => VectorBinop(op, args[0], args[1], matching, e.ReturnBool, plan, enh);
+            }
             return RangeEvalMatrices(fn, [lhs, rhs], original, null);
         }
         if (lt == ExprType.Vector)
@@ -183,8 +191,70 @@ internal sealed partial class Evaluator
         }
     }
 
+    /// <summary>
+    /// Per-series join state of a vector/vector operation, built once per evaluation so the per-step matching works
+    /// on integer signature ids and cached result labels instead of hashing label sets for every sample.
+    /// </summary>
+    private sealed class BinopPlan
+    {
+        public BinopPlan(LabelSet[] lsig, LabelSet[] rsig, bool swapped)
+        {
+            var ids = new Dictionary<LabelSet, int>();
+            int Id(LabelSet sig)
+            {
+                if (!ids.TryGetValue(sig, out int id))
+                {
+                    id = ids.Count;
+                    ids.Add(sig, id);
+                }
+                return id;
+            }
+            var left = Array.ConvertAll(lsig, Id);
+            var right = Array.ConvertAll(rsig, Id);
+            (ManySig, OneSig) = swapped ? (right, left) : (left, right);
+            SigLabels = new LabelSet[ids.Count];
+            foreach (var (sig, id) in ids)
+            {
+                SigLabels[id] = sig;
+            }
+            OneStamp = new int[ids.Count];
+            OnePos = new int[ids.Count];
+            MatchedStamp = new int[ids.Count];
+            CachedOne = new int[ManySig.Length];
+            Array.Fill(CachedOne, -1);
+            CachedMetric = new LabelSet[ManySig.Length];
+            CachedMetricId = new int[ManySig.Length];
+        }
+
+        /// <summary>Signature id of each series on the "many" (left after swapping) side.</summary>
+        public int[] ManySig { get; }
+
+        /// <summary>Signature id of each series on the "one" side.</summary>
+        public int[] OneSig { get; }
+
+        public LabelSet[] SigLabels { get; }
+
+        public int[] OneStamp { get; }
+
+        public int[] OnePos { get; }
+
+        public int[] MatchedStamp { get; }
+
+        public int[] CachedOne { get; }
+
+        public LabelSet[] CachedMetric { get; }
+
+        public int[] CachedMetricId { get; }
+
+        public Dictionary<LabelSet, int> MetricIds { get; } = new();
+
+        public List<int> MetricStamp { get; } = new();
+
+        public int Step { get; set; }
+    }
+
     private void VectorBinop(BinaryOp op, List<StepSample> lhs, List<StepSample> rhs, VectorMatching matching, bool returnBool,
-        LabelSet[] lsig, LabelSet[] rsig, EvalNodeHelper enh)
+        BinopPlan plan, EvalNodeHelper enh)
     {
         if (lhs.Count == 0 || rhs.Count == 0)
         {
@@ -194,44 +264,35 @@ internal sealed partial class Evaluator
         if (swapped)
         {
             (lhs, rhs) = (rhs, lhs);
-            (lsig, rsig) = (rsig, lsig);
         }
-        var rightSigs = enh.RightSigs ??= new Dictionary<LabelSet, StepSample>();
-        rightSigs.Clear();
-        foreach (var rs in CollectionsMarshal.AsSpan(rhs))
+        int stamp = ++plan.Step;
+        var one = CollectionsMarshal.AsSpan(rhs);
+        for (int j = 0; j < one.Length; j++)
         {
-            var sig = rsig[rs.Index];
-            if (rightSigs.TryGetValue(sig, out var dup))
+            int sig = plan.OneSig[one[j].Index];
+            if (plan.OneStamp[sig] == stamp)
             {
-                string oneSide = swapped ? "left" : "right";
-                var matched = matching.On ? rs.Metric.Keep(matching.MatchingLabels.ToArray()) : rs.Metric.Without([LabelSet.MetricName, .. matching.MatchingLabels]);
-                var a = rs.Metric;
-                var b = dup.Metric;
-                if (LabelSet.Compare(a, b) > 0)
-                {
-                    (a, b) = (b, a);
-                }
-                throw Error("found duplicate series for the match group " + FormatLabels(matched) + " on the " + oneSide
-                    + " hand-side of the operation: [" + FormatLabels(a) + ", " + FormatLabels(b)
-                    + "];many-to-many matching not allowed: matching labels must be unique on one side");
+                ThrowManyToMany(one[j], one[plan.OnePos[sig]], matching, swapped);
             }
-            rightSigs.Add(sig, rs);
+            plan.OneStamp[sig] = stamp;
+            plan.OnePos[sig] = j;
         }
-        var matchedSigs = enh.MatchedSigs ??= new HashSet<LabelSet>();
-        matchedSigs.Clear();
-        var inserted = enh.InsertedMetrics ??= new HashSet<(LabelSet, LabelSet)>();
-        inserted.Clear();
-        foreach (var ls in CollectionsMarshal.AsSpan(lhs))
+        foreach (ref readonly var ls in CollectionsMarshal.AsSpan(lhs))
         {
-            var sig = lsig[ls.Index];
-            if (!rightSigs.TryGetValue(sig, out var rs))
+            int sig = plan.ManySig[ls.Index];
+            if (plan.OneStamp[sig] != stamp)
             {
                 continue;
             }
-            if (matching.Card == VectorMatchCardinality.OneToOne && !matchedSigs.Add(sig))
+            ref readonly var rs = ref one[plan.OnePos[sig]];
+            if (matching.Card == VectorMatchCardinality.OneToOne)
             {
                 // Note: checked before filtering, so a comparison that drops the samples still reports the ambiguity.
-                throw Error("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
+                if (plan.MatchedStamp[sig] == stamp)
+                {
+                    throw Error("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
+                }
+                plan.MatchedStamp[sig] = stamp;
             }
             double fl = ls.F, fr = rs.F;
             if (swapped)
@@ -247,17 +308,56 @@ internal sealed partial class Evaluator
             {
                 continue;
             }
-            var metric = ResultMetric(ls.Metric, rs.Metric, op, matching, enh);
-            if (!DelayedNameRemoval && returnBool)
+            LabelSet metric;
+            int metricId;
+            if (plan.CachedOne[ls.Index] == rs.Index)
             {
-                metric = metric.WithoutMetricName();
+                metric = plan.CachedMetric[ls.Index];
+                metricId = plan.CachedMetricId[ls.Index];
             }
-            if (matching.Card != VectorMatchCardinality.OneToOne && !inserted.Add((sig, metric)))
+            else
             {
-                throw Error("multiple matches for labels: grouping labels must ensure unique matches");
+                metric = ResultMetric(ls.Metric, rs.Metric, op, matching, enh);
+                if (!DelayedNameRemoval && returnBool)
+                {
+                    metric = metric.WithoutMetricName();
+                }
+                if (!plan.MetricIds.TryGetValue(metric, out metricId))
+                {
+                    metricId = plan.MetricIds.Count;
+                    plan.MetricIds.Add(metric, metricId);
+                    plan.MetricStamp.Add(0);
+                }
+                plan.CachedOne[ls.Index] = rs.Index;
+                plan.CachedMetric[ls.Index] = metric;
+                plan.CachedMetricId[ls.Index] = metricId;
+            }
+            if (matching.Card != VectorMatchCardinality.OneToOne)
+            {
+                // Note: the result labels contain the signature, so a repeated result metric is a repeated (signature, metric).
+                if (plan.MetricStamp[metricId] == stamp)
+                {
+                    throw Error("multiple matches for labels: grouping labels must ensure unique matches");
+                }
+                plan.MetricStamp[metricId] = stamp;
             }
             enh.Out.Add(new StepSample { Metric = metric, F = value, T = enh.Ts, DropName = returnBool });
         }
+    }
+
+    private static void ThrowManyToMany(in StepSample rs, in StepSample dup, VectorMatching matching, bool swapped)
+    {
+        string oneSide = swapped ? "left" : "right";
+        var matched = matching.On ? rs.Metric.Keep(matching.MatchingLabels.ToArray()) : rs.Metric.Without([LabelSet.MetricName, .. matching.MatchingLabels]);
+        var a = rs.Metric;
+        var b = dup.Metric;
+        if (LabelSet.Compare(a, b) > 0)
+        {
+            (a, b) = (b, a);
+        }
+        throw Error("found duplicate series for the match group " + FormatLabels(matched) + " on the " + oneSide
+            + " hand-side of the operation: [" + FormatLabels(a) + ", " + FormatLabels(b)
+            + "];many-to-many matching not allowed: matching labels must be unique on one side");
     }
 
     private static LabelSet ResultMetric(LabelSet lhs, LabelSet rhs, BinaryOp op, VectorMatching matching, EvalNodeHelper enh)
