@@ -20,8 +20,11 @@ public sealed record EngineOptions
     /// <summary>The step of a subquery written without one (<c>[1h:]</c>), given its range in ms (default 1 minute).</summary>
     public Func<long, long> DefaultSubqueryStep { get; init; } = static _ => 60_000;
 
-    /// <summary>Remove <c>__name__</c> only at the end of evaluation (Prometheus 3 behaviour, default true).</summary>
-    public bool DelayedNameRemoval { get; init; } = true;
+    /// <summary>
+    /// Remove <c>__name__</c> only at the end of evaluation (Prometheus 3's <c>promql-delayed-name-removal</c> feature).
+    /// Off by default, as in Prometheus; the promqltest runner turns it on like Prometheus's test engine.
+    /// </summary>
+    public bool DelayedNameRemoval { get; init; }
 
     /// <summary>Parser options (experimental functions are enabled by default).</summary>
     public ParserOptions Parser { get; init; } = ParserOptions.Default;

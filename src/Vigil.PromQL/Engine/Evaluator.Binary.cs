@@ -341,7 +341,8 @@ internal sealed partial class Evaluator
                 }
                 plan.MetricStamp[metricId] = stamp;
             }
-            enh.Out.Add(new StepSample { Metric = metric, F = value, T = enh.Ts, DropName = returnBool });
+            // Note: the result labels come from the "many" side, so its pending name removal carries over.
+            enh.Out.Add(new StepSample { Metric = metric, F = value, T = enh.Ts, DropName = returnBool || ls.DropName });
         }
     }
 
