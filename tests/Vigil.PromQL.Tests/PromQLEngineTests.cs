@@ -200,4 +200,16 @@ public sealed class PromQLEngineTests
         var s = Assert.Single(Assert.IsType<VectorValue>(res.Value).Samples);
         Assert.Equal(10, s.V);
     }
+
+    [Theory]
+    [InlineData(false, "")]
+    [InlineData(true, "http_requests_total")]
+    public void InstantQuery_NameRemovalMode_DecidesWhatLabelReplaceSees(bool delayed, string expectedSource)
+    {
+        var engine = new PromQLEngine(new EngineOptions { DelayedNameRemoval = delayed });
+        var res = engine.InstantQuery(Storage(1), "label_replace(rate(http_requests_total[5m]), \"src\", \"$1\", \"__name__\", \"(.*)\")", 600_000);
+        var s = Assert.Single(Assert.IsType<VectorValue>(res.Value).Samples);
+        Assert.Equal(expectedSource, s.Labels.Get("src"));
+        Assert.Equal(string.Empty, s.Labels.Name);
+    }
 }
