@@ -311,7 +311,7 @@ internal static class Preprocessor
     public static (long MinT, long MaxT, bool Any) FindMinMaxTime(Expr expr, long start, long end, long lookback)
     {
         long min = long.MaxValue, max = long.MinValue;
-        ForEachSelector(expr, start, end, lookback, (_, s, e, _, _) =>
+        ForEachSelector(expr, start, end, lookback, (_, s, e, _) =>
         {
             min = Math.Min(min, s);
             max = Math.Max(max, e);
@@ -322,7 +322,7 @@ internal static class Preprocessor
     /// <summary>Selects the series of every selector with hints about the time range, step and enclosing function.</summary>
     public static void PopulateSeries(Expr expr, IQuerier querier, long start, long end, long interval, long lookback, Func<long, long> defaultSubqueryStep)
     {
-        ForEachSelector(expr, start, end, lookback, (vs, s, e, path, evalRange) =>
+        ForEachSelector(expr, start, end, lookback, (vs, s, e, path) =>
         {
             long step = interval;
             foreach (var node in path)
@@ -334,7 +334,6 @@ internal static class Preprocessor
             }
             var hints = new SelectHints(s, e, step, FunctionFromPath(path));
             vs.SeriesSet = querier.Select(false, hints, vs.Matchers.ToArray());
-            _ = evalRange;
         });
     }
 
@@ -355,7 +354,7 @@ internal static class Preprocessor
         return null;
     }
 
-    private static void ForEachSelector(Expr expr, long start, long end, long lookback, Action<VectorSelector, long, long, IReadOnlyList<Expr>, long> action)
+    private static void ForEachSelector(Expr expr, long start, long end, long lookback, Action<VectorSelector, long, long, IReadOnlyList<Expr>> action)
     {
         AstWalker.Inspect(expr, (node, path) =>
         {
@@ -364,13 +363,13 @@ internal static class Preprocessor
                 case MatrixSelector ms:
                 {
                     var (s, e) = SelectorTimeRange(ms.Selector, path, start, end, lookback, ms.Range);
-                    action(ms.Selector, s, e, path, ms.Range);
+                    action(ms.Selector, s, e, path);
                     break;
                 }
                 case VectorSelector vs when path.Count == 0 || path[^1] is not MatrixSelector:
                 {
                     var (s, e) = SelectorTimeRange(vs, path, start, end, lookback, 0);
-                    action(vs, s, e, path, 0);
+                    action(vs, s, e, path);
                     break;
                 }
             }
