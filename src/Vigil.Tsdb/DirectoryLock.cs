@@ -21,15 +21,11 @@ internal sealed class DirectoryLock : IDisposable
         catch (IOException e)
         {
             string owner = "";
-            try
+            var bytes = Wal.NativeFileSystem.ReadIgnoringLocks(path, 32);
+            string pid = bytes is null ? "" : System.Text.Encoding.ASCII.GetString(bytes).Trim();
+            if (pid.Length > 0 && pid.All(char.IsAsciiDigit))
             {
-                using var r = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                using var sr = new StreamReader(r);
-                string pid = sr.ReadToEnd().Trim();
-                owner = pid.Length > 0 ? $" (pid {pid})" : "";
-            }
-            catch (IOException)
-            {
+                owner = $" (pid {pid})";
             }
             throw new StorageException($"data directory {Path.GetFullPath(dataDir)} is in use by another Vigil process{owner}; lock file {Path.GetFullPath(path)}", e);
         }

@@ -1,3 +1,5 @@
+using Vigil.Tsdb.Wal;
+
 namespace Vigil.Tsdb;
 
 /// <summary>Settings of an embedded TSDB instance.</summary>
@@ -13,9 +15,9 @@ public sealed class TsdbOptions
     public long RetentionBytes { get; set; }
 
     /// <summary>When the WAL is fsynced: before acknowledging each commit, or every <see cref="WalSyncInterval"/>.</summary>
-    public WalSyncPolicy WalSync { get; set; } = WalSyncPolicy.Interval;
+    public WalSyncMode WalSync { get; set; } = WalSyncMode.Interval;
 
-    /// <summary>Group fsync period for <see cref="WalSyncPolicy.Interval"/>; default 1 s.</summary>
+    /// <summary>Group fsync period for <see cref="WalSyncMode.Interval"/>; default 1 s.</summary>
     public TimeSpan WalSyncInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>WAL segment size in bytes; default 128 MiB.</summary>
@@ -32,14 +34,4 @@ public sealed class TsdbOptions
 
     /// <summary>Disables the background maintenance loop (tests drive <c>Maintain</c> themselves).</summary>
     public bool DisableBackgroundMaintenance { get; set; }
-}
-
-/// <summary>WAL durability policy.</summary>
-public enum WalSyncPolicy
-{
-    /// <summary>Group fsync on an interval (default); a crash may lose up to one interval of acknowledged samples.</summary>
-    Interval,
-
-    /// <summary>fsync before a commit returns; nothing acknowledged is lost.</summary>
-    Commit,
 }

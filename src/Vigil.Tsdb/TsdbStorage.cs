@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Core.Storage;
+using Vigil.Tsdb.Head;
+using Vigil.Tsdb.Wal;
 
 namespace Vigil.Tsdb;
 
@@ -10,26 +13,63 @@ namespace Vigil.Tsdb;
 /// </summary>
 /// <remarks>
 /// Thread-safe. One process may open a data directory for writing (a lock file enforces it); any number may open it
-/// <see cref="TsdbOptions.ReadOnly"/>. Dispose flushes and closes the WAL.
+/// <see cref="TsdbOptions.ReadOnly"/> (they replay the WAL into a private head and never write). Dispose flushes and
+/// closes the WAL.
 /// </remarks>
 public sealed partial class TsdbStorage : IStorage, IDisposable
 {
     private readonly ILogger _log;
     private readonly DirectoryLock? _lock;
     private readonly TsdbMetrics _metrics;
+    private readonly WriteAheadLog? _wal;
     private int _disposed;
 
     private TsdbStorage(TsdbOptions options, ILogger log)
     {
         Options = options;
         _log = log;
-        Directory.CreateDirectory(options.DataDir);
-        if (!options.ReadOnly)
+        if (options.ReadOnly)
         {
+            if (!Directory.Exists(options.DataDir))
+            {
+                throw new StorageException($"data directory {Path.GetFullPath(options.DataDir)} does not exist");
+            }
+        }
+        else
+        {
+            Directory.CreateDirectory(options.DataDir);
             _lock = DirectoryLock.Acquire(options.DataDir);
         }
-        Head = new Head.Head(options.BlockRange);
-        _metrics = new TsdbMetrics(this);
+        try
+        {
+            Head = new Head.Head(options.BlockRange);
+            OpenBlocks();
+            if (!options.ReadOnly)
+            {
+                _wal = WriteAheadLog.Open(
+                    new WalOptions
+                    {
+                        Directory = WalDir,
+                        Sync = options.WalSync,
+                        SyncInterval = options.WalSyncInterval,
+                        SegmentSize = options.WalSegmentSize,
+                    },
+                    line => _log.LogWarning("{Message}", line));
+            }
+            ReplayWal();
+            if (_wal is not null)
+            {
+                Head.Log = new WalHeadLog(_wal);
+            }
+            _metrics = new TsdbMetrics(this);
+            StartMaintenance();
+        }
+        catch
+        {
+            _wal?.Dispose();
+            _lock?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Opens (creating if needed) the database in <see cref="TsdbOptions.DataDir"/>.</summary>
@@ -45,8 +85,13 @@ public sealed partial class TsdbStorage : IStorage, IDisposable
     /// <summary>The in-memory head.</summary>
     public Head.Head Head { get; }
 
-    /// <inheritdoc />
-    public long StartTime => Head.MinTime;
+    /// <summary>The write-ahead log (null when read-only).</summary>
+    public WriteAheadLog? Wal => _wal;
+
+    private string WalDir => Path.Combine(Options.DataDir, "wal");
+
+    /// <summary>Statistics of the last WAL replay.</summary>
+    public ReplayStats LastReplay { get; private set; } = new(0, 0, 0, 0, TimeSpan.Zero, null);
 
     /// <inheritdoc />
     public IAppender Appender()
@@ -59,11 +104,92 @@ public sealed partial class TsdbStorage : IStorage, IDisposable
         return Head.Appender();
     }
 
-    /// <inheritdoc />
-    public IQuerier Querier(long mint, long maxt)
+    private void ReplayWal()
     {
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        return Head.Querier(mint, maxt);
+        if (!Directory.Exists(WalDir))
+        {
+            return;
+        }
+        var sw = Stopwatch.StartNew();
+        long records = 0, samples = 0, unknownRefs = 0, seriesCount = 0;
+        string? corruption = null;
+        var decoder = new WalRecordDecoder();
+        var seriesBuf = new List<WalSeries>();
+        var sampleBuf = new List<WalSample>();
+        long minValid = Head.MinValidTime;
+        long chunkRange = Head.ChunkRange;
+        long mint = long.MaxValue, maxt = long.MinValue;
+        using (var reader = WalReader.OpenReplay(WalDir))
+        {
+            try
+            {
+                while (reader.Next())
+                {
+                    records++;
+                    var rec = reader.Record;
+                    switch (WalRecords.GetRecordType(rec))
+                    {
+                        case WalRecordType.Series:
+                            seriesBuf.Clear();
+                            decoder.DecodeSeries(rec, seriesBuf);
+                            foreach (var s in seriesBuf)
+                            {
+                                Head.Restore(s.Ref, s.Labels);
+                                seriesCount++;
+                            }
+                            break;
+                        case WalRecordType.Samples:
+                            sampleBuf.Clear();
+                            decoder.DecodeSamples(rec, sampleBuf);
+                            foreach (var x in sampleBuf)
+                            {
+                                if (x.T < minValid)
+                                {
+                                    continue; // already persisted in a block
+                                }
+                                var s = Head.ByRef(x.Ref);
+                                if (s is null)
+                                {
+                                    unknownRefs++;
+                                    continue;
+                                }
+                                lock (s)
+                                {
+                                    if (s.Append(x.T, x.V, chunkRange) == AppendCheck.Ok)
+                                    {
+                                        samples++;
+                                        mint = Math.Min(mint, x.T);
+                                        maxt = Math.Max(maxt, x.T);
+                                    }
+                                }
+                            }
+                            break;
+                    }
+                }
+            }
+            catch (WalCorruptionException e)
+            {
+                corruption = e.Message;
+                _log.LogError("WAL corruption found during replay: {Error}; records before it were replayed", e.Message);
+                if (_wal is not null)
+                {
+                    reader.Dispose();
+                    _wal.Repair(e);
+                }
+            }
+        }
+        if (samples > 0)
+        {
+            Head.UpdateTimeBounds(mint, maxt);
+            Interlocked.Add(ref Head.Stats._samplesAppended, samples);
+        }
+        LastReplay = new ReplayStats(records, seriesCount, samples, unknownRefs, sw.Elapsed, corruption);
+        if (unknownRefs > 0)
+        {
+            _log.LogWarning("WAL replay: {Count} samples referenced unknown series and were dropped", unknownRefs);
+        }
+        _log.LogInformation("WAL replay: {Records} records, {Series} series, {Samples} samples in {Ms} ms",
+            records, seriesCount, samples, (long)sw.Elapsed.TotalMilliseconds);
     }
 
     /// <inheritdoc />
@@ -73,8 +199,20 @@ public sealed partial class TsdbStorage : IStorage, IDisposable
         {
             return;
         }
+        StopMaintenance();
         _metrics.Dispose();
+        _wal?.Dispose();
+        CloseBlocks();
         _lock?.Dispose();
         _log.LogInformation("TSDB closed: {Dir}", Options.DataDir);
     }
 }
+
+/// <summary>What a WAL replay found.</summary>
+/// <param name="Records">Records read.</param>
+/// <param name="Series">Series records applied.</param>
+/// <param name="Samples">Samples applied to the head.</param>
+/// <param name="UnknownSeriesSamples">Samples whose series record was missing (dropped, counted).</param>
+/// <param name="Duration">Replay time.</param>
+/// <param name="Corruption">The corruption that ended replay early (then repaired), or null.</param>
+public sealed record ReplayStats(long Records, long Series, long Samples, long UnknownSeriesSamples, TimeSpan Duration, string? Corruption);

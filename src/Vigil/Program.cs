@@ -1,12 +1,35 @@
+using Microsoft.Extensions.Logging;
+using Vigil.Cli;
+using Vigil.Core.Storage;
+using Vigil.Tsdb;
+
 namespace Vigil;
 
-/// <summary>Entry point of the vigil command-line tool.</summary>
+/// <summary>Entry point of the vigil command-line tool and its composition root: the one place that wires in the embedded TSDB.</summary>
 public static class Program
 {
-    /// <summary>Runs the CLI.</summary>
-    public static int Main(string[] args)
+    /// <summary>Runs the CLI; the exit code is 0 on success, 1 on failure, 2 on a usage error.</summary>
+    public static async Task<int> Main(string[] args)
     {
-        Console.Error.WriteLine("vigil: commands are being wired up; see README.md");
-        return args.Length == 0 ? 0 : 2;
+        var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 64 * 1024) { AutoFlush = false };
+        await using (stdout.ConfigureAwait(false))
+        {
+            return await VigilCli.RunAsync(args, new TsdbStorageProvider(), stdout, Console.Error).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Opens <see cref="TsdbStorage"/> for the CLI's commands.</summary>
+    private sealed class TsdbStorageProvider : IStorageProvider
+    {
+        public IStorage Open(StorageSettings settings, ILoggerFactory loggers) => TsdbStorage.Open(new TsdbOptions
+        {
+            DataDir = settings.DataDir,
+            Retention = settings.Retention,
+            RetentionBytes = settings.RetentionBytes,
+            WalSync = settings.SyncEveryCommit ? Vigil.Tsdb.Wal.WalSyncMode.Commit : Vigil.Tsdb.Wal.WalSyncMode.Interval,
+        }, loggers.CreateLogger("Vigil.Tsdb"));
+
+        public ISampleQueryable OpenReadOnly(string dataDir, ILoggerFactory loggers)
+            => TsdbStorage.Open(new TsdbOptions { DataDir = dataDir, ReadOnly = true, DisableBackgroundMaintenance = true }, loggers.CreateLogger("Vigil.Tsdb"));
     }
 }

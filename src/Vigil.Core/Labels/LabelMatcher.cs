@@ -43,7 +43,8 @@ public sealed class LabelMatcher
             {
                 try
                 {
-                    _regex = new Regex("^(?:" + value + ")$",
+                    // Note: \z, not $: .NET's $ also matches before a final line break, RE2's (Prometheus's) does not.
+                    _regex = new Regex("^(?:" + value + ")\\z",
                         RegexOptions.Singleline | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
                 }
                 catch (ArgumentException e)

@@ -359,7 +359,10 @@ public sealed class LabelSet : IEquatable<LabelSet>, IComparable<LabelSet>, IRea
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>A struct enumerator for allocation-free <c>foreach</c>.</summary>
+    /// <summary>
+    /// A struct enumerator for allocation-free iteration with <c>while (e.MoveNext())</c> (it is an enumerator, not an
+    /// enumerable; for <c>foreach</c> iterate <see cref="AsSpan"/>).
+    /// </summary>
     public ReadOnlySpan<Label>.Enumerator GetSpanEnumerator() => new ReadOnlySpan<Label>(_labels).GetEnumerator();
 
     private static ulong ComputeHash(Label[] labels)

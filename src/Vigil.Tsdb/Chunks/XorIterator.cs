@@ -83,6 +83,108 @@ public sealed class XorIterator : ISampleIterator
         {
             return false;
         }
+        if (_read < 2)
+        {
+            return NextHead();
+        }
+        // Note: the hot path decodes from at most three 64-bit peeks and checks the end once per sample; peeks never
+        // read outside the array (zero-padded past it), so a truncated stream is caught by the final bound check.
+        int pos = _pos;
+        ulong w = Peek64(pos);
+        long dod;
+        if ((long)w >= 0)
+        {
+            pos += 1;
+            dod = 0;
+        }
+        else
+        {
+            switch (System.Numerics.BitOperations.LeadingZeroCount(~w))
+            {
+                case 1:
+                    dod = SignExtend((w >> 48) & 0x3FFF, 14);
+                    pos += 16;
+                    break;
+                case 2:
+                    dod = SignExtend((w >> 44) & 0x1FFFF, 17);
+                    pos += 20;
+                    break;
+                case 3:
+                    dod = SignExtend((w >> 40) & 0xFFFFF, 20);
+                    pos += 24;
+                    break;
+                default:
+                    dod = (long)Peek64(pos + 4);
+                    pos += 68;
+                    break;
+            }
+        }
+        w = Peek64(pos);
+        if ((long)w >= 0)
+        {
+            pos += 1; // same value
+        }
+        else if ((w & (1UL << 62)) == 0)
+        {
+            // '10': reuse the previous window.
+            int sig = 64 - _leading - _trailing;
+            ulong bits = sig <= 62 ? (w << 2) >> (64 - sig) : TakeBits(pos + 2, sig);
+            _v ^= bits << _trailing;
+            pos += 2 + sig;
+        }
+        else
+        {
+            int leading = (int)((w >> 57) & 31);
+            int sigbits = (int)((w >> 51) & 63);
+            if (sigbits == 0)
+            {
+                sigbits = 64;
+            }
+            int trailing = 64 - leading - sigbits;
+            if (trailing < 0)
+            {
+                _pos = pos;
+                return Fail();
+            }
+            ulong bits = sigbits <= 51 ? (w << 13) >> (64 - sigbits) : TakeBits(pos + 13, sigbits);
+            _leading = (byte)leading;
+            _trailing = (byte)trailing;
+            _v ^= bits << trailing;
+            pos += 13 + sigbits;
+        }
+        if (pos > _endBit)
+        {
+            _pos = pos;
+            return Fail();
+        }
+        _pos = pos;
+        _tDelta += dod;
+        _t += _tDelta;
+        _read++;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long SignExtend(ulong bits, int nbits)
+    {
+        long v = (long)bits;
+        if (bits > 1UL << (nbits - 1))
+        {
+            v -= 1L << nbits;
+        }
+        return v;
+    }
+
+    /// <summary>The <paramref name="n"/> (1..64) bits at bit position <paramref name="pos"/>.</summary>
+    private ulong TakeBits(int pos, int n)
+    {
+        ulong w = Peek64(pos);
+        return n == 64 ? w : w >> (64 - n);
+    }
+
+    /// <summary>Decodes the first or second sample, whose timestamps are varints.</summary>
+    private bool NextHead()
+    {
         if (_read == 0)
         {
             if (!TryReadVarint(out long t))
@@ -98,69 +200,14 @@ public sealed class XorIterator : ISampleIterator
             _read++;
             return true;
         }
-        if (_read == 1)
+        if (!TryReadUvarint(out ulong dt))
         {
-            if (!TryReadUvarint(out ulong dt))
-            {
-                return false;
-            }
-            _tDelta = (long)dt;
-            _t += _tDelta;
-            _read++;
-            return ReadValue();
+            return false;
         }
-        if (!Has(1))
-        {
-            return Fail();
-        }
-        // Count leading 1 bits of the delta-of-delta prefix, up to 4.
-        ulong peek = Peek64();
-        int ones = Math.Min(System.Numerics.BitOperations.LeadingZeroCount(~peek), 4);
-        long dod;
-        switch (ones)
-        {
-            case 0:
-                _pos += 1;
-                dod = 0;
-                break;
-            case 1:
-                dod = ReadSigned(2, 14);
-                break;
-            case 2:
-                dod = ReadSigned(3, 17);
-                break;
-            case 3:
-                dod = ReadSigned(4, 20);
-                break;
-            default:
-                if (!Has(4 + 64))
-                {
-                    return Fail();
-                }
-                _pos += 4;
-                dod = (long)ReadBits(64);
-                break;
-        }
-        if (_pos > _endBit)
-        {
-            return Fail();
-        }
-        _tDelta += dod;
+        _tDelta = (long)dt;
         _t += _tDelta;
         _read++;
         return ReadValue();
-    }
-
-    private long ReadSigned(int prefix, int nbits)
-    {
-        _pos += prefix;
-        ulong bits = ReadBits(nbits);
-        long v = (long)bits;
-        if (bits > 1UL << (nbits - 1))
-        {
-            v -= 1L << nbits;
-        }
-        return v;
     }
 
     private bool ReadValue()
@@ -223,19 +270,27 @@ public sealed class XorIterator : ISampleIterator
 
     /// <summary>The next 64 bits at the current position, zero-padded past the end.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong Peek64()
+    private ulong Peek64() => Peek64(_pos);
+
+    /// <summary>The 64 bits starting at bit <paramref name="pos"/>, zero-padded past the end of the buffer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong Peek64(int pos)
     {
-        int byteIdx = _pos >> 3;
-        int shift = _pos & 7;
+        int byteIdx = pos >> 3;
         var buf = _buf;
-        if ((uint)(byteIdx + 9) <= (uint)buf.Length)
+        if ((uint)byteIdx + 9 <= (uint)buf.Length)
         {
-            // Hot path: one unaligned load plus the spill-over byte; shift 0 makes the second term 0.
-            ref byte r = ref MemoryMarshal.GetArrayDataReference(buf);
-            ulong w = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref r, byteIdx)));
-            return (w << shift) | ((ulong)Unsafe.Add(ref r, byteIdx + 8) >> (8 - shift));
+            ref byte r = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buf), byteIdx);
+            ulong w = Unsafe.ReadUnaligned<ulong>(ref r);
+            if (BitConverter.IsLittleEndian)
+            {
+                w = BinaryPrimitives.ReverseEndianness(w);
+            }
+            int shift = pos & 7;
+            // Note: for shift 0 the extra byte shifts out entirely ((ulong)b >> 8 == 0).
+            return (w << shift) | ((ulong)Unsafe.Add(ref r, 8) >> (8 - shift));
         }
-        return Peek64Slow(byteIdx, shift);
+        return Peek64Slow(byteIdx, pos & 7);
     }
 
     private ulong Peek64Slow(int byteIdx, int shift)

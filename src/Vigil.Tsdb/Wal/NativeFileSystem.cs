@@ -46,6 +46,36 @@ internal static partial class NativeFileSystem
         }
     }
 
+    /// <summary>
+    /// Reads up to <paramref name="max"/> bytes of a file with plain open/read, bypassing .NET's advisory file locks
+    /// (used to show the pid in a held lock file). Returns null on any error or on Windows.
+    /// </summary>
+    public static byte[]? ReadIgnoringLocks(string path, int max)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+        int fd = Open(path, ORdOnly);
+        if (fd < 0)
+        {
+            return null;
+        }
+        try
+        {
+            var buf = new byte[max];
+            nint n = Read(fd, buf, max);
+            return n < 0 ? null : buf[..(int)n];
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    private static partial nint Read(int fd, [Out] byte[] buffer, nint count);
+
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
 

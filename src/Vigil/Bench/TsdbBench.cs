@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
 using Vigil.Tsdb;
+using Vigil.Tsdb.Wal;
 
 namespace Vigil.Bench;
 
@@ -12,9 +13,9 @@ internal sealed class TsdbBench
     private readonly int _series;
     private readonly int _samples;
     private readonly string _workDir;
-    private readonly WalSyncPolicy _sync;
+    private readonly WalSyncMode _sync;
 
-    public TsdbBench(int series, int samplesPerSeries, string workDir, WalSyncPolicy sync)
+    public TsdbBench(int series, int samplesPerSeries, string workDir, WalSyncMode sync)
     {
         _series = series;
         _samples = samplesPerSeries;

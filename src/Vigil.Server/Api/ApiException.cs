@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Vigil.Server.Api;
+
+/// <summary>An API request failed with one of Prometheus's error types; becomes <c>{"status":"error",...}</c>.</summary>
+internal sealed class ApiException(string errorType, string message, int statusCode) : Exception(message)
+{
+    public string ErrorType { get; } = errorType;
+
+    public int StatusCode { get; } = statusCode;
+
+    /// <summary>A bad request parameter (HTTP 400, <c>bad_data</c>).</summary>
+    public static ApiException BadData(string message) => new("bad_data", message, StatusCodes.Status400BadRequest);
+
+    /// <summary>A parameter that cannot be used: <c>invalid parameter "name": detail</c>, as Prometheus words it.</summary>
+    public static ApiException InvalidParameter(string parameter, string detail) => BadData($"invalid parameter \"{parameter}\": {detail}");
+
+    /// <summary>Storage failed while answering (HTTP 422, <c>execution</c>).</summary>
+    public static ApiException Execution(string message) => new("execution", message, StatusCodes.Status422UnprocessableEntity);
+}

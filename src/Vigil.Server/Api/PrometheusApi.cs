@@ -1,0 +1,355 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Vigil.Core.Labels;
+using Vigil.Core.Model;
+using Vigil.Core.Storage;
+
+namespace Vigil.Server.Api;
+
+/// <summary>
+/// The read endpoints of Prometheus's HTTP API that need no query engine — <c>/api/v1/series</c>, <c>/api/v1/labels</c>,
+/// <c>/api/v1/label/&lt;name&gt;/values</c> — with Prometheus's parameters, JSON shapes and error wording, plus
+/// VictoriaMetrics' <c>/api/v1/export</c> (JSON lines of raw samples) that <c>vigil dump</c> reads.
+/// </summary>
+/// <remarks>Thread-safe: every request opens its own querier.</remarks>
+internal sealed class PrometheusApi(ISampleQueryable storage, ILogger logger)
+{
+    private static readonly IComparer<LabelSet> LabelOrder = Comparer<LabelSet>.Create(LabelSet.Compare);
+
+    public Task SeriesAsync(HttpContext ctx) => RunAsync(ctx, SeriesCoreAsync);
+
+    public Task LabelNamesAsync(HttpContext ctx) => RunAsync(ctx, LabelNamesCoreAsync);
+
+    public Task LabelValuesAsync(HttpContext ctx) => RunAsync(ctx, LabelValuesCoreAsync);
+
+    public Task ExportAsync(HttpContext ctx) => RunAsync(ctx, ExportCoreAsync);
+
+    private async Task RunAsync(HttpContext ctx, Func<HttpContext, RequestParameters, Task> handler)
+    {
+        try
+        {
+            var p = await RequestParameters.ReadAsync(ctx.Request, ctx.RequestAborted).ConfigureAwait(false);
+            await handler(ctx, p).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (!ctx.Response.HasStarted)
+        {
+            await ApiJson.WriteErrorAsync(ctx, e).ConfigureAwait(false);
+        }
+        catch (StorageException e) when (!ctx.Response.HasStarted)
+        {
+            logger.LogWarning("{Path}: storage failed: {Error}", ctx.Request.Path, e.Message);
+            await ApiJson.WriteErrorAsync(ctx, ApiException.Execution(e.Message)).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SeriesCoreAsync(HttpContext ctx, RequestParameters p)
+    {
+        var matchValues = p.GetAll("match[]");
+        if (matchValues.Count == 0)
+        {
+            throw ApiException.BadData("no match[] parameter provided");
+        }
+        int limit = ParseLimit(p);
+        var (start, end) = ParseRange(p);
+        var matcherSets = ParseMatchers(matchValues);
+        var warnings = new List<string>();
+        var found = new SortedSet<LabelSet>(LabelOrder);
+        using (var q = storage.Querier(start, end))
+        {
+            var hints = new SelectHints(start, end, Func: "series", Limit: limit);
+            foreach (var set in matcherSets)
+            {
+                var ss = q.Select(true, hints, set);
+                while (ss.MoveNext())
+                {
+                    found.Add(ss.Current.Labels);
+                }
+                ThrowIfFailed(ss);
+                warnings.AddRange(ss.Warnings);
+            }
+        }
+        var w = ApiJson.BeginSuccess(ctx);
+        await using (w.ConfigureAwait(false))
+        {
+            w.WriteStartArray("data"u8);
+            int n = 0;
+            foreach (var labels in found)
+            {
+                if (limit > 0 && n == limit)
+                {
+                    warnings.Add("results truncated due to limit");
+                    break;
+                }
+                ApiJson.WriteLabels(w, labels);
+                n++;
+                await ApiJson.MaybeFlushAsync(ctx, w).ConfigureAwait(false);
+            }
+            w.WriteEndArray();
+            await ApiJson.EndSuccessAsync(ctx, w, warnings).ConfigureAwait(false);
+        }
+    }
+
+    private async Task LabelNamesCoreAsync(HttpContext ctx, RequestParameters p)
+    {
+        int limit = ParseLimit(p);
+        var (start, end) = ParseRange(p);
+        var matcherSets = ParseMatchers(p.GetAll("match[]"));
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        using (var q = storage.Querier(start, end))
+        {
+            if (matcherSets.Count == 0)
+            {
+                names.UnionWith(q.LabelNames());
+            }
+            foreach (var set in matcherSets)
+            {
+                names.UnionWith(q.LabelNames(set));
+            }
+        }
+        await WriteStringsAsync(ctx, names, limit).ConfigureAwait(false);
+    }
+
+    private async Task LabelValuesCoreAsync(HttpContext ctx, RequestParameters p)
+    {
+        string raw = ctx.Request.RouteValues["name"] as string ?? string.Empty;
+        string name = raw.StartsWith("U__", StringComparison.Ordinal) ? UnescapeLabelName(raw) : raw;
+        if (!LabelValidation.IsValidName(name))
+        {
+            throw ApiException.BadData($"invalid label name: \"{name}\"");
+        }
+        int limit = ParseLimit(p);
+        var (start, end) = ParseRange(p);
+        var matcherSets = ParseMatchers(p.GetAll("match[]"));
+        var values = new SortedSet<string>(StringComparer.Ordinal);
+        using (var q = storage.Querier(start, end))
+        {
+            if (matcherSets.Count == 0)
+            {
+                values.UnionWith(q.LabelValues(name));
+            }
+            foreach (var set in matcherSets)
+            {
+                values.UnionWith(q.LabelValues(name, set));
+            }
+        }
+        await WriteStringsAsync(ctx, values, limit).ConfigureAwait(false);
+    }
+
+    private async Task ExportCoreAsync(HttpContext ctx, RequestParameters p)
+    {
+        var matchValues = p.GetAll("match[]");
+        if (matchValues.Count == 0)
+        {
+            throw ApiException.BadData("no match[] parameter provided");
+        }
+        var (start, end) = ParseRange(p);
+        var matcherSets = ParseMatchers(matchValues);
+        using var q = storage.Querier(start, end);
+        var hints = new SelectHints(start, end);
+        // Note: with several match[] the same series can match more than once; a sorted map keeps each once, in order.
+        var series = new SortedDictionary<LabelSet, ISeries>(LabelOrder);
+        foreach (var set in matcherSets)
+        {
+            var ss = q.Select(true, hints, set);
+            while (ss.MoveNext())
+            {
+                series.TryAdd(ss.Current.Labels, ss.Current);
+            }
+            ThrowIfFailed(ss);
+        }
+        ctx.Response.StatusCode = StatusCodes.Status200OK;
+        ctx.Response.ContentType = "application/stream+json";
+        var w = new Utf8JsonWriter(ctx.Response.BodyWriter, ApiJson.WriterOptions);
+        await using (w.ConfigureAwait(false))
+        {
+            try
+            {
+                await WriteExportLinesAsync(ctx, w, series.Values, start, end).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is StorageException or IOException or InvalidDataException)
+            {
+                // Note: the status line may already be out, so the only honest signal left is to abort the response.
+                logger.LogWarning("{Path}: reading samples failed: {Error}", ctx.Request.Path, e.Message);
+                ctx.Abort();
+            }
+        }
+    }
+
+    private static async Task WriteExportLinesAsync(HttpContext ctx, Utf8JsonWriter w, IEnumerable<ISeries> series, long start, long end)
+    {
+        ISampleIterator? it = null;
+        var timestamps = new List<long>();
+        long unflushed = 0;
+        foreach (var s in series)
+        {
+            it = s.Iterator(it);
+            w.WriteStartObject();
+            w.WritePropertyName("metric"u8);
+            ApiJson.WriteLabels(w, s.Labels);
+            w.WriteStartArray("values"u8);
+            timestamps.Clear();
+            while (it.Next())
+            {
+                if (it.T < start || it.T > end)
+                {
+                    continue;
+                }
+                WriteValue(w, it.V);
+                timestamps.Add(it.T);
+            }
+            if (it.Error is not null)
+            {
+                throw new StorageException($"reading {s.Labels}: {it.Error.Message}", it.Error);
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("timestamps"u8);
+            foreach (long t in timestamps)
+            {
+                w.WriteNumberValue(t);
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.Flush();
+            unflushed += w.BytesCommitted + 1;
+            w.Reset();
+            ctx.Response.BodyWriter.Write("\n"u8);
+            if (unflushed >= ApiJson.FlushThreshold)
+            {
+                unflushed = 0;
+                await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+            }
+        }
+        await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Finite values as JSON numbers; NaN (including staleness markers) and infinities as Prometheus spells them, in strings.</summary>
+    private static void WriteValue(Utf8JsonWriter w, double v)
+    {
+        if (double.IsFinite(v))
+        {
+            w.WriteNumberValue(v);
+        }
+        else
+        {
+            w.WriteStringValue(double.IsNaN(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+        }
+    }
+
+    private static async Task WriteStringsAsync(HttpContext ctx, IEnumerable<string> values, int limit)
+    {
+        var warnings = new List<string>();
+        var w = ApiJson.BeginSuccess(ctx);
+        await using (w.ConfigureAwait(false))
+        {
+            w.WriteStartArray("data"u8);
+            int n = 0;
+            foreach (var v in values)
+            {
+                if (limit > 0 && n == limit)
+                {
+                    warnings.Add("results truncated due to limit");
+                    break;
+                }
+                w.WriteStringValue(v);
+                n++;
+            }
+            w.WriteEndArray();
+            await ApiJson.EndSuccessAsync(ctx, w, warnings).ConfigureAwait(false);
+        }
+    }
+
+    private static void ThrowIfFailed(ISeriesSet set)
+    {
+        if (set.Error is not null)
+        {
+            throw ApiException.Execution(set.Error.Message);
+        }
+    }
+
+    internal static (long Start, long End) ParseRange(RequestParameters p)
+    {
+        long start = ParseTime(p, "start", Timestamp.Min);
+        long end = ParseTime(p, "end", Timestamp.Max);
+        return (start, end);
+    }
+
+    private static long ParseTime(RequestParameters p, string name, long defaultValue)
+    {
+        string? text = p.Get(name);
+        if (text is null)
+        {
+            return defaultValue;
+        }
+        return ApiTime.TryParse(text, out long t)
+            ? t
+            : throw ApiException.InvalidParameter(name, $"cannot parse \"{text}\" to a valid timestamp (use Unix seconds or RFC 3339)");
+    }
+
+    private static int ParseLimit(RequestParameters p)
+    {
+        string? text = p.Get("limit");
+        if (text is null)
+        {
+            return 0;
+        }
+        if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int limit))
+        {
+            throw ApiException.InvalidParameter("limit", $"cannot parse \"{text}\" to a valid limit");
+        }
+        return limit < 0 ? throw ApiException.InvalidParameter("limit", "limit must be non-negative") : limit;
+    }
+
+    private static List<LabelMatcher[]> ParseMatchers(List<string> values)
+    {
+        var sets = new List<LabelMatcher[]>(values.Count);
+        foreach (var v in values)
+        {
+            try
+            {
+                sets.Add(SeriesSelectorParser.Parse(v));
+            }
+            catch (SelectorParseException e)
+            {
+                throw ApiException.InvalidParameter("match[]", e.Message);
+            }
+        }
+        return sets;
+    }
+
+    /// <summary>
+    /// Decodes Prometheus 3's <c>U__</c> escaping of label names in URL paths: <c>__</c> is <c>_</c>,
+    /// <c>_HEX_</c> is the code point HEX, other characters stand for themselves. Malformed input is returned unchanged.
+    /// </summary>
+    internal static string UnescapeLabelName(string escaped)
+    {
+        var s = escaped.AsSpan(3);
+        var sb = new StringBuilder(s.Length);
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (s[i] != '_')
+            {
+                sb.Append(s[i]);
+                continue;
+            }
+            if (i + 1 < s.Length && s[i + 1] == '_')
+            {
+                sb.Append('_');
+                i++;
+                continue;
+            }
+            int close = s[(i + 1)..].IndexOf('_');
+            if (close <= 0 || !int.TryParse(s.Slice(i + 1, close), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int cp) ||
+                cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000))
+            {
+                return escaped;
+            }
+            sb.Append(char.ConvertFromUtf32(cp));
+            i += close + 1;
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,277 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Vigil.Core.Labels;
+using Vigil.Core.Storage;
+using Vigil.Server.Api;
+using Vigil.Server.Collectors;
+using Vigil.Server.Config;
+using Vigil.Server.Hosting;
+using Vigil.Server.Metrics;
+
+namespace Vigil.Server;
+
+/// <summary>
+/// The Vigil server as a library: built-in collectors writing into the given storage, and the HTTP endpoints
+/// (<c>/metrics</c>, <c>/-/healthy</c>, <c>/-/ready</c>, <c>/api/v1/series</c>, <c>/api/v1/labels</c>,
+/// <c>/api/v1/label/&lt;name&gt;/values</c>, <c>/api/v1/export</c>) on an in-process Kestrel.
+/// </summary>
+/// <remarks>
+/// <c>vigil serve</c> and tests host it alike. The caller owns the storage: open it before <see cref="StartAsync"/>
+/// and close it after <see cref="StopAsync"/>, which stops the collectors (waiting for a running collection) and then
+/// the HTTP server (waiting for requests in flight). Start and stop are not meant to be called concurrently; the
+/// other members are thread-safe. A stopped server cannot be started again.
+/// </remarks>
+public sealed class VigilServer : IAsyncDisposable
+{
+    private readonly VigilServerOptions _options;
+    private readonly IStorage _storage;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly IReadOnlyList<ICollector> _extraCollectors;
+    private readonly TimeProvider _clock;
+    private readonly object _stateLock = new();
+    private ServerInstruments? _instruments;
+    private SelfMetrics? _selfMetrics;
+    private CollectionLoop? _loop;
+    private WebApplication? _app;
+    private Uri? _baseAddress;
+    private State _state;
+
+    /// <summary>Creates a server over <paramref name="storage"/>; nothing runs until <see cref="StartAsync"/>.</summary>
+    public VigilServer(VigilServerOptions options, IStorage storage, ILoggerFactory? loggerFactory = null)
+        : this(options, storage, loggerFactory, [], null)
+    {
+    }
+
+    /// <summary>Test hook: adds collectors and a clock.</summary>
+    internal VigilServer(VigilServerOptions options, IStorage storage, ILoggerFactory? loggerFactory, IReadOnlyList<ICollector> extraCollectors, TimeProvider? clock)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(storage);
+        if (options.CollectionInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"the collection interval must be positive, got {PrometheusDuration.Format(options.CollectionInterval)}", nameof(options));
+        }
+        _options = options;
+        _storage = storage;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<VigilServer>();
+        _extraCollectors = extraCollectors;
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    private enum State
+    {
+        New,
+        Started,
+        Stopped,
+    }
+
+    /// <summary>The base URL the server listens on, e.g. <c>http://127.0.0.1:9464/</c> (the real port when 0 was asked).</summary>
+    public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException("the server has not been started");
+
+    /// <summary>True once the first collection has finished (what <c>/-/ready</c> reports) and until the server stops.</summary>
+    public bool IsReady => _state == State.Started && _loop is { FirstCollection.IsCompleted: true };
+
+    /// <summary>Binds the HTTP listener, then starts collecting. Throws <see cref="IOException"/> naming the address when it cannot bind.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_stateLock)
+        {
+            if (_state != State.New)
+            {
+                throw new InvalidOperationException("a VigilServer can be started only once");
+            }
+            _state = State.Started;
+        }
+        _instruments = new ServerInstruments();
+        _selfMetrics = new SelfMetrics(_loggerFactory.CreateLogger("Vigil.Server.Metrics"));
+        _loop = new CollectionLoop(_storage, BuildCollectors(), _options.CollectionInterval, TargetLabels(),
+            _instruments, _loggerFactory.CreateLogger<CollectionLoop>(), _clock);
+        _app = BuildWebApplication(_instruments, _selfMetrics);
+        try
+        {
+            await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            await StopAsync(CancellationToken.None).ConfigureAwait(false);
+            throw new IOException($"cannot listen on {_options.Listen}: {e.Message}", e);
+        }
+        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        string first = addresses?.FirstOrDefault() ?? throw new InvalidOperationException("Kestrel reported no listen address");
+        _baseAddress = new Uri(first.EndsWith('/') ? first : first + "/");
+        _loop.Start();
+        _logger.LogInformation("Vigil listening on {Address}, collecting every {Interval}{DataDir}",
+            _baseAddress, PrometheusDuration.Format(_options.CollectionInterval),
+            _options.DataDirectory is null ? string.Empty : ", data in " + Path.GetFullPath(_options.DataDirectory));
+    }
+
+    /// <summary>Stops the collectors, then the HTTP server. Safe to call more than once.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_stateLock)
+        {
+            if (_state != State.Started)
+            {
+                _state = State.Stopped;
+                return;
+            }
+            _state = State.Stopped;
+        }
+        if (_loop is not null)
+        {
+            await _loop.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_app is not null)
+        {
+            try
+            {
+                await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await _app.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        _selfMetrics?.Dispose();
+        _instruments?.Dispose();
+        _logger.LogInformation("Vigil server stopped");
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    /// <summary>Runs one collection now (tests use this instead of waiting for the interval).</summary>
+    internal void CollectNow() => (_loop ?? throw new InvalidOperationException("the server has not been started")).CollectOnce();
+
+    /// <summary>Completes after the first collection.</summary>
+    internal Task FirstCollection => (_loop ?? throw new InvalidOperationException("the server has not been started")).FirstCollection;
+
+    private List<ICollector> BuildCollectors()
+    {
+        var collectors = new List<ICollector>();
+        if (_options.CollectHost)
+        {
+            if (HostCollector.IsSupported)
+            {
+                collectors.Add(new HostCollector(new HostCollectorOptions(), _loggerFactory.CreateLogger<HostCollector>(), _clock));
+            }
+            else
+            {
+                _logger.LogWarning("Host metrics are collected on 64-bit Linux only; this is {OS}", System.Runtime.InteropServices.RuntimeInformation.OSDescription);
+            }
+        }
+        if (_options.CollectSelf)
+        {
+            collectors.Add(new SelfCollector(_selfMetrics!));
+        }
+        collectors.AddRange(_extraCollectors);
+        return collectors;
+    }
+
+    private LabelSet TargetLabels()
+        => LabelSet.Of("job", _options.Job, "instance", _options.Instance ?? Environment.MachineName);
+
+    private WebApplication BuildWebApplication(ServerInstruments instruments, SelfMetrics selfMetrics)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Vigil.Server" });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new ForwardingLoggerProvider(_loggerFactory));
+        // Note: ASP.NET Core logs every request at Information; only its warnings and errors are worth a line.
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddRoutingCore();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            var listen = _options.Listen;
+            if (listen.Host.Length == 0)
+            {
+                k.ListenAnyIP(listen.Port);
+            }
+            else if (listen.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+            {
+                // Note: Kestrel cannot bind "localhost" to a dynamic port on both families; port 0 means IPv4 loopback.
+                if (listen.Port == 0)
+                {
+                    k.Listen(IPAddress.Loopback, 0);
+                }
+                else
+                {
+                    k.ListenLocalhost(listen.Port);
+                }
+            }
+            else
+            {
+                k.Listen(IPAddress.Parse(listen.Host), listen.Port);
+            }
+        });
+
+        var app = builder.Build();
+        var api = new PrometheusApi(_storage, _loggerFactory.CreateLogger<PrometheusApi>());
+        app.UseRouting();
+        app.Use(async (ctx, next) =>
+        {
+            long start = Stopwatch.GetTimestamp();
+            try
+            {
+                await next(ctx).ConfigureAwait(false);
+            }
+            finally
+            {
+                string handler = (ctx.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "other";
+                var handlerTag = new KeyValuePair<string, object?>("handler", handler);
+                instruments.HttpRequests.Add(1, handlerTag, new("code", ctx.Response.StatusCode.ToString(CultureInfo.InvariantCulture)));
+                instruments.HttpRequestDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds, handlerTag);
+            }
+        });
+
+        string[] getHead = [HttpMethods.Get, HttpMethods.Head];
+        string[] getPost = [HttpMethods.Get, HttpMethods.Post];
+        app.MapGet("/", ctx => WriteTextAsync(ctx, StatusCodes.Status200OK, IndexText));
+        app.MapMethods("/-/healthy", getHead, ctx => WriteTextAsync(ctx, StatusCodes.Status200OK, "Vigil is Healthy.\n"));
+        app.MapMethods("/-/ready", getHead, ctx => IsReady
+            ? WriteTextAsync(ctx, StatusCodes.Status200OK, "Vigil is Ready.\n")
+            : WriteTextAsync(ctx, StatusCodes.Status503ServiceUnavailable, "Service Unavailable\n"));
+        app.MapGet("/metrics", ctx =>
+        {
+            string text = PrometheusTextWriter.Write(selfMetrics.Collect());
+            ctx.Response.ContentType = PrometheusTextWriter.ContentType;
+            return ctx.Response.WriteAsync(text, ctx.RequestAborted);
+        });
+        app.MapMethods("/api/v1/series", getPost, api.SeriesAsync);
+        app.MapMethods("/api/v1/labels", getPost, api.LabelNamesAsync);
+        app.MapGet("/api/v1/label/{name}/values", api.LabelValuesAsync);
+        app.MapMethods("/api/v1/export", getPost, api.ExportAsync);
+        return app;
+    }
+
+    private const string IndexText =
+        "Vigil\n\n" +
+        "/metrics                      Vigil's own metrics (Prometheus text format)\n" +
+        "/-/healthy, /-/ready          health and readiness\n" +
+        "/api/v1/series?match[]=SEL    series matching a selector (Prometheus API)\n" +
+        "/api/v1/labels                label names\n" +
+        "/api/v1/label/NAME/values     values of one label\n" +
+        "/api/v1/export?match[]=SEL    raw samples as JSON lines (VictoriaMetrics export format)\n";
+
+    private static Task WriteTextAsync(HttpContext ctx, int status, string text)
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "text/plain; charset=utf-8";
+        return HttpMethods.IsHead(ctx.Request.Method) ? Task.CompletedTask : ctx.Response.WriteAsync(text, ctx.RequestAborted);
+    }
+}

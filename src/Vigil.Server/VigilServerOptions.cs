@@ -1,0 +1,26 @@
+namespace Vigil.Server;
+
+/// <summary>Settings of a <see cref="VigilServer"/>; the defaults are what <c>vigil serve</c> uses without flags.</summary>
+public sealed class VigilServerOptions
+{
+    /// <summary>Where the HTTP server listens; loopback port 9464 by default. Port 0 picks a free port (see <see cref="VigilServer.BaseAddress"/>).</summary>
+    public ListenAddress Listen { get; init; } = ListenAddress.Default;
+
+    /// <summary>How often the built-in collectors run; 5 seconds by default.</summary>
+    public TimeSpan CollectionInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The data directory of the storage, shown in the start-up log; the server itself never opens it.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>The <c>job</c> label on everything the built-in collectors store.</summary>
+    public string Job { get; init; } = "vigil";
+
+    /// <summary>The <c>instance</c> label on everything the built-in collectors store; the host name when null.</summary>
+    public string? Instance { get; init; }
+
+    /// <summary>Whether to collect host statistics (node_exporter metrics); ignored where unsupported (non-Linux).</summary>
+    public bool CollectHost { get; init; } = true;
+
+    /// <summary>Whether to store Vigil's own metrics (process, .NET runtime, TSDB, server).</summary>
+    public bool CollectSelf { get; init; } = true;
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+using Vigil.Core.Labels;
+using Vigil.Server.Api;
+using Vigil.Server.Config;
+
+namespace Vigil.Cli;
+
+/// <summary>Parsing and formatting of the CLI's values: durations, byte sizes, times, selectors and sample values.</summary>
+internal static class CliValues
+{
+    private static readonly (string Unit, long Factor)[] ByteUnits =
+    [
+        ("EB", 1L << 60), ("PB", 1L << 50), ("TB", 1L << 40), ("GB", 1L << 30), ("MB", 1L << 20), ("KB", 1L << 10), ("B", 1),
+    ];
+
+    /// <summary>A byte size like Prometheus's <c>--storage.tsdb.retention.size</c>: <c>512MB</c>, <c>10GB</c> (powers of 1024), <c>0</c>.</summary>
+    public static bool TryParseBytes(string text, out long bytes, out string error)
+    {
+        bytes = 0;
+        error = string.Empty;
+        if (text == "0")
+        {
+            return true;
+        }
+        foreach (var (unit, factor) in ByteUnits)
+        {
+            if (text.EndsWith(unit, StringComparison.Ordinal) &&
+                long.TryParse(text.AsSpan(0, text.Length - unit.Length), NumberStyles.None, CultureInfo.InvariantCulture, out long n))
+            {
+                try
+                {
+                    bytes = checked(n * factor);
+                    return true;
+                }
+                catch (OverflowException)
+                {
+                    break;
+                }
+            }
+        }
+        error = $"invalid size \"{text}\": use an integer with a unit B, KB, MB, GB, TB, PB or EB (powers of 1024), e.g. 512MB";
+        return false;
+    }
+
+    /// <summary>
+    /// A point in time: Unix seconds (<c>1700000000.5</c>), RFC 3339 (<c>2023-11-14T22:13:20Z</c>), <c>now</c>, or
+    /// <c>now-DURATION</c> / <c>now+DURATION</c> (<c>now-1h</c>).
+    /// </summary>
+    public static bool TryParseTime(string text, long nowMs, out long timestampMs, out string error)
+    {
+        error = string.Empty;
+        if (text == "now")
+        {
+            timestampMs = nowMs;
+            return true;
+        }
+        if (text.StartsWith("now", StringComparison.Ordinal) && text.Length > 4 && text[3] is '-' or '+')
+        {
+            if (PrometheusDuration.TryParse(text[4..], out var d, out string durationError))
+            {
+                long delta = (long)d.TotalMilliseconds;
+                timestampMs = text[3] == '-' ? nowMs - delta : nowMs + delta;
+                return true;
+            }
+            timestampMs = 0;
+            error = $"invalid time \"{text}\": {durationError}";
+            return false;
+        }
+        if (ApiTime.TryParse(text, out timestampMs))
+        {
+            return true;
+        }
+        error = $"invalid time \"{text}\": use Unix seconds (1700000000), RFC 3339 (2023-11-14T22:13:20Z), now or now-1h";
+        return false;
+    }
+
+    /// <summary>Parses a series selector; the error carries line:col like PromQL's.</summary>
+    public static bool TryParseSelector(string text, out LabelMatcher[] matchers, out string error)
+    {
+        if (SeriesSelectorParser.TryParse(text, out matchers, out error))
+        {
+            return true;
+        }
+        error = $"invalid selector \"{text}\": {error}";
+        return false;
+    }
+
+    /// <summary>A sample value as Prometheus prints it: shortest round-trip decimal, <c>+Inf</c>, <c>-Inf</c>, <c>NaN</c>.</summary>
+    public static string FormatValue(double v) => double.IsFinite(v)
+        ? v.ToString("R", CultureInfo.InvariantCulture)
+        : double.IsNaN(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
+
+    /// <summary>Milliseconds as Unix seconds for the HTTP API (<c>1700000000.123</c>).</summary>
+    public static string FormatApiTime(long ms) => (ms / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Vigil.Core.Storage;
+using Vigil.Server;
+using Vigil.Server.Config;
+
+namespace Vigil.Cli;
+
+/// <summary><c>vigil serve</c>: opens the data directory and runs <see cref="VigilServer"/> until SIGINT or SIGTERM.</summary>
+internal static class ServeCommand
+{
+    public static Command Create(IStorageProvider storageProvider)
+    {
+        var dataDir = CommonOptions.DataDir("Directory for the database (created if missing); one server at a time may use it.");
+        var listen = new Option<ListenAddress>("--listen")
+        {
+            Description = "Address for the HTTP API and /metrics: host:port; loopback only by default, :9464 for all interfaces.",
+            HelpName = "ADDR",
+            DefaultValueFactory = _ => ListenAddress.Default,
+            CustomParser = r =>
+            {
+                if (ListenAddress.TryParse(r.Tokens[0].Value, out var a, out string error))
+                {
+                    return a;
+                }
+                r.AddError("--listen: " + error);
+                return ListenAddress.Default;
+            },
+        };
+        var interval = DurationOption("--interval", "How often the built-in collectors (host, Vigil itself) run, e.g. 5s, 1m30s.", "5s", allowZero: false);
+        var retention = DurationOption("--retention", "How long to keep data, e.g. 15d, 4w; 0 keeps data forever.", "15d", allowZero: true);
+        var retentionSize = new Option<string>("--retention-size")
+        {
+            Description = "Maximum bytes of blocks on disk, e.g. 512MB, 10GB (powers of 1024); 0 for no limit. The oldest blocks go first.",
+            HelpName = "SIZE",
+            DefaultValueFactory = _ => "0",
+        };
+        retentionSize.Validators.Add(r =>
+        {
+            foreach (var token in r.Tokens)
+            {
+                if (!CliValues.TryParseBytes(token.Value, out _, out string error))
+                {
+                    r.AddError("--retention-size: " + error);
+                }
+            }
+        });
+        var walSync = new Option<string>("--wal-sync")
+        {
+            Description = "When the write-ahead log is fsynced: 'interval' (group fsync every second; a crash may lose up to one second) or 'commit' (before every write is acknowledged).",
+            HelpName = "MODE",
+            DefaultValueFactory = _ => "interval",
+        };
+        walSync.AcceptOnlyFromAmong("interval", "commit");
+        var config = new Option<FileInfo?>("--config")
+        {
+            Description = "Configuration file (vigil.yaml). Not supported yet: use the flags.",
+            HelpName = "FILE",
+        };
+        config.Validators.Add(r => r.AddError($"--config {r.Tokens.FirstOrDefault()?.Value}: configuration files are not supported yet; use the flags shown by 'vigil serve --help'"));
+        var logLevel = LogLevelOption();
+
+        var command = new Command("serve", "Run Vigil: store host and self metrics every interval and serve the HTTP API until SIGINT or SIGTERM.")
+        {
+            dataDir, listen, interval, retention, retentionSize, walSync, config, logLevel,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            CliValues.TryParseBytes(result.GetValue(retentionSize)!, out long retentionBytes, out _);
+            var settings = new StorageSettings(result.GetValue(dataDir)!, PrometheusDuration.Parse(result.GetValue(retention)!), retentionBytes,
+                result.GetValue(walSync) == "commit");
+            var options = new VigilServerOptions
+            {
+                Listen = result.GetValue(listen)!,
+                CollectionInterval = PrometheusDuration.Parse(result.GetValue(interval)!),
+                DataDirectory = settings.DataDir,
+            };
+            using var loggers = CliLogging.Create(CliLogging.Parse(result.GetValue(logLevel)!));
+            return await RunAsync(storageProvider, settings, options, loggers, ct).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    public static Option<string> LogLevelOption()
+    {
+        var option = new Option<string>("--log-level")
+        {
+            Description = "Least severe log messages to print: debug, info, warn or error.",
+            HelpName = "LEVEL",
+            DefaultValueFactory = _ => "info",
+        };
+        option.AcceptOnlyFromAmong(CliLogging.Levels);
+        return option;
+    }
+
+    private static async Task<int> RunAsync(IStorageProvider storageProvider, StorageSettings settings, VigilServerOptions options, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var log = loggers.CreateLogger("Vigil");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        string? signal = null;
+        void OnSignal(PosixSignalContext context)
+        {
+            // Note: cancelling the default action lets the shutdown below run to completion, then exit 0.
+            context.Cancel = true;
+            signal ??= context.Signal.ToString();
+            stop.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+        IStorage storage;
+        try
+        {
+            storage = storageProvider.Open(settings, loggers);
+        }
+        catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
+        {
+            log.LogError("Cannot open data directory {DataDir}: {Error}", Path.GetFullPath(settings.DataDir), e.Message);
+            return 1;
+        }
+        try
+        {
+            await using var server = new VigilServer(options, storage, loggers);
+            try
+            {
+                await server.StartAsync(stop.Token).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                log.LogError("{Error}", e.Message);
+                return 1;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                log.LogInformation("Stopped by {Signal} during start-up", signal ?? "cancellation");
+                return 0;
+            }
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                log.LogInformation("Received {Signal}; stopping collectors, flushing storage", signal ?? "cancellation");
+            }
+            await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await CloseAsync(storage).ConfigureAwait(false);
+        }
+        log.LogInformation("Vigil stopped cleanly");
+        return 0;
+    }
+
+    internal static async ValueTask CloseAsync(object storage)
+    {
+        if (storage is IAsyncDisposable asyncDisposable)
+        {
+            await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+        }
+        else if (storage is IDisposable disposable)
+        {
+            disposable.Dispose();
+        }
+    }
+
+    /// <summary>A duration option kept as text so <c>--help</c> shows the default as Prometheus writes it (<c>5s</c>).</summary>
+    private static Option<string> DurationOption(string name, string description, string defaultValue, bool allowZero)
+    {
+        var option = new Option<string>(name)
+        {
+            Description = description,
+            HelpName = "DURATION",
+            DefaultValueFactory = _ => defaultValue,
+        };
+        option.Validators.Add(r =>
+        {
+            foreach (var token in r.Tokens)
+            {
+                if (!PrometheusDuration.TryParse(token.Value, out var d, out string error))
+                {
+                    r.AddError($"{name}: {error}");
+                }
+                else if (d == TimeSpan.Zero && !allowZero)
+                {
+                    r.AddError($"{name}: must be greater than 0");
+                }
+            }
+        });
+        return option;
+    }
+}

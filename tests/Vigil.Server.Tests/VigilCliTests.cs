@@ -1,0 +1,155 @@
+using Microsoft.Extensions.Logging;
+using Vigil.Cli;
+using Vigil.Core.Labels;
+using Vigil.Core.Storage;
+using Vigil.Server.Tests.TestSupport;
+
+namespace Vigil.Server.Tests;
+
+/// <summary>The CLI in-process: parsing, exit codes, and series/dump against a server or a data directory.</summary>
+public sealed class VigilCliTests : IDisposable
+{
+    private readonly MemoryStorage _storage = new();
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("vigil-cli-").FullName;
+
+    public VigilCliTests()
+    {
+        var app = _storage.Appender();
+        app.Append(LabelSet.Of("__name__", "node_load1", "job", "vigil", "instance", "h"), 1_700_000_000_000, 0.5);
+        app.Append(LabelSet.Of("__name__", "node_load1", "job", "vigil", "instance", "h"), 1_700_000_005_000, 0.75);
+        app.Append(LabelSet.Of("__name__", "node_load1", "job", "vigil", "instance", "h"), 1_700_000_010_000, double.PositiveInfinity);
+        app.Append(LabelSet.Of("__name__", "node_load5", "job", "vigil", "instance", "h"), 1_700_000_000_000, 1);
+        app.Append(LabelSet.Of("__name__", "other", "job", "x"), 1_700_000_000_000, 2);
+        app.Commit();
+    }
+
+    public void Dispose() => Directory.Delete(_dataDir, recursive: true);
+
+    private sealed class FixedProvider(MemoryStorage storage) : IStorageProvider
+    {
+        public IStorage Open(StorageSettings settings, ILoggerFactory loggers) => storage;
+
+        public ISampleQueryable OpenReadOnly(string dataDir, ILoggerFactory loggers) => storage;
+    }
+
+    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = await VigilCli.RunAsync(args, new FixedProvider(_storage), stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public async Task NoArguments_PrintsHelpAndExits2()
+    {
+        var (code, output, _) = await RunAsync();
+        Assert.Equal(2, code);
+        Assert.Contains("serve", output, StringComparison.Ordinal);
+        Assert.Contains("dump", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("serve")]
+    [InlineData("series")]
+    [InlineData("dump")]
+    public async Task Help_EveryCommand_Exits0WithDescriptions(string command)
+    {
+        var (code, output, _) = await RunAsync(command, "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+        Assert.Contains("--data-dir", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServeHelp_ShowsDefaultsAsWritten()
+    {
+        var (_, output, _) = await RunAsync("serve", "--help");
+        Assert.Contains("[default: 127.0.0.1:9464]", output, StringComparison.Ordinal);
+        Assert.Contains("[default: 5s]", output, StringComparison.Ordinal);
+        Assert.Contains("[default: ./data]", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "serve", "--interval", "5x" }, "--interval: not a valid duration string: \"5x\"")]
+    [InlineData(new[] { "serve", "--interval", "0" }, "--interval: must be greater than 0")]
+    [InlineData(new[] { "serve", "--listen", "9464" }, "--listen: invalid listen address \"9464\"")]
+    [InlineData(new[] { "serve", "--retention-size", "1XB" }, "--retention-size: invalid size \"1XB\"")]
+    [InlineData(new[] { "serve", "--wal-sync", "sometimes" }, "sometimes")]
+    [InlineData(new[] { "serve", "--config", "vigil.yaml" }, "--config vigil.yaml: configuration files are not supported yet")]
+    [InlineData(new[] { "serve", "--bogus" }, "--bogus")]
+    [InlineData(new[] { "series" }, "Option '--match' is required.")]
+    [InlineData(new[] { "series", "--match", "up{" }, "--match: invalid selector \"up{\": 1:4: parse error:")]
+    [InlineData(new[] { "series", "--match", "up", "--server", "ftp://x" }, "invalid --server \"ftp://x\"")]
+    [InlineData(new[] { "series", "--match", "up", "--server", "http://x", "--data-dir", "d" }, "--server and --data-dir cannot be used together")]
+    [InlineData(new[] { "dump", "--match", "up", "--from", "last tuesday" }, "--from: invalid time \"last tuesday\"")]
+    [InlineData(new[] { "dump", "--match", "up", "--from", "2000", "--to", "1000" }, "--to (1000000) is before --from (2000000)")]
+    [InlineData(new[] { "frobnicate" }, "'frobnicate'")]
+    public async Task UsageErrors_Exit2WithClearMessage(string[] args, string message)
+    {
+        var (code, _, err) = await RunAsync(args);
+        Assert.Equal(2, code);
+        Assert.Contains(message, err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Series_DataDir_ListsUnionSorted()
+    {
+        var (code, output, err) = await RunAsync("series", "--match", "node_load1", "--match", "{job=\"vigil\"}", "--data-dir", _dataDir);
+        Assert.True(code == 0, err);
+        Assert.Equal(
+            "node_load1{instance=\"h\", job=\"vigil\"}\n" +
+            "node_load5{instance=\"h\", job=\"vigil\"}\n",
+            output.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Series_MissingDataDir_Exits1NamingIt()
+    {
+        var (code, _, err) = await RunAsync("series", "--match", "up", "--data-dir", Path.Combine(_dataDir, "nope"));
+        Assert.Equal(1, code);
+        Assert.Contains("nope does not exist", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dump_DataDirWithRange_PrintsSamplesLikePromtool()
+    {
+        var (code, output, err) = await RunAsync("dump", "--match", "node_load1", "--from", "1700000005", "--to", "2023-11-14T22:13:30Z", "--data-dir", _dataDir);
+        Assert.True(code == 0, err);
+        Assert.Equal(
+            "node_load1{instance=\"h\", job=\"vigil\"} 0.75 1700000005000\n" +
+            "node_load1{instance=\"h\", job=\"vigil\"} +Inf 1700000010000\n",
+            output.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task SeriesAndDump_AgainstRunningServer_SameAsDataDir()
+    {
+        await using var server = new VigilServer(new VigilServerOptions { Listen = new ListenAddress("127.0.0.1", 0), CollectHost = false, CollectSelf = false }, _storage);
+        await server.StartAsync();
+        string url = server.BaseAddress.ToString();
+
+        var series = await RunAsync("series", "--match", "{job=\"vigil\"}", "--server", url);
+        var seriesDir = await RunAsync("series", "--match", "{job=\"vigil\"}", "--data-dir", _dataDir);
+        Assert.Equal(0, series.Code);
+        Assert.Equal(seriesDir.Out, series.Out);
+
+        var dump = await RunAsync("dump", "--match", "node_load1", "--server", url);
+        var dumpDir = await RunAsync("dump", "--match", "node_load1", "--data-dir", _dataDir);
+        Assert.Equal(0, dump.Code);
+        Assert.Equal(3, dump.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(dumpDir.Out, dump.Out);
+
+        var ranged = await RunAsync("dump", "--match", "node_load1", "--from", "1700000005", "--to", "1700000005", "--server", url);
+        Assert.Equal("node_load1{instance=\"h\", job=\"vigil\"} 0.75 1700000005000\n", ranged.Out.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Series_ServerNotRunning_Exits1NamingTheUrl()
+    {
+        int port = Processes.FreePort();
+        var (code, _, err) = await RunAsync("series", "--match", "up", "--server", $"http://127.0.0.1:{port}");
+        Assert.Equal(1, code);
+        Assert.Contains($"cannot reach http://127.0.0.1:{port}/api/v1/series", err, StringComparison.Ordinal);
+    }
+}
