@@ -290,6 +290,7 @@ public sealed class PostgresCollectorTests(PostgresFixture fixture) : IClassFixt
     [Theory]
     [InlineData(null, "collectors.postgres[0]: connection_string is required")]
     [InlineData("Hostt=x", "collectors.postgres[0]: connection_string: ")]
+    [InlineData("Host=x;Port=abc", "collectors.postgres[0]: connection_string: ")]
     [InlineData("postgresql://db/x?foo=1", "collectors.postgres[0]: connection_string: URL parameter \"foo\" is not supported")]
     public void Constructor_InvalidEntry_NamesEntryAndKey(string? connectionString, string expected)
     {

@@ -47,7 +47,7 @@ public sealed class PostgresCollectorOptions
         {
             _ = PostgresTarget.BuildConnectionString(ConnectionString, Timeout);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
         {
             return "connection_string: " + e.Message;
         }

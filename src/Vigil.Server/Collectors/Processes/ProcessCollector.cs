@@ -65,6 +65,9 @@ internal sealed class ProcessCollector : ICollector
         }
     }
 
+    /// <summary>True on platforms with a procfs to read (Linux).</summary>
+    public static bool IsSupported => OperatingSystem.IsLinux();
+
     /// <inheritdoc />
     public string Name => "process";
 
