@@ -22,6 +22,25 @@ internal sealed class TsdbMetrics : IDisposable
         _meter.CreateObservableCounter("vigil.tsdb.duplicate_samples", () => head.Stats.DuplicateSamples, description: "Samples refused: same timestamp, different value.");
         _meter.CreateObservableCounter("vigil.tsdb.too_old_samples", () => head.Stats.TooOldSamples, description: "Samples refused as older than the head accepts.");
         _meter.CreateObservableCounter("vigil.tsdb.invalid_label_samples", () => head.Stats.InvalidLabelSamples, description: "Samples refused for invalid labels.");
+        _meter.CreateObservableGauge("vigil.tsdb.head.chunks_bytes", head.ChunkBytes, unit: "By", description: "Bytes held by head chunk buffers.");
+        _meter.CreateObservableGauge("vigil.tsdb.blocks.loaded", () => (long)db.Blocks.Count, description: "Blocks currently serving queries.");
+        _meter.CreateObservableGauge("vigil.tsdb.storage.blocks.bytes", () => db.BlockBytes, unit: "By", description: "Bytes of all blocks on disk.");
+        _meter.CreateObservableCounter("vigil.tsdb.compactions", () => db.Compactions, description: "Block compactions completed.");
+        _meter.CreateObservableCounter("vigil.tsdb.compactions_failed", () => db.CompactionFailures, description: "Block compactions that failed.");
+        _meter.CreateObservableCounter("vigil.tsdb.head.compactions", () => db.HeadCompactions, description: "Head ranges written out as blocks.");
+        _meter.CreateObservableCounter("vigil.tsdb.retention.deleted_blocks", () => db.RetentionDeletions, description: "Blocks deleted by retention.");
+        if (db.Wal is { } wal)
+        {
+            var m = wal.Metrics;
+            _meter.CreateObservableCounter("vigil.tsdb.wal.fsyncs", () => m.FsyncCount, description: "WAL fsync calls.");
+            _meter.CreateObservableCounter("vigil.tsdb.wal.fsync.duration", () => m.FsyncSecondsTotal, unit: "s", description: "Total seconds spent in WAL fsync.");
+            _meter.CreateObservableGauge("vigil.tsdb.wal.fsync.last_duration", () => m.LastFsyncSeconds, unit: "s", description: "Duration of the last WAL fsync.");
+            _meter.CreateObservableCounter("vigil.tsdb.wal.written", () => m.BytesWritten, unit: "By", description: "Bytes written to the WAL.");
+            _meter.CreateObservableCounter("vigil.tsdb.wal.records", () => m.RecordsWritten, description: "Records written to the WAL.");
+            _meter.CreateObservableGauge("vigil.tsdb.wal.segment.current", () => (long)m.CurrentSegment, description: "Index of the WAL segment being written.");
+            _meter.CreateObservableCounter("vigil.tsdb.wal.corruptions_repaired", () => m.CorruptionsRepaired, description: "WAL corruptions repaired at start-up.");
+            _meter.CreateObservableCounter("vigil.tsdb.wal.checkpoints", () => m.CheckpointsCreated, description: "WAL checkpoints created.");
+        }
         _meter.CreateObservableGauge("vigil.tsdb.head.min_time", () => head.MinTime == long.MaxValue ? 0 : head.MinTime, unit: "ms", description: "Oldest timestamp in the head.");
         _meter.CreateObservableGauge("vigil.tsdb.head.max_time", () => head.MaxTime == long.MinValue ? 0 : head.MaxTime, unit: "ms", description: "Newest timestamp in the head.");
     }

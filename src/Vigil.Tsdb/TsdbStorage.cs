@@ -72,6 +72,16 @@ public sealed partial class TsdbStorage : IStorage, IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes the exclusive lock of a data directory without opening the database (for tools that write blocks into it,
+    /// such as an import); throws <see cref="StorageException"/> naming the owner when a server holds it.
+    /// </summary>
+    public static IDisposable LockDataDir(string dataDir)
+    {
+        Directory.CreateDirectory(dataDir);
+        return DirectoryLock.Acquire(dataDir);
+    }
+
     /// <summary>Opens (creating if needed) the database in <see cref="TsdbOptions.DataDir"/>.</summary>
     public static TsdbStorage Open(TsdbOptions options, ILogger? log = null)
     {

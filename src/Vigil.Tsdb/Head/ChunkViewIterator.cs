@@ -22,6 +22,7 @@ internal sealed class ChunkViewIterator : ISampleIterator
         _maxt = maxt;
         _inChunk = false;
         _done = false;
+        _positioned = false;
     }
 
     public long T => _it.T;
@@ -138,6 +139,7 @@ internal sealed class ChunkViewIterator : ISampleIterator
     {
         _done = true;
         _inChunk = false;
+        _positioned = false;
         return false;
     }
 }

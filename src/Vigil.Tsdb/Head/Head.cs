@@ -186,6 +186,29 @@ public sealed class Head : IAppendable, ISampleQueryable
         return total;
     }
 
+    /// <summary>
+    /// The head's series with their chunks lying in [<paramref name="mint"/>, <paramref name="maxtExclusive"/>), sorted
+    /// by labels, ready for <see cref="Blocks.BlockWriter"/>. Chunks never cross a block boundary, so this takes whole chunks.
+    /// </summary>
+    public IEnumerable<Blocks.BlockSeries> SeriesForBlock(long mint, long maxtExclusive)
+    {
+        var series = _byRef.Values.ToList();
+        series.Sort(static (a, b) => LabelSet.Compare(a.Labels, b.Labels));
+        var chunks = new List<HeadChunk>();
+        foreach (var s in series)
+        {
+            chunks.Clear();
+            lock (s)
+            {
+                s.ChunksIn(mint, maxtExclusive - 1, chunks);
+            }
+            if (chunks.Count > 0)
+            {
+                yield return new Blocks.BlockSeries(s.Labels, chunks.Select(c => new Chunks.ChunkMeta(c.MinTime, c.MaxTime, c.Chunk)).ToList());
+            }
+        }
+    }
+
     /// <summary>Resolves matchers to head series (unsorted).</summary>
     internal List<MemSeries> Select(IReadOnlyList<LabelMatcher> matchers)
     {

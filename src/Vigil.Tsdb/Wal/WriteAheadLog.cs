@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Win32.SafeHandles;
+using Vigil.Tsdb.Internal;
 
 namespace Vigil.Tsdb.Wal;
 
@@ -421,6 +422,23 @@ public sealed class WriteAheadLog : IDisposable
             // Note: the old segment is closed and no new one could be set up, so the log cannot take writes anymore.
             Fail(ex);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Closes the current segment (fsynced) and continues in a new one, so everything logged so far can be
+    /// checkpointed; does nothing when the current segment is empty. Returns the index of the segment now written.
+    /// </summary>
+    public int NextSegment()
+    {
+        lock (_writeLock)
+        {
+            ThrowIfUnusable();
+            if (_segment.Size > 0)
+            {
+                Rotate();
+            }
+            return _segment.Index;
         }
     }
 

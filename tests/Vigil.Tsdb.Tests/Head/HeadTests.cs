@@ -154,6 +154,37 @@ public class HeadTests
     }
 
     [Fact]
+    public void Iterator_ReusedForNextSeries_SeeksWithinThatSeries()
+    {
+        var head = new Vigil.Tsdb.Head.Head();
+        var app = head.Appender();
+        for (int s = 0; s < 3; s++)
+        {
+            var labels = LabelSet.Of("__name__", "m", "i", s.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            for (int i = 0; i < 2000; i++)
+            {
+                app.Append(labels, i * 10_000L, i);
+            }
+        }
+        app.Commit();
+        using var q = head.Querier(0, 8_000_000);
+        var set = q.Select(true, null, LabelMatcher.MetricName("m"));
+        ISampleIterator? it = null;
+        while (set.MoveNext())
+        {
+            it = set.Current.Iterator(it);
+            Assert.True(it.Seek(7_700_001));
+            Assert.Equal(7_710_000, it.T);
+            int rest = 0;
+            while (it.Next())
+            {
+                rest++;
+            }
+            Assert.Equal(29, rest);
+        }
+    }
+
+    [Fact]
     public void Chunks_CutAt120SamplesAndAtBlockBoundaries()
     {
         var head = new Vigil.Tsdb.Head.Head(chunkRange: 100_000);

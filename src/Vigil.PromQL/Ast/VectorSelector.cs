@@ -1,0 +1,53 @@
+using Vigil.Core.Labels;
+using Vigil.Core.Storage;
+using Vigil.PromQL.Parser;
+
+namespace Vigil.PromQL.Ast;
+
+/// <summary>An instant vector selector: <c>name{matchers} [@ t] [offset d]</c>.</summary>
+public sealed class VectorSelector : Expr
+{
+    /// <summary>Creates a selector.</summary>
+    public VectorSelector(string name, List<LabelMatcher> matchers, PositionRange position)
+    {
+        Name = name;
+        Matchers = matchers;
+        Range = position;
+    }
+
+    /// <summary>The metric name written before the braces, or empty.</summary>
+    public string Name { get; set; }
+
+    /// <summary>All matchers, including <c>__name__="Name"</c> when a name was written before the braces.</summary>
+    public List<LabelMatcher> Matchers { get; }
+
+    /// <summary>The <c>offset</c> in milliseconds as written (negative allowed).</summary>
+    public long OriginalOffset { get; set; }
+
+    /// <summary>The offset as a duration expression, resolved into <see cref="OriginalOffset"/> before evaluation.</summary>
+    public DurationExpr? OriginalOffsetExpr { get; set; }
+
+    /// <summary>The <c>@</c> timestamp in milliseconds, or null.</summary>
+    public long? Timestamp { get; set; }
+
+    /// <summary><c>@ start()</c> or <c>@ end()</c>.</summary>
+    public AtPreprocessor StartOrEnd { get; set; }
+
+    /// <summary>Position (the end moves when modifiers are appended).</summary>
+    public PositionRange Range { get; set; }
+
+    /// <summary>Engine use: the effective offset after applying <c>@</c> (milliseconds).</summary>
+    internal long Offset { get; set; }
+
+    /// <summary>Engine use: the series selected from storage.</summary>
+    internal List<ISeries>? Series { get; set; }
+
+    /// <summary>Engine use: the selection made before evaluation, expanded into <see cref="Series"/> on first use.</summary>
+    internal ISeriesSet? SeriesSet { get; set; }
+
+    /// <inheritdoc />
+    public override ExprType Type => ExprType.Vector;
+
+    /// <inheritdoc />
+    public override PositionRange Position => Range;
+}

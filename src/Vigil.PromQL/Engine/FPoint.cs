@@ -1,0 +1,4 @@
+namespace Vigil.PromQL.Engine;
+
+/// <summary>A float point of a result series: timestamp in milliseconds and value.</summary>
+public readonly record struct FPoint(long T, double F);

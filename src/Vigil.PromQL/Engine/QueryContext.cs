@@ -1,0 +1,46 @@
+using System.Diagnostics;
+
+namespace Vigil.PromQL.Engine;
+
+/// <summary>State shared by all evaluators of one query (the top-level one and those of subqueries).</summary>
+internal sealed class QueryContext
+{
+    private readonly long _deadline;
+
+    public QueryContext(string query, CancellationToken userToken, TimeSpan timeout)
+    {
+        Query = query;
+        UserToken = userToken;
+        // Note: a deadline read from the clock, not a timer callback, so a starved thread pool cannot delay the timeout.
+        _deadline = Stopwatch.GetTimestamp() + (long)(Math.Min(timeout.TotalSeconds, 1e9) * Stopwatch.Frequency);
+    }
+
+    public string Query { get; }
+
+    public CancellationToken UserToken { get; }
+
+    public Annotations Annotations { get; } = new();
+
+    public int MaxSamples { get; init; }
+
+    public long LookbackMs { get; init; }
+
+    public Func<long, long> DefaultSubqueryStep { get; init; } = static _ => 60_000;
+
+    public bool DelayedNameRemoval { get; init; } = true;
+
+    /// <summary>Samples read from storage or subqueries, for statistics.</summary>
+    public long SamplesLoaded;
+
+    public void CheckCancel(string where)
+    {
+        if (UserToken.IsCancellationRequested)
+        {
+            throw new PromQLException(QueryErrorType.Canceled, "query was canceled in " + where);
+        }
+        if (Stopwatch.GetTimestamp() > _deadline)
+        {
+            throw new PromQLException(QueryErrorType.Timeout, "query timed out in " + where);
+        }
+    }
+}

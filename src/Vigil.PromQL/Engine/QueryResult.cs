@@ -1,0 +1,17 @@
+namespace Vigil.PromQL.Engine;
+
+/// <summary>The outcome of a successful query: the value, its annotations and how many samples it loaded.</summary>
+public sealed class QueryResult(QueryValue value, IReadOnlyList<string> warnings, IReadOnlyList<string> infos, long samplesLoaded)
+{
+    /// <summary>The value.</summary>
+    public QueryValue Value { get; } = value;
+
+    /// <summary>Warnings as Prometheus renders them, e.g. <c>PromQL warning: ... (1:8)</c>.</summary>
+    public IReadOnlyList<string> Warnings { get; } = warnings;
+
+    /// <summary>Info annotations, e.g. <c>PromQL info: metric might not be a counter ... (1:6)</c>.</summary>
+    public IReadOnlyList<string> Infos { get; } = infos;
+
+    /// <summary>Total samples read from storage (and produced by subqueries) during evaluation.</summary>
+    public long SamplesLoaded { get; } = samplesLoaded;
+}

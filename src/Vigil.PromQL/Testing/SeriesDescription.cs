@@ -1,0 +1,291 @@
+using System.Globalization;
+using System.Text;
+using Vigil.Core.Labels;
+using Vigil.Core.Model;
+using Vigil.PromQL.Parser;
+
+namespace Vigil.PromQL.Testing;
+
+/// <summary>One slot of a series description: a float, an omitted slot (<c>_</c>) or a native histogram literal.</summary>
+/// <param name="Value">The float value (StaleNaN for <c>stale</c>).</param>
+/// <param name="Omitted">True for <c>_</c>.</param>
+/// <param name="Histogram">True for a <c>{{...}}</c> histogram (not supported by Vigil's float engine).</param>
+internal readonly record struct SequenceValue(double Value, bool Omitted, bool Histogram);
+
+/// <summary>
+/// A promqltest series description: <c>metric{labels} 1 2 _ 3+1x4 stale {{…}}</c>, parsed as Prometheus's
+/// series-description grammar does (repeated-addition expansion, Go number syntax without hex).
+/// </summary>
+internal sealed class SeriesDescription
+{
+    private SeriesDescription(LabelSet labels, List<SequenceValue> values)
+    {
+        Labels = labels;
+        Values = values;
+    }
+
+    public LabelSet Labels { get; }
+
+    public List<SequenceValue> Values { get; }
+
+    public bool HasHistogram => Values.Exists(v => v.Histogram);
+
+    /// <summary>Parses a description; throws <see cref="FormatException"/> with a message naming the problem.</summary>
+    public static SeriesDescription Parse(string line)
+    {
+        int pos = 0;
+        var labels = ParseMetric(line, ref pos);
+        var values = new List<SequenceValue>();
+        while (true)
+        {
+            while (pos < line.Length && char.IsWhiteSpace(line[pos]))
+            {
+                pos++;
+            }
+            if (pos >= line.Length)
+            {
+                break;
+            }
+            string item = ReadItem(line, ref pos);
+            ExpandItem(item, values);
+        }
+        return new SeriesDescription(labels, values);
+    }
+
+    /// <summary>Parses just a metric with labels (the part before the values), from <paramref name="pos"/>.</summary>
+    public static LabelSet ParseMetric(string line, ref int pos)
+    {
+        var b = new LabelSetBuilder();
+        int start = pos;
+        while (pos < line.Length && (char.IsAsciiLetterOrDigit(line[pos]) || line[pos] is '_' or ':'))
+        {
+            pos++;
+        }
+        if (pos > start)
+        {
+            b.Set(LabelSet.MetricName, line[start..pos]);
+        }
+        if (pos < line.Length && line[pos] == '{')
+        {
+            pos++;
+            while (true)
+            {
+                SkipSpaces(line, ref pos);
+                if (pos >= line.Length)
+                {
+                    throw new FormatException("unexpected end of input inside braces");
+                }
+                if (line[pos] == '}')
+                {
+                    pos++;
+                    break;
+                }
+                string name;
+                bool quotedName = false;
+                if (line[pos] is '"' or '\'' or '`')
+                {
+                    name = ReadQuoted(line, ref pos);
+                    quotedName = true;
+                }
+                else
+                {
+                    int ns = pos;
+                    while (pos < line.Length && (char.IsAsciiLetterOrDigit(line[pos]) || line[pos] == '_'))
+                    {
+                        pos++;
+                    }
+                    if (pos == ns)
+                    {
+                        throw new FormatException("unexpected character inside braces: " + GoText.Quote(line[pos].ToString()));
+                    }
+                    name = line[ns..pos];
+                }
+                SkipSpaces(line, ref pos);
+                if (pos < line.Length && line[pos] == '=')
+                {
+                    pos++;
+                    SkipSpaces(line, ref pos);
+                    if (pos >= line.Length || line[pos] is not ('"' or '\'' or '`'))
+                    {
+                        throw new FormatException("unexpected value in label set, expected string");
+                    }
+                    b.Set(name, ReadQuoted(line, ref pos));
+                }
+                else if (quotedName)
+                {
+                    b.Set(LabelSet.MetricName, name);
+                }
+                else
+                {
+                    throw new FormatException("unexpected label " + GoText.Quote(name) + " in label set, expected \"=\"");
+                }
+                SkipSpaces(line, ref pos);
+                if (pos < line.Length && line[pos] == ',')
+                {
+                    pos++;
+                }
+            }
+        }
+        if (pos == start)
+        {
+            throw new FormatException("missing metric name or label set");
+        }
+        return b.Build();
+    }
+
+    private static void SkipSpaces(string line, ref int pos)
+    {
+        while (pos < line.Length && char.IsWhiteSpace(line[pos]))
+        {
+            pos++;
+        }
+    }
+
+    private static string ReadQuoted(string line, ref int pos)
+    {
+        char q = line[pos];
+        int start = pos++;
+        while (pos < line.Length && line[pos] != q)
+        {
+            if (line[pos] == '\\' && q != '`')
+            {
+                pos++;
+            }
+            pos++;
+        }
+        if (pos >= line.Length)
+        {
+            throw new FormatException("unterminated quoted string");
+        }
+        pos++;
+        string literal = line[start..pos];
+        if (!GoText.TryUnquote(literal, out string value, out string err))
+        {
+            throw new FormatException("error unquoting string " + literal + ": " + err);
+        }
+        return value;
+    }
+
+    /// <summary>Reads one whitespace-separated value item; spaces inside <c>{{…}}</c> belong to the item.</summary>
+    private static string ReadItem(string line, ref int pos)
+    {
+        var sb = new StringBuilder();
+        while (pos < line.Length)
+        {
+            if (line[pos] == '{' && pos + 1 < line.Length && line[pos + 1] == '{')
+            {
+                int close = line.IndexOf("}}", pos + 2, StringComparison.Ordinal);
+                if (close < 0)
+                {
+                    throw new FormatException("unterminated histogram description");
+                }
+                sb.Append(line, pos, close + 2 - pos);
+                pos = close + 2;
+                continue;
+            }
+            if (char.IsWhiteSpace(line[pos]))
+            {
+                break;
+            }
+            sb.Append(line[pos++]);
+        }
+        return sb.ToString();
+    }
+
+    private static void ExpandItem(string item, List<SequenceValue> values)
+    {
+        if (item.Contains("{{", StringComparison.Ordinal))
+        {
+            int count = 1;
+            int lastClose = item.LastIndexOf("}}", StringComparison.Ordinal);
+            string suffix = item[(lastClose + 2)..];
+            if (suffix.Length > 0)
+            {
+                if (suffix[0] != 'x' || !uint.TryParse(suffix.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out uint n))
+                {
+                    throw new FormatException("invalid histogram repetition " + GoText.Quote(item));
+                }
+                count = (int)n + 1;
+            }
+            for (int i = 0; i < count; i++)
+            {
+                values.Add(new SequenceValue(0, false, true));
+            }
+            return;
+        }
+        if (item == "_")
+        {
+            values.Add(new SequenceValue(0, true, false));
+            return;
+        }
+        if (item.StartsWith("_x", StringComparison.Ordinal))
+        {
+            uint n = ParseTimes(item[2..], item);
+            for (uint i = 0; i < n; i++)
+            {
+                values.Add(new SequenceValue(0, true, false));
+            }
+            return;
+        }
+        if (item.Equals("stale", StringComparison.Ordinal))
+        {
+            values.Add(new SequenceValue(StaleMarker.StaleNaN, false, false));
+            return;
+        }
+        int x = item.IndexOf('x', StringComparison.Ordinal);
+        if (x < 0)
+        {
+            values.Add(new SequenceValue(ParseValue(item), false, false));
+            return;
+        }
+        uint times = ParseTimes(item[(x + 1)..], item);
+        string body = item[..x];
+        int op = -1;
+        for (int i = 1; i < body.Length; i++)
+        {
+            if (body[i] is '+' or '-' && body[i - 1] is not ('e' or 'E'))
+            {
+                op = i;
+                break;
+            }
+        }
+        double start = ParseValue(op < 0 ? body : body[..op]);
+        double inc = op < 0 ? 0 : ParseValue(body[op..]);
+        for (uint i = 0; i <= times; i++)
+        {
+            values.Add(new SequenceValue(start, false, false));
+            start += inc;
+        }
+    }
+
+    private static uint ParseTimes(string s, string item)
+        => uint.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out uint n)
+            ? n
+            : throw new FormatException("invalid repetition in series values: " + GoText.Quote(item));
+
+    private static double ParseValue(string s)
+    {
+        string body = s.TrimStart('+', '-');
+        bool neg = s.Length > 0 && s[0] == '-';
+        if (body.Equals("stale", StringComparison.Ordinal))
+        {
+            throw new FormatException("stale cannot be combined with x; write stale stale");
+        }
+        if (body.Length > 1 && body[0] == '0' && body[1] is 'x' or 'X')
+        {
+            throw new FormatException("bad number syntax: " + GoText.Quote(s));
+        }
+        if (!GoText.TryParseNumber(body, out double v))
+        {
+            if (PromDuration.TryParse(body, out long ms, out _))
+            {
+                v = ms / 1000.0;
+            }
+            else
+            {
+                throw new FormatException("invalid number " + GoText.Quote(s) + " in series values");
+            }
+        }
+        return neg ? -v : v;
+    }
+}
