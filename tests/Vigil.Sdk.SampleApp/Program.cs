@@ -9,7 +9,7 @@ namespace Vigil.Sdk.SampleApp;
 /// <summary>
 /// A small app instrumented with the SDK, started by the SDK's tests as a child process.
 /// <c>serve PORT</c>: runs tools with a known latency mix and error rate and serves <c>/metrics</c> on 127.0.0.1:PORT.
-/// <c>burn</c>: burns CPU in <see cref="CpuBurner.SpinPrimes"/> until killed (a target for <c>vigil profile</c>).
+/// <c>burn [SECONDS]</c>: burns CPU in <see cref="CpuBurner.SpinPrimes"/> until killed or for SECONDS (a target for <c>vigil profile</c>).
 /// </summary>
 public static class Program
 {
@@ -25,10 +25,11 @@ public static class Program
         {
             Console.WriteLine("ready " + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
             Console.Out.Flush();
-            CpuBurner.Run();
+            var until = args.Length >= 2 ? TimeSpan.FromSeconds(double.Parse(args[1], CultureInfo.InvariantCulture)) : TimeSpan.MaxValue;
+            CpuBurner.Run(until);
             return 0;
         }
-        await Console.Error.WriteLineAsync("usage: Vigil.Sdk.SampleApp serve PORT | burn").ConfigureAwait(false);
+        await Console.Error.WriteLineAsync("usage: Vigil.Sdk.SampleApp serve PORT | burn [SECONDS]").ConfigureAwait(false);
         return 2;
     }
 
@@ -69,11 +70,12 @@ public static class Program
 /// <summary>Burns CPU in one known method.</summary>
 public static class CpuBurner
 {
-    /// <summary>Loops over <see cref="SpinPrimes"/> forever.</summary>
-    public static void Run()
+    /// <summary>Loops over <see cref="SpinPrimes"/> for <paramref name="until"/>.</summary>
+    public static void Run(TimeSpan until)
     {
         long total = 0;
-        while (true)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < until)
         {
             total += SpinPrimes(200_000);
             if (total == -1)
