@@ -285,6 +285,8 @@ internal sealed class MeterAggregator : IDisposable
     private sealed class InstrumentAggregate
     {
         private readonly Lock _lock = new();
+        private readonly string[] _leText = [];
+        private readonly string[] _leOpenMetrics = [];
         private Point?[] _table = new Point?[16];
         private int _count;
         private Point? _overflow;
@@ -297,6 +299,11 @@ internal sealed class MeterAggregator : IDisposable
             Bounds = bounds;
             FamilyName = PrometheusNames.FromInstrument(instrument.Name, instrument.Unit, type);
             UnitWord = string.IsNullOrEmpty(instrument.Unit) ? null : PrometheusNames.UnitWord(instrument.Unit);
+            if (bounds is not null)
+            {
+                _leText = [.. bounds.Select(b => ProfilerMetricsWriter.FormatBound(b, openMetrics: false)), "+Inf"];
+                _leOpenMetrics = [.. bounds.Select(b => ProfilerMetricsWriter.FormatBound(b, openMetrics: true)), "+Inf"];
+            }
         }
 
         public Instrument Instrument { get; }
@@ -328,9 +335,7 @@ internal sealed class MeterAggregator : IDisposable
                     {
                         return;
                     }
-                    // Note: a value equal to a bound belongs to that bound's bucket (upper-inclusive, as Prometheus's le).
-                    int i = Array.BinarySearch(Bounds!, value);
-                    Interlocked.Increment(ref point.Buckets![i >= 0 ? i : ~i]);
+                    Interlocked.Increment(ref point.Buckets![Profiling.HistogramCells.BucketIndex(Bounds, value)]);
                     AtomicAdd(ref point.Sum, value);
                     break;
             }
@@ -353,6 +358,10 @@ internal sealed class MeterAggregator : IDisposable
             }
             points.Sort(static (a, b) => ComparePoints(a, b));
             string name = FamilyName;
+            string bucketName = name + "_bucket";
+            string sumName = name + "_sum";
+            string countName = name + "_count";
+            string[] le = writer.Format == ExpositionFormatKind.OpenMetrics ? _leOpenMetrics : _leText;
             foreach (var p in points)
             {
                 if (Kind != PointKind.Histogram)
@@ -368,11 +377,11 @@ internal sealed class MeterAggregator : IDisposable
                 for (int b = 0; b <= bounds.Length; b++)
                 {
                     cumulative += Volatile.Read(ref p.Buckets![b]);
-                    labels[^1] = new Label("le", b < bounds.Length ? ProfilerMetricsWriter.FormatBound(bounds[b], writer.Format == ExpositionFormatKind.OpenMetrics) : "+Inf");
-                    writer.WriteSample(name + "_bucket", CollectionsMarshal.AsSpan(labels), cumulative);
+                    labels[^1] = new Label("le", le[b]);
+                    writer.WriteSample(bucketName, CollectionsMarshal.AsSpan(labels), cumulative);
                 }
-                writer.WriteSample(name + "_sum", p.Labels, Volatile.Read(ref p.Sum));
-                writer.WriteSample(name + "_count", p.Labels, cumulative);
+                writer.WriteSample(sumName, p.Labels, Volatile.Read(ref p.Sum));
+                writer.WriteSample(countName, p.Labels, cumulative);
             }
         }
 

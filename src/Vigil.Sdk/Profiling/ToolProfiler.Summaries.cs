@@ -16,7 +16,9 @@ public sealed partial class ToolProfiler
         {
             return null;
         }
-        return SummaryBuilder.Build(state.Name, window, state.RunsSince(WindowStartMs(window)), state.CustomTotals());
+        using var builder = new SummaryBuilder();
+        state.Summarize(WindowStartMs(window), builder);
+        return builder.Build(state.Name, window, state.CustomTotals());
     }
 
     /// <summary>Summaries of every tool with runs in <paramref name="window"/>, ordered by tool name.</summary>
@@ -26,7 +28,9 @@ public sealed partial class ToolProfiler
         var result = new List<ToolPerformanceSummary>();
         foreach (var state in ToolStates())
         {
-            var summary = SummaryBuilder.Build(state.Name, window, state.RunsSince(since), state.CustomTotals());
+            using var builder = new SummaryBuilder();
+            state.Summarize(since, builder);
+            var summary = builder.Build(state.Name, window, state.CustomTotals());
             if (summary is not null)
             {
                 result.Add(summary);

@@ -39,6 +39,9 @@ public sealed partial class ToolProfiler : IDisposable
     [ThreadStatic]
     private static int t_cpuSampleCounter;
 
+    [ThreadStatic]
+    private static ToolState? t_lastTool;
+
     private static long s_staleUses;
 
     private readonly ConcurrentDictionary<string, ToolState> _tools = new(StringComparer.Ordinal);
@@ -324,6 +327,8 @@ public sealed partial class ToolProfiler : IDisposable
     private void Finish(ScopeState s, long endTimestamp, double cpuSeconds, long allocated, int exceptions)
     {
         var tool = s.Tool;
+        // Note: every collection counts as a generation-0 one too, so no new gen-0 count means no collection at all.
+        int gen0 = GC.CollectionCount(0) - s.StartGen0;
         var run = new ToolRun
         {
             Tool = tool.Name,
@@ -331,9 +336,9 @@ public sealed partial class ToolProfiler : IDisposable
             DurationSeconds = Stopwatch.GetElapsedTime(s.StartTimestamp, endTimestamp).Ticks / (double)TimeSpan.TicksPerSecond,
             CpuSeconds = cpuSeconds,
             AllocatedBytes = allocated,
-            Gen0Collections = GC.CollectionCount(0) - s.StartGen0,
-            Gen1Collections = GC.CollectionCount(1) - s.StartGen1,
-            Gen2Collections = GC.CollectionCount(2) - s.StartGen2,
+            Gen0Collections = gen0,
+            Gen1Collections = gen0 == 0 ? 0 : GC.CollectionCount(1) - s.StartGen1,
+            Gen2Collections = gen0 == 0 ? 0 : GC.CollectionCount(2) - s.StartGen2,
             Exceptions = exceptions,
             Outcome = s.Outcome,
             ErrorType = s.Outcome == ToolOutcome.Failure ? s.ErrorType ?? "error" : null,
@@ -391,8 +396,15 @@ public sealed partial class ToolProfiler : IDisposable
 
     private ToolState Resolve(string tool)
     {
+        // Note: hot loops start the same tool with the same string instance; a per-thread one-entry cache skips hashing it.
+        var cached = t_lastTool;
+        if (cached is not null && ReferenceEquals(cached.Name, tool) && ReferenceEquals(cached.Owner, this))
+        {
+            return cached;
+        }
         if (tool is not null && _tools.TryGetValue(tool, out var state))
         {
+            t_lastTool = state;
             return state;
         }
         return ResolveSlow(tool);

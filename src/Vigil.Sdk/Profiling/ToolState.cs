@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Vigil.Sdk.Summaries;
 
 namespace Vigil.Sdk.Profiling;
 
@@ -31,6 +32,9 @@ internal sealed class ToolState
     }
 
     public string Name { get; }
+
+    /// <summary>The profiler the tool belongs to.</summary>
+    public ToolProfiler Owner => _owner;
 
     /// <summary>Stores the run and adds it to its series; returns the series the run was counted in.</summary>
     public ToolSeries Record(in ToolRun run, in TagList tags, bool hasTags, ScopeState? scope)
@@ -96,6 +100,24 @@ internal sealed class ToolState
                 }
             }
             return [.. result];
+        }
+    }
+
+    /// <summary>Adds the stored runs that ended at or after <paramref name="sinceMs"/> to <paramref name="builder"/>.</summary>
+    public void Summarize(long sinceMs, SummaryBuilder builder)
+    {
+        lock (_lock)
+        {
+            builder.Reserve(_count);
+            int start = (_next - _count + _runs.Length) % _runs.Length;
+            for (int i = 0; i < _count; i++)
+            {
+                ref readonly var r = ref _runs[(start + i) % _runs.Length];
+                if (r.TimestampMs >= sinceMs)
+                {
+                    builder.Add(r);
+                }
+            }
         }
     }
 

@@ -3,103 +3,128 @@ using Vigil.Sdk.Profiling;
 
 namespace Vigil.Sdk.Summaries;
 
-/// <summary>Computes a <see cref="ToolPerformanceSummary"/> from stored runs.</summary>
-internal static class SummaryBuilder
+/// <summary>
+/// Accumulates runs into a <see cref="ToolPerformanceSummary"/>: counters as they come, and the three measured columns
+/// in pooled arrays that are sorted once at the end. Fed under the tool's lock straight from the rolling store, so a
+/// summary copies three doubles per run instead of whole runs.
+/// </summary>
+internal sealed class SummaryBuilder : IDisposable
 {
-    public static ToolPerformanceSummary? Build(string tool, TimeSpan window, ReadOnlySpan<ToolRun> runs, IReadOnlyDictionary<string, long> customTotals)
+    private readonly Dictionary<string, long> _errors = new(StringComparer.Ordinal);
+    private double[] _durations = [];
+    private double[] _cpu = [];
+    private double[] _allocated = [];
+    private int _count;
+    private int _cpuCount;
+    private int _allocatedCount;
+    private long _successes, _failures, _cancelled, _hits, _misses, _io, _network, _exceptions, _gen0, _gen1, _gen2;
+    private long _first = long.MaxValue;
+    private long _last = long.MinValue;
+
+    /// <summary>Makes room for <paramref name="runs"/> more runs.</summary>
+    public void Reserve(int runs)
     {
-        if (runs.IsEmpty)
+        Grow(ref _durations, _count + runs);
+        Grow(ref _cpu, _cpuCount + runs);
+        Grow(ref _allocated, _allocatedCount + runs);
+    }
+
+    /// <summary>Adds one run; <see cref="Reserve"/> must have made room for it.</summary>
+    public void Add(in ToolRun r)
+    {
+        switch (r.Outcome)
+        {
+            case ToolOutcome.Success:
+                _successes++;
+                break;
+            case ToolOutcome.Failure:
+                _failures++;
+                string type = r.ErrorType ?? "error";
+                _errors[type] = _errors.GetValueOrDefault(type) + 1;
+                break;
+            default:
+                _cancelled++;
+                break;
+        }
+        _hits += r.CacheHits;
+        _misses += r.CacheMisses;
+        _io += r.IoOperations;
+        _network += r.NetworkCalls;
+        _exceptions += Math.Max(0, r.Exceptions);
+        _gen0 += r.Gen0Collections;
+        _gen1 += r.Gen1Collections;
+        _gen2 += r.Gen2Collections;
+        _first = Math.Min(_first, r.TimestampMs);
+        _last = Math.Max(_last, r.TimestampMs);
+        _durations[_count++] = r.DurationSeconds;
+        if (!double.IsNaN(r.CpuSeconds))
+        {
+            _cpu[_cpuCount++] = r.CpuSeconds;
+        }
+        if (r.AllocatedBytes >= 0)
+        {
+            _allocated[_allocatedCount++] = r.AllocatedBytes;
+        }
+    }
+
+    /// <summary>The summary of the runs added, or null when there were none.</summary>
+    public ToolPerformanceSummary? Build(string tool, TimeSpan window, IReadOnlyDictionary<string, long> customTotals)
+    {
+        if (_count == 0)
         {
             return null;
         }
-        double[] buffer = ArrayPool<double>.Shared.Rent(runs.Length);
-        try
+        return new ToolPerformanceSummary
         {
-            var values = buffer.AsSpan(0, runs.Length);
-            long successes = 0, failures = 0, cancelled = 0, hits = 0, misses = 0, io = 0, network = 0, exceptions = 0, gen0 = 0, gen1 = 0, gen2 = 0;
-            long first = long.MaxValue, last = long.MinValue;
-            var errors = new Dictionary<string, long>(StringComparer.Ordinal);
-            foreach (ref readonly var r in runs)
-            {
-                switch (r.Outcome)
-                {
-                    case ToolOutcome.Success:
-                        successes++;
-                        break;
-                    case ToolOutcome.Failure:
-                        failures++;
-                        string type = r.ErrorType ?? "error";
-                        errors[type] = errors.GetValueOrDefault(type) + 1;
-                        break;
-                    default:
-                        cancelled++;
-                        break;
-                }
-                hits += r.CacheHits;
-                misses += r.CacheMisses;
-                io += r.IoOperations;
-                network += r.NetworkCalls;
-                exceptions += Math.Max(0, r.Exceptions);
-                gen0 += r.Gen0Collections;
-                gen1 += r.Gen1Collections;
-                gen2 += r.Gen2Collections;
-                first = Math.Min(first, r.TimestampMs);
-                last = Math.Max(last, r.TimestampMs);
-            }
+            Tool = tool,
+            Window = window,
+            FirstRunMs = _first,
+            LastRunMs = _last,
+            TotalExecutions = _count,
+            Successes = _successes,
+            Failures = _failures,
+            Cancellations = _cancelled,
+            ErrorRate = _failures / (double)_count,
+            Duration = DistributionSummary.OfSortedInPlace(_durations.AsSpan(0, _count)),
+            CpuTime = DistributionSummary.OfSortedInPlace(_cpu.AsSpan(0, _cpuCount)),
+            AllocatedBytes = DistributionSummary.OfSortedInPlace(_allocated.AsSpan(0, _allocatedCount)),
+            CacheHits = _hits,
+            CacheMisses = _misses,
+            CacheHitRatio = _hits + _misses == 0 ? double.NaN : _hits / (double)(_hits + _misses),
+            IoOperations = _io,
+            NetworkCalls = _network,
+            Exceptions = _exceptions,
+            GcCollections = [_gen0, _gen1, _gen2],
+            ErrorTypes = _errors,
+            CustomCountersTotal = customTotals,
+        };
+    }
 
-            int n = 0;
-            foreach (ref readonly var r in runs)
-            {
-                values[n++] = r.DurationSeconds;
-            }
-            var duration = DistributionSummary.OfSortedInPlace(values[..n]);
-            n = 0;
-            foreach (ref readonly var r in runs)
-            {
-                if (!double.IsNaN(r.CpuSeconds))
-                {
-                    values[n++] = r.CpuSeconds;
-                }
-            }
-            var cpu = DistributionSummary.OfSortedInPlace(values[..n]);
-            n = 0;
-            foreach (ref readonly var r in runs)
-            {
-                if (r.AllocatedBytes >= 0)
-                {
-                    values[n++] = r.AllocatedBytes;
-                }
-            }
-            var allocated = DistributionSummary.OfSortedInPlace(values[..n]);
+    public void Dispose()
+    {
+        Return(ref _durations);
+        Return(ref _cpu);
+        Return(ref _allocated);
+    }
 
-            return new ToolPerformanceSummary
-            {
-                Tool = tool,
-                Window = window,
-                FirstRunMs = first,
-                LastRunMs = last,
-                TotalExecutions = runs.Length,
-                Successes = successes,
-                Failures = failures,
-                Cancellations = cancelled,
-                ErrorRate = failures / (double)runs.Length,
-                Duration = duration,
-                CpuTime = cpu,
-                AllocatedBytes = allocated,
-                CacheHits = hits,
-                CacheMisses = misses,
-                CacheHitRatio = hits + misses == 0 ? double.NaN : hits / (double)(hits + misses),
-                IoOperations = io,
-                NetworkCalls = network,
-                Exceptions = exceptions,
-                GcCollections = [gen0, gen1, gen2],
-                ErrorTypes = errors,
-                CustomCountersTotal = customTotals,
-            };
-        }
-        finally
+    private static void Grow(ref double[] array, int size)
+    {
+        if (array.Length >= size)
         {
-            ArrayPool<double>.Shared.Return(buffer);
+            return;
         }
+        var bigger = ArrayPool<double>.Shared.Rent(size);
+        array.AsSpan().CopyTo(bigger);
+        Return(ref array);
+        array = bigger;
+    }
+
+    private static void Return(ref double[] array)
+    {
+        if (array.Length > 0)
+        {
+            ArrayPool<double>.Shared.Return(array);
+        }
+        array = [];
     }
 }
