@@ -170,7 +170,8 @@ public static class RuleFileParser
                 }
                 catch (PromQLParseException e)
                 {
-                    Add("could not parse expression: " + e.Message);
+                    var (line, col) = r.ExprPosition.Line > 0 ? r.ExprPosition : (r.Line, r.Line > 0 ? 1 : 0);
+                    errors.Add(new RuleFileError(file, line, col, group.Name, prefix + "could not parse expression: " + e.Message));
                 }
             }
             if (hasRecord)
@@ -329,6 +330,7 @@ public static class RuleFileParser
             return null;
         }
         string? record = null, alert = null, expr = null;
+        var exprPosition = (0, 0);
         TimeSpan forDuration = TimeSpan.Zero, keepFiring = TimeSpan.Zero;
         IReadOnlyDictionary<string, string> labels = new Dictionary<string, string>();
         IReadOnlyDictionary<string, string> annotations = new Dictionary<string, string>();
@@ -345,6 +347,7 @@ public static class RuleFileParser
                     break;
                 case "expr":
                     expr = Scalar(file, v, group, errors, key);
+                    exprPosition = ((int)v.Start.Line, (int)v.Start.Column);
                     break;
                 case "for":
                     forDuration = Duration(file, v, group, errors, key) ?? TimeSpan.Zero;
@@ -373,6 +376,7 @@ public static class RuleFileParser
             Labels = labels,
             Annotations = annotations,
             Line = (int)node.Start.Line,
+            ExprPosition = exprPosition,
         };
     }
 

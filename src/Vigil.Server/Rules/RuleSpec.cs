@@ -27,6 +27,9 @@ public sealed class RuleSpec
     /// <summary>1-based line of the rule in its file (0 when built in code).</summary>
     public int Line { get; init; }
 
+    /// <summary>1-based line and column of the <c>expr</c> value in its file (0 when built in code).</summary>
+    public (int Line, int Column) ExprPosition { get; init; }
+
     /// <summary>The rule's name: the alert name or the recorded metric.</summary>
     public string Name => Alert ?? Record ?? string.Empty;
 }
