@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
 
-namespace Vigil.Tsdb.Wal;
+namespace Vigil.Tsdb.Internal;
 
 /// <summary>File-system durability calls .NET does not expose: fsync of a directory, so creates, renames and deletes survive a power loss.</summary>
 internal static partial class NativeFileSystem

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Vigil.Tsdb.Wal;
+namespace Vigil.Tsdb.Internal;
 
 /// <summary>LEB128 variable-length integers (Go's <c>encoding/binary</c> uvarint/varint, zig-zag for signed values).</summary>
 internal static class Varint
@@ -92,4 +92,19 @@ internal static class Varint
         value = (long)(u >> 1) ^ -(long)(u & 1);
         return true;
     }
+
+    /// <summary>Writes <paramref name="x"/> at the start of <paramref name="dst"/>; returns the bytes used.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int WriteUnsigned(Span<byte> dst, ulong x) => WriteUnsigned(dst, 0, x);
+
+    /// <summary>Writes a zigzag-encoded signed value at the start of <paramref name="dst"/>; returns the bytes used.</summary>
+    public static int WriteSigned(Span<byte> dst, long x) => WriteUnsigned(dst, 0, ZigZag(x));
+
+    /// <summary>Maps signed values to unsigned so small magnitudes stay short.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong ZigZag(long x) => (ulong)((x << 1) ^ (x >> 63));
+
+    /// <summary>Inverse of <see cref="ZigZag"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long UnZigZag(ulong u) => (long)(u >> 1) ^ -(long)(u & 1);
 }

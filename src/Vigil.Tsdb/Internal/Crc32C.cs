@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Vigil.Tsdb.Wal;
+namespace Vigil.Tsdb.Internal;
 
 /// <summary>CRC-32C (Castagnoli) over spans, using the CPU's CRC instructions through <see cref="BitOperations.Crc32C(uint, ulong)"/>.</summary>
 internal static class Crc32C
@@ -44,6 +44,9 @@ internal static class Crc32C
         }
         return crc;
     }
+
+    /// <summary>Extends a finished checksum <paramref name="crc"/> with more bytes, as if they had been part of the first call.</summary>
+    public static uint Append(uint crc, ReadOnlySpan<byte> data) => Finish(Update(~crc, data));
 
     /// <summary>Turns a running checksum into the final CRC-32C value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

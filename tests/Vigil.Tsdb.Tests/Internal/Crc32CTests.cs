@@ -1,7 +1,7 @@
 using System.Text;
-using Vigil.Tsdb.Wal;
+using Vigil.Tsdb.Internal;
 
-namespace Vigil.Tsdb.Tests.Wal;
+namespace Vigil.Tsdb.Tests.Internal;
 
 public sealed class Crc32CTests
 {
