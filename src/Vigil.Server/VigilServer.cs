@@ -18,6 +18,7 @@ using Vigil.Server.Collectors;
 using Vigil.Server.Config;
 using Vigil.Server.Hosting;
 using Vigil.Server.Metrics;
+using Vigil.Server.Scrape;
 
 namespace Vigil.Server;
 
@@ -44,6 +45,7 @@ public sealed class VigilServer : IAsyncDisposable
     private ServerInstruments? _instruments;
     private SelfMetrics? _selfMetrics;
     private CollectionLoop? _loop;
+    private ScrapeManager? _scrape;
     private WebApplication? _app;
     private Uri? _baseAddress;
     private State _state;
@@ -99,7 +101,8 @@ public sealed class VigilServer : IAsyncDisposable
         _selfMetrics = new SelfMetrics(_loggerFactory.CreateLogger("Vigil.Server.Metrics"));
         _loop = new CollectionLoop(_storage, BuildCollectors(), _options.CollectionInterval, TargetLabels(),
             _instruments, _loggerFactory.CreateLogger<CollectionLoop>(), _clock);
-        _app = BuildWebApplication(_instruments, _selfMetrics);
+        _scrape = new ScrapeManager(_storage, _loggerFactory, _clock);
+        _app = BuildWebApplication(_instruments, _selfMetrics, _scrape);
         try
         {
             await _app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -113,6 +116,7 @@ public sealed class VigilServer : IAsyncDisposable
         string first = addresses?.FirstOrDefault() ?? throw new InvalidOperationException("Kestrel reported no listen address");
         _baseAddress = new Uri(first.EndsWith('/') ? first : first + "/");
         _loop.Start();
+        await _scrape.ApplyConfigAsync(_options.ScrapeConfigs).ConfigureAwait(false);
         _logger.LogInformation("Vigil listening on {Address}, collecting every {Interval}{DataDir}",
             _baseAddress, PrometheusDuration.Format(_options.CollectionInterval),
             _options.DataDirectory is null ? string.Empty : ", data in " + Path.GetFullPath(_options.DataDirectory));
@@ -129,6 +133,10 @@ public sealed class VigilServer : IAsyncDisposable
                 return;
             }
             _state = State.Stopped;
+        }
+        if (_scrape is not null)
+        {
+            await _scrape.StopAsync().ConfigureAwait(false);
         }
         if (_loop is not null)
         {
@@ -155,6 +163,9 @@ public sealed class VigilServer : IAsyncDisposable
 
     /// <summary>Runs one collection now (tests use this instead of waiting for the interval).</summary>
     internal void CollectNow() => (_loop ?? throw new InvalidOperationException("the server has not been started")).CollectOnce();
+
+    /// <summary>The scrape manager (tests force scrapes and discovery refreshes through it).</summary>
+    internal ScrapeManager ScrapeManager => _scrape ?? throw new InvalidOperationException("the server has not been started");
 
     /// <summary>Completes after the first collection.</summary>
     internal Task FirstCollection => (_loop ?? throw new InvalidOperationException("the server has not been started")).FirstCollection;
@@ -184,7 +195,7 @@ public sealed class VigilServer : IAsyncDisposable
     private LabelSet TargetLabels()
         => LabelSet.Of("job", _options.Job, "instance", _options.Instance ?? Environment.MachineName);
 
-    private WebApplication BuildWebApplication(ServerInstruments instruments, SelfMetrics selfMetrics)
+    private WebApplication BuildWebApplication(ServerInstruments instruments, SelfMetrics selfMetrics, ScrapeManager scrape)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Vigil.Server" });
         builder.Logging.ClearProviders();
@@ -256,6 +267,14 @@ public sealed class VigilServer : IAsyncDisposable
         app.MapMethods("/api/v1/labels", getPost, api.LabelNamesAsync);
         app.MapGet("/api/v1/label/{name}/values", api.LabelValuesAsync);
         app.MapMethods("/api/v1/export", getPost, api.ExportAsync);
+        var pushedMetadata = new PushedMetadata();
+        var targets = new TargetsApi(scrape, pushedMetadata.All);
+        var push = new PushApi(_storage, pushedMetadata, new ObservationAggregator(), _loggerFactory.CreateLogger<PushApi>(), _clock);
+        app.MapGet("/api/v1/targets", ctx => ApiJson.GuardAsync(ctx, targets.TargetsAsync));
+        app.MapGet("/api/v1/targets/metadata", ctx => ApiJson.GuardAsync(ctx, targets.TargetMetadataAsync));
+        app.MapGet("/api/v1/metadata", ctx => ApiJson.GuardAsync(ctx, targets.MetadataAsync));
+        app.MapPost("/api/v1/import/prometheus", push.ImportPrometheusAsync);
+        app.MapPost("/api/v1/push", push.PushAsync);
         return app;
     }
 
@@ -266,7 +285,11 @@ public sealed class VigilServer : IAsyncDisposable
         "/api/v1/series?match[]=SEL    series matching a selector (Prometheus API)\n" +
         "/api/v1/labels                label names\n" +
         "/api/v1/label/NAME/values     values of one label\n" +
-        "/api/v1/export?match[]=SEL    raw samples as JSON lines (VictoriaMetrics export format)\n";
+        "/api/v1/export?match[]=SEL    raw samples as JSON lines (VictoriaMetrics export format)\n" +
+        "/api/v1/targets               scrape targets, health and last errors (Prometheus API)\n" +
+        "/api/v1/metadata              metric types and help texts of targets and pushes\n" +
+        "POST /api/v1/import/prometheus  push a text-format payload (optional extra_label=name=value)\n" +
+        "POST /api/v1/push             push JSON metrics (metric_name, value, metric_type, unit, tags, source, timestamp)\n";
 
     private static Task WriteTextAsync(HttpContext ctx, int status, string text)
     {

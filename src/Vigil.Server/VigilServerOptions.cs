@@ -1,3 +1,5 @@
+using Vigil.Server.Config;
+
 namespace Vigil.Server;
 
 /// <summary>Settings of a <see cref="VigilServer"/>; the defaults are what <c>vigil serve</c> uses without flags.</summary>
@@ -23,4 +25,7 @@ public sealed class VigilServerOptions
 
     /// <summary>Whether to store Vigil's own metrics (process, .NET runtime, TSDB, server).</summary>
     public bool CollectSelf { get; init; } = true;
+
+    /// <summary>The jobs to scrape (<c>scrape_configs</c> of <c>vigil.yaml</c>); none by default.</summary>
+    public IReadOnlyList<ScrapeConfig> ScrapeConfigs { get; init; } = [];
 }

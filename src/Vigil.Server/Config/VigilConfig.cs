@@ -57,6 +57,36 @@ public sealed partial class VigilConfig
     /// <summary>The seed's <c>aggregation_rules:</c> block as written (validated as YAML only, for now).</summary>
     internal YamlNode? AggregationRules { get; init; }
 
+    /// <summary>
+    /// Reads the file_sd files the jobs currently match (as <c>vigil check config</c> does) and returns their problems;
+    /// <paramref name="files"/> and <paramref name="targets"/> count what was found.
+    /// </summary>
+    public IReadOnlyList<ConfigError> CheckDiscoveryFiles(out int files, out int targets)
+    {
+        var errors = new List<ConfigError>();
+        files = 0;
+        targets = 0;
+        foreach (var job in ScrapeConfigs)
+        {
+            foreach (var sd in job.FileSdConfigs)
+            {
+                foreach (string file in Discovery.FileSdProvider.ExpandPatterns(sd.Files))
+                {
+                    files++;
+                    try
+                    {
+                        targets += Discovery.FileSdParser.ReadFile(file).Sum(g => g.Targets.Count);
+                    }
+                    catch (ConfigException e)
+                    {
+                        errors.AddRange(e.Errors);
+                    }
+                }
+            }
+        }
+        return errors;
+    }
+
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ", RegexOptions.CultureInvariant)]
     private static partial Regex YamlPositionPrefix();
 

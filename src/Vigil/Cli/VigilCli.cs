@@ -13,9 +13,10 @@ internal static class VigilCli
     public static RootCommand CreateRootCommand(IStorageProvider storage, TextWriter stdout, TextWriter stderr) => new(
         "Vigil: self-hosted performance monitoring with an embedded Prometheus-style time-series database.")
     {
-        ServeCommand.Create(storage),
+        ServeCommand.Create(storage, stderr),
         SeriesCommand.Create(storage, stdout, stderr),
         DumpCommand.Create(storage, stdout),
+        CheckCommand.Create(stdout, stderr),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; <paramref name="extend"/> may add commands (the composition root's).</summary>
