@@ -23,13 +23,15 @@ using Vigil.Server.Scrape;
 namespace Vigil.Server;
 
 /// <summary>
-/// The Vigil server as a library: built-in collectors writing into the given storage, and the HTTP endpoints
-/// (<c>/metrics</c>, <c>/-/healthy</c>, <c>/-/ready</c>, <c>/api/v1/series</c>, <c>/api/v1/labels</c>,
-/// <c>/api/v1/label/&lt;name&gt;/values</c>, <c>/api/v1/export</c>) on an in-process Kestrel.
+/// The Vigil server as a library: built-in collectors and the scrape manager (<see cref="VigilServerOptions.ScrapeConfigs"/>)
+/// writing into the given storage, and the HTTP endpoints (<c>/metrics</c>, <c>/-/healthy</c>, <c>/-/ready</c>,
+/// <c>/api/v1/series</c>, <c>/api/v1/labels</c>, <c>/api/v1/label/&lt;name&gt;/values</c>, <c>/api/v1/export</c>,
+/// <c>/api/v1/targets</c>, <c>/api/v1/targets/metadata</c>, <c>/api/v1/metadata</c>, <c>/api/v1/import/prometheus</c>,
+/// <c>/api/v1/push</c>) on an in-process Kestrel.
 /// </summary>
 /// <remarks>
 /// <c>vigil serve</c> and tests host it alike. The caller owns the storage: open it before <see cref="StartAsync"/>
-/// and close it after <see cref="StopAsync"/>, which stops the collectors (waiting for a running collection) and then
+/// and close it after <see cref="StopAsync"/>, which stops scraping and the collectors (waiting for a running collection) and then
 /// the HTTP server (waiting for requests in flight). Start and stop are not meant to be called concurrently; the
 /// other members are thread-safe. A stopped server cannot be started again.
 /// </remarks>

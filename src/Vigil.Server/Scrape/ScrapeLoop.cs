@@ -268,6 +268,21 @@ internal sealed class ScrapeLoop : IAsyncDisposable
             _instruments.Scrapes.Add(1, _jobTag, new("result", "failure"));
             LogOutcome("storage: " + e.Message);
         }
+        catch (Exception)
+        {
+            // Note: an abandoned appender would keep its series' pending state; end the batch before the error moves on.
+            try
+            {
+                app.Rollback();
+            }
+            catch (Exception rollbackError) when (rollbackError is StorageException or InvalidOperationException)
+            {
+                _logger.LogDebug(rollbackError, "Rollback after an unexpected failure of {Url} failed", _target.Url);
+            }
+            _live.Clear();
+            _current.Clear();
+            throw;
+        }
     }
 
     /// <summary>Parses the payload and appends its samples; returns the reason the scrape fails, or null.</summary>

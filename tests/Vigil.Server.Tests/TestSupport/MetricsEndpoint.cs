@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,6 +25,9 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
 
     private MetricsEndpoint(WebApplication app) => _app = app;
 
+    /// <summary>The pseudo header under which <see cref="Requests"/> records the subject of a client certificate.</summary>
+    public const string ClientCertificateKey = ":client-certificate";
+
     /// <summary>What one path answers.</summary>
     internal sealed record Response(string Body, string ContentType = "text/plain; version=0.0.4; charset=utf-8", int Status = 200,
         TimeSpan Delay = default, bool GzipWhenAccepted = true, string? RequiredAuthorization = null);
@@ -33,12 +38,29 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
     /// <summary>host:port of the endpoint.</summary>
     public string Address { get; private set; } = string.Empty;
 
-    public static async Task<MetricsEndpoint> StartAsync()
+    /// <summary>Starts on a free loopback port; with <paramref name="serverCertificate"/> it speaks HTTPS and accepts (not requires) client certificates.</summary>
+    public static async Task<MetricsEndpoint> StartAsync(X509Certificate2? serverCertificate = null)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.ClearProviders();
         builder.Services.AddRoutingCore();
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrelCore();
+        if (serverCertificate is not null)
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            if (serverCertificate is not null)
+            {
+                listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = serverCertificate,
+                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                    ClientCertificateValidation = (_, _, _) => true,
+                });
+            }
+        }));
         var app = builder.Build();
         var endpoint = new MetricsEndpoint(app);
         app.Run(endpoint.HandleAsync);
@@ -54,8 +76,12 @@ internal sealed class MetricsEndpoint : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext ctx)
     {
-        Requests.Enqueue((ctx.Request.Path + ctx.Request.QueryString,
-            ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+        var headers = ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        if (ctx.Connection.ClientCertificate is { } clientCertificate)
+        {
+            headers[ClientCertificateKey] = clientCertificate.Subject;
+        }
+        Requests.Enqueue((ctx.Request.Path + ctx.Request.QueryString, headers));
         if (!_responses.TryGetValue(ctx.Request.Path.Value ?? "/", out var r))
         {
             ctx.Response.StatusCode = 404;
