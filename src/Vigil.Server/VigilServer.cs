@@ -18,17 +18,23 @@ using Vigil.Server.Collectors;
 using Vigil.Server.Config;
 using Vigil.Server.Hosting;
 using Vigil.Server.Metrics;
+using Vigil.Server.Notifier;
+using Vigil.Server.Rules;
+using Vigil.PromQL.Engine;
+using Vigil.Server.Scrape;
 
 namespace Vigil.Server;
 
 /// <summary>
-/// The Vigil server as a library: built-in collectors writing into the given storage, and the HTTP endpoints
-/// (<c>/metrics</c>, <c>/-/healthy</c>, <c>/-/ready</c>, <c>/api/v1/series</c>, <c>/api/v1/labels</c>,
-/// <c>/api/v1/label/&lt;name&gt;/values</c>, <c>/api/v1/export</c>) on an in-process Kestrel.
+/// The Vigil server as a library: built-in collectors and the scrape manager (<see cref="VigilServerOptions.ScrapeConfigs"/>)
+/// writing into the given storage, and the HTTP endpoints (<c>/metrics</c>, <c>/-/healthy</c>, <c>/-/ready</c>,
+/// <c>/api/v1/series</c>, <c>/api/v1/labels</c>, <c>/api/v1/label/&lt;name&gt;/values</c>, <c>/api/v1/export</c>,
+/// <c>/api/v1/targets</c>, <c>/api/v1/targets/metadata</c>, <c>/api/v1/metadata</c>, <c>/api/v1/import/prometheus</c>,
+/// <c>/api/v1/push</c>) on an in-process Kestrel.
 /// </summary>
 /// <remarks>
 /// <c>vigil serve</c> and tests host it alike. The caller owns the storage: open it before <see cref="StartAsync"/>
-/// and close it after <see cref="StopAsync"/>, which stops the collectors (waiting for a running collection) and then
+/// and close it after <see cref="StopAsync"/>, which stops scraping and the collectors (waiting for a running collection) and then
 /// the HTTP server (waiting for requests in flight). Start and stop are not meant to be called concurrently; the
 /// other members are thread-safe. A stopped server cannot be started again.
 /// </remarks>
@@ -44,7 +50,10 @@ public sealed class VigilServer : IAsyncDisposable
     private ServerInstruments? _instruments;
     private SelfMetrics? _selfMetrics;
     private CollectionLoop? _loop;
+    private ScrapeManager? _scrape;
     private WebApplication? _app;
+    private RuleManager? _rules;
+    private NotificationManager? _notifier;
     private Uri? _baseAddress;
     private State _state;
 
@@ -99,7 +108,23 @@ public sealed class VigilServer : IAsyncDisposable
         _selfMetrics = new SelfMetrics(_loggerFactory.CreateLogger("Vigil.Server.Metrics"));
         _loop = new CollectionLoop(_storage, BuildCollectors(), _options.CollectionInterval, TargetLabels(),
             _instruments, _loggerFactory.CreateLogger<CollectionLoop>(), _clock);
-        _app = BuildWebApplication(_instruments, _selfMetrics);
+        if (_options.Rules is { } ruleOptions)
+        {
+            var alerting = _options.Alerting ?? new AlertingOptions();
+            if (alerting.Alertmanagers.Count > 0 || alerting.Webhooks.Count > 0)
+            {
+                _notifier = new NotificationManager(alerting with
+                {
+                    ExternalLabels = alerting.ExternalLabels.Count > 0 ? alerting.ExternalLabels : ruleOptions.ExternalLabels,
+                    ExternalUrl = alerting.ExternalUrl.Length > 0 ? alerting.ExternalUrl : ruleOptions.ExternalUrl,
+                }, _loggerFactory.CreateLogger<NotificationManager>(), _clock);
+            }
+            var notifier = _notifier;
+            _rules = new RuleManager(_storage, new PromQLEngine(), notifier is null ? null : notifier.Send, _loggerFactory.CreateLogger<RuleManager>(), _clock);
+            await _rules.ApplyAsync(ruleOptions, cancellationToken).ConfigureAwait(false);
+        }
+        _scrape = new ScrapeManager(_storage, _loggerFactory, _clock);
+        _app = BuildWebApplication(_instruments, _selfMetrics, _scrape);
         try
         {
             await _app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -113,6 +138,8 @@ public sealed class VigilServer : IAsyncDisposable
         string first = addresses?.FirstOrDefault() ?? throw new InvalidOperationException("Kestrel reported no listen address");
         _baseAddress = new Uri(first.EndsWith('/') ? first : first + "/");
         _loop.Start();
+        _rules?.Start();
+        await _scrape.ApplyConfigAsync(_options.ScrapeConfigs).ConfigureAwait(false);
         _logger.LogInformation("Vigil listening on {Address}, collecting every {Interval}{DataDir}",
             _baseAddress, PrometheusDuration.Format(_options.CollectionInterval),
             _options.DataDirectory is null ? string.Empty : ", data in " + Path.GetFullPath(_options.DataDirectory));
@@ -130,9 +157,21 @@ public sealed class VigilServer : IAsyncDisposable
             }
             _state = State.Stopped;
         }
+        if (_scrape is not null)
+        {
+            await _scrape.StopAsync().ConfigureAwait(false);
+        }
         if (_loop is not null)
         {
             await _loop.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_rules is not null)
+        {
+            await _rules.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_notifier is not null)
+        {
+            await _notifier.DisposeAsync().ConfigureAwait(false);
         }
         if (_app is not null)
         {
@@ -153,8 +192,21 @@ public sealed class VigilServer : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
 
+    /// <summary>The rule manager, or null when the server runs no rules.</summary>
+    public RuleManager? Rules => _rules;
+
+    /// <summary>
+    /// Puts a new rule set in force without a restart (the configuration reload hook): unchanged rules keep their alert
+    /// state; an invalid set throws <see cref="RuleLoadException"/> and the running set stays.
+    /// </summary>
+    public Task<IReadOnlyList<RuleFileError>> ReloadRulesAsync(RuleManagerOptions options, CancellationToken cancellationToken = default)
+        => (_rules ?? throw new InvalidOperationException("the server was started without rules")).ApplyAsync(options, cancellationToken);
+
     /// <summary>Runs one collection now (tests use this instead of waiting for the interval).</summary>
     internal void CollectNow() => (_loop ?? throw new InvalidOperationException("the server has not been started")).CollectOnce();
+
+    /// <summary>The scrape manager (tests force scrapes and discovery refreshes through it).</summary>
+    internal ScrapeManager ScrapeManager => _scrape ?? throw new InvalidOperationException("the server has not been started");
 
     /// <summary>Completes after the first collection.</summary>
     internal Task FirstCollection => (_loop ?? throw new InvalidOperationException("the server has not been started")).FirstCollection;
@@ -184,7 +236,7 @@ public sealed class VigilServer : IAsyncDisposable
     private LabelSet TargetLabels()
         => LabelSet.Of("job", _options.Job, "instance", _options.Instance ?? Environment.MachineName);
 
-    private WebApplication BuildWebApplication(ServerInstruments instruments, SelfMetrics selfMetrics)
+    private WebApplication BuildWebApplication(ServerInstruments instruments, SelfMetrics selfMetrics, ScrapeManager scrape)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Vigil.Server" });
         builder.Logging.ClearProviders();
@@ -256,6 +308,17 @@ public sealed class VigilServer : IAsyncDisposable
         app.MapMethods("/api/v1/labels", getPost, api.LabelNamesAsync);
         app.MapGet("/api/v1/label/{name}/values", api.LabelValuesAsync);
         app.MapMethods("/api/v1/export", getPost, api.ExportAsync);
+        var rulesApi = new RulesApi(() => _rules);
+        app.MapGet("/api/v1/rules", rulesApi.RulesAsync);
+        app.MapGet("/api/v1/alerts", rulesApi.AlertsAsync);
+        var pushedMetadata = new PushedMetadata();
+        var targets = new TargetsApi(scrape, pushedMetadata.All);
+        var push = new PushApi(_storage, pushedMetadata, new ObservationAggregator(), _loggerFactory.CreateLogger<PushApi>(), _clock);
+        app.MapGet("/api/v1/targets", ctx => ApiJson.GuardAsync(ctx, targets.TargetsAsync));
+        app.MapGet("/api/v1/targets/metadata", ctx => ApiJson.GuardAsync(ctx, targets.TargetMetadataAsync));
+        app.MapGet("/api/v1/metadata", ctx => ApiJson.GuardAsync(ctx, targets.MetadataAsync));
+        app.MapPost("/api/v1/import/prometheus", push.ImportPrometheusAsync);
+        app.MapPost("/api/v1/push", push.PushAsync);
         return app;
     }
 
@@ -266,7 +329,12 @@ public sealed class VigilServer : IAsyncDisposable
         "/api/v1/series?match[]=SEL    series matching a selector (Prometheus API)\n" +
         "/api/v1/labels                label names\n" +
         "/api/v1/label/NAME/values     values of one label\n" +
-        "/api/v1/export?match[]=SEL    raw samples as JSON lines (VictoriaMetrics export format)\n";
+        "/api/v1/export?match[]=SEL    raw samples as JSON lines (VictoriaMetrics export format)\n" +
+        "/api/v1/rules, /api/v1/alerts recording and alerting rules, active alerts (Prometheus API)\n" +
+        "/api/v1/targets               scrape targets, health and last errors (Prometheus API)\n" +
+        "/api/v1/metadata              metric types and help texts of targets and pushes\n" +
+        "POST /api/v1/import/prometheus  push a text-format payload (optional extra_label=name=value)\n" +
+        "POST /api/v1/push             push JSON metrics (metric_name, value, metric_type, unit, tags, source, timestamp)\n";
 
     private static Task WriteTextAsync(HttpContext ctx, int status, string text)
     {

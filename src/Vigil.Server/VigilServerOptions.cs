@@ -1,3 +1,5 @@
+using Vigil.Server.Config;
+
 namespace Vigil.Server;
 
 /// <summary>Settings of a <see cref="VigilServer"/>; the defaults are what <c>vigil serve</c> uses without flags.</summary>
@@ -23,4 +25,13 @@ public sealed class VigilServerOptions
 
     /// <summary>Whether to store Vigil's own metrics (process, .NET runtime, TSDB, server).</summary>
     public bool CollectSelf { get; init; } = true;
+
+    /// <summary>Rule files, extra groups and evaluation settings; null runs no rules.</summary>
+    public Rules.RuleManagerOptions? Rules { get; init; }
+
+    /// <summary>Where alerts are sent; null or empty sends none (they still show in <c>/api/v1/alerts</c>).</summary>
+    public Notifier.AlertingOptions? Alerting { get; init; }
+
+    /// <summary>The jobs to scrape (<c>scrape_configs</c> of <c>vigil.yaml</c>); none by default.</summary>
+    public IReadOnlyList<ScrapeConfig> ScrapeConfigs { get; init; } = [];
 }

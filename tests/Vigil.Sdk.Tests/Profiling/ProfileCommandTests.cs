@@ -149,5 +149,7 @@ public sealed class ProfileCommandTests : IClassFixture<ProfileCommandTests.Burn
         public IStorage Open(StorageSettings settings, Microsoft.Extensions.Logging.ILoggerFactory loggers) => throw new InvalidOperationException("no storage in profile tests");
 
         public ISampleQueryable OpenReadOnly(string dataDir, Microsoft.Extensions.Logging.ILoggerFactory loggers) => throw new InvalidOperationException("no storage in profile tests");
+
+        public IStorage OpenInMemory() => throw new InvalidOperationException("no storage in profile tests");
     }
 }
