@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Vigil.Sdk.Tests.TestSupport;
 
 /// <summary>A child process whose output is captured; killed with its tree on dispose.</summary>
-internal sealed class ChildProcess : IDisposable
+internal sealed partial class ChildProcess : IDisposable
 {
     private readonly StringBuilder _output = new();
     private readonly List<(string Prefix, TaskCompletionSource<string> Line)> _waiters = new();
@@ -105,6 +106,18 @@ internal sealed class ChildProcess : IDisposable
         return await tcs.Task;
     }
 
+    /// <summary>Sends SIGTERM and waits for the exit; returns the exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        if (Kill(Process.Id, 15) != 0)
+        {
+            throw new InvalidOperationException($"kill({Process.Id}, SIGTERM) failed with errno {Marshal.GetLastPInvokeError()}");
+        }
+        using var cts = new CancellationTokenSource(timeout);
+        await Process.WaitForExitAsync(cts.Token);
+        return Process.ExitCode;
+    }
+
     public void Dispose()
     {
         try
@@ -140,4 +153,7 @@ internal sealed class ChildProcess : IDisposable
             }
         }
     }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
 }
