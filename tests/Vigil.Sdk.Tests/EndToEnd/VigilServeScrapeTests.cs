@@ -76,6 +76,44 @@ public sealed class VigilServeScrapeTests : IDisposable
         Assert.Equal(1, Single(engine.InstantQuery(storage, "up{job=\"sample\"}", evalTime)));
     }
 
+    [Fact]
+    public async Task Pusher_ToVigilServe_SeriesStoredWithJobLabel()
+    {
+        int port = ChildProcess.FreePort();
+        using var vigil = ChildProcess.StartDotnet("vigil.dll", "serve", "--data-dir", Path.Combine(_work, "data"), "--listen", $"127.0.0.1:{port}");
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            Assert.False(vigil.Process.HasExited, "vigil serve exited:\n" + vigil.Output);
+            Assert.True(DateTime.UtcNow < deadline, "vigil serve did not become ready:\n" + vigil.Output);
+            try
+            {
+                using var ready = await http.GetAsync(new Uri("-/ready", UriKind.Relative));
+                if (ready.IsSuccessStatusCode)
+                {
+                    break;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(250);
+        }
+
+        using var profiler = new Vigil.Sdk.Profiling.ToolProfiler();
+        profiler.Run("pushed-tool", run => run.CacheMiss(2));
+        await using var pusher = new Vigil.Sdk.Exposition.VigilMetricsPusher(new Vigil.Sdk.Exposition.VigilMetrics(profiler), http.BaseAddress,
+            labels: new Dictionary<string, string> { ["job"] = "pushed-app" });
+        Assert.True(await pusher.PushAsync(), pusher.LastError);
+
+        using var doc = JsonDocument.Parse(await http.GetStringAsync(new Uri("api/v1/series?match[]=vigil_tool_cache_misses_total{job=\"pushed-app\"}", UriKind.Relative)));
+        var series = Assert.Single(doc.RootElement.GetProperty("data").EnumerateArray());
+        Assert.Equal("pushed-tool", series.GetProperty("tool").GetString());
+        Assert.Equal(Environment.MachineName, series.GetProperty("instance").GetString());
+        Assert.Equal(0, await vigil.TerminateAsync(TimeSpan.FromSeconds(30)));
+    }
+
     private static double Single(QueryResult result)
     {
         var vector = Assert.IsType<VectorValue>(result.Value);
