@@ -13,14 +13,18 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
+using Vigil.PromQL.Engine;
 using Vigil.Server.Api;
 using Vigil.Server.Collectors;
+using Vigil.Server.Collectors.Dotnet;
+using Vigil.Server.Collectors.Postgres;
+using Vigil.Server.Collectors.Probe;
+using Vigil.Server.Collectors.Processes;
 using Vigil.Server.Config;
 using Vigil.Server.Hosting;
 using Vigil.Server.Metrics;
 using Vigil.Server.Notifier;
 using Vigil.Server.Rules;
-using Vigil.PromQL.Engine;
 using Vigil.Server.Scrape;
 
 namespace Vigil.Server;
@@ -45,6 +49,7 @@ public sealed class VigilServer : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly IReadOnlyList<ICollector> _extraCollectors;
+    private readonly List<IDisposable> _ownedCollectors = new();
     private readonly TimeProvider _clock;
     private readonly object _stateLock = new();
     private ServerInstruments? _instruments;
@@ -165,6 +170,11 @@ public sealed class VigilServer : IAsyncDisposable
         {
             await _loop.DisposeAsync().ConfigureAwait(false);
         }
+        foreach (var owned in _ownedCollectors)
+        {
+            owned.Dispose();
+        }
+        _ownedCollectors.Clear();
         if (_rules is not null)
         {
             await _rules.DisposeAsync().ConfigureAwait(false);
@@ -229,8 +239,39 @@ public sealed class VigilServer : IAsyncDisposable
         {
             collectors.Add(new SelfCollector(_selfMetrics!));
         }
+        var configured = _options.Collectors;
+        if (configured.Dotnet.Count > 0)
+        {
+            AddOwned(collectors, DotnetCollector.IsSupported ? new DotnetCollector(configured.Dotnet, _loggerFactory.CreateLogger<DotnetCollector>()) : null, "dotnet");
+        }
+        if (configured.Postgres.Count > 0)
+        {
+            AddOwned(collectors, new PostgresCollector(configured.Postgres, _loggerFactory.CreateLogger<PostgresCollector>()), "postgres");
+        }
+        if (configured.Probe.Count > 0)
+        {
+            AddOwned(collectors, new ProbeCollector(configured.Probe, _loggerFactory.CreateLogger<ProbeCollector>()), "probe");
+        }
+        if (configured.Process.Count > 0)
+        {
+            AddOwned(collectors, ProcessCollector.IsSupported ? new ProcessCollector(configured.Process, _loggerFactory.CreateLogger<ProcessCollector>()) : null, "process");
+        }
         collectors.AddRange(_extraCollectors);
         return collectors;
+    }
+
+    private void AddOwned(List<ICollector> collectors, ICollector? collector, string name)
+    {
+        if (collector is null)
+        {
+            _logger.LogWarning("The {Name} collector needs Linux; it is not started on {OS}", name, System.Runtime.InteropServices.RuntimeInformation.OSDescription);
+            return;
+        }
+        collectors.Add(collector);
+        if (collector is IDisposable disposable)
+        {
+            _ownedCollectors.Add(disposable);
+        }
     }
 
     private LabelSet TargetLabels()

@@ -106,6 +106,7 @@ internal static class ServeCommand
                 DataDirectory = settings.DataDir,
                 CollectHost = file.Collectors.Host,
                 CollectSelf = file.Collectors.Self,
+                Collectors = file.Collectors,
                 ScrapeConfigs = file.ScrapeConfigs,
                 Rules = file.RuleFiles.Count == 0 ? null : new Vigil.Server.Rules.RuleManagerOptions
                 {
