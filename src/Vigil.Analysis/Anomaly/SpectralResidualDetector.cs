@@ -1,0 +1,144 @@
+using System.Numerics;
+using MathNet.Numerics.IntegralTransforms;
+
+namespace Vigil.Analysis.Anomaly;
+
+/// <summary>
+/// Spectral residual saliency (Ren et al., 2019): the log-amplitude spectrum of the recent window minus its local
+/// average, transformed back, highlights points that the window's regular structure does not explain. The newest point's
+/// saliency is compared with the mean saliency of the preceding points.
+/// </summary>
+internal sealed class SpectralResidualDetector : IStreamingDetector
+{
+    public const string DetectorName = "spectral";
+
+    private readonly int _window;
+    private readonly int _extend;
+    private readonly int _filter;
+    private readonly int _history;
+    private readonly double _half;
+    private readonly Complex[] _spectrum;
+    private readonly double[] _amplitude;
+    private RingBuffer _values;
+    private RingBuffer _saliency;
+
+    public SpectralResidualDetector(IReadOnlyDictionary<string, double>? parameters = null)
+    {
+        var p = new DetectorParameters(DetectorName, parameters);
+        _window = p.Int("window", 59, 8, 4096);
+        _extend = p.Int("extend", 5, 1, 64);
+        _filter = p.Int("filter", 3, 1, 64);
+        _history = p.Int("history", 21, 2, 10_000);
+        _half = p.Double("half_score_ratio", 3.0, 0.01, 1000);
+        p.EnsureAllUsed();
+        _spectrum = new Complex[_window + _extend];
+        _amplitude = new double[_window + _extend];
+        _values = new RingBuffer(_window);
+        _saliency = new RingBuffer(_history);
+    }
+
+    public string Name => DetectorName;
+
+    public double Score(long timestampMs, double value)
+    {
+        if (!double.IsFinite(value))
+        {
+            return 0;
+        }
+        _values.Add(value);
+        if (!_values.IsFull)
+        {
+            return 0;
+        }
+        double s = Saliency();
+        double score = 0;
+        if (_saliency.IsFull)
+        {
+            double mean = 0;
+            for (int i = 0; i < _saliency.Count; i++)
+            {
+                mean += _saliency[i];
+            }
+            mean /= _saliency.Count;
+            double ratio = mean > 1e-12 ? (s - mean) / mean : (s > 1e-9 ? 100 : 0);
+            score = Tail.Ratio(ratio, _half);
+        }
+        _saliency.Add(s);
+        return score;
+    }
+
+    private double Saliency()
+    {
+        int w = _window, n = _window + _extend;
+        double last = _values.FromEnd(0);
+        // Note: extend the window with estimated points so the newest real point is not at the FFT's edge.
+        int m = Math.Min(_extend, w - 1);
+        double gradient = 0;
+        for (int i = 1; i <= m; i++)
+        {
+            gradient += (last - _values.FromEnd(i)) / i;
+        }
+        gradient /= m;
+        double estimate = _values.FromEnd(m - 1) + (gradient * m);
+        for (int i = 0; i < w; i++)
+        {
+            _spectrum[i] = new Complex(_values[i], 0);
+        }
+        for (int i = w; i < n; i++)
+        {
+            _spectrum[i] = new Complex(estimate, 0);
+        }
+        Fourier.Forward(_spectrum, FourierOptions.Default);
+        for (int i = 0; i < n; i++)
+        {
+            _amplitude[i] = Math.Log(_spectrum[i].Magnitude + 1e-8);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            double sum = 0;
+            int count = 0;
+            for (int j = i - (_filter / 2); j <= i + ((_filter - 1) / 2); j++)
+            {
+                if (j >= 0 && j < n)
+                {
+                    sum += _amplitude[j];
+                    count++;
+                }
+            }
+            double residual = _amplitude[i] - (sum / count);
+            double magnitude = _spectrum[i].Magnitude;
+            // Keep the phase, replace the amplitude by exp(residual).
+            _spectrum[i] = magnitude > 0 ? _spectrum[i] * (Math.Exp(residual) / magnitude) : Complex.Zero;
+        }
+        Fourier.Inverse(_spectrum, FourierOptions.Default);
+        return _spectrum[w - 1].Magnitude;
+    }
+
+    public byte[] SaveState()
+    {
+        using var w = new StateWriter(DetectorName);
+        w.Write(_window);
+        w.Write(_extend);
+        w.Write(_filter);
+        w.Write(_history);
+        w.Write(_half);
+        _values.Write(w);
+        _saliency.Write(w);
+        return w.ToArray();
+    }
+
+    public static SpectralResidualDetector Load(StateReader r)
+    {
+        var d = new SpectralResidualDetector(new Dictionary<string, double>
+        {
+            ["window"] = r.ReadInt(),
+            ["extend"] = r.ReadInt(),
+            ["filter"] = r.ReadInt(),
+            ["history"] = r.ReadInt(),
+            ["half_score_ratio"] = r.ReadDouble(),
+        });
+        d._values = RingBuffer.Read(r);
+        d._saliency = RingBuffer.Read(r);
+        return d;
+    }
+}
