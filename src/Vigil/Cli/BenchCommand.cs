@@ -41,9 +41,10 @@ internal static class BenchCommand
             HelpName = "NAME=VALUE",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var perFile = new Option<bool>("--per-file") { Description = "Also print each file's raw score, detected windows and false-positive rows at the standard profile's threshold." };
         var command = new Command("nab", "Score the anomaly detectors on NAB: stream each file through each detector, sweep the threshold per profile, normalize to 0-100.")
         {
-            data, detector, json, param,
+            data, detector, json, param, perFile,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -72,7 +73,12 @@ internal static class BenchCommand
                     throw new CliException(e.Message, 2);
                 }
                 progress.Done();
-                rows.Add((name, run.pps, bench.ScoreAll(run.scores)));
+                var results = bench.ScoreAll(run.scores);
+                rows.Add((name, run.pps, results));
+                if (result.GetValue(perFile))
+                {
+                    await stdout.WriteAsync(FormatPerFile(bench, name, run.scores, results[0])).ConfigureAwait(false);
+                }
             }
             await stdout.WriteAsync(FormatTable(bench, windows, rows)).ConfigureAwait(false);
             if (result.GetValue(json) is { } jsonPath)
@@ -114,6 +120,19 @@ internal static class BenchCommand
         foreach (var (name, score, ours) in ranking.OrderByDescending(r => r.Score))
         {
             sb.Append(ci, $"  {(ours ? ">" : " ")} {name,-30} {score,7:0.0}\n");
+        }
+        return sb.ToString();
+    }
+
+    private static string FormatPerFile(NabBench bench, string name, double[][] scores, NabResult result)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var sb = new System.Text.StringBuilder();
+        sb.Append(ci, $"{name}: per file at {result.Profile.Name} threshold {result.Threshold:0.######}\n");
+        for (int f = 0; f < bench.Files.Count; f++)
+        {
+            var one = NabScorer.ScoreAt([bench.Files[f]], [scores[f]], result.Profile, result.Threshold);
+            sb.Append(ci, $"  {bench.Files[f].Name,-58} {one.Raw,9:0.000} {one.WindowsDetected + "/" + one.Windows,6} {one.FalsePositives,5} FP\n");
         }
         return sb.ToString();
     }
