@@ -20,21 +20,19 @@ internal sealed class SpectralResidualDetector : IStreamingDetector
     private readonly Complex[] _spectrum;
     private readonly double[] _amplitude;
     private RingBuffer _values;
-    private RingBuffer _saliency;
 
     public SpectralResidualDetector(IReadOnlyDictionary<string, double>? parameters = null)
     {
         var p = new DetectorParameters(DetectorName, parameters);
-        _window = p.Int("window", 59, 8, 4096);
-        _extend = p.Int("extend", 5, 1, 64);
+        _window = p.Int("window", 61, 8, 4096);
+        _extend = p.Int("extend", 3, 0, 64);
         _filter = p.Int("filter", 3, 1, 64);
-        _history = p.Int("history", 21, 2, 10_000);
+        _history = p.Int("history", 21, 2, 4096);
         _half = p.Double("half_score_ratio", 3.0, 0.01, 1000);
         p.EnsureAllUsed();
         _spectrum = new Complex[_window + _extend];
         _amplitude = new double[_window + _extend];
         _values = new RingBuffer(_window);
-        _saliency = new RingBuffer(_history);
     }
 
     public string Name => DetectorName;
@@ -51,19 +49,16 @@ internal sealed class SpectralResidualDetector : IStreamingDetector
             return 0;
         }
         double s = Saliency();
-        double score = 0;
-        if (_saliency.IsFull)
+        // Note: the newest point is compared with the saliency of the points just before it in the same map.
+        int from = Math.Max(0, _window - 1 - _history);
+        double mean = 0;
+        for (int i = from; i < _window - 1; i++)
         {
-            double mean = 0;
-            for (int i = 0; i < _saliency.Count; i++)
-            {
-                mean += _saliency[i];
-            }
-            mean /= _saliency.Count;
-            double ratio = mean > 1e-12 ? (s - mean) / mean : (s > 1e-9 ? 100 : 0);
-            score = Tail.Ratio(ratio, _half);
+            mean += _spectrum[i].Magnitude;
         }
-        _saliency.Add(s);
+        mean /= Math.Max(1, _window - 1 - from);
+        double ratio = mean > 1e-12 ? (s - mean) / mean : (s > 1e-9 ? 100 : 0);
+        double score = Tail.Ratio(ratio, _half);
         return score;
     }
 
@@ -72,7 +67,7 @@ internal sealed class SpectralResidualDetector : IStreamingDetector
         int w = _window, n = _window + _extend;
         double last = _values.FromEnd(0);
         // Note: extend the window with estimated points so the newest real point is not at the FFT's edge.
-        int m = Math.Min(_extend, w - 1);
+        int m = Math.Max(1, Math.Min(_extend, w - 1));
         double gradient = 0;
         for (int i = 1; i <= m; i++)
         {
@@ -80,13 +75,20 @@ internal sealed class SpectralResidualDetector : IStreamingDetector
         }
         gradient /= m;
         double estimate = _values.FromEnd(m - 1) + (gradient * m);
+        // Note: centre the window; otherwise the DC term's residual dominates the saliency map and hides every point.
+        double mean = 0;
         for (int i = 0; i < w; i++)
         {
-            _spectrum[i] = new Complex(_values[i], 0);
+            mean += _values[i];
+        }
+        mean /= w;
+        for (int i = 0; i < w; i++)
+        {
+            _spectrum[i] = new Complex(_values[i] - mean, 0);
         }
         for (int i = w; i < n; i++)
         {
-            _spectrum[i] = new Complex(estimate, 0);
+            _spectrum[i] = new Complex(estimate - mean, 0);
         }
         Fourier.Forward(_spectrum, FourierOptions.Default);
         for (int i = 0; i < n; i++)
@@ -123,7 +125,6 @@ internal sealed class SpectralResidualDetector : IStreamingDetector
         w.Write(_history);
         w.Write(_half);
         _values.Write(w);
-        _saliency.Write(w);
         return w.ToArray();
     }
 
@@ -138,7 +139,6 @@ internal sealed class SpectralResidualDetector : IStreamingDetector
             ["half_score_ratio"] = r.ReadDouble(),
         });
         d._values = RingBuffer.Read(r);
-        d._saliency = RingBuffer.Read(r);
         return d;
     }
 }
