@@ -8,8 +8,8 @@ public static class MannWhitney
     /// <summary>Both samples at most this size and no ties: the p-value is computed from the exact distribution of U.</summary>
     public const int ExactLimit = 25;
 
-    /// <summary>Tests whether A and B come from the same distribution (two-sided).</summary>
-    public static MannWhitneyResult Test(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    /// <summary>Tests whether A and B come from the same distribution (two-sided); <paramref name="allowExact"/> = false forces the normal approximation.</summary>
+    public static MannWhitneyResult Test(ReadOnlySpan<double> a, ReadOnlySpan<double> b, bool allowExact = true)
     {
         int n1 = a.Length, n2 = b.Length;
         if (n1 == 0 || n2 == 0)
@@ -77,7 +77,7 @@ public static class MannWhitney
                 z = 0;
             }
         }
-        if (!ties && n1 <= ExactLimit && n2 <= ExactLimit)
+        if (allowExact && !ties && n1 <= ExactLimit && n2 <= ExactLimit)
         {
             double lowTail = ExactCdf(n1, n2, (int)Math.Round(Math.Min(u, pairs - u)));
             return new MannWhitneyResult(u, z, Math.Min(1.0, 2 * lowTail), effect, true);

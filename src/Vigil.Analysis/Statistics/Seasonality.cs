@@ -28,6 +28,11 @@ public static class Seasonality
         {
             return default;
         }
+        // Note: the biased estimator shrinks with the lag by (n − k)/n, which pulls peaks towards shorter lags; undo that.
+        for (int k = 1; k < acf.Length; k++)
+        {
+            acf[k] = Math.Min(1.0, acf[k] * n / (n - k));
+        }
         // Note: harmonics (2p, 3p) also peak; take the first peak that is nearly as strong as the strongest one.
         double best = double.NegativeInfinity;
         for (int k = minPeriod; k < maxPeriod; k++)
