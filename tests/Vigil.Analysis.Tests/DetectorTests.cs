@@ -111,6 +111,36 @@ public class DetectorTests
     }
 
     [Fact]
+    public void Vigil_StuckValue_OneDetectionWhenTheRunBeatsEveryEarlierRun()
+    {
+        // Noise (no value ever repeats), then the sensor sticks at a value inside the usual range from t = 3000.
+        var values = Synthetic.Series(3300, seed: 13);
+        for (int i = 3000; i < values.Length; i++)
+        {
+            values[i] = 100.0;
+        }
+        var scores = Synthetic.Run(DetectorFactory.Create("vigil"), values);
+        var detections = Enumerable.Range(2000, 1300).Where(i => scores[i] > 0).ToArray();
+        // The run counts repeats, so the 40th repeat (run_min) is the value at t = 3040.
+        Assert.Equal([3040], detections);
+        Assert.Equal(0.5, scores[3040], 12);
+    }
+
+    [Fact]
+    public void Vigil_SustainedShift_FewEmissionsNotAPlateau()
+    {
+        var values = Synthetic.Series(4000, seed: 17);
+        for (int i = 3000; i < values.Length; i++)
+        {
+            values[i] += 50;
+        }
+        var scores = Synthetic.Run(DetectorFactory.Create("vigil"), values);
+        Assert.True(scores[3000] > 0.9, $"shift scored {scores[3000]}");
+        int emissions = scores.Skip(3000).Count(x => x > 0);
+        Assert.InRange(emissions, 1, 5);
+    }
+
+    [Fact]
     public void RobustZScore_SeasonalSeries_UsesSeasonAndCatchesOffPhaseValue()
     {
         // A daily-like cycle of 48 points; at t = 2000 the value of the opposite phase appears: inside the overall range,

@@ -1,43 +1,51 @@
 namespace Vigil.Analysis.Anomaly;
 
 /// <summary>
-/// Vigil's default detector, chosen on NAB: range novelty. A point scores by how far it falls outside the range the series
-/// has covered over a long history (in units of that range), and a score is emitted only when it exceeds every score
-/// emitted in the last few points, so one incident yields one detection rather than a plateau.
+/// Vigil's default detector, chosen on NAB: novelty against the series' own long history. A point scores by how far it
+/// falls outside the range the series has covered over the last <c>window</c> points (in units of that range), or when
+/// the series has been stuck on one exact value for longer than any earlier stretch (at least <c>run_min</c> points).
+/// Emissions are suppressed for <c>suppress</c> points after each one unless <c>suppress_ratio</c> times stronger,
+/// so an incident yields one detection rather than a plateau.
 /// </summary>
 /// <remarks>
-/// The history is kept as per-block minima and maxima (a few KB per series), so the window slides by whole blocks.
+/// Memory is a few KB per series: the history is kept as per-block minima and maxima, so the window slides by blocks.
+/// A repeat of an earlier incident of the same size is, by design, not news: it scores 0.
 /// </remarks>
 internal sealed class VigilDetector : IStreamingDetector
 {
     public const string DetectorName = "vigil";
 
+    // Note: the novelty a stuck-value detection counts as (a tenth of the range), i.e. a score of 0.5 at the default half.
+    private const double RunNovelty = 0.1;
+
     private readonly int _window;
     private readonly int _block;
     private readonly int _suppress;
+    private readonly double _suppressRatio;
     private readonly int _minPoints;
+    private readonly int _runMin;
     private readonly double _half;
-    private RingBuffer _blockMin;
-    private RingBuffer _blockMax;
-    private double _curMin = double.PositiveInfinity;
-    private double _curMax = double.NegativeInfinity;
-    private int _curCount;
-    private long _seen;
+    private readonly NoveltyTrack _values;
+    private readonly NoveltyTrack _runs;
+    private double _previous = double.NaN;
+    private int _run;
+    private bool _runReported;
     private double _lastOutput;
     private long _sinceOutput = long.MaxValue / 2;
 
     public VigilDetector(IReadOnlyDictionary<string, double>? parameters = null)
     {
         var p = new DetectorParameters(DetectorName, parameters);
-        _window = p.Int("window", 8000, 10, 10_000_000);
+        _window = p.Int("window", 10_000, 10, 10_000_000);
         _block = p.Int("block", 100, 1, 100_000);
-        _suppress = p.Int("suppress", 60, 0, 1_000_000);
+        _suppress = p.Int("suppress", 120, 0, 1_000_000);
+        _suppressRatio = p.Double("suppress_ratio", 3, 1, 1e9);
         _minPoints = p.Int("min_points", 300, 2, 10_000_000);
+        _runMin = p.Int("run_min", 40, 1, 10_000_000);
         _half = p.Double("half_score_novelty", 0.1, 1e-6, 1000);
         p.EnsureAllUsed();
-        int blocks = Math.Max(1, _window / _block);
-        _blockMin = new RingBuffer(blocks);
-        _blockMax = new RingBuffer(blocks);
+        _values = new NoveltyTrack(_window, _block);
+        _runs = new NoveltyTrack(_window, _block);
     }
 
     public string Name => DetectorName;
@@ -48,33 +56,32 @@ internal sealed class VigilDetector : IStreamingDetector
         {
             return 0;
         }
-        double score = 0;
-        if (_seen >= _minPoints)
+        bool ready = _values.Seen >= _minPoints;
+        double novelty = ready ? _values.Novelty(value) : 0;
+        _values.Add(value);
+
+        if (value == _previous)
         {
-            double lo = _curMin, hi = _curMax;
-            for (int i = 0; i < _blockMin.Count; i++)
-            {
-                lo = Math.Min(lo, _blockMin[i]);
-                hi = Math.Max(hi, _blockMax[i]);
-            }
-            double span = Math.Max(hi - lo, 1e-9 * Math.Max(1, Math.Max(Math.Abs(hi), Math.Abs(lo))));
-            score = Tail.Ratio(Math.Max(value - hi, lo - value) / span, _half);
+            _run++;
         }
-        _seen++;
-        _curMin = Math.Min(_curMin, value);
-        _curMax = Math.Max(_curMax, value);
-        if (++_curCount == _block)
+        else
         {
-            _blockMin.Add(_curMin);
-            _blockMax.Add(_curMax);
-            _curMin = double.PositiveInfinity;
-            _curMax = double.NegativeInfinity;
-            _curCount = 0;
+            // Note: runs of length 0 are recorded too, so a series that never repeats a value has a longest run of 0.
+            _runs.Add(_run);
+            _run = 0;
+            _runReported = false;
         }
-        // Note: emitted scores only ever rise within the suppression span, so the largest recent one is the last one.
-        double recent = _sinceOutput < _suppress ? _lastOutput : 0;
+        _previous = value;
+        if (ready && !_runReported && _run >= _runMin && _runs.Novelty(_run, down: false) > 0)
+        {
+            _runReported = true;
+            novelty = Math.Max(novelty, RunNovelty);
+        }
+
+        double score = ready ? Tail.Ratio(novelty, _half) : 0;
+        double bar = _sinceOutput < _suppress ? Math.Min(1.0, _lastOutput * _suppressRatio) : 0;
         _sinceOutput++;
-        if (score > recent)
+        if (score > bar)
         {
             _lastOutput = score;
             _sinceOutput = 0;
@@ -89,14 +96,15 @@ internal sealed class VigilDetector : IStreamingDetector
         w.Write(_window);
         w.Write(_block);
         w.Write(_suppress);
+        w.Write(_suppressRatio);
         w.Write(_minPoints);
+        w.Write(_runMin);
         w.Write(_half);
-        _blockMin.Write(w);
-        _blockMax.Write(w);
-        w.Write(_curMin);
-        w.Write(_curMax);
-        w.Write(_curCount);
-        w.Write(_seen);
+        _values.Write(w);
+        _runs.Write(w);
+        w.Write(_previous);
+        w.Write(_run);
+        w.Write(_runReported);
         w.Write(_lastOutput);
         w.Write(_sinceOutput);
         return w.ToArray();
@@ -109,15 +117,16 @@ internal sealed class VigilDetector : IStreamingDetector
             ["window"] = r.ReadInt(),
             ["block"] = r.ReadInt(),
             ["suppress"] = r.ReadInt(),
+            ["suppress_ratio"] = r.ReadDouble(),
             ["min_points"] = r.ReadInt(),
+            ["run_min"] = r.ReadInt(),
             ["half_score_novelty"] = r.ReadDouble(),
         });
-        d._blockMin = RingBuffer.Read(r);
-        d._blockMax = RingBuffer.Read(r);
-        d._curMin = r.ReadDouble();
-        d._curMax = r.ReadDouble();
-        d._curCount = r.ReadInt();
-        d._seen = r.ReadLong();
+        d._values.Read(r);
+        d._runs.Read(r);
+        d._previous = r.ReadDouble();
+        d._run = r.ReadInt();
+        d._runReported = r.ReadBool();
         d._lastOutput = r.ReadDouble();
         d._sinceOutput = r.ReadLong();
         return d;

@@ -102,6 +102,23 @@ internal sealed class NabBench
         return (scores, points / TimeSpan.FromTicks(Math.Max(ticks, 1)).TotalSeconds);
     }
 
+    /// <summary>Writes one CSV per file, <c>timestamp,value,anomaly_score</c>, laid out as NAB's <c>results/</c> folder.</summary>
+    public void WriteScores(string dir, double[][] scores)
+    {
+        for (int f = 0; f < Files.Count; f++)
+        {
+            var file = Files[f];
+            string path = Path.Combine(dir, file.Name);
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            using var w = new StreamWriter(path);
+            w.Write("timestamp,value,anomaly_score\n");
+            for (int i = 0; i < file.Length; i++)
+            {
+                w.Write(string.Create(CultureInfo.InvariantCulture, $"{file.Timestamps[i]:yyyy-MM-dd HH:mm:ss},{file.Values[i]:R},{scores[f][i]:R}\n"));
+            }
+        }
+    }
+
     /// <summary>Scores a detector's outputs under every profile with NAB's threshold sweep.</summary>
     public IReadOnlyList<NabResult> ScoreAll(double[][] scores)
     {

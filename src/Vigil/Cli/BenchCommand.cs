@@ -41,10 +41,15 @@ internal static class BenchCommand
             HelpName = "NAME=VALUE",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var scoresDir = new Option<string?>("--scores")
+        {
+            Description = "Also write each file's scores as DIR/<detector>/<category>/<name>.csv (timestamp,value,anomaly_score, as NAB's results).",
+            HelpName = "DIR",
+        };
         var perFile = new Option<bool>("--per-file") { Description = "Also print each file's raw score, detected windows and false-positive rows at the standard profile's threshold." };
         var command = new Command("nab", "Score the anomaly detectors on NAB: stream each file through each detector, sweep the threshold per profile, normalize to 0-100.")
         {
-            data, detector, json, param, perFile,
+            data, detector, json, param, perFile, scoresDir,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -73,6 +78,10 @@ internal static class BenchCommand
                     throw new CliException(e.Message, 2);
                 }
                 progress.Done();
+                if (result.GetValue(scoresDir) is { } outDir)
+                {
+                    bench.WriteScores(Path.Combine(outDir, name), run.scores);
+                }
                 var results = bench.ScoreAll(run.scores);
                 rows.Add((name, run.pps, results));
                 if (result.GetValue(perFile))
