@@ -26,7 +26,7 @@ internal sealed class RobustZScoreDetector : IStreamingDetector
     public RobustZScoreDetector(IReadOnlyDictionary<string, double>? parameters = null)
     {
         var p = new DetectorParameters(DetectorName, parameters);
-        _window = p.Int("window", 288, 10, 100_000);
+        _window = p.Int("window", 1000, 10, 100_000);
         _minPoints = p.Int("min_points", 30, 3, 100_000);
         _history = p.Int("history", 2016, 0, 1_000_000);
         _seasonCheckEvery = p.Int("season_check_every", 288, 1, 1_000_000);
@@ -58,7 +58,10 @@ internal sealed class RobustZScoreDetector : IStreamingDetector
         if (_residuals.Count >= _minPoints)
         {
             double median = _residuals.Median();
-            double scale = MadToSigma * _residuals.Mad(median);
+            // Note: when more than half the window holds one value (idle counters, sparse events) the MAD is 0 and every
+            // other value would look infinitely far; the 5–95 % range (3.29σ for normal data) keeps a finite scale.
+            double spread = (_residuals.Quantile(0.95) - _residuals.Quantile(0.05)) / 3.29;
+            double scale = Math.Max(MadToSigma * _residuals.Mad(median), spread);
             double z = Math.Abs(residual - median) / Math.Max(scale, 1e-9 * Math.Max(1.0, Math.Abs(median)));
             score = Tail.Ratio(z, _half);
         }
