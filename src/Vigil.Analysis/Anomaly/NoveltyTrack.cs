@@ -9,6 +9,8 @@ internal sealed class NoveltyTrack
     private double _curMin = double.PositiveInfinity;
     private double _curMax = double.NegativeInfinity;
     private int _curCount;
+    private double _blocksLo = double.PositiveInfinity;
+    private double _blocksHi = double.NegativeInfinity;
 
     public NoveltyTrack(int window, int block)
     {
@@ -23,12 +25,7 @@ internal sealed class NoveltyTrack
     /// <summary>How far <paramref name="value"/> lies above (<paramref name="up"/>) or below (<paramref name="down"/>) the range, in units of the range.</summary>
     public double Novelty(double value, bool up = true, bool down = true)
     {
-        double lo = _curMin, hi = _curMax;
-        for (int i = 0; i < _blockMin.Count; i++)
-        {
-            lo = Math.Min(lo, _blockMin[i]);
-            hi = Math.Max(hi, _blockMax[i]);
-        }
+        double lo = Math.Min(_curMin, _blocksLo), hi = Math.Max(_curMax, _blocksHi);
         if (!(hi >= lo))
         {
             return 0;
@@ -42,12 +39,7 @@ internal sealed class NoveltyTrack
     /// <summary>The width of the covered range (0 before any value).</summary>
     public double Span()
     {
-        double lo = _curMin, hi = _curMax;
-        for (int i = 0; i < _blockMin.Count; i++)
-        {
-            lo = Math.Min(lo, _blockMin[i]);
-            hi = Math.Max(hi, _blockMax[i]);
-        }
+        double lo = Math.Min(_curMin, _blocksLo), hi = Math.Max(_curMax, _blocksHi);
         return hi >= lo ? hi - lo : 0;
     }
 
@@ -63,6 +55,19 @@ internal sealed class NoveltyTrack
             _curMin = double.PositiveInfinity;
             _curMax = double.NegativeInfinity;
             _curCount = 0;
+            CacheBlockExtremes();
+        }
+    }
+
+    // Note: the completed blocks change once per block, so their extremes are recomputed then, not per point.
+    private void CacheBlockExtremes()
+    {
+        _blocksLo = double.PositiveInfinity;
+        _blocksHi = double.NegativeInfinity;
+        for (int i = 0; i < _blockMin.Count; i++)
+        {
+            _blocksLo = Math.Min(_blocksLo, _blockMin[i]);
+            _blocksHi = Math.Max(_blocksHi, _blockMax[i]);
         }
     }
 
@@ -90,5 +95,6 @@ internal sealed class NoveltyTrack
         _curMax = r.ReadDouble();
         _curCount = r.ReadInt();
         Seen = r.ReadLong();
+        CacheBlockExtremes();
     }
 }

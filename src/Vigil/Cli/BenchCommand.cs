@@ -60,7 +60,15 @@ internal static class BenchCommand
             {
                 throw new CliException("--param needs --detector: parameters apply to one detector", 2);
             }
-            var bench = NabBench.Load(dir);
+            NabBench bench;
+            try
+            {
+                bench = NabBench.Load(dir);
+            }
+            catch (Exception e) when (e is InvalidDataException or JsonException or ArgumentException)
+            {
+                throw new CliException(e.Message);
+            }
             int windows = bench.Files.Sum(f => f.Windows.Count);
             var names = only is null ? DetectorFactory.Names : [only];
             var rows = new List<(string Name, double PointsPerSecond, IReadOnlyList<NabResult> Results)>();
@@ -68,25 +76,26 @@ internal static class BenchCommand
             {
                 ct.ThrowIfCancellationRequested();
                 var progress = new ProgressBar(stderr, name, bench.Files.Count);
-                (double[][] scores, double pps) run;
                 try
                 {
-                    run = bench.Run(name, parameters.Count > 0 ? parameters : null, progress.Report);
+                    // Note: create one detector up front so a bad parameter is a usage error, not an exception from a worker.
+                    DetectorFactory.Create(name, parameters.Count > 0 ? parameters : null);
                 }
                 catch (ArgumentException e)
                 {
                     throw new CliException(e.Message, 2);
                 }
+                var run = bench.Run(name, parameters.Count > 0 ? parameters : null, progress.Report);
                 progress.Done();
                 if (result.GetValue(scoresDir) is { } outDir)
                 {
-                    bench.WriteScores(Path.Combine(outDir, name), run.scores);
+                    bench.WriteScores(Path.Combine(outDir, name), run.Scores);
                 }
-                var results = bench.ScoreAll(run.scores);
-                rows.Add((name, run.pps, results));
+                var results = bench.ScoreAll(run.Scores);
+                rows.Add((name, run.PointsPerSecond, results));
                 if (result.GetValue(perFile))
                 {
-                    await stdout.WriteAsync(FormatPerFile(bench, name, run.scores, results[0])).ConfigureAwait(false);
+                    await stdout.WriteAsync(FormatPerFile(bench, name, run.Scores, results[0])).ConfigureAwait(false);
                 }
             }
             await stdout.WriteAsync(FormatTable(bench, windows, rows)).ConfigureAwait(false);
