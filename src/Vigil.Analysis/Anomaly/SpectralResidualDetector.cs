@@ -17,6 +17,7 @@ internal sealed class SpectralResidualDetector : IStreamingDetector
     private readonly int _filter;
     private readonly int _history;
     private readonly double _half;
+    private readonly int _estimateFrom;
     private readonly Complex[] _spectrum;
     private readonly double[] _amplitude;
     private RingBuffer _values;
@@ -29,6 +30,7 @@ internal sealed class SpectralResidualDetector : IStreamingDetector
         _filter = p.Int("filter", 3, 1, 64);
         _history = p.Int("history", 21, 2, 4096);
         _half = p.Double("half_score_ratio", 3.0, 0.01, 1000);
+        _estimateFrom = p.Int("estimate_from", 5, 1, 64);
         p.EnsureAllUsed();
         _spectrum = new Complex[_window + _extend];
         _amplitude = new double[_window + _extend];
@@ -65,16 +67,18 @@ internal sealed class SpectralResidualDetector : IStreamingDetector
     private double Saliency()
     {
         int w = _window, n = _window + _extend;
-        double last = _values.FromEnd(0);
-        // Note: extend the window with estimated points so the newest real point is not at the FFT's edge.
-        int m = Math.Max(1, Math.Min(_extend, w - 1));
-        double gradient = 0;
-        for (int i = 1; i <= m; i++)
+        // Note: extend the window with estimated points so the newest real point is not at the FFT's edge. The paper
+        // extrapolates the recent gradient, which carries a spike at the newest point into the extension and hides it;
+        // the median of the points before the newest one estimates where the series "should" continue instead.
+        Span<double> recent = stackalloc double[Math.Max(1, _estimateFrom)];
+        int k = Math.Min(_estimateFrom, w - 1);
+        for (int i = 1; i <= k; i++)
         {
-            gradient += (last - _values.FromEnd(i)) / i;
+            recent[i - 1] = _values.FromEnd(i);
         }
-        gradient /= m;
-        double estimate = _values.FromEnd(m - 1) + (gradient * m);
+        var used = recent[..k];
+        used.Sort();
+        double estimate = (k % 2 == 1) ? used[k / 2] : 0.5 * (used[(k / 2) - 1] + used[k / 2]);
         // Note: centre the window; otherwise the DC term's residual dominates the saliency map and hides every point.
         double mean = 0;
         for (int i = 0; i < w; i++)
@@ -124,6 +128,7 @@ internal sealed class SpectralResidualDetector : IStreamingDetector
         w.Write(_filter);
         w.Write(_history);
         w.Write(_half);
+        w.Write(_estimateFrom);
         _values.Write(w);
         return w.ToArray();
     }
@@ -137,6 +142,7 @@ internal sealed class SpectralResidualDetector : IStreamingDetector
             ["filter"] = r.ReadInt(),
             ["history"] = r.ReadInt(),
             ["half_score_ratio"] = r.ReadDouble(),
+            ["estimate_from"] = r.ReadInt(),
         });
         d._values = RingBuffer.Read(r);
         return d;
