@@ -1,14 +1,14 @@
-// Latest results (shared 2-core AMD EPYC VM under load from other builds, Debian 12, .NET 10.0, ShortRun):
+// Latest results (shared 2-core AMD EPYC VM, load average about 30 from other builds, Debian 12, .NET 10.0, ShortRun):
 //
-// | Method     | Detector | Mean         | Error        | StdDev     | points/s     | points/s (best) | Gen0    | Allocated |
-// |----------- |--------- |-------------:|-------------:|-----------:|-------------:|----------------:|--------:|----------:|
-// | ScoreBatch | gaussian |    180.29 us |    729.86 us |  40.006 us |  5,546,733.5 |     6,721,740.0 |       - |         - |
-// | ScoreBatch | kmeans   |  3,690.46 us |  4,333.30 us | 237.523 us |    270,968.7 |       286,714.4 |  7.8125 |  193830 B |
-// | ScoreBatch | mad      | 12,861.58 us | 15,439.56 us | 846.295 us |     77,751.0 |        84,138.4 | 15.6250 |  440425 B |
-// | ScoreBatch | spectral | 15,621.51 us | 17,484.01 us | 958.358 us |     64,014.3 |        67,990.7 |       - |         - |
-// | ScoreBatch | vigil    |     32.69 us |    151.80 us |   8.321 us | 30,590,138.2 |    35,975,974.2 |       - |         - |
+// | Method     | Detector | Mean         | Error        | StdDev       | points/s     | points/s (best) | Allocated |
+// |----------- |--------- |-------------:|-------------:|-------------:|-------------:|----------------:|----------:|
+// | ScoreBatch | gaussian |    194.57 us |    278.78 us |    15.281 us |  5,139,638.7 |     5,595,628.5 |         - |
+// | ScoreBatch | kmeans   |  4,709.78 us |  9,882.30 us |   541.682 us |    212,324.4 |       240,277.7 |  193836 B |
+// | ScoreBatch | mad      | 25,726.97 us | 72,484.86 us | 3,973.140 us |     38,869.7 |        44,834.7 |  432701 B |
+// | ScoreBatch | spectral | 24,439.71 us | 54,674.86 us | 2,996.913 us |     40,917.0 |        45,340.0 |         - |
+// | ScoreBatch | vigil    |     50.68 us |     84.94 us |     4.656 us | 19,732,713.6 |    21,180,304.5 |         - |
 //
-// 10,000 series every 15 s is 667 points/s: 0.002 % of a core for the default (vigil), 1.04 % for the slowest (spectral).
+// 10,000 series every 15 s is 667 points/s: 0.003 % of a core for the default (vigil), 1.7 % for the slowest (mad).
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Vigil.Analysis.Anomaly;
