@@ -129,7 +129,7 @@ internal static class BenchCommand
         foreach (var (name, _, results) in rows)
         {
             var std = results.FirstOrDefault(r => r.Profile.Name == NabProfile.Standard.Name) ?? results[0];
-            ranking.Add(("vigil " + name, std.Normalized, true));
+            ranking.Add((name == DetectorFactory.DefaultName ? name + " (default, this run)" : name + " (this run)", std.Normalized, true));
         }
         foreach (var (name, score) in NabBench.Scoreboard)
         {
