@@ -18,6 +18,7 @@ internal static class VigilCli
         DumpCommand.Create(storage, stdout),
         CheckCommand.Create(stdout, stderr, RuleCommands.CheckRules(stdout, stderr)),
         RuleCommands.CreateTest(storage, stdout, stderr),
+        BenchCommand.Create(stdout, stderr),
         ProfileCommand.Create(stdout, stderr),
     };
 
