@@ -16,6 +16,7 @@ using Vigil.Core.Storage;
 using Vigil.Server.Api;
 using Vigil.Server.Collectors;
 using Vigil.Server.Config;
+using Vigil.Server.Dashboard;
 using Vigil.Server.Hosting;
 using Vigil.Server.Metrics;
 
@@ -241,7 +242,7 @@ public sealed class VigilServer : IAsyncDisposable
 
         string[] getHead = [HttpMethods.Get, HttpMethods.Head];
         string[] getPost = [HttpMethods.Get, HttpMethods.Post];
-        app.MapGet("/", ctx => WriteTextAsync(ctx, StatusCodes.Status200OK, IndexText));
+        DashboardEndpoints.Map(app, ctx => WriteTextAsync(ctx, StatusCodes.Status200OK, IndexText));
         app.MapMethods("/-/healthy", getHead, ctx => WriteTextAsync(ctx, StatusCodes.Status200OK, "Vigil is Healthy.\n"));
         app.MapMethods("/-/ready", getHead, ctx => IsReady
             ? WriteTextAsync(ctx, StatusCodes.Status200OK, "Vigil is Ready.\n")
@@ -256,6 +257,7 @@ public sealed class VigilServer : IAsyncDisposable
         app.MapMethods("/api/v1/labels", getPost, api.LabelNamesAsync);
         app.MapGet("/api/v1/label/{name}/values", api.LabelValuesAsync);
         app.MapMethods("/api/v1/export", getPost, api.ExportAsync);
+        app.MapGet("/api/v1/status/tsdb", new TsdbStatusApi(_storage, _clock, _loggerFactory.CreateLogger<TsdbStatusApi>()).TsdbAsync);
         return app;
     }
 
@@ -266,7 +268,9 @@ public sealed class VigilServer : IAsyncDisposable
         "/api/v1/series?match[]=SEL    series matching a selector (Prometheus API)\n" +
         "/api/v1/labels                label names\n" +
         "/api/v1/label/NAME/values     values of one label\n" +
-        "/api/v1/export?match[]=SEL    raw samples as JSON lines (VictoriaMetrics export format)\n";
+        "/api/v1/export?match[]=SEL    raw samples as JSON lines (VictoriaMetrics export format)\n" +
+        "/api/v1/status/tsdb           series and label cardinality (Prometheus's TSDB status)\n" +
+        "/ in a browser                the dashboard\n";
 
     private static Task WriteTextAsync(HttpContext ctx, int status, string text)
     {
