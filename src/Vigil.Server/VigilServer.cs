@@ -19,6 +19,9 @@ using Vigil.Server.Config;
 using Vigil.Server.Dashboard;
 using Vigil.Server.Hosting;
 using Vigil.Server.Metrics;
+using Vigil.Server.Notifier;
+using Vigil.Server.Rules;
+using Vigil.PromQL.Engine;
 
 namespace Vigil.Server;
 
@@ -46,6 +49,8 @@ public sealed class VigilServer : IAsyncDisposable
     private SelfMetrics? _selfMetrics;
     private CollectionLoop? _loop;
     private WebApplication? _app;
+    private RuleManager? _rules;
+    private NotificationManager? _notifier;
     private Uri? _baseAddress;
     private State _state;
 
@@ -100,6 +105,21 @@ public sealed class VigilServer : IAsyncDisposable
         _selfMetrics = new SelfMetrics(_loggerFactory.CreateLogger("Vigil.Server.Metrics"));
         _loop = new CollectionLoop(_storage, BuildCollectors(), _options.CollectionInterval, TargetLabels(),
             _instruments, _loggerFactory.CreateLogger<CollectionLoop>(), _clock);
+        if (_options.Rules is { } ruleOptions)
+        {
+            var alerting = _options.Alerting ?? new AlertingOptions();
+            if (alerting.Alertmanagers.Count > 0 || alerting.Webhooks.Count > 0)
+            {
+                _notifier = new NotificationManager(alerting with
+                {
+                    ExternalLabels = alerting.ExternalLabels.Count > 0 ? alerting.ExternalLabels : ruleOptions.ExternalLabels,
+                    ExternalUrl = alerting.ExternalUrl.Length > 0 ? alerting.ExternalUrl : ruleOptions.ExternalUrl,
+                }, _loggerFactory.CreateLogger<NotificationManager>(), _clock);
+            }
+            var notifier = _notifier;
+            _rules = new RuleManager(_storage, new PromQLEngine(), notifier is null ? null : notifier.Send, _loggerFactory.CreateLogger<RuleManager>(), _clock);
+            await _rules.ApplyAsync(ruleOptions, cancellationToken).ConfigureAwait(false);
+        }
         _app = BuildWebApplication(_instruments, _selfMetrics);
         try
         {
@@ -114,6 +134,7 @@ public sealed class VigilServer : IAsyncDisposable
         string first = addresses?.FirstOrDefault() ?? throw new InvalidOperationException("Kestrel reported no listen address");
         _baseAddress = new Uri(first.EndsWith('/') ? first : first + "/");
         _loop.Start();
+        _rules?.Start();
         _logger.LogInformation("Vigil listening on {Address}, collecting every {Interval}{DataDir}",
             _baseAddress, PrometheusDuration.Format(_options.CollectionInterval),
             _options.DataDirectory is null ? string.Empty : ", data in " + Path.GetFullPath(_options.DataDirectory));
@@ -135,6 +156,14 @@ public sealed class VigilServer : IAsyncDisposable
         {
             await _loop.DisposeAsync().ConfigureAwait(false);
         }
+        if (_rules is not null)
+        {
+            await _rules.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_notifier is not null)
+        {
+            await _notifier.DisposeAsync().ConfigureAwait(false);
+        }
         if (_app is not null)
         {
             try
@@ -153,6 +182,16 @@ public sealed class VigilServer : IAsyncDisposable
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    /// <summary>The rule manager, or null when the server runs no rules.</summary>
+    public RuleManager? Rules => _rules;
+
+    /// <summary>
+    /// Puts a new rule set in force without a restart (the configuration reload hook): unchanged rules keep their alert
+    /// state; an invalid set throws <see cref="RuleLoadException"/> and the running set stays.
+    /// </summary>
+    public Task<IReadOnlyList<RuleFileError>> ReloadRulesAsync(RuleManagerOptions options, CancellationToken cancellationToken = default)
+        => (_rules ?? throw new InvalidOperationException("the server was started without rules")).ApplyAsync(options, cancellationToken);
 
     /// <summary>Runs one collection now (tests use this instead of waiting for the interval).</summary>
     internal void CollectNow() => (_loop ?? throw new InvalidOperationException("the server has not been started")).CollectOnce();
@@ -258,6 +297,9 @@ public sealed class VigilServer : IAsyncDisposable
         app.MapGet("/api/v1/label/{name}/values", api.LabelValuesAsync);
         app.MapMethods("/api/v1/export", getPost, api.ExportAsync);
         app.MapGet("/api/v1/status/tsdb", new TsdbStatusApi(_storage, _clock, _loggerFactory.CreateLogger<TsdbStatusApi>()).TsdbAsync);
+        var rulesApi = new RulesApi(() => _rules);
+        app.MapGet("/api/v1/rules", rulesApi.RulesAsync);
+        app.MapGet("/api/v1/alerts", rulesApi.AlertsAsync);
         return app;
     }
 
@@ -269,6 +311,7 @@ public sealed class VigilServer : IAsyncDisposable
         "/api/v1/labels                label names\n" +
         "/api/v1/label/NAME/values     values of one label\n" +
         "/api/v1/export?match[]=SEL    raw samples as JSON lines (VictoriaMetrics export format)\n" +
+        "/api/v1/rules, /api/v1/alerts recording and alerting rules, active alerts (Prometheus API)\n" +
         "/api/v1/status/tsdb           series and label cardinality (Prometheus's TSDB status)\n" +
         "/ in a browser                the dashboard\n";
 

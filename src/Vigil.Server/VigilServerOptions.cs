@@ -23,4 +23,10 @@ public sealed class VigilServerOptions
 
     /// <summary>Whether to store Vigil's own metrics (process, .NET runtime, TSDB, server).</summary>
     public bool CollectSelf { get; init; } = true;
+
+    /// <summary>Rule files, extra groups and evaluation settings; null runs no rules.</summary>
+    public Rules.RuleManagerOptions? Rules { get; init; }
+
+    /// <summary>Where alerts are sent; null or empty sends none (they still show in <c>/api/v1/alerts</c>).</summary>
+    public Notifier.AlertingOptions? Alerting { get; init; }
 }

@@ -30,6 +30,8 @@ public sealed class VigilCliTests : IDisposable
         public IStorage Open(StorageSettings settings, ILoggerFactory loggers) => storage;
 
         public ISampleQueryable OpenReadOnly(string dataDir, ILoggerFactory loggers) => storage;
+
+        public IStorage OpenInMemory() => new MemoryStorage();
     }
 
     private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)

@@ -16,6 +16,8 @@ internal static class VigilCli
         ServeCommand.Create(storage),
         SeriesCommand.Create(storage, stdout, stderr),
         DumpCommand.Create(storage, stdout),
+        RuleCommands.CreateCheck(stdout, stderr),
+        RuleCommands.CreateTest(storage, stdout, stderr),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; <paramref name="extend"/> may add commands (the composition root's).</summary>
