@@ -3,6 +3,7 @@ using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
 using Vigil.Server;
+using Vigil.Server.Rules;
 using Vigil.Tsdb;
 
 namespace Vigil.Dashboard.Tests.TestSupport;
@@ -20,6 +21,27 @@ public sealed class DashboardServer : IAsyncLifetime
     public const string TestMetric = "dashboard_test_temperature_celsius";
 
     public const int SampleIntervalSeconds = 15;
+
+    /// <summary>An alert that fires for the kitchen (21.5 °C at the last sample) and not for the cellar (18.25 °C).</summary>
+    public const string FiringAlert = "KitchenTooWarm";
+
+    private const string RuleFile = """
+        groups:
+          - name: rooms
+            interval: 1s
+            rules:
+              - alert: KitchenTooWarm
+                expr: dashboard_test_temperature_celsius > 20
+                labels:
+                  severity: warning
+                annotations:
+                  summary: "{{ $labels.room }} is at {{ $value }} °C"
+              - alert: CellarFrozen
+                expr: dashboard_test_temperature_celsius{room="cellar"} < 0
+                for: 5m
+              - record: job:dashboard_test_temperature_celsius:avg
+                expr: avg by (job) (dashboard_test_temperature_celsius)
+        """;
 
     private static readonly string[] ChromiumArgs =
     [
@@ -50,13 +72,20 @@ public sealed class DashboardServer : IAsyncLifetime
         {
             throw new InvalidOperationException($"{ChromiumPath} is missing: the dashboard tests need Debian's Chromium (apt-get install chromium)");
         }
-        Storage = TsdbStorage.Open(new TsdbOptions { DataDir = _dataDir, DisableBackgroundMaintenance = true });
+        Storage = TsdbStorage.Open(new TsdbOptions { DataDir = Path.Combine(_dataDir, "data"), DisableBackgroundMaintenance = true });
         AppendTestData();
+        await File.WriteAllTextAsync(Path.Combine(_dataDir, "rooms.rules.yml"), RuleFile);
         Server = new VigilServer(new VigilServerOptions
         {
             Listen = new ListenAddress("127.0.0.1", 0),
             CollectionInterval = TimeSpan.FromSeconds(1),
             Instance = "dashboard-test",
+            Rules = new RuleManagerOptions
+            {
+                RuleFiles = ["rooms.rules.yml"],
+                BaseDirectory = _dataDir,
+                EvaluationInterval = TimeSpan.FromSeconds(1),
+            },
         }, Storage);
         await Server.StartAsync();
         Http = new HttpClient { BaseAddress = Server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };

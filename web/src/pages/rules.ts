@@ -1,7 +1,7 @@
 // Alerts and Rules: Prometheus's /api/v1/rules, alerting rules with their active alerts, recording rules with health.
 import { apiGet } from '../api';
 import { badge, definitions, Panel, panelsPage, table, type Page, type PageContext } from '../components';
-import { formatAgo, formatDuration, h, labelChips } from '../dom';
+import { formatAgo, formatDuration, formatNumber, h, labelChips } from '../dom';
 import { exploreLink } from './explore';
 
 export interface Alert {
@@ -72,10 +72,11 @@ function mountAlerts(ctx: PageContext) {
           ...Object.entries(rule.annotations ?? {}).map(([k, v]) => [k, v] as [string, string]),
         ]),
         alerts.length === 0 ? null : table(['Labels', 'State', 'Active since', 'Value'], alerts.map((a) => [
-          labelChips(a.labels, ['alertname']),
+          h('div', null, labelChips(a.labels, ['alertname']),
+            Object.entries(a.annotations ?? {}).map(([k, v]) => h('div.annotation', null, h('span.muted', null, `${k}: `), v))),
           badge(a.state, stateKind[a.state]),
           a.activeAt ? formatAgo(a.activeAt) : '',
-          a.value,
+          formatNumber(parseFloat(a.value)),
         ]), 'alerts'));
     });
   }, 'alerts');
