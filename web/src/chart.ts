@@ -38,7 +38,12 @@ export class Chart {
   private plot: uPlot | null = null;
   private readonly resize: ResizeObserver;
 
-  constructor(private readonly height = 320, private readonly unit: (v: number) => string = formatNumber) {
+  /**
+   * @param height plot height in CSS pixels
+   * @param unit formats axis and legend values
+   * @param yRange a fixed value range (percentages: [0, 100]); automatic when absent
+   */
+  constructor(private readonly height = 320, private readonly unit: (v: number) => string = formatNumber, private readonly yRange?: [number, number]) {
     this.element = h('div.chart');
     this.resize = new ResizeObserver(() => {
       if (this.plot) this.plot.setSize({ width: this.width(), height: this.height });
@@ -63,7 +68,7 @@ export class Chart {
       height: this.height,
       cursor: { drag: { x: false, y: false } },
       legend: { live: true },
-      scales: { x: { time: true } },
+      scales: { x: { time: true }, y: this.yRange ? { range: this.yRange } : {} },
       axes: [
         { stroke: '#555', grid: { stroke: '#eee' } },
         { stroke: '#555', grid: { stroke: '#eee' }, size: 60, values: (_u, vals) => vals.map((v) => (v === null ? '' : fmt(v))) },

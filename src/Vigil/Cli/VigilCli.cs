@@ -16,6 +16,7 @@ internal static class VigilCli
         ServeCommand.Create(storage),
         SeriesCommand.Create(storage, stdout, stderr),
         DumpCommand.Create(storage, stdout),
+        TopCommand.Create(stdout, stderr),
         RuleCommands.CreateCheck(stdout, stderr),
         RuleCommands.CreateTest(storage, stdout, stderr),
     };

@@ -25,8 +25,8 @@ function percent(v: number | undefined): Node | string {
 }
 
 function mount(ctx: PageContext) {
-  const cpuChart = new Chart(180, (v) => `${formatNumber(v)}%`);
-  const memChart = new Chart(180, (v) => `${formatNumber(v)}%`);
+  const cpuChart = new Chart(180, (v) => `${formatNumber(v)}%`, [0, 100]);
+  const memChart = new Chart(180, (v) => `${formatNumber(v)}%`, [0, 100]);
   const hosts = new Panel('Hosts', async () => {
     const entries = Object.entries(hostQueries) as [keyof typeof hostQueries, string][];
     const values = Object.fromEntries(await Promise.all(entries.map(async ([k, q]) => [k, await vectorBy(q, 'instance')] as const))) as Record<keyof typeof hostQueries, Map<string, number>>;
