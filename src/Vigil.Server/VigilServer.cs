@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
+using Vigil.PromQL.Engine;
 using Vigil.Server.Api;
 using Vigil.Server.Collectors;
 using Vigil.Server.Config;
@@ -23,8 +24,10 @@ namespace Vigil.Server;
 
 /// <summary>
 /// The Vigil server as a library: built-in collectors writing into the given storage, and the HTTP endpoints
-/// (<c>/metrics</c>, <c>/-/healthy</c>, <c>/-/ready</c>, <c>/api/v1/series</c>, <c>/api/v1/labels</c>,
-/// <c>/api/v1/label/&lt;name&gt;/values</c>, <c>/api/v1/export</c>) on an in-process Kestrel.
+/// (<c>/metrics</c>, <c>/-/healthy</c>, <c>/-/ready</c>, Prometheus's query API <c>/api/v1/query</c>,
+/// <c>/api/v1/query_range</c>, <c>/api/v1/series</c>, <c>/api/v1/labels</c>, <c>/api/v1/label/&lt;name&gt;/values</c>,
+/// <c>/api/v1/metadata</c>, <c>/api/v1/status/buildinfo</c>, <c>/api/v1/format_query</c>, <c>/api/v1/query_exemplars</c>,
+/// and <c>/api/v1/export</c>) on an in-process Kestrel.
 /// </summary>
 /// <remarks>
 /// <c>vigil serve</c> and tests host it alike. The caller owns the storage: open it before <see cref="StartAsync"/>
@@ -41,10 +44,12 @@ public sealed class VigilServer : IAsyncDisposable
     private readonly IReadOnlyList<ICollector> _extraCollectors;
     private readonly TimeProvider _clock;
     private readonly object _stateLock = new();
+    private readonly MetricMetadataStore _metadata = new();
     private ServerInstruments? _instruments;
     private SelfMetrics? _selfMetrics;
     private CollectionLoop? _loop;
     private WebApplication? _app;
+    private PrometheusApi? _api;
     private Uri? _baseAddress;
     private State _state;
 
@@ -59,6 +64,10 @@ public sealed class VigilServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(storage);
+        if (options.QueryTimeout <= TimeSpan.Zero || options.QueryMaxSamples <= 0 || options.QueryLookbackDelta <= TimeSpan.Zero || options.QueryMaxConcurrency <= 0)
+        {
+            throw new ArgumentException("the query timeout, max samples, lookback delta and max concurrency must be positive", nameof(options));
+        }
         if (options.CollectionInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException($"the collection interval must be positive, got {PrometheusDuration.Format(options.CollectionInterval)}", nameof(options));
@@ -145,6 +154,7 @@ public sealed class VigilServer : IAsyncDisposable
                 await _app.DisposeAsync().ConfigureAwait(false);
             }
         }
+        _api?.Dispose();
         _selfMetrics?.Dispose();
         _instruments?.Dispose();
         _logger.LogInformation("Vigil server stopped");
@@ -175,7 +185,7 @@ public sealed class VigilServer : IAsyncDisposable
         }
         if (_options.CollectSelf)
         {
-            collectors.Add(new SelfCollector(_selfMetrics!));
+            collectors.Add(new SelfCollector(_selfMetrics!, _metadata));
         }
         collectors.AddRange(_extraCollectors);
         return collectors;
@@ -221,7 +231,13 @@ public sealed class VigilServer : IAsyncDisposable
         });
 
         var app = builder.Build();
-        var api = new PrometheusApi(_storage, _loggerFactory.CreateLogger<PrometheusApi>());
+        var engine = new PromQLEngine(new EngineOptions
+        {
+            Timeout = _options.QueryTimeout,
+            MaxSamples = _options.QueryMaxSamples,
+            LookbackDelta = _options.QueryLookbackDelta,
+        });
+        var api = _api = new PrometheusApi(_storage, engine, _options.QueryMaxConcurrency, _metadata, _clock, _loggerFactory.CreateLogger<PrometheusApi>());
         app.UseRouting();
         app.Use(async (ctx, next) =>
         {
@@ -252,6 +268,12 @@ public sealed class VigilServer : IAsyncDisposable
             ctx.Response.ContentType = PrometheusTextWriter.ContentType;
             return ctx.Response.WriteAsync(text, ctx.RequestAborted);
         });
+        app.MapMethods("/api/v1/query", getPost, api.QueryAsync);
+        app.MapMethods("/api/v1/query_range", getPost, api.QueryRangeAsync);
+        app.MapMethods("/api/v1/format_query", getPost, api.FormatQueryAsync);
+        app.MapMethods("/api/v1/query_exemplars", getPost, api.QueryExemplarsAsync);
+        app.MapGet("/api/v1/metadata", api.MetadataAsync);
+        app.MapGet("/api/v1/status/buildinfo", api.BuildInfoAsync);
         app.MapMethods("/api/v1/series", getPost, api.SeriesAsync);
         app.MapMethods("/api/v1/labels", getPost, api.LabelNamesAsync);
         app.MapGet("/api/v1/label/{name}/values", api.LabelValuesAsync);
@@ -263,9 +285,12 @@ public sealed class VigilServer : IAsyncDisposable
         "Vigil\n\n" +
         "/metrics                      Vigil's own metrics (Prometheus text format)\n" +
         "/-/healthy, /-/ready          health and readiness\n" +
-        "/api/v1/series?match[]=SEL    series matching a selector (Prometheus API)\n" +
+        "/api/v1/query?query=EXPR      PromQL instant query (Prometheus API; also query_range, format_query)\n" +
+        "/api/v1/series?match[]=SEL    series matching a selector\n" +
         "/api/v1/labels                label names\n" +
         "/api/v1/label/NAME/values     values of one label\n" +
+        "/api/v1/metadata              metric types and help texts\n" +
+        "/api/v1/status/buildinfo      version information\n" +
         "/api/v1/export?match[]=SEL    raw samples as JSON lines (VictoriaMetrics export format)\n";
 
     private static Task WriteTextAsync(HttpContext ctx, int status, string text)

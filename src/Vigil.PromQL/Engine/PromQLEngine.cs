@@ -120,7 +120,7 @@ public sealed class PromQLEngine
                 value = ToValue(mat, expr.Type, isRange, start);
             }
             var (warnings, infos) = ctx.Annotations.Render(query);
-            return new QueryResult(value, warnings, infos, ctx.SamplesLoaded);
+            return new QueryResult(value, warnings, infos, ctx.SamplesLoaded, ctx.PeakSamples);
         }
         catch (PromQLException e)
         {

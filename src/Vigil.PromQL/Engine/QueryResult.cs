@@ -1,7 +1,7 @@
 namespace Vigil.PromQL.Engine;
 
 /// <summary>The outcome of a successful query: the value, its annotations and how many samples it loaded.</summary>
-public sealed class QueryResult(QueryValue value, IReadOnlyList<string> warnings, IReadOnlyList<string> infos, long samplesLoaded)
+public sealed class QueryResult(QueryValue value, IReadOnlyList<string> warnings, IReadOnlyList<string> infos, long samplesLoaded, int peakSamples = 0)
 {
     /// <summary>The value.</summary>
     public QueryValue Value { get; } = value;
@@ -14,4 +14,7 @@ public sealed class QueryResult(QueryValue value, IReadOnlyList<string> warnings
 
     /// <summary>Total samples read from storage (and produced by subqueries) during evaluation.</summary>
     public long SamplesLoaded { get; } = samplesLoaded;
+
+    /// <summary>The most samples the evaluation held in memory at once (what the max-samples limit is checked against).</summary>
+    public int PeakSamples { get; } = peakSamples;
 }

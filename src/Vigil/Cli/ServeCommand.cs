@@ -60,10 +60,35 @@ internal static class ServeCommand
         };
         config.Validators.Add(r => r.AddError($"--config {r.Tokens.FirstOrDefault()?.Value}: configuration files are not supported yet; use the flags shown by 'vigil serve --help'"));
         var logLevel = LogLevelOption();
+        var queryTimeout = DurationOption("--query.timeout", "Maximum time one PromQL query may take.", "2m", allowZero: false);
+        var queryLookback = DurationOption("--query.lookback-delta", "How far back an instant selector looks for the latest sample.", "5m", allowZero: false);
+        var queryMaxSamples = new Option<int>("--query.max-samples")
+        {
+            Description = "Maximum number of samples one query may hold in memory.",
+            HelpName = "N",
+            DefaultValueFactory = _ => 50_000_000,
+        };
+        var queryConcurrency = new Option<int>("--query.max-concurrency")
+        {
+            Description = "Maximum number of queries evaluated at once; more wait for a free slot.",
+            HelpName = "N",
+            DefaultValueFactory = _ => 20,
+        };
+        foreach (var positive in new[] { queryMaxSamples, queryConcurrency })
+        {
+            positive.Validators.Add(r =>
+            {
+                if (r.GetValueOrDefault<int>() <= 0)
+                {
+                    r.AddError($"{positive.Name}: must be greater than 0");
+                }
+            });
+        }
 
         var command = new Command("serve", "Run Vigil: store host and self metrics every interval and serve the HTTP API until SIGINT or SIGTERM.")
         {
             dataDir, listen, interval, retention, retentionSize, walSync, config, logLevel,
+            queryTimeout, queryLookback, queryMaxSamples, queryConcurrency,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -75,6 +100,10 @@ internal static class ServeCommand
                 Listen = result.GetValue(listen)!,
                 CollectionInterval = PrometheusDuration.Parse(result.GetValue(interval)!),
                 DataDirectory = settings.DataDir,
+                QueryTimeout = PrometheusDuration.Parse(result.GetValue(queryTimeout)!),
+                QueryLookbackDelta = PrometheusDuration.Parse(result.GetValue(queryLookback)!),
+                QueryMaxSamples = result.GetValue(queryMaxSamples),
+                QueryMaxConcurrency = result.GetValue(queryConcurrency),
             };
             using var loggers = CliLogging.Create(CliLogging.Parse(result.GetValue(logLevel)!));
             return await RunAsync(storageProvider, settings, options, loggers, ct).ConfigureAwait(false);
