@@ -14,7 +14,11 @@ public static class Program
         var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 64 * 1024) { AutoFlush = false };
         await using (stdout.ConfigureAwait(false))
         {
-            return await VigilCli.RunAsync(args, new TsdbStorageProvider(), stdout, Console.Error).ConfigureAwait(false);
+            return await VigilCli.RunAsync(args, new TsdbStorageProvider(), stdout, Console.Error, root =>
+            {
+                root.Add(ImportCommand.Create(stdout, Console.Error));
+                root.Add(BenchCommand.Create(stdout, Console.Error));
+            }).ConfigureAwait(false);
         }
     }
 

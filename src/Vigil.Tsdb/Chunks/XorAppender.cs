@@ -65,15 +65,17 @@ public sealed class XorAppender
                     {
                         WriteBits(0, 1);
                     }
+                    else if (FitsIn(dod, 7))
+                    {
+                        // Note: unlike Prometheus (14/17/20 bits), a 7-bit first bucket holds scrape jitter of a few
+                        // milliseconds in 9 bits instead of 16 — most samples of real scrapes land here.
+                        WriteBits(0b10, 2);
+                        WriteBits((ulong)dod, 7);
+                    }
                     else if (FitsIn(dod, 14))
                     {
-                        WriteBits(0b10, 2);
-                        WriteBits((ulong)dod, 14);
-                    }
-                    else if (FitsIn(dod, 17))
-                    {
                         WriteBits(0b110, 3);
-                        WriteBits((ulong)dod, 17);
+                        WriteBits((ulong)dod, 14);
                     }
                     else if (FitsIn(dod, 20))
                     {

@@ -11,6 +11,8 @@ namespace Vigil.Tsdb.Chunks;
 /// a snapshot of (<see cref="Buffer"/>, <see cref="Count"/>) under the same lock the writer appends under: the writer
 /// only ever sets bits beyond those already written, and replaces the buffer on growth without touching the old one.
 /// Bytes layout: <c>[count:u16 BE][first t: zigzag varint][first v: 64 bits][second: uvarint dt, xor v][then dod, xor]...</c>.
+/// Delta-of-delta buckets: <c>0</c> → 0; <c>10</c> + 7 bits; <c>110</c> + 14 bits; <c>1110</c> + 20 bits; <c>1111</c> + 64 bits
+/// (Prometheus uses 14/17/20; the 7-bit bucket stores millisecond scrape jitter in 9 bits).
 /// </remarks>
 public sealed class XorChunk
 {

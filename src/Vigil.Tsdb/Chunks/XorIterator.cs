@@ -102,12 +102,12 @@ public sealed class XorIterator : ISampleIterator
             switch (System.Numerics.BitOperations.LeadingZeroCount(~w))
             {
                 case 1:
-                    dod = SignExtend((w >> 48) & 0x3FFF, 14);
-                    pos += 16;
+                    dod = SignExtend((w >> 55) & 0x7F, 7);
+                    pos += 9;
                     break;
                 case 2:
-                    dod = SignExtend((w >> 44) & 0x1FFFF, 17);
-                    pos += 20;
+                    dod = SignExtend((w >> 47) & 0x3FFF, 14);
+                    pos += 17;
                     break;
                 case 3:
                     dod = SignExtend((w >> 40) & 0xFFFFF, 20);

@@ -35,8 +35,8 @@ internal sealed class SyntheticNodeData
     public SyntheticNodeData(int targetSeries, int seed = 1)
     {
         var rnd = new Random(seed);
-        // Per host: 4 cpus × 8 modes + 2 mem + load + 2 disks × 2 + 2 nics × 2 + 3 fs + ctxt = 50 series.
-        const int perHost = 50;
+        // Per host: 4 cpus × 8 modes + 2 mem + load + 2 disks × 2 + 2 nics × 2 + 3 fs + ctxt = 47 series.
+        const int perHost = 47;
         _hosts = Math.Max(1, (targetSeries + perHost - 1) / perHost);
         for (int h = 0; h < _hosts && _series.Count < targetSeries; h++)
         {
@@ -45,7 +45,8 @@ internal sealed class SyntheticNodeData
             {
                 foreach (var mode in Modes)
                 {
-                    double rate = mode switch { "idle" => 0.7, "user" => 0.15, "system" => 0.08, "iowait" => 0.02, _ => 0.005 };
+                    // Note: as on real hosts, steal and nice stay flat and irq/softirq move rarely.
+                    double rate = mode switch { "idle" => 0.7, "user" => 0.15, "system" => 0.08, "iowait" => 0.02, "steal" or "nice" => 0, _ => 0.0005 };
                     Add(h, 0, Kind.Counter, rate * (0.5 + rnd.NextDouble()), 0.01, rnd.NextDouble() * 1e6, "cpu", cpu.ToString(CultureInfo.InvariantCulture), "instance", instance, "job", "node", "mode", mode);
                 }
             }
@@ -182,7 +183,7 @@ internal sealed class SyntheticNodeData
             switch (spec.Kind)
             {
                 case Kind.Counter:
-                    if (_i > 0)
+                    if (_i > 0 && spec.Level > 0)
                     {
                         _v += spec.Level * (intervalMs / 1000.0) * (0.5 + _rnd.NextDouble());
                     }

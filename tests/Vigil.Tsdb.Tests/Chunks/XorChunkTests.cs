@@ -73,6 +73,40 @@ public class XorChunkTests
     }
 
     [Fact]
+    public void Append_DeltaOfDeltaAtEveryBucketBoundary_RoundTrips()
+    {
+        long[] dods = [0, 1, -1, 63, 64, 65, -62, -63, -64, 8191, 8192, 8193, -8191, -8192, 524287, 524288, 524289, -524287, -524288, 1L << 40, -(1L << 40)];
+        var ts = new List<long> { 0, 100_000_000_000 };
+        long delta = 100_000_000_000;
+        foreach (long d in dods)
+        {
+            delta += d;
+            ts.Add(ts[^1] + delta);
+        }
+        var got = RoundTrip(ts.Select((t, i) => (t, (double)i)).ToList(), out _);
+        Assert.Equal(ts, got.Select(g => g.T));
+    }
+
+    [Fact]
+    public void Bytes_ScrapeJitterOfAFewMilliseconds_CostsNineBitsPerTimestamp()
+    {
+        // 120 samples at 15 s ± 5 ms with a constant value: 1 bit per value, 9 bits per timestamp past the second.
+        var rnd = new Random(9);
+        var chunk = new XorChunk();
+        var app = chunk.Appender();
+        for (int i = 0; i < 120; i++)
+        {
+            app.Append((i * 15_000L) + rnd.Next(-5, 6), 1);
+        }
+        // At most: header, first sample, second (varint delta), then 9 + 1 bits each (a zero dod takes 1 bit only).
+        int maxBits = 16 + (8 + 64) + (24 + 1) + (118 * (9 + 1));
+        // Prometheus's 14-bit first bucket would need 16 + 1 bits for each of those samples.
+        int prometheusBits = 16 + (8 + 64) + (16 + 1) + (118 * (16 + 1));
+        Assert.InRange(chunk.Length, 100, (maxBits + 7) / 8);
+        Assert.True(chunk.Length < prometheusBits / 8 * 3 / 4, $"{chunk.Length} bytes");
+    }
+
+    [Fact]
     public void Seek_ToMiddleAndPastEnd_LandsOnFirstSampleAtOrAfter()
     {
         var chunk = new XorChunk();
