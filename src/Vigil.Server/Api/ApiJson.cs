@@ -78,13 +78,5 @@ internal static class ApiJson
     }
 
     /// <summary>Writes a label set as a JSON object in label order.</summary>
-    public static void WriteLabels(Utf8JsonWriter w, LabelSet labels)
-    {
-        w.WriteStartObject();
-        foreach (var l in labels.AsSpan())
-        {
-            w.WriteString(l.Name, l.Value);
-        }
-        w.WriteEndObject();
-    }
+    public static void WriteLabels(Utf8JsonWriter w, LabelSet labels) => PrometheusJson.WriteLabels(w, labels);
 }

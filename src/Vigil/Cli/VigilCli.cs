@@ -16,6 +16,7 @@ internal static class VigilCli
         ServeCommand.Create(storage),
         SeriesCommand.Create(storage, stdout, stderr),
         DumpCommand.Create(storage, stdout),
+        QueryCommand.Create(storage, stdout, stderr),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; <paramref name="extend"/> may add commands (the composition root's).</summary>
