@@ -24,7 +24,10 @@ internal sealed partial class PrometheusApi
         var options = ParseQueryOptions(p);
         string query = p.Get("query") ?? string.Empty;
         var (result, timings) = await ExecuteAsync(ctx, ct => _engine.InstantQuery(_storage, query, time, options, ct)).ConfigureAwait(false);
-        await WriteQueryResultAsync(ctx, p, result, timings, limit).ConfigureAwait(false);
+        using (result)
+        {
+            await WriteQueryResultAsync(ctx, p, result, timings, limit).ConfigureAwait(false);
+        }
     }
 
     private async Task QueryRangeCoreAsync(HttpContext ctx, RequestParameters p)
@@ -56,7 +59,10 @@ internal sealed partial class PrometheusApi
         var options = ParseQueryOptions(p);
         string query = p.Get("query") ?? string.Empty;
         var (result, timings) = await ExecuteAsync(ctx, ct => _engine.RangeQuery(_storage, query, start, end, stepMs, options, ct)).ConfigureAwait(false);
-        await WriteQueryResultAsync(ctx, p, result, timings, limit).ConfigureAwait(false);
+        using (result)
+        {
+            await WriteQueryResultAsync(ctx, p, result, timings, limit).ConfigureAwait(false);
+        }
     }
 
     private async Task FormatQueryCoreAsync(HttpContext ctx, RequestParameters p)

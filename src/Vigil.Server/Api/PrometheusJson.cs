@@ -1,8 +1,9 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Vigil.Core.Labels;
+using Vigil.Core.Model;
 using Vigil.PromQL.Engine;
-using Vigil.PromQL.Parser;
 
 namespace Vigil.Server.Api;
 
@@ -55,12 +56,8 @@ public static class PrometheusJson
                     w.WriteStartObject();
                     w.WritePropertyName("metric"u8);
                     WriteLabels(w, s.Metric);
-                    w.WriteStartArray("values"u8);
-                    foreach (var p in s.Points)
-                    {
-                        WritePoint(w, p.T, p.F);
-                    }
-                    w.WriteEndArray();
+                    w.WritePropertyName("values"u8);
+                    WritePoints(w, s.PointSpan);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -94,37 +91,92 @@ public static class PrometheusJson
         w.WriteEndObject();
     }
 
+    /// <summary>The longest <c>[t,"v"]</c> that <see cref="FormatPoint"/> writes.</summary>
+    public const int MaxPointLength = 1 + 21 + 1 + 2 + ShortestDouble.MaxLength + 1;
+
     /// <summary>Writes <c>[t,"v"]</c>.</summary>
     public static void WritePoint(Utf8JsonWriter w, long t, double v)
     {
-        w.WriteStartArray();
-        WriteTimestamp(w, t);
-        WriteValue(w, v);
-        w.WriteEndArray();
+        Span<byte> buf = stackalloc byte[MaxPointLength];
+        w.WriteRawValue(buf[..FormatPoint(buf, t, v)], skipInputValidation: true);
+    }
+
+    /// <summary>
+    /// Writes the points as one JSON array <c>[[t,"v"],...]</c>: formatted straight into a pooled buffer and handed to
+    /// the writer in one piece, because a matrix can hold millions of points.
+    /// </summary>
+    public static void WritePoints(Utf8JsonWriter w, ReadOnlySpan<FPoint> points)
+    {
+        byte[] buf = ArrayPool<byte>.Shared.Rent(Math.Max(4096, (points.Length * 40) + MaxPointLength + 2));
+        try
+        {
+            int pos = 0;
+            buf[pos++] = (byte)'[';
+            for (int i = 0; i < points.Length; i++)
+            {
+                if (buf.Length - pos < MaxPointLength + 2)
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent(buf.Length * 2);
+                    buf.AsSpan(0, pos).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buf);
+                    buf = bigger;
+                }
+                if (i > 0)
+                {
+                    buf[pos++] = (byte)',';
+                }
+                pos += FormatPoint(buf.AsSpan(pos), points[i].T, points[i].F);
+            }
+            buf[pos++] = (byte)']';
+            w.WriteRawValue(buf.AsSpan(0, pos), skipInputValidation: true);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buf);
+        }
+    }
+
+    /// <summary>Formats <c>[t,"v"]</c> into <paramref name="destination"/> (at least <see cref="MaxPointLength"/> bytes) and returns its length.</summary>
+    public static int FormatPoint(Span<byte> destination, long t, double v)
+    {
+        destination[0] = (byte)'[';
+        int pos = 1 + FormatTimestamp(destination[1..], t);
+        destination[pos++] = (byte)',';
+        destination[pos++] = (byte)'"';
+        pos += ShortestDouble.Format(v, destination[pos..]);
+        destination[pos++] = (byte)'"';
+        destination[pos++] = (byte)']';
+        return pos;
     }
 
     /// <summary>Writes milliseconds as Unix seconds: whole seconds, then <c>.</c> and three digits when there are milliseconds.</summary>
     public static void WriteTimestamp(Utf8JsonWriter w, long ms)
     {
         Span<byte> buf = stackalloc byte[24];
+        w.WriteRawValue(buf[..FormatTimestamp(buf, ms)], skipInputValidation: true);
+    }
+
+    /// <summary>Formats milliseconds as <c>seconds[.mmm]</c> into <paramref name="destination"/> (at least 21 bytes).</summary>
+    public static int FormatTimestamp(Span<byte> destination, long ms)
+    {
         int pos = 0;
         ulong abs = ms < 0 ? (ulong)(-(ms + 1)) + 1 : (ulong)ms;
         if (ms < 0)
         {
-            buf[pos++] = (byte)'-';
+            destination[pos++] = (byte)'-';
         }
         ulong seconds = abs / 1000;
-        int fraction = (int)(abs % 1000);
-        seconds.TryFormat(buf[pos..], out int written, default, CultureInfo.InvariantCulture);
+        int fraction = (int)(abs - (seconds * 1000));
+        seconds.TryFormat(destination[pos..], out int written, default, CultureInfo.InvariantCulture);
         pos += written;
         if (fraction != 0)
         {
-            buf[pos++] = (byte)'.';
-            buf[pos++] = (byte)('0' + (fraction / 100));
-            buf[pos++] = (byte)('0' + (fraction / 10 % 10));
-            buf[pos++] = (byte)('0' + (fraction % 10));
+            destination[pos++] = (byte)'.';
+            destination[pos++] = (byte)('0' + (fraction / 100));
+            destination[pos++] = (byte)('0' + (fraction / 10 % 10));
+            destination[pos++] = (byte)('0' + (fraction % 10));
         }
-        w.WriteRawValue(buf[..pos], skipInputValidation: true);
+        return pos;
     }
 
     /// <summary>
@@ -132,30 +184,17 @@ public static class PrometheusJson
     /// string results this way, unlike the fixed three digits of vector and matrix points.
     /// </summary>
     public static void WriteSecondsAsFloat(Utf8JsonWriter w, long ms)
-        => w.WriteRawValue(GoText.FormatFloat(ms / 1000.0), skipInputValidation: true);
+    {
+        Span<byte> buf = stackalloc byte[ShortestDouble.MaxLength];
+        w.WriteRawValue(buf[..ShortestDouble.Format(ms / 1000.0, buf)], skipInputValidation: true);
+    }
 
     /// <summary>Writes a sample value as a JSON string in Go's <c>strconv.FormatFloat(v, 'f', -1, 64)</c> form.</summary>
     public static void WriteValue(Utf8JsonWriter w, double v)
     {
-        Span<byte> buf = stackalloc byte[40];
+        Span<byte> buf = stackalloc byte[ShortestDouble.MaxLength + 2];
         buf[0] = (byte)'"';
-        int len;
-        if (double.IsNaN(v))
-        {
-            "NaN"u8.CopyTo(buf[1..]);
-            len = 3;
-        }
-        else if (double.IsInfinity(v))
-        {
-            (v > 0 ? "+Inf"u8 : "-Inf"u8).CopyTo(buf[1..]);
-            len = 4;
-        }
-        else if (!v.TryFormat(buf[1..^1], out len, "R", CultureInfo.InvariantCulture) || buf.Slice(1, len).IndexOf((byte)'E') >= 0)
-        {
-            // Note: .NET switches to exponent notation for large and small magnitudes; Go's 'f' format never does.
-            w.WriteStringValue(GoText.FormatFloat(v));
-            return;
-        }
+        int len = ShortestDouble.Format(v, buf[1..]);
         buf[len + 1] = (byte)'"';
         w.WriteRawValue(buf[..(len + 2)], skipInputValidation: true);
     }

@@ -47,17 +47,8 @@ internal static class QueryJson
                     w.WriteStartObject();
                     w.WritePropertyName("metric"u8);
                     ApiJson.WriteLabels(w, s.Metric);
-                    w.WriteStartArray("values"u8);
-                    var points = s.Points;
-                    for (int j = 0; j < points.Count; j++)
-                    {
-                        PrometheusJson.WritePoint(w, points[j].T, points[j].F);
-                        if (w.BytesPending >= ApiJson.FlushThreshold)
-                        {
-                            await ApiJson.MaybeFlushAsync(ctx, w).ConfigureAwait(false);
-                        }
-                    }
-                    w.WriteEndArray();
+                    w.WritePropertyName("values"u8);
+                    PrometheusJson.WritePoints(w, s.PointSpan);
                     w.WriteEndObject();
                     await ApiJson.MaybeFlushAsync(ctx, w).ConfigureAwait(false);
                 }

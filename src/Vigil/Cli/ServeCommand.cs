@@ -60,6 +60,22 @@ internal static class ServeCommand
         };
         config.Validators.Add(r => r.AddError($"--config {r.Tokens.FirstOrDefault()?.Value}: configuration files are not supported yet; use the flags shown by 'vigil serve --help'"));
         var logLevel = LogLevelOption();
+        var collectors = new Option<string>("--collectors")
+        {
+            Description = "Built-in collectors to run: a comma-separated list of host and self, or none (e.g. to serve imported data only).",
+            HelpName = "LIST",
+            DefaultValueFactory = _ => "host,self",
+        };
+        collectors.Validators.Add(r =>
+        {
+            foreach (var token in r.Tokens)
+            {
+                if (!TryParseCollectors(token.Value, out _, out _))
+                {
+                    r.AddError($"--collectors: invalid list \"{token.Value}\": use host, self, both separated by a comma, or none");
+                }
+            }
+        });
         var queryTimeout = DurationOption("--query.timeout", "Maximum time one PromQL query may take.", "2m", allowZero: false);
         var queryLookback = DurationOption("--query.lookback-delta", "How far back an instant selector looks for the latest sample.", "5m", allowZero: false);
         var queryMaxSamples = new Option<int>("--query.max-samples")
@@ -88,15 +104,18 @@ internal static class ServeCommand
         var command = new Command("serve", "Run Vigil: store host and self metrics every interval and serve the HTTP API until SIGINT or SIGTERM.")
         {
             dataDir, listen, interval, retention, retentionSize, walSync, config, logLevel,
-            queryTimeout, queryLookback, queryMaxSamples, queryConcurrency,
+            collectors, queryTimeout, queryLookback, queryMaxSamples, queryConcurrency,
         };
         command.SetAction(async (result, ct) =>
         {
             CliValues.TryParseBytes(result.GetValue(retentionSize)!, out long retentionBytes, out _);
             var settings = new StorageSettings(result.GetValue(dataDir)!, PrometheusDuration.Parse(result.GetValue(retention)!), retentionBytes,
                 result.GetValue(walSync) == "commit");
+            TryParseCollectors(result.GetValue(collectors)!, out bool collectHost, out bool collectSelf);
             var options = new VigilServerOptions
             {
+                CollectHost = collectHost,
+                CollectSelf = collectSelf,
                 Listen = result.GetValue(listen)!,
                 CollectionInterval = PrometheusDuration.Parse(result.GetValue(interval)!),
                 DataDirectory = settings.DataDir,
@@ -109,6 +128,31 @@ internal static class ServeCommand
             return await RunAsync(storageProvider, settings, options, loggers, ct).ConfigureAwait(false);
         });
         return command;
+    }
+
+    private static bool TryParseCollectors(string text, out bool host, out bool self)
+    {
+        host = false;
+        self = false;
+        if (text == "none")
+        {
+            return true;
+        }
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            switch (part)
+            {
+                case "host":
+                    host = true;
+                    break;
+                case "self":
+                    self = true;
+                    break;
+                default:
+                    return false;
+            }
+        }
+        return true;
     }
 
     public static Option<string> LogLevelOption()
