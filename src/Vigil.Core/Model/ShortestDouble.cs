@@ -125,25 +125,53 @@ public static class ShortestDouble
         return true;
     }
 
+    /// <summary>Writes <paramref name="value"/> right-aligned into exactly <paramref name="destination"/>, two digits at a time.</summary>
     private static void WriteDigits(ulong value, Span<byte> destination)
     {
-        for (int i = destination.Length - 1; i >= 0; i--)
+        ReadOnlySpan<byte> pairs = DigitPairs;
+        int i = destination.Length;
+        while (i >= 2)
         {
-            ulong q = value / 10;
-            destination[i] = (byte)('0' + (int)(value - (q * 10)));
+            ulong q = value / 100;
+            int r = (int)(value - (q * 100)) * 2;
+            destination[--i] = pairs[r + 1];
+            destination[--i] = pairs[r];
             value = q;
+        }
+        if (i == 1)
+        {
+            destination[0] = (byte)('0' + (int)value);
         }
     }
 
+    /// <summary>Writes a non-negative integer and returns its length (<paramref name="destination"/> holds at least 20 bytes).</summary>
+    public static int FormatInteger(ulong value, Span<byte> destination)
+    {
+        int length = DecimalLength(value);
+        WriteDigits(value, destination[..length]);
+        return length;
+    }
+
+    // Note: an array, not a u8-literal span property, which allocates on every access in unoptimised (Debug) builds.
+    private static readonly byte[] DigitPairs =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8.ToArray();
+
     private static int DecimalLength(ulong v)
     {
-        int n = 1;
-        while (v >= 10)
+        if (v >= 10_000_000_000UL)
         {
-            v /= 10;
-            n++;
+            int n = 11;
+            for (ulong bound = 100_000_000_000UL; n < 20 && v >= bound; bound *= 10)
+            {
+                n++;
+            }
+            return n;
         }
-        return n;
+        if (v >= 100_000UL)
+        {
+            return v >= 1_000_000_000UL ? 10 : v >= 100_000_000UL ? 9 : v >= 10_000_000UL ? 8 : v >= 1_000_000UL ? 7 : 6;
+        }
+        return v >= 10_000UL ? 5 : v >= 1_000UL ? 4 : v >= 100UL ? 3 : v >= 10UL ? 2 : 1;
     }
 
     /// <summary>The shortest decimal (digits, power of ten) in the rounding interval of a finite non-zero double.</summary>

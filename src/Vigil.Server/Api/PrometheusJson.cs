@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
@@ -167,8 +166,7 @@ public static class PrometheusJson
         }
         ulong seconds = abs / 1000;
         int fraction = (int)(abs - (seconds * 1000));
-        seconds.TryFormat(destination[pos..], out int written, default, CultureInfo.InvariantCulture);
-        pos += written;
+        pos += ShortestDouble.FormatInteger(seconds, destination[pos..]);
         if (fraction != 0)
         {
             destination[pos++] = (byte)'.';

@@ -1,8 +1,6 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Vigil.PromQL.Engine;
-using Vigil.PromQL.Parser;
 
 namespace Vigil.Server.Api;
 
