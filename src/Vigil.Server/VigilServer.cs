@@ -16,22 +16,31 @@ using Vigil.Core.Storage;
 using Vigil.PromQL.Engine;
 using Vigil.Server.Api;
 using Vigil.Server.Collectors;
+using Vigil.Server.Collectors.Dotnet;
+using Vigil.Server.Collectors.Postgres;
+using Vigil.Server.Collectors.Probe;
+using Vigil.Server.Collectors.Processes;
 using Vigil.Server.Config;
+using Vigil.Server.Dashboard;
 using Vigil.Server.Hosting;
 using Vigil.Server.Metrics;
+using Vigil.Server.Notifier;
+using Vigil.Server.Rules;
+using Vigil.Server.Scrape;
 
 namespace Vigil.Server;
 
 /// <summary>
-/// The Vigil server as a library: built-in collectors writing into the given storage, and the HTTP endpoints
-/// (<c>/metrics</c>, <c>/-/healthy</c>, <c>/-/ready</c>, Prometheus's query API <c>/api/v1/query</c>,
-/// <c>/api/v1/query_range</c>, <c>/api/v1/series</c>, <c>/api/v1/labels</c>, <c>/api/v1/label/&lt;name&gt;/values</c>,
-/// <c>/api/v1/metadata</c>, <c>/api/v1/status/buildinfo</c>, <c>/api/v1/format_query</c>, <c>/api/v1/query_exemplars</c>,
-/// and <c>/api/v1/export</c>) on an in-process Kestrel.
+/// The Vigil server as a library: built-in collectors and the scrape manager (<see cref="VigilServerOptions.ScrapeConfigs"/>)
+/// writing into the given storage, and the HTTP endpoints (<c>/metrics</c>, <c>/-/healthy</c>, <c>/-/ready</c>,
+/// Prometheus's query API <c>/api/v1/query</c>, <c>/api/v1/query_range</c>, <c>/api/v1/format_query</c>,
+/// <c>/api/v1/query_exemplars</c>, <c>/api/v1/status/buildinfo</c>, <c>/api/v1/series</c>, <c>/api/v1/labels</c>,
+/// <c>/api/v1/label/&lt;name&gt;/values</c>, <c>/api/v1/export</c>, <c>/api/v1/targets</c>, <c>/api/v1/targets/metadata</c>,
+/// <c>/api/v1/metadata</c>, <c>/api/v1/import/prometheus</c>, <c>/api/v1/push</c>) on an in-process Kestrel.
 /// </summary>
 /// <remarks>
 /// <c>vigil serve</c> and tests host it alike. The caller owns the storage: open it before <see cref="StartAsync"/>
-/// and close it after <see cref="StopAsync"/>, which stops the collectors (waiting for a running collection) and then
+/// and close it after <see cref="StopAsync"/>, which stops scraping and the collectors (waiting for a running collection) and then
 /// the HTTP server (waiting for requests in flight). Start and stop are not meant to be called concurrently; the
 /// other members are thread-safe. A stopped server cannot be started again.
 /// </remarks>
@@ -42,14 +51,18 @@ public sealed class VigilServer : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly IReadOnlyList<ICollector> _extraCollectors;
+    private readonly List<IDisposable> _ownedCollectors = new();
     private readonly TimeProvider _clock;
     private readonly object _stateLock = new();
-    private readonly MetricMetadataStore _metadata = new();
+    private readonly PushedMetadata _selfMetadata = new();
     private ServerInstruments? _instruments;
     private SelfMetrics? _selfMetrics;
     private CollectionLoop? _loop;
+    private ScrapeManager? _scrape;
     private WebApplication? _app;
     private PrometheusApi? _api;
+    private RuleManager? _rules;
+    private NotificationManager? _notifier;
     private Uri? _baseAddress;
     private State _state;
 
@@ -108,7 +121,23 @@ public sealed class VigilServer : IAsyncDisposable
         _selfMetrics = new SelfMetrics(_loggerFactory.CreateLogger("Vigil.Server.Metrics"));
         _loop = new CollectionLoop(_storage, BuildCollectors(), _options.CollectionInterval, TargetLabels(),
             _instruments, _loggerFactory.CreateLogger<CollectionLoop>(), _clock);
-        _app = BuildWebApplication(_instruments, _selfMetrics);
+        if (_options.Rules is { } ruleOptions)
+        {
+            var alerting = _options.Alerting ?? new AlertingOptions();
+            if (alerting.Alertmanagers.Count > 0 || alerting.Webhooks.Count > 0)
+            {
+                _notifier = new NotificationManager(alerting with
+                {
+                    ExternalLabels = alerting.ExternalLabels.Count > 0 ? alerting.ExternalLabels : ruleOptions.ExternalLabels,
+                    ExternalUrl = alerting.ExternalUrl.Length > 0 ? alerting.ExternalUrl : ruleOptions.ExternalUrl,
+                }, _loggerFactory.CreateLogger<NotificationManager>(), _clock);
+            }
+            var notifier = _notifier;
+            _rules = new RuleManager(_storage, new PromQLEngine(), notifier is null ? null : notifier.Send, _loggerFactory.CreateLogger<RuleManager>(), _clock);
+            await _rules.ApplyAsync(ruleOptions, cancellationToken).ConfigureAwait(false);
+        }
+        _scrape = new ScrapeManager(_storage, _loggerFactory, _clock);
+        _app = BuildWebApplication(_instruments, _selfMetrics, _scrape);
         try
         {
             await _app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -122,6 +151,8 @@ public sealed class VigilServer : IAsyncDisposable
         string first = addresses?.FirstOrDefault() ?? throw new InvalidOperationException("Kestrel reported no listen address");
         _baseAddress = new Uri(first.EndsWith('/') ? first : first + "/");
         _loop.Start();
+        _rules?.Start();
+        await _scrape.ApplyConfigAsync(_options.ScrapeConfigs).ConfigureAwait(false);
         _logger.LogInformation("Vigil listening on {Address}, collecting every {Interval}{DataDir}",
             _baseAddress, PrometheusDuration.Format(_options.CollectionInterval),
             _options.DataDirectory is null ? string.Empty : ", data in " + Path.GetFullPath(_options.DataDirectory));
@@ -139,9 +170,26 @@ public sealed class VigilServer : IAsyncDisposable
             }
             _state = State.Stopped;
         }
+        if (_scrape is not null)
+        {
+            await _scrape.StopAsync().ConfigureAwait(false);
+        }
         if (_loop is not null)
         {
             await _loop.DisposeAsync().ConfigureAwait(false);
+        }
+        foreach (var owned in _ownedCollectors)
+        {
+            owned.Dispose();
+        }
+        _ownedCollectors.Clear();
+        if (_rules is not null)
+        {
+            await _rules.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_notifier is not null)
+        {
+            await _notifier.DisposeAsync().ConfigureAwait(false);
         }
         if (_app is not null)
         {
@@ -163,8 +211,21 @@ public sealed class VigilServer : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
 
+    /// <summary>The rule manager, or null when the server runs no rules.</summary>
+    public RuleManager? Rules => _rules;
+
+    /// <summary>
+    /// Puts a new rule set in force without a restart (the configuration reload hook): unchanged rules keep their alert
+    /// state; an invalid set throws <see cref="RuleLoadException"/> and the running set stays.
+    /// </summary>
+    public Task<IReadOnlyList<RuleFileError>> ReloadRulesAsync(RuleManagerOptions options, CancellationToken cancellationToken = default)
+        => (_rules ?? throw new InvalidOperationException("the server was started without rules")).ApplyAsync(options, cancellationToken);
+
     /// <summary>Runs one collection now (tests use this instead of waiting for the interval).</summary>
     internal void CollectNow() => (_loop ?? throw new InvalidOperationException("the server has not been started")).CollectOnce();
+
+    /// <summary>The scrape manager (tests force scrapes and discovery refreshes through it).</summary>
+    internal ScrapeManager ScrapeManager => _scrape ?? throw new InvalidOperationException("the server has not been started");
 
     /// <summary>Completes after the first collection.</summary>
     internal Task FirstCollection => (_loop ?? throw new InvalidOperationException("the server has not been started")).FirstCollection;
@@ -185,16 +246,47 @@ public sealed class VigilServer : IAsyncDisposable
         }
         if (_options.CollectSelf)
         {
-            collectors.Add(new SelfCollector(_selfMetrics!, _metadata));
+            collectors.Add(new SelfCollector(_selfMetrics!, _selfMetadata.Set));
+        }
+        var configured = _options.Collectors;
+        if (configured.Dotnet.Count > 0)
+        {
+            AddOwned(collectors, DotnetCollector.IsSupported ? new DotnetCollector(configured.Dotnet, _loggerFactory.CreateLogger<DotnetCollector>()) : null, "dotnet");
+        }
+        if (configured.Postgres.Count > 0)
+        {
+            AddOwned(collectors, new PostgresCollector(configured.Postgres, _loggerFactory.CreateLogger<PostgresCollector>()), "postgres");
+        }
+        if (configured.Probe.Count > 0)
+        {
+            AddOwned(collectors, new ProbeCollector(configured.Probe, _loggerFactory.CreateLogger<ProbeCollector>()), "probe");
+        }
+        if (configured.Process.Count > 0)
+        {
+            AddOwned(collectors, ProcessCollector.IsSupported ? new ProcessCollector(configured.Process, _loggerFactory.CreateLogger<ProcessCollector>()) : null, "process");
         }
         collectors.AddRange(_extraCollectors);
         return collectors;
     }
 
+    private void AddOwned(List<ICollector> collectors, ICollector? collector, string name)
+    {
+        if (collector is null)
+        {
+            _logger.LogWarning("The {Name} collector needs Linux; it is not started on {OS}", name, System.Runtime.InteropServices.RuntimeInformation.OSDescription);
+            return;
+        }
+        collectors.Add(collector);
+        if (collector is IDisposable disposable)
+        {
+            _ownedCollectors.Add(disposable);
+        }
+    }
+
     private LabelSet TargetLabels()
         => LabelSet.Of("job", _options.Job, "instance", _options.Instance ?? Environment.MachineName);
 
-    private WebApplication BuildWebApplication(ServerInstruments instruments, SelfMetrics selfMetrics)
+    private WebApplication BuildWebApplication(ServerInstruments instruments, SelfMetrics selfMetrics, ScrapeManager scrape)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Vigil.Server" });
         builder.Logging.ClearProviders();
@@ -237,7 +329,7 @@ public sealed class VigilServer : IAsyncDisposable
             MaxSamples = _options.QueryMaxSamples,
             LookbackDelta = _options.QueryLookbackDelta,
         });
-        var api = _api = new PrometheusApi(_storage, engine, _options.QueryMaxConcurrency, _metadata, _clock, _loggerFactory.CreateLogger<PrometheusApi>());
+        var api = _api = new PrometheusApi(_storage, engine, _options.QueryMaxConcurrency, _clock, _loggerFactory.CreateLogger<PrometheusApi>());
         app.UseRouting();
         app.Use(async (ctx, next) =>
         {
@@ -257,7 +349,7 @@ public sealed class VigilServer : IAsyncDisposable
 
         string[] getHead = [HttpMethods.Get, HttpMethods.Head];
         string[] getPost = [HttpMethods.Get, HttpMethods.Post];
-        app.MapGet("/", ctx => WriteTextAsync(ctx, StatusCodes.Status200OK, IndexText));
+        DashboardEndpoints.Map(app, ctx => WriteTextAsync(ctx, StatusCodes.Status200OK, IndexText));
         app.MapMethods("/-/healthy", getHead, ctx => WriteTextAsync(ctx, StatusCodes.Status200OK, "Vigil is Healthy.\n"));
         app.MapMethods("/-/ready", getHead, ctx => IsReady
             ? WriteTextAsync(ctx, StatusCodes.Status200OK, "Vigil is Ready.\n")
@@ -272,12 +364,24 @@ public sealed class VigilServer : IAsyncDisposable
         app.MapMethods("/api/v1/query_range", getPost, api.QueryRangeAsync);
         app.MapMethods("/api/v1/format_query", getPost, api.FormatQueryAsync);
         app.MapMethods("/api/v1/query_exemplars", getPost, api.QueryExemplarsAsync);
-        app.MapGet("/api/v1/metadata", api.MetadataAsync);
         app.MapGet("/api/v1/status/buildinfo", api.BuildInfoAsync);
         app.MapMethods("/api/v1/series", getPost, api.SeriesAsync);
         app.MapMethods("/api/v1/labels", getPost, api.LabelNamesAsync);
         app.MapGet("/api/v1/label/{name}/values", api.LabelValuesAsync);
         app.MapMethods("/api/v1/export", getPost, api.ExportAsync);
+        app.MapGet("/api/v1/status/tsdb", new TsdbStatusApi(_storage, _clock, _loggerFactory.CreateLogger<TsdbStatusApi>()).TsdbAsync);
+        var rulesApi = new RulesApi(() => _rules);
+        app.MapGet("/api/v1/rules", rulesApi.RulesAsync);
+        app.MapGet("/api/v1/alerts", rulesApi.AlertsAsync);
+        var pushedMetadata = new PushedMetadata();
+        // Note: /api/v1/metadata lists what targets and pushes declared plus the types and help texts of Vigil's own metrics.
+        var targets = new TargetsApi(scrape, () => pushedMetadata.All().Concat(_selfMetadata.All()));
+        var push = new PushApi(_storage, pushedMetadata, new ObservationAggregator(), _loggerFactory.CreateLogger<PushApi>(), _clock);
+        app.MapGet("/api/v1/targets", ctx => ApiJson.GuardAsync(ctx, targets.TargetsAsync));
+        app.MapGet("/api/v1/targets/metadata", ctx => ApiJson.GuardAsync(ctx, targets.TargetMetadataAsync));
+        app.MapGet("/api/v1/metadata", ctx => ApiJson.GuardAsync(ctx, targets.MetadataAsync));
+        app.MapPost("/api/v1/import/prometheus", push.ImportPrometheusAsync);
+        app.MapPost("/api/v1/push", push.PushAsync);
         return app;
     }
 
@@ -289,9 +393,15 @@ public sealed class VigilServer : IAsyncDisposable
         "/api/v1/series?match[]=SEL    series matching a selector\n" +
         "/api/v1/labels                label names\n" +
         "/api/v1/label/NAME/values     values of one label\n" +
-        "/api/v1/metadata              metric types and help texts\n" +
+        "/api/v1/export?match[]=SEL    raw samples as JSON lines (VictoriaMetrics export format)\n" +
+        "/api/v1/rules, /api/v1/alerts recording and alerting rules, active alerts (Prometheus API)\n" +
+        "/api/v1/targets               scrape targets, health and last errors (Prometheus API)\n" +
+        "/api/v1/metadata              metric types and help texts of Vigil itself, targets and pushes\n" +
         "/api/v1/status/buildinfo      version information\n" +
-        "/api/v1/export?match[]=SEL    raw samples as JSON lines (VictoriaMetrics export format)\n";
+        "POST /api/v1/import/prometheus  push a text-format payload (optional extra_label=name=value)\n" +
+        "POST /api/v1/push             push JSON metrics (metric_name, value, metric_type, unit, tags, source, timestamp)\n" +
+        "/api/v1/status/tsdb           series and label cardinality (Prometheus's TSDB status)\n" +
+        "/ in a browser                the dashboard\n";
 
     private static Task WriteTextAsync(HttpContext ctx, int status, string text)
     {

@@ -1,3 +1,5 @@
+using Vigil.Server.Config;
+
 namespace Vigil.Server;
 
 /// <summary>Settings of a <see cref="VigilServer"/>; the defaults are what <c>vigil serve</c> uses without flags.</summary>
@@ -35,4 +37,16 @@ public sealed class VigilServerOptions
 
     /// <summary>How many queries evaluate at once; more wait for a free slot (20 by default, as Prometheus).</summary>
     public int QueryMaxConcurrency { get; init; } = 20;
+
+    /// <summary>Rule files, extra groups and evaluation settings; null runs no rules.</summary>
+    public Rules.RuleManagerOptions? Rules { get; init; }
+
+    /// <summary>Where alerts are sent; null or empty sends none (they still show in <c>/api/v1/alerts</c>).</summary>
+    public Notifier.AlertingOptions? Alerting { get; init; }
+
+    /// <summary>The <c>collectors:</c> section: dotnet, postgres, probe and process collectors to run (host and self use <see cref="CollectHost"/>/<see cref="CollectSelf"/>).</summary>
+    public Config.CollectorsConfig Collectors { get; init; } = new();
+
+    /// <summary>The jobs to scrape (<c>scrape_configs</c> of <c>vigil.yaml</c>); none by default.</summary>
+    public IReadOnlyList<ScrapeConfig> ScrapeConfigs { get; init; } = [];
 }

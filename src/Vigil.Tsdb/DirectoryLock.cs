@@ -1,5 +1,6 @@
 using System.Globalization;
 using Vigil.Core.Storage;
+using Vigil.Tsdb.Internal;
 
 namespace Vigil.Tsdb;
 
@@ -21,7 +22,7 @@ internal sealed class DirectoryLock : IDisposable
         catch (IOException e)
         {
             string owner = "";
-            var bytes = Wal.NativeFileSystem.ReadIgnoringLocks(path, 32);
+            var bytes = Internal.NativeFileSystem.ReadIgnoringLocks(path, 32);
             string pid = bytes is null ? "" : System.Text.Encoding.ASCII.GetString(bytes).Trim();
             if (pid.Length > 0 && pid.All(char.IsAsciiDigit))
             {

@@ -17,7 +17,6 @@ public static class Program
             return await VigilCli.RunAsync(args, new TsdbStorageProvider(), stdout, Console.Error, root =>
             {
                 root.Add(ImportCommand.Create(stdout, Console.Error));
-                root.Add(BenchCommand.Create(stdout, Console.Error));
             }).ConfigureAwait(false);
         }
     }
@@ -35,5 +34,19 @@ public static class Program
 
         public ISampleQueryable OpenReadOnly(string dataDir, ILoggerFactory loggers)
             => TsdbStorage.Open(new TsdbOptions { DataDir = dataDir, ReadOnly = true, DisableBackgroundMaintenance = true }, loggers.CreateLogger("Vigil.Tsdb"));
+
+        public IStorage OpenInMemory() => new HeadOnlyStorage();
+    }
+
+    /// <summary>The TSDB head alone: in memory, no WAL, no blocks.</summary>
+    private sealed class HeadOnlyStorage : IStorage
+    {
+        private readonly Vigil.Tsdb.Head.Head _head = new();
+
+        public long StartTime => _head.MinTime;
+
+        public IAppender Appender() => _head.Appender();
+
+        public IQuerier Querier(long mint, long maxt) => _head.Querier(mint, maxt);
     }
 }

@@ -30,6 +30,8 @@ public sealed class VigilCliTests : IDisposable
         public IStorage Open(StorageSettings settings, ILoggerFactory loggers) => storage;
 
         public ISampleQueryable OpenReadOnly(string dataDir, ILoggerFactory loggers) => storage;
+
+        public IStorage OpenInMemory() => new MemoryStorage();
     }
 
     private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
@@ -77,7 +79,6 @@ public sealed class VigilCliTests : IDisposable
     [InlineData(new[] { "serve", "--listen", "9464" }, "--listen: invalid listen address \"9464\"")]
     [InlineData(new[] { "serve", "--retention-size", "1XB" }, "--retention-size: invalid size \"1XB\"")]
     [InlineData(new[] { "serve", "--wal-sync", "sometimes" }, "sometimes")]
-    [InlineData(new[] { "serve", "--config", "vigil.yaml" }, "--config vigil.yaml: configuration files are not supported yet")]
     [InlineData(new[] { "serve", "--bogus" }, "--bogus")]
     [InlineData(new[] { "serve", "--collectors", "host,disk" }, "--collectors: invalid list \"host,disk\"")]
     [InlineData(new[] { "serve", "--query.max-samples", "0" }, "--query.max-samples: must be greater than 0")]

@@ -10,13 +10,13 @@ namespace Vigil.PromQL.Testing;
 /// <param name="Value">The float value (StaleNaN for <c>stale</c>).</param>
 /// <param name="Omitted">True for <c>_</c>.</param>
 /// <param name="Histogram">True for a <c>{{...}}</c> histogram (not supported by Vigil's float engine).</param>
-internal readonly record struct SequenceValue(double Value, bool Omitted, bool Histogram);
+public readonly record struct SequenceValue(double Value, bool Omitted, bool Histogram);
 
 /// <summary>
 /// A promqltest series description: <c>metric{labels} 1 2 _ 3+1x4 stale {{…}}</c>, parsed as Prometheus's
 /// series-description grammar does (repeated-addition expansion, Go number syntax without hex).
 /// </summary>
-internal sealed class SeriesDescription
+public sealed class SeriesDescription
 {
     private SeriesDescription(LabelSet labels, List<SequenceValue> values)
     {
@@ -24,10 +24,13 @@ internal sealed class SeriesDescription
         Values = values;
     }
 
+    /// <summary>The series' labels.</summary>
     public LabelSet Labels { get; }
 
+    /// <summary>The expanded values, one per step.</summary>
     public List<SequenceValue> Values { get; }
 
+    /// <summary>True when a value is a native histogram literal.</summary>
     public bool HasHistogram => Values.Exists(v => v.Histogram);
 
     /// <summary>Parses a description; throws <see cref="FormatException"/> with a message naming the problem.</summary>

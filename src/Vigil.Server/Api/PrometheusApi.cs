@@ -9,14 +9,13 @@ using Vigil.Core.Model;
 using Vigil.Core.Storage;
 using Vigil.PromQL.Engine;
 using Vigil.PromQL.Parser;
-using Vigil.Server.Metrics;
 
 namespace Vigil.Server.Api;
 
 /// <summary>
 /// Prometheus's HTTP API over any <see cref="ISampleQueryable"/>: the metadata endpoints (<c>/api/v1/series</c>,
 /// <c>/api/v1/labels</c>, <c>/api/v1/label/&lt;name&gt;/values</c>) here, PromQL queries in <c>PrometheusApi.Query.cs</c>,
-/// status and metadata in <c>PrometheusApi.Status.cs</c>, plus VictoriaMetrics' <c>/api/v1/export</c> (JSON lines of raw
+/// build information in <c>PrometheusApi.Status.cs</c>, plus VictoriaMetrics' <c>/api/v1/export</c> (JSON lines of raw
 /// samples) that <c>vigil dump</c> reads. Parameters, JSON shapes and error wording follow Prometheus.
 /// </summary>
 /// <remarks>Thread-safe: every request opens its own querier; at most the configured number of queries evaluate at once.</remarks>
@@ -27,17 +26,15 @@ internal sealed partial class PrometheusApi : IDisposable
     private readonly ISampleQueryable _storage;
     private readonly PromQLEngine _engine;
     private readonly SemaphoreSlim _querySlots;
-    private readonly MetricMetadataStore _metadata;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
 
-    public PrometheusApi(ISampleQueryable storage, PromQLEngine engine, int maxConcurrentQueries, MetricMetadataStore metadata, TimeProvider clock, ILogger logger)
+    public PrometheusApi(ISampleQueryable storage, PromQLEngine engine, int maxConcurrentQueries, TimeProvider clock, ILogger logger)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrentQueries, 1);
         _storage = storage;
         _engine = engine;
         _querySlots = new SemaphoreSlim(maxConcurrentQueries, maxConcurrentQueries);
-        _metadata = metadata;
         _clock = clock;
         _logger = logger;
     }

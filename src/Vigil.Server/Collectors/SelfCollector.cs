@@ -1,13 +1,15 @@
 using Vigil.Core.Storage;
 using Vigil.Server.Metrics;
+using Vigil.Server.Scrape;
+using ExpositionType = Vigil.Core.Exposition.MetricType;
 
 namespace Vigil.Server.Collectors;
 
 /// <summary>
 /// Stores Vigil's own metrics (process, .NET runtime, TSDB and server instruments) — exactly what <c>/metrics</c> shows —
-/// and publishes their types and help texts to the metadata store when one is given.
+/// and hands each family's type and help text to <paramref name="publishMetadata"/> when given (for <c>/api/v1/metadata</c>).
 /// </summary>
-internal sealed class SelfCollector(SelfMetrics metrics, MetricMetadataStore? metadata = null) : ICollector
+internal sealed class SelfCollector(SelfMetrics metrics, Action<MetricMetadata>? publishMetadata = null) : ICollector
 {
     /// <inheritdoc />
     public string Name => "self";
@@ -16,10 +18,9 @@ internal sealed class SelfCollector(SelfMetrics metrics, MetricMetadataStore? me
     public void Collect(IAppender appender, long timestampMs)
     {
         var writer = new SampleWriter(appender, timestampMs);
-        var families = metrics.Collect();
-        metadata?.Publish(Name, families.Select(f => new KeyValuePair<string, MetricMetadata>(f.Name, new MetricMetadata(TypeName(f.Type), f.Help, string.Empty))));
-        foreach (var family in families)
+        foreach (var family in metrics.Collect())
         {
+            publishMetadata?.Invoke(new MetricMetadata(family.Name, TypeOf(family.Type), family.Help, string.Empty));
             foreach (var sample in family.Samples)
             {
                 writer.Add(sample.Labels, sample.Value);
@@ -27,11 +28,11 @@ internal sealed class SelfCollector(SelfMetrics metrics, MetricMetadataStore? me
         }
     }
 
-    private static string TypeName(MetricType type) => type switch
+    private static ExpositionType TypeOf(Metrics.MetricType type) => type switch
     {
-        MetricType.Counter => "counter",
-        MetricType.Gauge => "gauge",
-        MetricType.Histogram => "histogram",
-        _ => "unknown",
+        Metrics.MetricType.Counter => ExpositionType.Counter,
+        Metrics.MetricType.Gauge => ExpositionType.Gauge,
+        Metrics.MetricType.Histogram => ExpositionType.Histogram,
+        _ => ExpositionType.Unknown,
     };
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Vigil.Tsdb.Internal;
 
 namespace Vigil.Tsdb.Blocks;
 
@@ -150,7 +151,7 @@ public static partial class BlockDirectory
         string? parent = Path.GetDirectoryName(Path.GetFullPath(path));
         if (parent is not null)
         {
-            DirectorySync.Fsync(parent);
+            NativeFileSystem.SyncDirectory(parent);
         }
     }
 

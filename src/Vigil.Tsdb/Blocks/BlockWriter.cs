@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Core.Labels;
 using Vigil.Tsdb.Chunks;
 using Vigil.Tsdb.Index;
+using Vigil.Tsdb.Internal;
 
 namespace Vigil.Tsdb.Blocks;
 
@@ -108,11 +109,11 @@ public sealed partial class BlockWriter
             WriteDurably(Path.Combine(tmp, BlockMetaFile.FileName), BlockMetaFile.Serialize(meta));
             if (Directory.Exists(chunkDir))
             {
-                DirectorySync.Fsync(chunkDir);
+                NativeFileSystem.SyncDirectory(chunkDir);
             }
-            DirectorySync.Fsync(tmp);
+            NativeFileSystem.SyncDirectory(tmp);
             Directory.Move(tmp, final);
-            DirectorySync.Fsync(dataDir);
+            NativeFileSystem.SyncDirectory(dataDir);
             LogWritten(id, minTime, maxTimeExclusive, seriesWritten, chunksWritten, samples, compaction.Level, sw.ElapsedMilliseconds);
             return meta;
         }

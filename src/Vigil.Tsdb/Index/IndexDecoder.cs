@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Vigil.Tsdb.Blocks;
+using Vigil.Tsdb.Internal;
 
 namespace Vigil.Tsdb.Index;
 

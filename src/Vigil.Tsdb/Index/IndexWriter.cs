@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Text;
 using Vigil.Core.Labels;
 using Vigil.Tsdb.Chunks;
+using Vigil.Tsdb.Internal;
 
 namespace Vigil.Tsdb.Index;
 

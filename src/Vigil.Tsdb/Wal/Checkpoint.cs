@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Vigil.Tsdb.Internal;
 
 namespace Vigil.Tsdb.Wal;
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Vigil.Tsdb.Internal;
 
 namespace Vigil.Tsdb.Wal;
 

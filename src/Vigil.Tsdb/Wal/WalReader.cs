@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using Microsoft.Win32.SafeHandles;
+using Vigil.Tsdb.Internal;
 
 namespace Vigil.Tsdb.Wal;
 

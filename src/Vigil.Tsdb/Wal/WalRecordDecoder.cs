@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Unicode;
 using Vigil.Core.Labels;
+using Vigil.Tsdb.Internal;
 
 namespace Vigil.Tsdb.Wal;
 

@@ -16,6 +16,9 @@ internal interface IStorageProvider
 
     /// <summary>Opens the data directory without taking the lock or writing anything; works while a server runs on it.</summary>
     ISampleQueryable OpenReadOnly(string dataDir, ILoggerFactory loggers);
+
+    /// <summary>Opens an empty in-memory storage (no files), for <c>vigil test rules</c>.</summary>
+    IStorage OpenInMemory();
 }
 
 /// <summary>Storage settings from <c>vigil serve</c>'s flags.</summary>

@@ -13,10 +13,15 @@ internal static class VigilCli
     public static RootCommand CreateRootCommand(IStorageProvider storage, TextWriter stdout, TextWriter stderr) => new(
         "Vigil: self-hosted performance monitoring with an embedded Prometheus-style time-series database.")
     {
-        ServeCommand.Create(storage),
+        ServeCommand.Create(storage, stderr),
         SeriesCommand.Create(storage, stdout, stderr),
         DumpCommand.Create(storage, stdout),
         QueryCommand.Create(storage, stdout, stderr),
+        TopCommand.Create(stdout, stderr),
+        CheckCommand.Create(stdout, stderr, RuleCommands.CheckRules(stdout, stderr)),
+        RuleCommands.CreateTest(storage, stdout, stderr),
+        BenchCommand.Create(stdout, stderr),
+        ProfileCommand.Create(stdout, stderr),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; <paramref name="extend"/> may add commands (the composition root's).</summary>
