@@ -33,9 +33,10 @@ namespace Vigil.Server;
 /// <summary>
 /// The Vigil server as a library: built-in collectors and the scrape manager (<see cref="VigilServerOptions.ScrapeConfigs"/>)
 /// writing into the given storage, and the HTTP endpoints (<c>/metrics</c>, <c>/-/healthy</c>, <c>/-/ready</c>,
-/// <c>/api/v1/series</c>, <c>/api/v1/labels</c>, <c>/api/v1/label/&lt;name&gt;/values</c>, <c>/api/v1/export</c>,
-/// <c>/api/v1/targets</c>, <c>/api/v1/targets/metadata</c>, <c>/api/v1/metadata</c>, <c>/api/v1/import/prometheus</c>,
-/// <c>/api/v1/push</c>) on an in-process Kestrel.
+/// Prometheus's query API <c>/api/v1/query</c>, <c>/api/v1/query_range</c>, <c>/api/v1/format_query</c>,
+/// <c>/api/v1/query_exemplars</c>, <c>/api/v1/status/buildinfo</c>, <c>/api/v1/series</c>, <c>/api/v1/labels</c>,
+/// <c>/api/v1/label/&lt;name&gt;/values</c>, <c>/api/v1/export</c>, <c>/api/v1/targets</c>, <c>/api/v1/targets/metadata</c>,
+/// <c>/api/v1/metadata</c>, <c>/api/v1/import/prometheus</c>, <c>/api/v1/push</c>) on an in-process Kestrel.
 /// </summary>
 /// <remarks>
 /// <c>vigil serve</c> and tests host it alike. The caller owns the storage: open it before <see cref="StartAsync"/>
@@ -53,11 +54,13 @@ public sealed class VigilServer : IAsyncDisposable
     private readonly List<IDisposable> _ownedCollectors = new();
     private readonly TimeProvider _clock;
     private readonly object _stateLock = new();
+    private readonly PushedMetadata _selfMetadata = new();
     private ServerInstruments? _instruments;
     private SelfMetrics? _selfMetrics;
     private CollectionLoop? _loop;
     private ScrapeManager? _scrape;
     private WebApplication? _app;
+    private PrometheusApi? _api;
     private RuleManager? _rules;
     private NotificationManager? _notifier;
     private Uri? _baseAddress;
@@ -74,6 +77,10 @@ public sealed class VigilServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(storage);
+        if (options.QueryTimeout <= TimeSpan.Zero || options.QueryMaxSamples <= 0 || options.QueryLookbackDelta <= TimeSpan.Zero || options.QueryMaxConcurrency <= 0)
+        {
+            throw new ArgumentException("the query timeout, max samples, lookback delta and max concurrency must be positive", nameof(options));
+        }
         if (options.CollectionInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException($"the collection interval must be positive, got {PrometheusDuration.Format(options.CollectionInterval)}", nameof(options));
@@ -195,6 +202,7 @@ public sealed class VigilServer : IAsyncDisposable
                 await _app.DisposeAsync().ConfigureAwait(false);
             }
         }
+        _api?.Dispose();
         _selfMetrics?.Dispose();
         _instruments?.Dispose();
         _logger.LogInformation("Vigil server stopped");
@@ -238,7 +246,7 @@ public sealed class VigilServer : IAsyncDisposable
         }
         if (_options.CollectSelf)
         {
-            collectors.Add(new SelfCollector(_selfMetrics!));
+            collectors.Add(new SelfCollector(_selfMetrics!, _selfMetadata.Set));
         }
         var configured = _options.Collectors;
         if (configured.Dotnet.Count > 0)
@@ -315,7 +323,13 @@ public sealed class VigilServer : IAsyncDisposable
         });
 
         var app = builder.Build();
-        var api = new PrometheusApi(_storage, _loggerFactory.CreateLogger<PrometheusApi>());
+        var engine = new PromQLEngine(new EngineOptions
+        {
+            Timeout = _options.QueryTimeout,
+            MaxSamples = _options.QueryMaxSamples,
+            LookbackDelta = _options.QueryLookbackDelta,
+        });
+        var api = _api = new PrometheusApi(_storage, engine, _options.QueryMaxConcurrency, _clock, _loggerFactory.CreateLogger<PrometheusApi>());
         app.UseRouting();
         app.Use(async (ctx, next) =>
         {
@@ -346,6 +360,11 @@ public sealed class VigilServer : IAsyncDisposable
             ctx.Response.ContentType = PrometheusTextWriter.ContentType;
             return ctx.Response.WriteAsync(text, ctx.RequestAborted);
         });
+        app.MapMethods("/api/v1/query", getPost, api.QueryAsync);
+        app.MapMethods("/api/v1/query_range", getPost, api.QueryRangeAsync);
+        app.MapMethods("/api/v1/format_query", getPost, api.FormatQueryAsync);
+        app.MapMethods("/api/v1/query_exemplars", getPost, api.QueryExemplarsAsync);
+        app.MapGet("/api/v1/status/buildinfo", api.BuildInfoAsync);
         app.MapMethods("/api/v1/series", getPost, api.SeriesAsync);
         app.MapMethods("/api/v1/labels", getPost, api.LabelNamesAsync);
         app.MapGet("/api/v1/label/{name}/values", api.LabelValuesAsync);
@@ -355,7 +374,8 @@ public sealed class VigilServer : IAsyncDisposable
         app.MapGet("/api/v1/rules", rulesApi.RulesAsync);
         app.MapGet("/api/v1/alerts", rulesApi.AlertsAsync);
         var pushedMetadata = new PushedMetadata();
-        var targets = new TargetsApi(scrape, pushedMetadata.All);
+        // Note: /api/v1/metadata lists what targets and pushes declared plus the types and help texts of Vigil's own metrics.
+        var targets = new TargetsApi(scrape, () => pushedMetadata.All().Concat(_selfMetadata.All()));
         var push = new PushApi(_storage, pushedMetadata, new ObservationAggregator(), _loggerFactory.CreateLogger<PushApi>(), _clock);
         app.MapGet("/api/v1/targets", ctx => ApiJson.GuardAsync(ctx, targets.TargetsAsync));
         app.MapGet("/api/v1/targets/metadata", ctx => ApiJson.GuardAsync(ctx, targets.TargetMetadataAsync));
@@ -369,13 +389,15 @@ public sealed class VigilServer : IAsyncDisposable
         "Vigil\n\n" +
         "/metrics                      Vigil's own metrics (Prometheus text format)\n" +
         "/-/healthy, /-/ready          health and readiness\n" +
-        "/api/v1/series?match[]=SEL    series matching a selector (Prometheus API)\n" +
+        "/api/v1/query?query=EXPR      PromQL instant query (Prometheus API; also query_range, format_query)\n" +
+        "/api/v1/series?match[]=SEL    series matching a selector\n" +
         "/api/v1/labels                label names\n" +
         "/api/v1/label/NAME/values     values of one label\n" +
         "/api/v1/export?match[]=SEL    raw samples as JSON lines (VictoriaMetrics export format)\n" +
         "/api/v1/rules, /api/v1/alerts recording and alerting rules, active alerts (Prometheus API)\n" +
         "/api/v1/targets               scrape targets, health and last errors (Prometheus API)\n" +
-        "/api/v1/metadata              metric types and help texts of targets and pushes\n" +
+        "/api/v1/metadata              metric types and help texts of Vigil itself, targets and pushes\n" +
+        "/api/v1/status/buildinfo      version information\n" +
         "POST /api/v1/import/prometheus  push a text-format payload (optional extra_label=name=value)\n" +
         "POST /api/v1/push             push JSON metrics (metric_name, value, metric_type, unit, tags, source, timestamp)\n" +
         "/api/v1/status/tsdb           series and label cardinality (Prometheus's TSDB status)\n" +

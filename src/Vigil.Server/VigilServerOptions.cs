@@ -26,6 +26,18 @@ public sealed class VigilServerOptions
     /// <summary>Whether to store Vigil's own metrics (process, .NET runtime, TSDB, server).</summary>
     public bool CollectSelf { get; init; } = true;
 
+    /// <summary>The longest a PromQL query may run before it fails with <c>timeout</c> (2 minutes by default, as Prometheus).</summary>
+    public TimeSpan QueryTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The most samples one query may hold in memory (50 million by default, as Prometheus).</summary>
+    public int QueryMaxSamples { get; init; } = 50_000_000;
+
+    /// <summary>How far back an instant selector looks for the latest sample (5 minutes by default).</summary>
+    public TimeSpan QueryLookbackDelta { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How many queries evaluate at once; more wait for a free slot (20 by default, as Prometheus).</summary>
+    public int QueryMaxConcurrency { get; init; } = 20;
+
     /// <summary>Rule files, extra groups and evaluation settings; null runs no rules.</summary>
     public Rules.RuleManagerOptions? Rules { get; init; }
 

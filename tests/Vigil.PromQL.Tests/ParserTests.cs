@@ -89,4 +89,10 @@ public sealed class ParserTests
         var ex = Assert.Throws<PromQLParseException>(() => PromQLParser.ParseMetricSelector("rate(x[5m])"));
         Assert.StartsWith("1:5: parse error: unexpected", ex.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("{job=\"\"}", 1)]
+    [InlineData("up{__name__=\"down\"}", 2)]
+    public void ParseMetricSelector_NoExpressionChecks_LikePrometheus(string input, int matchers)
+        => Assert.Equal(matchers, PromQLParser.ParseMetricSelector(input).Count);
 }

@@ -55,6 +55,7 @@ public sealed class VigilCliTests : IDisposable
     [InlineData("serve")]
     [InlineData("series")]
     [InlineData("dump")]
+    [InlineData("query")]
     public async Task Help_EveryCommand_Exits0WithDescriptions(string command)
     {
         var (code, output, _) = await RunAsync(command, "--help");
@@ -79,6 +80,9 @@ public sealed class VigilCliTests : IDisposable
     [InlineData(new[] { "serve", "--retention-size", "1XB" }, "--retention-size: invalid size \"1XB\"")]
     [InlineData(new[] { "serve", "--wal-sync", "sometimes" }, "sometimes")]
     [InlineData(new[] { "serve", "--bogus" }, "--bogus")]
+    [InlineData(new[] { "serve", "--collectors", "host,disk" }, "--collectors: invalid list \"host,disk\"")]
+    [InlineData(new[] { "serve", "--query.max-samples", "0" }, "--query.max-samples: must be greater than 0")]
+    [InlineData(new[] { "serve", "--query.timeout", "soon" }, "--query.timeout: ")]
     [InlineData(new[] { "series" }, "Option '--match' is required.")]
     [InlineData(new[] { "series", "--match", "up{" }, "--match: invalid selector \"up{\": 1:4: parse error:")]
     [InlineData(new[] { "series", "--match", "up", "--server", "ftp://x" }, "invalid --server \"ftp://x\"")]
@@ -86,6 +90,11 @@ public sealed class VigilCliTests : IDisposable
     [InlineData(new[] { "dump", "--match", "up", "--from", "last tuesday" }, "--from: invalid time \"last tuesday\"")]
     [InlineData(new[] { "dump", "--match", "up", "--from", "2000", "--to", "1000" }, "--to (1000000) is before --from (2000000)")]
     [InlineData(new[] { "frobnicate" }, "'frobnicate'")]
+    [InlineData(new[] { "query" }, "Required argument missing for command: 'query'")]
+    [InlineData(new[] { "query", "up", "--time", "1700000000", "--step", "15s" }, "--time cannot be combined with --start, --end or --step")]
+    [InlineData(new[] { "query", "up", "--step", "fast" }, "--step: invalid step \"fast\"")]
+    [InlineData(new[] { "query", "up", "--output", "xml" }, "xml")]
+    [InlineData(new[] { "query", "up", "--start", "1700000010", "--end", "1700000000" }, "--end (1700000000) is before --start (1700000010)")]
     public async Task UsageErrors_Exit2WithClearMessage(string[] args, string message)
     {
         var (code, _, err) = await RunAsync(args);
@@ -143,6 +152,88 @@ public sealed class VigilCliTests : IDisposable
 
         var ranged = await RunAsync("dump", "--match", "node_load1", "--from", "1700000005", "--to", "1700000005", "--server", url);
         Assert.Equal("node_load1{instance=\"h\", job=\"vigil\"} 0.75 1700000005000\n", ranged.Out.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Query_DataDirInstant_TableOfSeriesAndValues()
+    {
+        var (code, output, err) = await RunAsync("query", "{job=\"vigil\"}", "--time", "1700000010", "--data-dir", _dataDir);
+        Assert.True(code == 0, err);
+        Assert.Equal(
+            "SERIES                                 VALUE\n" +
+            "node_load1{instance=\"h\", job=\"vigil\"}  +Inf\n" +
+            "node_load5{instance=\"h\", job=\"vigil\"}  1\n",
+            output.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Query_DataDirRange_CsvOneRowPerPoint()
+    {
+        var (code, output, err) = await RunAsync("query", "node_load1", "--start", "1700000000", "--end", "2023-11-14T22:13:30Z", "--step", "2.5", "-o", "csv", "--data-dir", _dataDir);
+        Assert.True(code == 0, err);
+        Assert.Equal(
+            "__name__,instance,job,timestamp,value\n" +
+            "node_load1,h,vigil,1700000000,0.5\n" +
+            "node_load1,h,vigil,1700000002.5,0.5\n" +
+            "node_load1,h,vigil,1700000005,0.75\n" +
+            "node_load1,h,vigil,1700000007.5,0.75\n" +
+            "node_load1,h,vigil,1700000010,+Inf\n",
+            output.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Query_Json_PrometheusDataObject()
+    {
+        var (code, output, err) = await RunAsync("query", "sum(node_load5) * 2", "--time", "1700000000", "-o", "json", "--data-dir", _dataDir);
+        Assert.True(code == 0, err);
+        Assert.Equal("{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[1700000000,\"2\"]}]}\n", output.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Query_ScalarTableAndWarningsOnStderr()
+    {
+        var (code, output, err) = await RunAsync("query", "scalar(sum(node_load5)) + 0.5", "--time", "1700000000", "--data-dir", _dataDir);
+        Assert.True(code == 0, err);
+        Assert.Equal("TIME                      VALUE\n2023-11-14T22:13:20.000Z  1.5\n", output.ReplaceLineEndings("\n"));
+
+        var info = await RunAsync("query", "rate(node_load1[1m])", "--time", "1700000010", "--data-dir", _dataDir);
+        Assert.Equal(0, info.Code);
+        Assert.Contains("vigil: PromQL info: metric might not be a counter", info.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_BadExpression_Exits1WithPosition()
+    {
+        var (code, _, err) = await RunAsync("query", "sum(", "--data-dir", _dataDir);
+        Assert.Equal(1, code);
+        Assert.Contains("vigil: query failed (bad_data): 1:5: parse error: unclosed left parenthesis", err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("table")]
+    [InlineData("json")]
+    [InlineData("csv")]
+    public async Task Query_AgainstRunningServer_SameAsDataDir(string format)
+    {
+        await using var server = new VigilServer(new VigilServerOptions { Listen = new ListenAddress("127.0.0.1", 0), CollectHost = false, CollectSelf = false }, _storage);
+        await server.StartAsync();
+        string url = server.BaseAddress.ToString();
+        foreach (var args in new[]
+        {
+            new[] { "query", "{job=~\"vigil|x\"}", "--time", "1700000007.5" },
+            ["query", "node_load1 * 2", "--start", "1700000000", "--end", "1700000010", "--step", "5s"],
+            ["query", "time()", "--time", "1700000000"],
+            ["query", "\"text\"", "--time", "1700000000"],
+        })
+        {
+            var remote = await RunAsync([.. args, "-o", format, "--server", url]);
+            var local = await RunAsync([.. args, "-o", format, "--data-dir", _dataDir]);
+            Assert.True(remote.Code == 0, remote.Err);
+            Assert.Equal(local.Out, remote.Out);
+        }
+        var bad = await RunAsync("query", "sum(", "--server", url);
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("400 Bad Request: invalid parameter \"query\": 1:5: parse error: unclosed left parenthesis", bad.Err, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -175,31 +175,49 @@ public sealed class ChainedSeries(LabelSet labels, IReadOnlyList<ISeries> parts)
     /// <inheritdoc />
     public ISampleIterator Iterator(ISampleIterator? reuse = null)
     {
-        var its = new ISampleIterator[parts.Count];
-        for (int i = 0; i < its.Length; i++)
-        {
-            its[i] = parts[i].Iterator();
-        }
-        return new MergingIterator(its);
+        // Note: reusing the merging iterator also hands each part its previous iterator, so a query walking thousands
+        // of chained series allocates no iterators after the first.
+        var it = reuse as MergingIterator ?? new MergingIterator();
+        it.Reset(parts);
+        return it;
     }
 
-    /// <summary>Merges sorted iterators; on equal timestamps the earliest iterator wins, the others skip it.</summary>
+    /// <summary>
+    /// Merges sorted iterators; on equal timestamps the earliest iterator wins, the others skip it. Each part's current
+    /// timestamp and the chosen sample are cached, so a step costs one inner <c>Next</c> and a few comparisons.
+    /// </summary>
     private sealed class MergingIterator : ISampleIterator
     {
-        private readonly ISampleIterator[] _its;
-        private readonly bool[] _has;
+        private ISampleIterator?[] _its = [];
+        private long[] _ts = [];
+        private bool[] _has = [];
+        private int _count;
         private bool _started;
         private int _cur = -1;
+        private long _t;
+        private double _v;
 
-        public MergingIterator(ISampleIterator[] its)
+        public void Reset(IReadOnlyList<ISeries> parts)
         {
-            _its = its;
-            _has = new bool[its.Length];
+            _count = parts.Count;
+            if (_its.Length < _count)
+            {
+                Array.Resize(ref _its, _count);
+                _ts = new long[_count];
+                _has = new bool[_count];
+            }
+            for (int i = 0; i < _count; i++)
+            {
+                _its[i] = parts[i].Iterator(_its[i]);
+            }
+            _started = false;
+            _cur = -1;
+            Error = null;
         }
 
-        public long T => _its[_cur].T;
+        public long T => _t;
 
-        public double V => _its[_cur].V;
+        public double V => _v;
 
         public Exception? Error { get; private set; }
 
@@ -208,21 +226,19 @@ public sealed class ChainedSeries(LabelSet labels, IReadOnlyList<ISeries> parts)
             if (!_started)
             {
                 _started = true;
-                for (int i = 0; i < _its.Length; i++)
+                for (int i = 0; i < _count; i++)
                 {
-                    _has[i] = _its[i].Next();
-                    CheckError(i);
+                    Load(i, _its[i]!.Next());
                 }
             }
             else if (_cur >= 0)
             {
-                long prev = _its[_cur].T;
-                for (int i = 0; i < _its.Length; i++)
+                long prev = _t;
+                for (int i = 0; i < _count; i++)
                 {
-                    if (_has[i] && _its[i].T == prev)
+                    if (_has[i] && _ts[i] == prev)
                     {
-                        _has[i] = _its[i].Next();
-                        CheckError(i);
+                        Load(i, _its[i]!.Next());
                     }
                 }
             }
@@ -231,17 +247,29 @@ public sealed class ChainedSeries(LabelSet labels, IReadOnlyList<ISeries> parts)
 
         public bool Seek(long t)
         {
-            if (_started && _cur >= 0 && _its[_cur].T >= t)
+            if (_started && _cur >= 0 && _t >= t)
             {
                 return true;
             }
             _started = true;
-            for (int i = 0; i < _its.Length; i++)
+            for (int i = 0; i < _count; i++)
             {
-                _has[i] = _its[i].Seek(t);
-                CheckError(i);
+                Load(i, _its[i]!.Seek(t));
             }
             return Pick();
+        }
+
+        private void Load(int i, bool has)
+        {
+            _has[i] = has;
+            if (has)
+            {
+                _ts[i] = _its[i]!.T;
+            }
+            else if (_its[i]!.Error is { } e)
+            {
+                Error ??= e;
+            }
         }
 
         private bool Pick()
@@ -251,22 +279,20 @@ public sealed class ChainedSeries(LabelSet labels, IReadOnlyList<ISeries> parts)
             {
                 return false;
             }
-            for (int i = 0; i < _its.Length; i++)
+            for (int i = 0; i < _count; i++)
             {
-                if (_has[i] && (_cur < 0 || _its[i].T < _its[_cur].T))
+                if (_has[i] && (_cur < 0 || _ts[i] < _ts[_cur]))
                 {
                     _cur = i;
                 }
             }
-            return _cur >= 0;
-        }
-
-        private void CheckError(int i)
-        {
-            if (!_has[i] && _its[i].Error is not null)
+            if (_cur < 0)
             {
-                Error ??= _its[i].Error;
+                return false;
             }
+            _t = _ts[_cur];
+            _v = _its[_cur]!.V;
+            return true;
         }
     }
 }

@@ -49,19 +49,7 @@ internal static class AstPrinter
                 Write(sb, b.Rhs);
                 break;
             case AggregateExpr a:
-                sb.Append(a.Op.Text());
-                if (a.Without)
-                {
-                    sb.Append(" without (");
-                    WriteLabels(sb, a.Grouping);
-                    sb.Append(") ");
-                }
-                else if (a.Grouping.Count > 0)
-                {
-                    sb.Append(" by (");
-                    WriteLabels(sb, a.Grouping);
-                    sb.Append(") ");
-                }
+                WriteAggregateHead(sb, a);
                 sb.Append('(');
                 if (a.Param is not null)
                 {
@@ -98,20 +86,7 @@ internal static class AstPrinter
                 break;
             case SubqueryExpr sq:
                 Write(sb, sq.Inner);
-                sb.Append('[');
-                WriteDuration(sb, sq.Range, sq.RangeExpr);
-                sb.Append(':');
-                if (sq.Step != 0)
-                {
-                    sb.Append(PromDuration.Format(sq.Step));
-                }
-                else if (sq.StepExpr is not null)
-                {
-                    Write(sb, sq.StepExpr);
-                }
-                sb.Append(']');
-                WriteAt(sb, sq.Timestamp, sq.StartOrEnd);
-                WriteOffset(sb, sq.OriginalOffset, sq.OriginalOffsetExpr);
+                WriteSubquerySuffix(sb, sq);
                 break;
             case DurationExpr d:
                 WriteDurationExpr(sb, d);
@@ -119,6 +94,43 @@ internal static class AstPrinter
             default:
                 throw new InvalidOperationException("unknown expression node " + e.GetType().Name);
         }
+    }
+
+    /// <summary>The operator and grouping of an aggregation, e.g. <c>sum by (job) </c> (Prometheus's ShortString).</summary>
+    public static void WriteAggregateHead(StringBuilder sb, AggregateExpr a)
+    {
+        sb.Append(a.Op.Text());
+        if (a.Without)
+        {
+            sb.Append(" without (");
+            WriteLabels(sb, a.Grouping);
+            sb.Append(") ");
+        }
+        else if (a.Grouping.Count > 0)
+        {
+            sb.Append(" by (");
+            WriteLabels(sb, a.Grouping);
+            sb.Append(") ");
+        }
+    }
+
+    /// <summary>What follows a subquery's inner expression: <c>[range:step]</c>, <c>@</c> and <c>offset</c>.</summary>
+    public static void WriteSubquerySuffix(StringBuilder sb, SubqueryExpr sq)
+    {
+        sb.Append('[');
+        WriteDuration(sb, sq.Range, sq.RangeExpr);
+        sb.Append(':');
+        if (sq.Step != 0)
+        {
+            sb.Append(PromDuration.Format(sq.Step));
+        }
+        else if (sq.StepExpr is not null)
+        {
+            Write(sb, sq.StepExpr);
+        }
+        sb.Append(']');
+        WriteAt(sb, sq.Timestamp, sq.StartOrEnd);
+        WriteOffset(sb, sq.OriginalOffset, sq.OriginalOffsetExpr);
     }
 
     private static void WriteNumber(StringBuilder sb, NumberLiteral n)
@@ -203,7 +215,8 @@ internal static class AstPrinter
         }
     }
 
-    private static void WriteMatching(StringBuilder sb, VectorMatching? vm)
+    /// <summary>The <c>on</c>/<c>ignoring</c> and <c>group_left</c>/<c>group_right</c> part of a binary operation.</summary>
+    public static void WriteMatching(StringBuilder sb, VectorMatching? vm)
     {
         if (vm is null)
         {

@@ -55,34 +55,67 @@ internal sealed class EvalSeries
 }
 
 /// <summary>Pooled point buffers, so evaluating a step never allocates per sample.</summary>
+/// <remarks>
+/// Thread-safe. Buffers of 16 to 16,384 points come in power-of-two sizes from per-size stacks that together keep at most
+/// <see cref="RetainedBytesLimit"/> bytes: a query over many series holds one buffer per series, and a pool that keeps
+/// a few buffers per size (like the shared ArrayPool) would make most of those rents allocate again on every query.
+/// Larger buffers use the shared pool.
+/// </remarks>
 internal static class PointPool
 {
-    private const int SmallMax = 1024;
-
-    // Note: buffers of up to 1024 points (the usual dashboard step count) come from a dedicated pool that keeps 1024
-    // per size, because a query holds one buffer per series and the shared pool's few buffers per size would make most
-    // rents of a many-series query allocate. Worst-case retention is ~32 MB; bigger buffers use the shared pool.
-    private static readonly ArrayPool<FPoint> Small = ArrayPool<FPoint>.Create(SmallMax, 1024);
+    private const int MinShift = 4;
+    private const int MaxShift = 14;
+    private const long RetainedBytesLimit = 64L << 20;
+    private static readonly Stack<FPoint[]>[] Buckets = CreateBuckets();
+    private static long _retainedBytes;
 
     public static FPoint[] Rent(int minLength)
     {
-        int n = Math.Max(minLength, 4);
-        return n <= SmallMax ? Small.Rent(n) : ArrayPool<FPoint>.Shared.Rent(n);
+        int n = Math.Max(minLength, 1 << MinShift);
+        if (n > 1 << MaxShift)
+        {
+            return ArrayPool<FPoint>.Shared.Rent(n);
+        }
+        int shift = Math.Max(MinShift, 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)n - 1));
+        var bucket = Buckets[shift - MinShift];
+        lock (bucket)
+        {
+            if (bucket.TryPop(out var array))
+            {
+                Interlocked.Add(ref _retainedBytes, -(long)array.Length * Unsafe.SizeOf<FPoint>());
+                return array;
+            }
+        }
+        return new FPoint[1 << shift];
     }
 
     public static void Return(FPoint[] array)
     {
-        if (array.Length == 0)
+        int length = array.Length;
+        if (length == 0)
         {
             return;
         }
-        if (array.Length <= SmallMax)
-        {
-            Small.Return(array);
-        }
-        else
+        if (length > 1 << MaxShift)
         {
             ArrayPool<FPoint>.Shared.Return(array);
+            return;
+        }
+        if (length < 1 << MinShift || !System.Numerics.BitOperations.IsPow2(length))
+        {
+            // Note: not one of ours (e.g. a caller's own array); let the garbage collector have it.
+            return;
+        }
+        long bytes = (long)length * Unsafe.SizeOf<FPoint>();
+        if (Interlocked.Add(ref _retainedBytes, bytes) > RetainedBytesLimit)
+        {
+            Interlocked.Add(ref _retainedBytes, -bytes);
+            return;
+        }
+        var bucket = Buckets[System.Numerics.BitOperations.Log2((uint)length) - MinShift];
+        lock (bucket)
+        {
+            bucket.Push(array);
         }
     }
 
@@ -92,6 +125,16 @@ internal static class PointPool
         {
             s.Release();
         }
+    }
+
+    private static Stack<FPoint[]>[] CreateBuckets()
+    {
+        var buckets = new Stack<FPoint[]>[MaxShift - MinShift + 1];
+        for (int i = 0; i < buckets.Length; i++)
+        {
+            buckets[i] = new Stack<FPoint[]>();
+        }
+        return buckets;
     }
 }
 

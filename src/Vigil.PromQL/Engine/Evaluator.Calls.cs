@@ -154,6 +154,7 @@ internal sealed partial class Evaluator
                         continue;
                     }
                     ctx.Ts = ts;
+                    ctx.MayDecrease = window.Decreases > 0;
                     if (fn(window.Span, ctx, out double v))
                     {
                         ss ??= new EvalSeries(metric, seriesDropName) { Points = PointPool.Rent(Math.Min(numSteps, 5000)) };

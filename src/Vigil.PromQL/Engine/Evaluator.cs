@@ -18,6 +18,8 @@ internal sealed partial class Evaluator
 {
     private const string Env = "query execution";
 
+    private int _currentSamples;
+
     public Evaluator(QueryContext ctx, long start, long end, long interval, int currentSamples = 0)
     {
         Ctx = ctx;
@@ -35,7 +37,19 @@ internal sealed partial class Evaluator
 
     public long Interval { get; }
 
-    public int CurrentSamples { get; set; }
+    /// <summary>Samples held by this evaluation now; every increase also raises the query's peak.</summary>
+    public int CurrentSamples
+    {
+        get => _currentSamples;
+        set
+        {
+            _currentSamples = value;
+            if (value > Ctx.PeakSamples)
+            {
+                Ctx.PeakSamples = value;
+            }
+        }
+    }
 
     public Annotations Annotations => Ctx.Annotations;
 

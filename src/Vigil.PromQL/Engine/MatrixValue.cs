@@ -8,4 +8,7 @@ public sealed class MatrixValue(IReadOnlyList<Series> series) : QueryValue
 
     /// <inheritdoc />
     public override QueryValueKind Kind => QueryValueKind.Matrix;
+
+    /// <summary>True when the series' buffers come from the engine's pool (returned by <see cref="QueryResult.Dispose"/>).</summary>
+    internal bool Pooled { get; init; }
 }

@@ -120,7 +120,7 @@ public sealed class PromQLEngine
                 value = ToValue(mat, expr.Type, isRange, start);
             }
             var (warnings, infos) = ctx.Annotations.Render(query);
-            return new QueryResult(value, warnings, infos, ctx.SamplesLoaded);
+            return new QueryResult(value, warnings, infos, ctx.SamplesLoaded, ctx.PeakSamples);
         }
         catch (PromQLException e)
         {
@@ -156,12 +156,15 @@ public sealed class PromQLEngine
         {
             return new ScalarValue(start, mat.Count > 0 && mat[0].Count > 0 ? mat[0].Points[0].F : double.NaN);
         }
+        // Note: the pooled point buffers move into the result without a copy; QueryResult.Dispose gives them back.
         var series = new Series[mat.Count];
         for (int i = 0; i < mat.Count; i++)
         {
-            series[i] = new Series(mat[i].Metric, mat[i].Span.ToArray());
+            series[i] = new Series(mat[i].Metric, mat[i].Points, mat[i].Count);
+            mat[i].Points = [];
+            mat[i].Count = 0;
         }
         Array.Sort(series, static (a, b) => LabelSet.Compare(a.Metric, b.Metric));
-        return new MatrixValue(series);
+        return new MatrixValue(series) { Pooled = true };
     }
 }

@@ -32,6 +32,9 @@ internal sealed class QueryContext
     /// <summary>Samples read from storage or subqueries, for statistics.</summary>
     public long SamplesLoaded;
 
+    /// <summary>The most samples held in memory at once, for statistics.</summary>
+    public int PeakSamples;
+
     public void CheckCancel(string where)
     {
         if (UserToken.IsCancellationRequested)

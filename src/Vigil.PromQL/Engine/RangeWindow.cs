@@ -6,7 +6,8 @@ namespace Vigil.PromQL.Engine;
 /// <summary>
 /// The points of one series inside a sliding range (mint, maxt], kept in a pooled buffer and advanced step by step:
 /// points falling out on the left are dropped, new ones read from the iterator on the right. Staleness markers are
-/// skipped. Sample accounting is charged to the evaluator.
+/// skipped. Sample accounting is charged to the evaluator. The window also counts its decreases (a point below the one
+/// before it), so counter functions can skip looking for resets in the common case of a window without any.
 /// </summary>
 internal sealed class RangeWindow : IDisposable
 {
@@ -18,8 +19,12 @@ internal sealed class RangeWindow : IDisposable
     private bool _hasCur;
     private long _curT;
     private double _curV;
+    private int _decreases;
 
     public int Count => _count;
+
+    /// <summary>How many points in the window are lower than the point before them (counter resets, for counters).</summary>
+    public int Decreases => _decreases;
 
     public ReadOnlySpan<FPoint> Span => _buf.AsSpan(_start, _count);
 
@@ -30,6 +35,7 @@ internal sealed class RangeWindow : IDisposable
         _hasCur = false;
         _start = 0;
         _count = 0;
+        _decreases = 0;
     }
 
     /// <summary>Forgets the buffered points without giving back their sample accounting.</summary>
@@ -37,6 +43,7 @@ internal sealed class RangeWindow : IDisposable
     {
         _start = 0;
         _count = 0;
+        _decreases = 0;
     }
 
     /// <summary>Releases the evaluator's accounting for the buffered points and forgets them.</summary>
@@ -51,14 +58,22 @@ internal sealed class RangeWindow : IDisposable
         int drop = 0;
         while (drop < _count && _buf[_start + drop].T <= mint)
         {
+            if (drop + 1 < _count && _buf[_start + drop + 1].F < _buf[_start + drop].F)
+            {
+                _decreases--;
+            }
             drop++;
         }
         _start += drop;
         _count -= drop;
-        ev.CurrentSamples -= drop;
+        if (drop > 0)
+        {
+            ev.CurrentSamples -= drop;
+        }
         if (_count == 0)
         {
             _start = 0;
+            _decreases = 0;
         }
         if (mint == maxt)
         {
@@ -74,16 +89,22 @@ internal sealed class RangeWindow : IDisposable
         {
             SeekTo(mint + 1);
         }
+        // Note: the accounting is charged once per fill rather than per point; a window is bounded by its range.
+        int added = 0;
         while (_hasCur && _curT <= maxt)
         {
             if (_curT > after && !StaleMarker.IsStaleNaN(_curV))
             {
                 Append(_curT, _curV);
-                ev.CurrentSamples++;
-                ev.CheckSamples();
-                ev.Ctx.SamplesLoaded++;
+                added++;
             }
             Advance();
+        }
+        if (added > 0)
+        {
+            ev.CurrentSamples += added;
+            ev.Ctx.SamplesLoaded += added;
+            ev.CheckSamples();
         }
     }
 
@@ -103,6 +124,10 @@ internal sealed class RangeWindow : IDisposable
                 PointPool.Return(_buf);
                 _buf = next;
             }
+        }
+        if (_count > 0 && v < _buf[_start + _count - 1].F)
+        {
+            _decreases++;
         }
         _buf[_start + _count] = new FPoint(t, v);
         _count++;

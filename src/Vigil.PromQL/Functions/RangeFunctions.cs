@@ -34,6 +34,9 @@ internal sealed class RangeContext
 
     /// <summary>Labels of the input series.</summary>
     public LabelSet Metric { get; set; } = LabelSet.Empty;
+
+    /// <summary>False when the caller knows the points never decrease (no counter resets to look for).</summary>
+    public bool MayDecrease { get; set; } = true;
 }
 
 /// <summary>Computes one output value from the points of one series in the window; false means no output.</summary>
@@ -90,7 +93,7 @@ internal static class RangeFunctions
         long rangeStart = c.Ts - (c.RangeMs + c.OffsetMs);
         long rangeEnd = c.Ts - c.OffsetMs;
         double value = p[^1].F - p[0].F;
-        if (isCounter)
+        if (isCounter && c.MayDecrease)
         {
             for (int i = 1; i < p.Length; i++)
             {
@@ -290,7 +293,7 @@ internal static class RangeFunctions
     private static bool Resets(ReadOnlySpan<FPoint> p, RangeContext c, out double result)
     {
         int resets = 0;
-        for (int i = 1; i < p.Length; i++)
+        for (int i = 1; c.MayDecrease && i < p.Length; i++)
         {
             if (p[i].F < p[i - 1].F)
             {

@@ -64,9 +64,9 @@ internal sealed class ExprParser
         {
             p.Unexpected(null, null);
         }
-        var vs = (VectorSelector)e;
-        new TypeChecker(p).Check(vs);
-        return vs.Matchers;
+        // Note: like Prometheus's ParseMetricSelector, no type check: the HTTP API applies its own rule (at least one
+        // matcher that does not match the empty string), and a name given twice is just two matchers.
+        return ((VectorSelector)e).Matchers;
     }
 
     private Token Peek => _tokens[_index];

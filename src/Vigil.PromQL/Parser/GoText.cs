@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Vigil.Core.Model;
 
 namespace Vigil.PromQL.Parser;
 
@@ -487,46 +488,7 @@ public static class GoText
     }
 
     /// <summary>Go <c>strconv.FormatFloat(v, 'f', -1, 64)</c>: shortest round-trip digits, never an exponent.</summary>
-    public static string FormatFloat(double v)
-    {
-        if (double.IsNaN(v))
-        {
-            return "NaN";
-        }
-        if (double.IsPositiveInfinity(v))
-        {
-            return "+Inf";
-        }
-        if (double.IsNegativeInfinity(v))
-        {
-            return "-Inf";
-        }
-        string r = v.ToString("R", CultureInfo.InvariantCulture);
-        int e = r.IndexOf('E', StringComparison.Ordinal);
-        if (e < 0)
-        {
-            return r;
-        }
-        ShortestDigits(v, out bool neg, out string digits, out int pointPos);
-        var sb = new StringBuilder();
-        if (neg)
-        {
-            sb.Append('-');
-        }
-        if (pointPos <= 0)
-        {
-            sb.Append("0.").Append('0', -pointPos).Append(digits);
-        }
-        else if (pointPos >= digits.Length)
-        {
-            sb.Append(digits).Append('0', pointPos - digits.Length);
-        }
-        else
-        {
-            sb.Append(digits, 0, pointPos).Append('.').Append(digits, pointPos, digits.Length - pointPos);
-        }
-        return sb.ToString();
-    }
+    public static string FormatFloat(double v) => ShortestDouble.Format(v);
 
     /// <summary>Go <c>fmt</c> <c>%g</c> of a float64: shortest digits, exponent form when exp &lt; -4 or ≥ 6.</summary>
     public static string FormatFloatG(double v)

@@ -16,10 +16,23 @@ public static class PromQLParser
         return ExprParser.Parse(input, options);
     }
 
-    /// <summary>Parses a series selector such as <c>up{job="api"}</c> into its matchers.</summary>
+    /// <summary>
+    /// Parses a series selector such as <c>up{job="api"}</c> into its matchers, without the expression checks (an
+    /// all-empty selector like <c>{job=""}</c> parses; callers that need a non-empty matcher check it themselves).
+    /// </summary>
     public static List<LabelMatcher> ParseMetricSelector(string input)
     {
         ArgumentNullException.ThrowIfNull(input);
         return ExprParser.ParseMetricSelector(input);
+    }
+
+    /// <summary>
+    /// Formats an expression as Prometheus's <c>/api/v1/format_query</c> does: the canonical form on one line, split
+    /// over indented lines where a node's text is longer than 100 characters.
+    /// </summary>
+    public static string Prettify(Expr expr)
+    {
+        ArgumentNullException.ThrowIfNull(expr);
+        return AstPrettier.Pretty(expr, 0);
     }
 }

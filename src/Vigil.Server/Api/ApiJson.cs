@@ -26,20 +26,31 @@ internal static class ApiJson
         return w;
     }
 
-    public static async Task EndSuccessAsync(HttpContext ctx, Utf8JsonWriter w, IReadOnlyCollection<string> warnings)
+    /// <summary>Writes the <c>warnings</c> and <c>infos</c> arrays (each only when not empty), closes the envelope and flushes.</summary>
+    public static async Task EndSuccessAsync(HttpContext ctx, Utf8JsonWriter w, IReadOnlyCollection<string> warnings, IReadOnlyCollection<string>? infos = null)
     {
-        if (warnings.Count > 0)
+        WriteStrings(w, "warnings"u8, warnings);
+        if (infos is not null)
         {
-            w.WriteStartArray("warnings"u8);
-            foreach (var warning in warnings)
-            {
-                w.WriteStringValue(warning);
-            }
-            w.WriteEndArray();
+            WriteStrings(w, "infos"u8, infos);
         }
         w.WriteEndObject();
         await w.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
         await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static void WriteStrings(Utf8JsonWriter w, ReadOnlySpan<byte> name, IReadOnlyCollection<string> values)
+    {
+        if (values.Count == 0)
+        {
+            return;
+        }
+        w.WriteStartArray(name);
+        foreach (var v in values)
+        {
+            w.WriteStringValue(v);
+        }
+        w.WriteEndArray();
     }
 
     /// <summary>Flushes to the client when enough output is pending.</summary>
@@ -80,13 +91,5 @@ internal static class ApiJson
     }
 
     /// <summary>Writes a label set as a JSON object in label order.</summary>
-    public static void WriteLabels(Utf8JsonWriter w, LabelSet labels)
-    {
-        w.WriteStartObject();
-        foreach (var l in labels.AsSpan())
-        {
-            w.WriteString(l.Name, l.Value);
-        }
-        w.WriteEndObject();
-    }
+    public static void WriteLabels(Utf8JsonWriter w, LabelSet labels) => PrometheusJson.WriteLabels(w, labels);
 }

@@ -7,18 +7,39 @@ using Microsoft.Extensions.Logging;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
+using Vigil.PromQL.Engine;
+using Vigil.PromQL.Parser;
 
 namespace Vigil.Server.Api;
 
 /// <summary>
-/// The read endpoints of Prometheus's HTTP API that need no query engine — <c>/api/v1/series</c>, <c>/api/v1/labels</c>,
-/// <c>/api/v1/label/&lt;name&gt;/values</c> — with Prometheus's parameters, JSON shapes and error wording, plus
-/// VictoriaMetrics' <c>/api/v1/export</c> (JSON lines of raw samples) that <c>vigil dump</c> reads.
+/// Prometheus's HTTP API over any <see cref="ISampleQueryable"/>: the metadata endpoints (<c>/api/v1/series</c>,
+/// <c>/api/v1/labels</c>, <c>/api/v1/label/&lt;name&gt;/values</c>) here, PromQL queries in <c>PrometheusApi.Query.cs</c>,
+/// build information in <c>PrometheusApi.Status.cs</c>, plus VictoriaMetrics' <c>/api/v1/export</c> (JSON lines of raw
+/// samples) that <c>vigil dump</c> reads. Parameters, JSON shapes and error wording follow Prometheus.
 /// </summary>
-/// <remarks>Thread-safe: every request opens its own querier.</remarks>
-internal sealed class PrometheusApi(ISampleQueryable storage, ILogger logger)
+/// <remarks>Thread-safe: every request opens its own querier; at most the configured number of queries evaluate at once.</remarks>
+internal sealed partial class PrometheusApi : IDisposable
 {
     private static readonly IComparer<LabelSet> LabelOrder = Comparer<LabelSet>.Create(LabelSet.Compare);
+
+    private readonly ISampleQueryable _storage;
+    private readonly PromQLEngine _engine;
+    private readonly SemaphoreSlim _querySlots;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+
+    public PrometheusApi(ISampleQueryable storage, PromQLEngine engine, int maxConcurrentQueries, TimeProvider clock, ILogger logger)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrentQueries, 1);
+        _storage = storage;
+        _engine = engine;
+        _querySlots = new SemaphoreSlim(maxConcurrentQueries, maxConcurrentQueries);
+        _clock = clock;
+        _logger = logger;
+    }
+
+    public void Dispose() => _querySlots.Dispose();
 
     public Task SeriesAsync(HttpContext ctx) => RunAsync(ctx, SeriesCoreAsync);
 
@@ -41,8 +62,13 @@ internal sealed class PrometheusApi(ISampleQueryable storage, ILogger logger)
         }
         catch (StorageException e) when (!ctx.Response.HasStarted)
         {
-            logger.LogWarning("{Path}: storage failed: {Error}", ctx.Request.Path, e.Message);
+            _logger.LogWarning("{Path}: storage failed: {Error}", ctx.Request.Path, e.Message);
             await ApiJson.WriteErrorAsync(ctx, ApiException.Execution(e.Message)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+        {
+            // Note: the client went away; there is no one left to answer.
+            _logger.LogDebug("{Path}: client closed the connection", ctx.Request.Path);
         }
     }
 
@@ -58,7 +84,7 @@ internal sealed class PrometheusApi(ISampleQueryable storage, ILogger logger)
         var matcherSets = ParseMatchers(matchValues);
         var warnings = new List<string>();
         var found = new SortedSet<LabelSet>(LabelOrder);
-        using (var q = storage.Querier(start, end))
+        using (var q = _storage.Querier(start, end))
         {
             var hints = new SelectHints(start, end, Func: "series", Limit: limit);
             foreach (var set in matcherSets)
@@ -99,7 +125,7 @@ internal sealed class PrometheusApi(ISampleQueryable storage, ILogger logger)
         var (start, end) = ParseRange(p);
         var matcherSets = ParseMatchers(p.GetAll("match[]"));
         var names = new SortedSet<string>(StringComparer.Ordinal);
-        using (var q = storage.Querier(start, end))
+        using (var q = _storage.Querier(start, end))
         {
             if (matcherSets.Count == 0)
             {
@@ -125,7 +151,7 @@ internal sealed class PrometheusApi(ISampleQueryable storage, ILogger logger)
         var (start, end) = ParseRange(p);
         var matcherSets = ParseMatchers(p.GetAll("match[]"));
         var values = new SortedSet<string>(StringComparer.Ordinal);
-        using (var q = storage.Querier(start, end))
+        using (var q = _storage.Querier(start, end))
         {
             if (matcherSets.Count == 0)
             {
@@ -148,7 +174,7 @@ internal sealed class PrometheusApi(ISampleQueryable storage, ILogger logger)
         }
         var (start, end) = ParseRange(p);
         var matcherSets = ParseMatchers(matchValues);
-        using var q = storage.Querier(start, end);
+        using var q = _storage.Querier(start, end);
         var hints = new SelectHints(start, end);
         // Note: with several match[] the same series can match more than once; a sorted map keeps each once, in order.
         var series = new SortedDictionary<LabelSet, ISeries>(LabelOrder);
@@ -173,7 +199,7 @@ internal sealed class PrometheusApi(ISampleQueryable storage, ILogger logger)
             catch (Exception e) when (e is StorageException or IOException or InvalidDataException)
             {
                 // Note: the status line may already be out, so the only honest signal left is to abort the response.
-                logger.LogWarning("{Path}: reading samples failed: {Error}", ctx.Request.Path, e.Message);
+                _logger.LogWarning("{Path}: reading samples failed: {Error}", ctx.Request.Path, e.Message);
                 ctx.Abort();
             }
         }
@@ -277,6 +303,7 @@ internal sealed class PrometheusApi(ISampleQueryable storage, ILogger logger)
         return (start, end);
     }
 
+    /// <summary>An optional time parameter, <paramref name="defaultValue"/> when absent; Prometheus's wording when malformed.</summary>
     private static long ParseTime(RequestParameters p, string name, long defaultValue)
     {
         string? text = p.Get(name);
@@ -286,7 +313,16 @@ internal sealed class PrometheusApi(ISampleQueryable storage, ILogger logger)
         }
         return ApiTime.TryParse(text, out long t)
             ? t
-            : throw ApiException.InvalidParameter(name, $"cannot parse \"{text}\" to a valid timestamp (use Unix seconds or RFC 3339)");
+            : throw ApiException.InvalidParameter(name, $"Invalid time value for '{name}': cannot parse \"{text}\" to a valid timestamp");
+    }
+
+    /// <summary>A required time parameter (<c>start</c> and <c>end</c> of a range query).</summary>
+    private static long ParseRequiredTime(RequestParameters p, string name)
+    {
+        string text = p.Get(name) ?? string.Empty;
+        return ApiTime.TryParse(text, out long t)
+            ? t
+            : throw ApiException.InvalidParameter(name, $"cannot parse \"{text}\" to a valid timestamp");
     }
 
     private static int ParseLimit(RequestParameters p)
@@ -303,19 +339,26 @@ internal sealed class PrometheusApi(ISampleQueryable storage, ILogger logger)
         return limit < 0 ? throw ApiException.InvalidParameter("limit", "limit must be non-negative") : limit;
     }
 
+    /// <summary>Parses <c>match[]</c> values; each must have a matcher that does not match the empty string, as Prometheus demands.</summary>
     private static List<LabelMatcher[]> ParseMatchers(List<string> values)
     {
         var sets = new List<LabelMatcher[]>(values.Count);
         foreach (var v in values)
         {
+            List<LabelMatcher> matchers;
             try
             {
-                sets.Add(SeriesSelectorParser.Parse(v));
+                matchers = PromQLParser.ParseMetricSelector(v);
             }
-            catch (SelectorParseException e)
+            catch (PromQLParseException e)
             {
                 throw ApiException.InvalidParameter("match[]", e.Message);
             }
+            if (!matchers.Exists(m => !m.Matches(string.Empty)))
+            {
+                throw ApiException.InvalidParameter("match[]", "match[] must contain at least one non-empty matcher");
+            }
+            sets.Add([.. matchers]);
         }
         return sets;
     }

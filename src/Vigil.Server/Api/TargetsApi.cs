@@ -99,11 +99,14 @@ internal sealed class TargetsApi(ScrapeManager scrape, Func<IEnumerable<MetricMe
         LabelMatcher[]? matchers = null;
         if (ctx.Request.Query["match_target"].ToString() is { Length: > 0 } selector)
         {
-            if (!SeriesSelectorParser.TryParse(selector, out var parsed, out string error))
+            try
             {
-                throw ApiException.InvalidParameter("match_target", error);
+                matchers = [.. Vigil.PromQL.Parser.PromQLParser.ParseMetricSelector(selector)];
             }
-            matchers = parsed;
+            catch (Vigil.PromQL.Parser.PromQLParseException e)
+            {
+                throw ApiException.InvalidParameter("match_target", e.Message);
+            }
         }
         var w = ApiJson.BeginSuccess(ctx);
         await using (w.ConfigureAwait(false))
@@ -229,7 +232,8 @@ internal sealed class TargetsApi(ScrapeManager scrape, Func<IEnumerable<MetricMe
         }
         if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v))
         {
-            throw ApiException.InvalidParameter(name, $"cannot parse \"{text}\" to a valid limit");
+            // Note: Prometheus words both metadata endpoints' limit errors this way.
+            throw ApiException.BadData(name + " must be a number");
         }
         return Math.Max(0, v);
     }

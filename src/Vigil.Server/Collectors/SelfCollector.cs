@@ -1,10 +1,15 @@
 using Vigil.Core.Storage;
 using Vigil.Server.Metrics;
+using Vigil.Server.Scrape;
+using ExpositionType = Vigil.Core.Exposition.MetricType;
 
 namespace Vigil.Server.Collectors;
 
-/// <summary>Stores Vigil's own metrics (process, .NET runtime, TSDB and server instruments) — exactly what <c>/metrics</c> shows.</summary>
-internal sealed class SelfCollector(SelfMetrics metrics) : ICollector
+/// <summary>
+/// Stores Vigil's own metrics (process, .NET runtime, TSDB and server instruments) — exactly what <c>/metrics</c> shows —
+/// and hands each family's type and help text to <paramref name="publishMetadata"/> when given (for <c>/api/v1/metadata</c>).
+/// </summary>
+internal sealed class SelfCollector(SelfMetrics metrics, Action<MetricMetadata>? publishMetadata = null) : ICollector
 {
     /// <inheritdoc />
     public string Name => "self";
@@ -15,10 +20,19 @@ internal sealed class SelfCollector(SelfMetrics metrics) : ICollector
         var writer = new SampleWriter(appender, timestampMs);
         foreach (var family in metrics.Collect())
         {
+            publishMetadata?.Invoke(new MetricMetadata(family.Name, TypeOf(family.Type), family.Help, string.Empty));
             foreach (var sample in family.Samples)
             {
                 writer.Add(sample.Labels, sample.Value);
             }
         }
     }
+
+    private static ExpositionType TypeOf(Metrics.MetricType type) => type switch
+    {
+        Metrics.MetricType.Counter => ExpositionType.Counter,
+        Metrics.MetricType.Gauge => ExpositionType.Gauge,
+        Metrics.MetricType.Histogram => ExpositionType.Histogram,
+        _ => ExpositionType.Unknown,
+    };
 }

@@ -7,12 +7,26 @@ namespace Vigil.Bench;
 /// <summary>
 /// Generates realistic node-exporter-like data: per host, CPU/memory/disk/network/filesystem counters and gauges
 /// scraped every interval with ±5 ms jitter shared by all series of one scrape, values with the precision real
-/// exporters produce. Deterministic for a given seed.
+/// exporters produce; optionally a request-latency histogram per host (12 buckets, sum, count). Deterministic for a
+/// given seed.
 /// </summary>
 internal sealed class SyntheticNodeData
 {
     private readonly List<SeriesSpec> _series = new();
+    private readonly List<HistogramSpec> _histograms = new();
     private readonly int _hosts;
+
+    /// <summary>Name of the optional histogram family; its series are <c>_bucket</c>, <c>_sum</c> and <c>_count</c>.</summary>
+    public const string HistogramFamily = "http_request_duration_seconds";
+
+    /// <summary>
+    /// Upper bounds of the histogram's buckets in the normalised float form (<c>1.0</c>, not <c>1</c>) that Prometheus 3
+    /// and Vigil store, so every importer keeps the same <c>le</c> values.
+    /// </summary>
+    private static readonly string[] HistogramBounds = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1.0", "2.5", "5.0", "10.0", "+Inf"];
+
+    /// <summary>Series of one host's histogram: the buckets, <c>_sum</c> and <c>_count</c>.</summary>
+    private const int HistogramSeriesPerHost = 14;
 
     /// <summary>Families in output order with their type.</summary>
     public static readonly (string Name, string Type, string Help)[] Families =
@@ -31,16 +45,20 @@ internal sealed class SyntheticNodeData
 
     private static readonly string[] Modes = ["idle", "iowait", "irq", "nice", "softirq", "steal", "system", "user"];
 
-    /// <summary>Creates a data set of about <paramref name="targetSeries"/> series.</summary>
-    public SyntheticNodeData(int targetSeries, int seed = 1)
+    /// <summary>Creates a data set of <paramref name="targetSeries"/> series, with a latency histogram per host when asked.</summary>
+    public SyntheticNodeData(int targetSeries, int seed = 1, bool histograms = false)
     {
         var rnd = new Random(seed);
-        // Per host: 4 cpus × 8 modes + 2 mem + load + 2 disks × 2 + 2 nics × 2 + 3 fs + ctxt = 47 series.
-        const int perHost = 47;
+        // Per host: 4 cpus × 8 modes + 2 mem + load + 2 disks × 2 + 2 nics × 2 + 3 fs + ctxt = 47 series (+ 14 histogram series).
+        int perHost = 47 + (histograms ? HistogramSeriesPerHost : 0);
         _hosts = Math.Max(1, (targetSeries + perHost - 1) / perHost);
-        for (int h = 0; h < _hosts && _series.Count < targetSeries; h++)
+        for (int h = 0; h < _hosts && SeriesCount < targetSeries; h++)
         {
             string instance = $"host-{h:D5}:9100";
+            if (histograms)
+            {
+                _histograms.Add(new HistogramSpec(instance, h, Math.Log(0.03 + (rnd.NextDouble() * 0.15)), 5 + (rnd.NextDouble() * 95), rnd.Next()));
+            }
             for (int cpu = 0; cpu < 4; cpu++)
             {
                 foreach (var mode in Modes)
@@ -69,9 +87,9 @@ internal sealed class SyntheticNodeData
             }
             Add(h, 9, Kind.Counter, 2000 + (rnd.NextDouble() * 8000), 1, rnd.NextDouble() * 1e10, "instance", instance, "job", "node");
         }
-        if (_series.Count > targetSeries)
+        if (SeriesCount > targetSeries)
         {
-            _series.RemoveRange(targetSeries, _series.Count - targetSeries);
+            _series.RemoveRange(_series.Count - (SeriesCount - targetSeries), SeriesCount - targetSeries);
         }
 
         void Add(int host, int family, Kind kind, double level, double quantum, double start, params string[] labels)
@@ -84,8 +102,11 @@ internal sealed class SyntheticNodeData
         }
     }
 
-    /// <summary>The series of the data set.</summary>
+    /// <summary>The counter and gauge series of the data set (the histogram series are generated per host).</summary>
     public IReadOnlyList<SeriesSpec> Series => _series;
+
+    /// <summary>All series, histogram series included.</summary>
+    public int SeriesCount => _series.Count + (_histograms.Count * HistogramSeriesPerHost);
 
     /// <summary>Number of hosts (scrape targets).</summary>
     public int Hosts => _hosts;
@@ -130,8 +151,77 @@ internal sealed class SyntheticNodeData
                 }
             }
         }
+        if (_histograms.Count > 0)
+        {
+            WriteHistograms(w, startMs, intervalMs, samplesPerSeries, sb);
+        }
         w.WriteLine("# EOF");
     }
+
+    /// <summary>
+    /// Writes each host's histogram, one complete metric point (all buckets, count, sum) per scrape. Requests per scrape
+    /// and the log-normal latency drift slowly; bucket counts are the expected cumulative shares, so they never decrease.
+    /// </summary>
+    private void WriteHistograms(TextWriter w, long startMs, long intervalMs, int samplesPerSeries, StringBuilder sb)
+    {
+        const double sigma = 0.8;
+        w.Write("# HELP "); w.Write(HistogramFamily); w.WriteLine(" Latency of HTTP requests.");
+        w.Write("# TYPE "); w.Write(HistogramFamily); w.WriteLine(" histogram");
+        var bounds = new double[HistogramBounds.Length];
+        for (int b = 0; b < bounds.Length; b++)
+        {
+            bounds[b] = HistogramBounds[b] == "+Inf" ? double.PositiveInfinity : double.Parse(HistogramBounds[b], CultureInfo.InvariantCulture);
+        }
+        var cumulative = new long[bounds.Length];
+        foreach (var h in _histograms)
+        {
+            var rnd = new Random(h.Seed);
+            Array.Clear(cumulative);
+            double sum = 0;
+            double phase = rnd.NextDouble() * 2 * Math.PI;
+            string common = "instance=\"" + h.Instance + "\",job=\"node\"";
+            for (int i = 0; i < samplesPerSeries; i++)
+            {
+                long t = ScrapeTime(startMs, intervalMs, h.Host, i);
+                double mu = h.LogMedian + (0.3 * Math.Sin(phase + (2 * Math.PI * i / 240))) + ((rnd.NextDouble() - 0.5) * 0.1);
+                long requests = (long)Math.Round(h.RequestsPerSecond * (intervalMs / 1000.0) * (0.8 + (0.4 * rnd.NextDouble())));
+                for (int b = 0; b < bounds.Length; b++)
+                {
+                    double share = double.IsPositiveInfinity(bounds[b]) ? 1 : NormalCdf((Math.Log(bounds[b]) - mu) / sigma);
+                    cumulative[b] += (long)Math.Floor(requests * share);
+                }
+                cumulative[^1] = Math.Max(cumulative[^1], cumulative[^2]);
+                sum += requests * Math.Exp(mu + (sigma * sigma / 2));
+                for (int b = 0; b < bounds.Length; b++)
+                {
+                    HistogramLine(w, sb, "_bucket{" + common + ",le=\"" + HistogramBounds[b] + "\"}", cumulative[b].ToString(CultureInfo.InvariantCulture), t);
+                }
+                HistogramLine(w, sb, "_count{" + common + "}", cumulative[^1].ToString(CultureInfo.InvariantCulture), t);
+                HistogramLine(w, sb, "_sum{" + common + "}", Math.Round(sum, 3).ToString("R", CultureInfo.InvariantCulture), t);
+            }
+        }
+    }
+
+    private static void HistogramLine(TextWriter w, StringBuilder sb, string series, string value, long t)
+    {
+        sb.Clear();
+        sb.Append(HistogramFamily).Append(series).Append(' ').Append(value).Append(' ');
+        sb.Append((t / 1000).ToString(CultureInfo.InvariantCulture)).Append('.').Append((t % 1000).ToString("D3", CultureInfo.InvariantCulture));
+        w.WriteLine(sb);
+    }
+
+    /// <summary>The standard normal CDF (Abramowitz and Stegun 7.1.26, error below 1.5e-7: plenty for synthetic data).</summary>
+    private static double NormalCdf(double x)
+    {
+        double z = Math.Abs(x) / Math.Sqrt(2);
+        double t = 1 / (1 + (0.3275911 * z));
+        double poly = ((((((((1.061405429 * t) - 1.453152027) * t) + 1.421413741) * t) - 0.284496736) * t) + 0.254829592) * t;
+        double erf = 1 - (poly * Math.Exp(-z * z));
+        return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+    }
+
+    /// <summary>One host's latency histogram: log of the median latency in seconds, request rate, generator seed.</summary>
+    private sealed record HistogramSpec(string Instance, int Host, double LogMedian, double RequestsPerSecond, int Seed);
 
     private static string SeriesText(LabelSet labels)
     {

@@ -43,21 +43,22 @@ internal static class BenchCommand
         var interval = new Option<string>("--interval") { Description = "Scrape interval, e.g. 15s.", DefaultValueFactory = _ => "15s" };
         var start = new Option<long>("--start") { Description = "First timestamp, Unix milliseconds.", DefaultValueFactory = _ => 1_700_000_000_000 };
         var output = new Option<string>("--output", "-o") { Description = "File to write (OpenMetrics text).", Required = true };
+        var histograms = new Option<bool>("--histograms") { Description = "Add a request-latency histogram per host (http_request_duration_seconds: 12 buckets, sum, count; 14 of the series)." };
         var generate = new Command("generate", "Write realistic node-exporter-like data (counters and gauges, ±5 ms scrape jitter) as OpenMetrics with timestamps.")
         {
-            genSeries, duration, interval, start, output,
+            genSeries, duration, interval, start, output, histograms,
         };
         generate.SetAction((result, ct) =>
         {
             long step = ParseDuration(result.GetValue(interval)!, "--interval");
             long span = ParseDuration(result.GetValue(duration)!, "--duration");
             int perSeries = (int)(span / step);
-            var data = new SyntheticNodeData(result.GetValue(genSeries));
+            var data = new SyntheticNodeData(result.GetValue(genSeries), histograms: result.GetValue(histograms));
             using (var w = new StreamWriter(result.GetValue(output)!, false, new System.Text.UTF8Encoding(false), 1 << 20))
             {
                 data.WriteOpenMetrics(w, result.GetValue(start), step, perSeries);
             }
-            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {data.Series.Count} series × {perSeries} samples to {result.GetValue(output)}"));
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {data.SeriesCount} series × {perSeries} samples to {result.GetValue(output)}"));
             return Task.FromResult(0);
         });
         return new Command("bench", "End-to-end benchmarks (results as JSON) and their data generator.") { tsdb, generate, BenchNabCommand.Create(stdout, stderr) };

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Vigil.Core.Labels;
+using Vigil.PromQL.Parser;
 using Vigil.Server.Api;
 using Vigil.Server.Config;
 
@@ -43,15 +44,30 @@ internal static class CliValues
         return false;
     }
 
-    /// <summary>Parses a series selector; the error carries line:col like PromQL's.</summary>
+    /// <summary>
+    /// Parses a series selector with the PromQL parser; like Prometheus's API it needs one matcher that does not match
+    /// the empty string. The error carries line:col.
+    /// </summary>
     public static bool TryParseSelector(string text, out LabelMatcher[] matchers, out string error)
     {
-        if (SeriesSelectorParser.TryParse(text, out matchers, out error))
+        matchers = [];
+        try
         {
+            var parsed = PromQLParser.ParseMetricSelector(text);
+            if (!parsed.Exists(m => !m.Matches(string.Empty)))
+            {
+                error = $"invalid selector \"{text}\": it must contain at least one non-empty matcher";
+                return false;
+            }
+            matchers = [.. parsed];
+            error = string.Empty;
             return true;
         }
-        error = $"invalid selector \"{text}\": {error}";
-        return false;
+        catch (PromQLParseException e)
+        {
+            error = $"invalid selector \"{text}\": {e.Message}";
+            return false;
+        }
     }
 
     /// <summary>A sample value as Prometheus prints it: shortest round-trip decimal, <c>+Inf</c>, <c>-Inf</c>, <c>NaN</c>.</summary>

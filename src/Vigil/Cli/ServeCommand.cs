@@ -59,10 +59,51 @@ internal static class ServeCommand
             HelpName = "FILE",
         };
         var logLevel = LogLevelOption();
+        var collectors = new Option<string>("--collectors")
+        {
+            Description = "Built-in collectors to run: a comma-separated list of host and self, or none (e.g. to serve imported data only). Overrides host/self of the configuration file's collectors: section.",
+            HelpName = "LIST",
+            DefaultValueFactory = _ => "host,self",
+        };
+        collectors.Validators.Add(r =>
+        {
+            foreach (var token in r.Tokens)
+            {
+                if (!TryParseCollectors(token.Value, out _, out _))
+                {
+                    r.AddError($"--collectors: invalid list \"{token.Value}\": use host, self, both separated by a comma, or none");
+                }
+            }
+        });
+        var queryTimeout = DurationOption("--query.timeout", "Maximum time one PromQL query may take.", "2m", allowZero: false);
+        var queryLookback = DurationOption("--query.lookback-delta", "How far back an instant selector looks for the latest sample.", "5m", allowZero: false);
+        var queryMaxSamples = new Option<int>("--query.max-samples")
+        {
+            Description = "Maximum number of samples one query may hold in memory.",
+            HelpName = "N",
+            DefaultValueFactory = _ => 50_000_000,
+        };
+        var queryConcurrency = new Option<int>("--query.max-concurrency")
+        {
+            Description = "Maximum number of queries evaluated at once; more wait for a free slot.",
+            HelpName = "N",
+            DefaultValueFactory = _ => 20,
+        };
+        foreach (var positive in new[] { queryMaxSamples, queryConcurrency })
+        {
+            positive.Validators.Add(r =>
+            {
+                if (r.GetValueOrDefault<int>() <= 0)
+                {
+                    r.AddError($"{positive.Name}: must be greater than 0");
+                }
+            });
+        }
 
         var command = new Command("serve", "Run Vigil: store host and self metrics every interval and serve the HTTP API until SIGINT or SIGTERM.")
         {
             dataDir, listen, interval, retention, retentionSize, walSync, config, logLevel,
+            collectors, queryTimeout, queryLookback, queryMaxSamples, queryConcurrency,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -99,13 +140,23 @@ internal static class ServeCommand
                 Given(retention) || storage.RetentionTime is null ? PrometheusDuration.Parse(result.GetValue(retention)!) : storage.RetentionTime.Value,
                 retentionBytes,
                 Given(walSync) || storage.WalSyncEveryCommit is null ? result.GetValue(walSync) == "commit" : storage.WalSyncEveryCommit.Value);
+            bool collectHost = file.Collectors.Host;
+            bool collectSelf = file.Collectors.Self;
+            if (Given(collectors))
+            {
+                TryParseCollectors(result.GetValue(collectors)!, out collectHost, out collectSelf);
+            }
             var options = new VigilServerOptions
             {
+                CollectHost = collectHost,
+                CollectSelf = collectSelf,
                 Listen = result.GetValue(listen)!,
                 CollectionInterval = Given(interval) ? PrometheusDuration.Parse(result.GetValue(interval)!) : file.Collectors.Interval,
                 DataDirectory = settings.DataDir,
-                CollectHost = file.Collectors.Host,
-                CollectSelf = file.Collectors.Self,
+                QueryTimeout = PrometheusDuration.Parse(result.GetValue(queryTimeout)!),
+                QueryLookbackDelta = PrometheusDuration.Parse(result.GetValue(queryLookback)!),
+                QueryMaxSamples = result.GetValue(queryMaxSamples),
+                QueryMaxConcurrency = result.GetValue(queryConcurrency),
                 Collectors = file.Collectors,
                 ScrapeConfigs = file.ScrapeConfigs,
                 Rules = file.RuleFiles.Count == 0 ? null : new Vigil.Server.Rules.RuleManagerOptions
@@ -124,6 +175,31 @@ internal static class ServeCommand
             return await RunAsync(storageProvider, settings, options, loggers, ct).ConfigureAwait(false);
         });
         return command;
+    }
+
+    private static bool TryParseCollectors(string text, out bool host, out bool self)
+    {
+        host = false;
+        self = false;
+        if (text == "none")
+        {
+            return true;
+        }
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            switch (part)
+            {
+                case "host":
+                    host = true;
+                    break;
+                case "self":
+                    self = true;
+                    break;
+                default:
+                    return false;
+            }
+        }
+        return true;
     }
 
     public static Option<string> LogLevelOption()

@@ -16,6 +16,7 @@ internal static class VigilCli
         ServeCommand.Create(storage, stderr),
         SeriesCommand.Create(storage, stdout, stderr),
         DumpCommand.Create(storage, stdout),
+        QueryCommand.Create(storage, stdout, stderr),
         TopCommand.Create(stdout, stderr),
         CheckCommand.Create(stdout, stderr, RuleCommands.CheckRules(stdout, stderr)),
         RuleCommands.CreateTest(storage, stdout, stderr),

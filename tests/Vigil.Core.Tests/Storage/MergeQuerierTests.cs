@@ -112,6 +112,42 @@ public sealed class MergeQuerierTests
     }
 
     [Fact]
+    public void Iterator_ReusedAcrossChainedSeries_SameObjectAndCorrectSamples()
+    {
+        var head = new FakeQuerier(0, 100, Series("a", (5, 50), (6, 60)), Series("b", (1, 1), (9, 9)));
+        var block = new FakeQuerier(0, 100, Series("a", (1, 10), (2, 20)), Series("b", (1, 100), (3, 3)));
+        using var merged = new MergeQuerier([head, block]);
+        var set = merged.Select(true, null, AnyUp);
+        var series = new List<ISeries>();
+        while (set.MoveNext())
+        {
+            series.Add(set.Current);
+        }
+
+        var first = series[0].Iterator();
+        var a = Drain(first);
+        var second = series[1].Iterator(first);
+        var b = Drain(second);
+
+        Assert.Same(first, second);
+        Assert.Equal([(1L, 10.0), (2L, 20.0), (5L, 50.0), (6L, 60.0)], a);
+        Assert.Equal([(1L, 1.0), (3L, 3.0), (9L, 9.0)], b);
+        // A fresh pass over the first series with the same iterator starts from the beginning again.
+        Assert.Equal(a, Drain(series[0].Iterator(second)));
+    }
+
+    private static List<(long, double)> Drain(ISampleIterator it)
+    {
+        var list = new List<(long, double)>();
+        while (it.Next())
+        {
+            list.Add((it.T, it.V));
+        }
+        Assert.Null(it.Error);
+        return list;
+    }
+
+    [Fact]
     public void Select_InnerError_StopsTheMergeAndIsReported()
     {
         var ok = new FakeQuerier(0, 10, Series("a", (1, 1)));
