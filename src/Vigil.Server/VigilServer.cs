@@ -35,7 +35,7 @@ namespace Vigil.Server;
 /// the HTTP server (waiting for requests in flight). Start and stop are not meant to be called concurrently; the
 /// other members are thread-safe. A stopped server cannot be started again.
 /// </remarks>
-public sealed class VigilServer : IAsyncDisposable
+public sealed partial class VigilServer : IAsyncDisposable
 {
     private readonly VigilServerOptions _options;
     private readonly IStorage _storage;
@@ -119,6 +119,7 @@ public sealed class VigilServer : IAsyncDisposable
             _rules = new RuleManager(_storage, new PromQLEngine(), notifier is null ? null : notifier.Send, _loggerFactory.CreateLogger<RuleManager>(), _clock);
             await _rules.ApplyAsync(ruleOptions, cancellationToken).ConfigureAwait(false);
         }
+        CreateOptimizer();
         _app = BuildWebApplication(_instruments, _selfMetrics);
         try
         {
@@ -134,6 +135,7 @@ public sealed class VigilServer : IAsyncDisposable
         _baseAddress = new Uri(first.EndsWith('/') ? first : first + "/");
         _loop.Start();
         _rules?.Start();
+        _optimizer?.Start();
         _logger.LogInformation("Vigil listening on {Address}, collecting every {Interval}{DataDir}",
             _baseAddress, PrometheusDuration.Format(_options.CollectionInterval),
             _options.DataDirectory is null ? string.Empty : ", data in " + Path.GetFullPath(_options.DataDirectory));
@@ -151,6 +153,7 @@ public sealed class VigilServer : IAsyncDisposable
             }
             _state = State.Stopped;
         }
+        await StopOptimizerAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
             await _loop.DisposeAsync().ConfigureAwait(false);
@@ -298,6 +301,7 @@ public sealed class VigilServer : IAsyncDisposable
         var rulesApi = new RulesApi(() => _rules);
         app.MapGet("/api/v1/rules", rulesApi.RulesAsync);
         app.MapGet("/api/v1/alerts", rulesApi.AlertsAsync);
+        MapOptimizationApi(app);
         return app;
     }
 
@@ -309,7 +313,8 @@ public sealed class VigilServer : IAsyncDisposable
         "/api/v1/labels                label names\n" +
         "/api/v1/label/NAME/values     values of one label\n" +
         "/api/v1/export?match[]=SEL    raw samples as JSON lines (VictoriaMetrics export format)\n" +
-        "/api/v1/rules, /api/v1/alerts recording and alerting rules, active alerts (Prometheus API)\n";
+        "/api/v1/rules, /api/v1/alerts recording and alerting rules, active alerts (Prometheus API)\n" +
+        "/api/v1/optimizations         optimization history; POST .../ID/approve|reject|rollback\n";
 
     private static Task WriteTextAsync(HttpContext ctx, int status, string text)
     {

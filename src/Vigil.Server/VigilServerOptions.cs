@@ -29,4 +29,13 @@ public sealed class VigilServerOptions
 
     /// <summary>Where alerts are sent; null or empty sends none (they still show in <c>/api/v1/alerts</c>).</summary>
     public Notifier.AlertingOptions? Alerting { get; init; }
+
+    /// <summary>The <c>optimization:</c> section: policies, executors and limits of the closed loop; null runs no optimizer.</summary>
+    public Config.OptimizationConfig? Optimization { get; init; }
+
+    /// <summary>Signal sources besides the rule manager's firing alerts (e.g. the insights engine) that optimization policies match.</summary>
+    public IReadOnlyList<Optimizer.Decider.IOptimizationSignalSource> SignalSources { get; init; } = [];
+
+    /// <summary>The evaluator's two-sample test.</summary>
+    internal Optimizer.Evaluator.IStatisticalJudge? StatisticalJudge { get; init; }
 }

@@ -18,6 +18,7 @@ internal static class VigilCli
         DumpCommand.Create(storage, stdout),
         RuleCommands.CreateCheck(stdout, stderr),
         RuleCommands.CreateTest(storage, stdout, stderr),
+        OptimizeCommand.Create(stdout),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; <paramref name="extend"/> may add commands (the composition root's).</summary>
