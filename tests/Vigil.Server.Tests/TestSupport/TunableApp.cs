@@ -221,12 +221,18 @@ internal sealed class TunableApp : IAsyncDisposable
     }
 
     private static Task ErrorAsync(HttpContext ctx, int status, string message)
-        => WriteAsync(ctx, status, w =>
+    {
+        if (status == 401)
+        {
+            ctx.Response.Headers.WWWAuthenticate = "Bearer";
+        }
+        return WriteAsync(ctx, status, w =>
         {
             w.WriteStartObject();
             w.WriteString("error", message);
             w.WriteEndObject();
         });
+    }
 
     private static async Task WriteAsync(HttpContext ctx, int status, Action<Utf8JsonWriter> write)
     {
