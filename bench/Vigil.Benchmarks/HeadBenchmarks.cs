@@ -5,6 +5,12 @@ using Vigil.Tsdb.Chunks;
 
 namespace Vigil.Benchmarks;
 
+// Latest results (2026-11-22, AMD EPYC 2 cores shared with other builds, .NET 10.0.12, --job short --inProcess):
+// | Method                 | Mean       | Allocated |
+// |----------------------- |-----------:|----------:|
+// | DecodeChunk            |   6.292 ns |         - |
+// | AppendCommit1000Series | 283.592 ns |     157 B |   (load average ~20; noisy)
+
 /// <summary>Head append and XOR decode micro-benchmarks (per-sample costs; see docs/BENCHMARKS.md).</summary>
 [MemoryDiagnoser]
 public class HeadBenchmarks

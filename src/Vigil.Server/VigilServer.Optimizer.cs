@@ -6,6 +6,7 @@ using Vigil.Server.Api;
 using Vigil.Server.Config;
 using Vigil.Server.Optimizer;
 using Vigil.Server.Optimizer.Decider;
+using Vigil.Server.Optimizer.Evaluator;
 using Vigil.Server.Optimizer.Executors;
 
 namespace Vigil.Server;
@@ -31,8 +32,7 @@ public sealed partial class VigilServer
         {
             return;
         }
-        var judge = _options.StatisticalJudge
-            ?? throw new InvalidOperationException("the optimizer needs a statistical judge");
+        var judge = _options.StatisticalJudge ?? new MannWhitneyJudge();
         IOptimizationSignalSource[] sources = [new AlertSignalSource(() => _rules), .. _options.SignalSources];
         _optimizer = new PerformanceOptimizer(config, _storage, _options.DataDirectory, sources, judge, new LiveSettings(this),
             _loggerFactory.CreateLogger<PerformanceOptimizer>(), _clock);

@@ -13,25 +13,32 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
+using Vigil.PromQL.Engine;
 using Vigil.Server.Api;
 using Vigil.Server.Collectors;
+using Vigil.Server.Collectors.Dotnet;
+using Vigil.Server.Collectors.Postgres;
+using Vigil.Server.Collectors.Probe;
+using Vigil.Server.Collectors.Processes;
 using Vigil.Server.Config;
 using Vigil.Server.Hosting;
 using Vigil.Server.Metrics;
 using Vigil.Server.Notifier;
 using Vigil.Server.Rules;
-using Vigil.PromQL.Engine;
+using Vigil.Server.Scrape;
 
 namespace Vigil.Server;
 
 /// <summary>
-/// The Vigil server as a library: built-in collectors writing into the given storage, and the HTTP endpoints
-/// (<c>/metrics</c>, <c>/-/healthy</c>, <c>/-/ready</c>, <c>/api/v1/series</c>, <c>/api/v1/labels</c>,
-/// <c>/api/v1/label/&lt;name&gt;/values</c>, <c>/api/v1/export</c>) on an in-process Kestrel.
+/// The Vigil server as a library: built-in collectors and the scrape manager (<see cref="VigilServerOptions.ScrapeConfigs"/>)
+/// writing into the given storage, and the HTTP endpoints (<c>/metrics</c>, <c>/-/healthy</c>, <c>/-/ready</c>,
+/// <c>/api/v1/series</c>, <c>/api/v1/labels</c>, <c>/api/v1/label/&lt;name&gt;/values</c>, <c>/api/v1/export</c>,
+/// <c>/api/v1/targets</c>, <c>/api/v1/targets/metadata</c>, <c>/api/v1/metadata</c>, <c>/api/v1/import/prometheus</c>,
+/// <c>/api/v1/push</c>) on an in-process Kestrel.
 /// </summary>
 /// <remarks>
 /// <c>vigil serve</c> and tests host it alike. The caller owns the storage: open it before <see cref="StartAsync"/>
-/// and close it after <see cref="StopAsync"/>, which stops the collectors (waiting for a running collection) and then
+/// and close it after <see cref="StopAsync"/>, which stops scraping and the collectors (waiting for a running collection) and then
 /// the HTTP server (waiting for requests in flight). Start and stop are not meant to be called concurrently; the
 /// other members are thread-safe. A stopped server cannot be started again.
 /// </remarks>
@@ -42,11 +49,13 @@ public sealed partial class VigilServer : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly IReadOnlyList<ICollector> _extraCollectors;
+    private readonly List<IDisposable> _ownedCollectors = new();
     private readonly TimeProvider _clock;
     private readonly object _stateLock = new();
     private ServerInstruments? _instruments;
     private SelfMetrics? _selfMetrics;
     private CollectionLoop? _loop;
+    private ScrapeManager? _scrape;
     private WebApplication? _app;
     private RuleManager? _rules;
     private NotificationManager? _notifier;
@@ -119,8 +128,9 @@ public sealed partial class VigilServer : IAsyncDisposable
             _rules = new RuleManager(_storage, new PromQLEngine(), notifier is null ? null : notifier.Send, _loggerFactory.CreateLogger<RuleManager>(), _clock);
             await _rules.ApplyAsync(ruleOptions, cancellationToken).ConfigureAwait(false);
         }
+        _scrape = new ScrapeManager(_storage, _loggerFactory, _clock);
         CreateOptimizer();
-        _app = BuildWebApplication(_instruments, _selfMetrics);
+        _app = BuildWebApplication(_instruments, _selfMetrics, _scrape);
         try
         {
             await _app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -135,6 +145,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         _baseAddress = new Uri(first.EndsWith('/') ? first : first + "/");
         _loop.Start();
         _rules?.Start();
+        await _scrape.ApplyConfigAsync(_options.ScrapeConfigs).ConfigureAwait(false);
         _optimizer?.Start();
         _logger.LogInformation("Vigil listening on {Address}, collecting every {Interval}{DataDir}",
             _baseAddress, PrometheusDuration.Format(_options.CollectionInterval),
@@ -154,10 +165,19 @@ public sealed partial class VigilServer : IAsyncDisposable
             _state = State.Stopped;
         }
         await StopOptimizerAsync().ConfigureAwait(false);
+        if (_scrape is not null)
+        {
+            await _scrape.StopAsync().ConfigureAwait(false);
+        }
         if (_loop is not null)
         {
             await _loop.DisposeAsync().ConfigureAwait(false);
         }
+        foreach (var owned in _ownedCollectors)
+        {
+            owned.Dispose();
+        }
+        _ownedCollectors.Clear();
         if (_rules is not null)
         {
             await _rules.DisposeAsync().ConfigureAwait(false);
@@ -198,6 +218,9 @@ public sealed partial class VigilServer : IAsyncDisposable
     /// <summary>Runs one collection now (tests use this instead of waiting for the interval).</summary>
     internal void CollectNow() => (_loop ?? throw new InvalidOperationException("the server has not been started")).CollectOnce();
 
+    /// <summary>The scrape manager (tests force scrapes and discovery refreshes through it).</summary>
+    internal ScrapeManager ScrapeManager => _scrape ?? throw new InvalidOperationException("the server has not been started");
+
     /// <summary>Completes after the first collection.</summary>
     internal Task FirstCollection => (_loop ?? throw new InvalidOperationException("the server has not been started")).FirstCollection;
 
@@ -219,14 +242,45 @@ public sealed partial class VigilServer : IAsyncDisposable
         {
             collectors.Add(new SelfCollector(_selfMetrics!));
         }
+        var configured = _options.Collectors;
+        if (configured.Dotnet.Count > 0)
+        {
+            AddOwned(collectors, DotnetCollector.IsSupported ? new DotnetCollector(configured.Dotnet, _loggerFactory.CreateLogger<DotnetCollector>()) : null, "dotnet");
+        }
+        if (configured.Postgres.Count > 0)
+        {
+            AddOwned(collectors, new PostgresCollector(configured.Postgres, _loggerFactory.CreateLogger<PostgresCollector>()), "postgres");
+        }
+        if (configured.Probe.Count > 0)
+        {
+            AddOwned(collectors, new ProbeCollector(configured.Probe, _loggerFactory.CreateLogger<ProbeCollector>()), "probe");
+        }
+        if (configured.Process.Count > 0)
+        {
+            AddOwned(collectors, ProcessCollector.IsSupported ? new ProcessCollector(configured.Process, _loggerFactory.CreateLogger<ProcessCollector>()) : null, "process");
+        }
         collectors.AddRange(_extraCollectors);
         return collectors;
+    }
+
+    private void AddOwned(List<ICollector> collectors, ICollector? collector, string name)
+    {
+        if (collector is null)
+        {
+            _logger.LogWarning("The {Name} collector needs Linux; it is not started on {OS}", name, System.Runtime.InteropServices.RuntimeInformation.OSDescription);
+            return;
+        }
+        collectors.Add(collector);
+        if (collector is IDisposable disposable)
+        {
+            _ownedCollectors.Add(disposable);
+        }
     }
 
     private LabelSet TargetLabels()
         => LabelSet.Of("job", _options.Job, "instance", _options.Instance ?? Environment.MachineName);
 
-    private WebApplication BuildWebApplication(ServerInstruments instruments, SelfMetrics selfMetrics)
+    private WebApplication BuildWebApplication(ServerInstruments instruments, SelfMetrics selfMetrics, ScrapeManager scrape)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Vigil.Server" });
         builder.Logging.ClearProviders();
@@ -301,6 +355,14 @@ public sealed partial class VigilServer : IAsyncDisposable
         var rulesApi = new RulesApi(() => _rules);
         app.MapGet("/api/v1/rules", rulesApi.RulesAsync);
         app.MapGet("/api/v1/alerts", rulesApi.AlertsAsync);
+        var pushedMetadata = new PushedMetadata();
+        var targets = new TargetsApi(scrape, pushedMetadata.All);
+        var push = new PushApi(_storage, pushedMetadata, new ObservationAggregator(), _loggerFactory.CreateLogger<PushApi>(), _clock);
+        app.MapGet("/api/v1/targets", ctx => ApiJson.GuardAsync(ctx, targets.TargetsAsync));
+        app.MapGet("/api/v1/targets/metadata", ctx => ApiJson.GuardAsync(ctx, targets.TargetMetadataAsync));
+        app.MapGet("/api/v1/metadata", ctx => ApiJson.GuardAsync(ctx, targets.MetadataAsync));
+        app.MapPost("/api/v1/import/prometheus", push.ImportPrometheusAsync);
+        app.MapPost("/api/v1/push", push.PushAsync);
         MapOptimizationApi(app);
         return app;
     }
@@ -314,6 +376,10 @@ public sealed partial class VigilServer : IAsyncDisposable
         "/api/v1/label/NAME/values     values of one label\n" +
         "/api/v1/export?match[]=SEL    raw samples as JSON lines (VictoriaMetrics export format)\n" +
         "/api/v1/rules, /api/v1/alerts recording and alerting rules, active alerts (Prometheus API)\n" +
+        "/api/v1/targets               scrape targets, health and last errors (Prometheus API)\n" +
+        "/api/v1/metadata              metric types and help texts of targets and pushes\n" +
+        "POST /api/v1/import/prometheus  push a text-format payload (optional extra_label=name=value)\n" +
+        "POST /api/v1/push             push JSON metrics (metric_name, value, metric_type, unit, tags, source, timestamp)\n" +
         "/api/v1/optimizations         optimization history; POST .../ID/approve|reject|rollback\n";
 
     private static Task WriteTextAsync(HttpContext ctx, int status, string text)

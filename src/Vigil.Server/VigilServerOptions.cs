@@ -1,3 +1,5 @@
+using Vigil.Server.Config;
+
 namespace Vigil.Server;
 
 /// <summary>Settings of a <see cref="VigilServer"/>; the defaults are what <c>vigil serve</c> uses without flags.</summary>
@@ -30,12 +32,18 @@ public sealed class VigilServerOptions
     /// <summary>Where alerts are sent; null or empty sends none (they still show in <c>/api/v1/alerts</c>).</summary>
     public Notifier.AlertingOptions? Alerting { get; init; }
 
+    /// <summary>The <c>collectors:</c> section: dotnet, postgres, probe and process collectors to run (host and self use <see cref="CollectHost"/>/<see cref="CollectSelf"/>).</summary>
+    public Config.CollectorsConfig Collectors { get; init; } = new();
+
+    /// <summary>The jobs to scrape (<c>scrape_configs</c> of <c>vigil.yaml</c>); none by default.</summary>
+    public IReadOnlyList<ScrapeConfig> ScrapeConfigs { get; init; } = [];
+
     /// <summary>The <c>optimization:</c> section: policies, executors and limits of the closed loop; null runs no optimizer.</summary>
     public Config.OptimizationConfig? Optimization { get; init; }
 
     /// <summary>Signal sources besides the rule manager's firing alerts (e.g. the insights engine) that optimization policies match.</summary>
     public IReadOnlyList<Optimizer.Decider.IOptimizationSignalSource> SignalSources { get; init; } = [];
 
-    /// <summary>The evaluator's two-sample test.</summary>
+    /// <summary>Test hook: the evaluator's two-sample test; <see cref="Optimizer.Evaluator.MannWhitneyJudge"/> when null.</summary>
     internal Optimizer.Evaluator.IStatisticalJudge? StatisticalJudge { get; init; }
 }

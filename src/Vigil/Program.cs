@@ -17,7 +17,6 @@ public static class Program
             return await VigilCli.RunAsync(args, new TsdbStorageProvider(), stdout, Console.Error, root =>
             {
                 root.Add(ImportCommand.Create(stdout, Console.Error));
-                root.Add(BenchCommand.Create(stdout, Console.Error));
             }).ConfigureAwait(false);
         }
     }

@@ -6,6 +6,8 @@ using Vigil.Server.Tests.TestSupport;
 namespace Vigil.Server.Tests;
 
 /// <summary>Attaches the dotnet collector to a real child .NET process (tests/Vigil.Server.MeterChild) and reads what lands in the TSDB.</summary>
+/// <summary>Runs apart from other tests that start MeterChild processes, since collectors find them by name.</summary>
+[Collection(MeterChild.CollectionName)]
 public sealed class DotnetCollectorTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);

@@ -6,6 +6,8 @@ using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests;
 
+/// <summary>Runs apart from other tests that start MeterChild processes, since collectors find them by name.</summary>
+[Collection(MeterChild.CollectionName)]
 public sealed class ProcessCollectorTests
 {
     private const string P = "namedprocess_namegroup_";

@@ -78,7 +78,6 @@ public sealed class VigilCliTests : IDisposable
     [InlineData(new[] { "serve", "--listen", "9464" }, "--listen: invalid listen address \"9464\"")]
     [InlineData(new[] { "serve", "--retention-size", "1XB" }, "--retention-size: invalid size \"1XB\"")]
     [InlineData(new[] { "serve", "--wal-sync", "sometimes" }, "sometimes")]
-    [InlineData(new[] { "serve", "--config", "vigil.yaml" }, "--config vigil.yaml: configuration files are not supported yet")]
     [InlineData(new[] { "serve", "--bogus" }, "--bogus")]
     [InlineData(new[] { "series" }, "Option '--match' is required.")]
     [InlineData(new[] { "series", "--match", "up{" }, "--match: invalid selector \"up{\": 1:4: parse error:")]

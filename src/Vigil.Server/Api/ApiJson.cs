@@ -52,6 +52,19 @@ internal static class ApiJson
         }
     }
 
+    /// <summary>Runs <paramref name="handler"/>, answering an <see cref="ApiException"/> with Prometheus's error envelope.</summary>
+    public static async Task GuardAsync(HttpContext ctx, Func<HttpContext, Task> handler)
+    {
+        try
+        {
+            await handler(ctx).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (!ctx.Response.HasStarted)
+        {
+            await WriteErrorAsync(ctx, e).ConfigureAwait(false);
+        }
+    }
+
     public static async Task WriteErrorAsync(HttpContext ctx, ApiException e)
     {
         ctx.Response.StatusCode = e.StatusCode;

@@ -37,18 +37,55 @@ internal sealed class TsdbBench
         foreach (int writers in new[] { 1, 2 })
         {
             progress($"append: {writers} writer(s)");
-            var (rate, memPerSeries, decodeRate) = MeasureAppend(data, writers);
-            result[$"append_samples_per_sec_{writers}_writers"] = Math.Round(rate);
+            var m = MeasureAppend(data, writers);
+            result[$"append_samples_per_sec_{writers}_writers"] = Math.Round(m.AppendRate);
+            result[$"append_samples_per_cpu_sec_{writers}_writers"] = Math.Round(m.AppendCpuRate);
             if (writers == 1)
             {
-                result["head_bytes_per_series"] = Math.Round(memPerSeries);
-                result["head_decode_samples_per_sec"] = Math.Round(decodeRate);
+                result["head_bytes_per_series"] = Math.Round(m.MemPerSeries);
+                result["head_select_decode_samples_per_sec"] = Math.Round(m.HeadDecode.Wall);
+                result["head_select_decode_samples_per_cpu_sec"] = Math.Round(m.HeadDecode.Cpu);
+                result["block_select_decode_samples_per_sec"] = Math.Round(m.BlockDecode.Wall);
+                result["block_select_decode_samples_per_cpu_sec"] = Math.Round(m.BlockDecode.Cpu);
+                result["block_bytes_per_sample"] = Math.Round(m.BlockBytesPerSample, 3);
             }
         }
         return result;
     }
 
-    private (double Rate, double MemPerSeries, double DecodeRate) MeasureAppend(SyntheticNodeData data, int writers)
+    private sealed record Measurement(double AppendRate, double AppendCpuRate, double MemPerSeries, (double Wall, double Cpu) HeadDecode, (double Wall, double Cpu) BlockDecode, double BlockBytesPerSample);
+
+    private static TimeSpan Cpu() => Environment.CpuUsage.TotalTime;
+
+    /// <summary>Selects every series and decodes every sample on this thread: samples per wall second and per CPU second.</summary>
+    private (double Wall, double Cpu) MeasureDecode(ISampleQueryable store, long expected)
+    {
+        var cpu0 = Cpu();
+        var sw = Stopwatch.StartNew();
+        long n = 0;
+        using (var q = store.Querier(long.MinValue / 2, long.MaxValue / 2))
+        {
+            var set = q.Select(false, null, new LabelMatcher(MatchOp.Regexp, "__name__", ".+"));
+            ISampleIterator? it = null;
+            while (set.MoveNext())
+            {
+                it = set.Current.Iterator(it);
+                while (it.Next())
+                {
+                    n++;
+                }
+            }
+        }
+        sw.Stop();
+        double cpu = (Cpu() - cpu0).TotalSeconds;
+        if (n != expected)
+        {
+            throw new InvalidOperationException($"benchmark read back {n} samples, expected {expected}");
+        }
+        return (n / sw.Elapsed.TotalSeconds, n / cpu);
+    }
+
+    private Measurement MeasureAppend(SyntheticNodeData data, int writers)
     {
         string dir = Path.Combine(_workDir, $"append-{writers}");
         if (Directory.Exists(dir))
@@ -81,6 +118,7 @@ internal sealed class TsdbBench
             labels[s] = LabelSet.From(specs[s].Labels.Select(l => new Label(l.Name, new string(l.Value.AsSpan()))));
         }
         var refs = new SeriesRef[specs.Count];
+        var cpuStart = Cpu();
         var sw = Stopwatch.StartNew();
         const int batch = 1000; // a scrape-sized commit
         Parallel.For(0, writers, new ParallelOptions { MaxDegreeOfParallelism = writers }, w =>
@@ -105,7 +143,9 @@ internal sealed class TsdbBench
             }
         });
         sw.Stop();
-        double rate = (double)specs.Count * _samples / sw.Elapsed.TotalSeconds;
+        double appendCpu = (Cpu() - cpuStart).TotalSeconds;
+        long total = (long)specs.Count * _samples;
+        double rate = total / sw.Elapsed.TotalSeconds;
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
@@ -113,27 +153,16 @@ internal sealed class TsdbBench
         long valueBytes = (specs.Count * ((long)_samples * 8 + 24 + 8)) + (refs.Length * 8L) + (labels.Length * 8L);
         double memPerSeries = (GC.GetTotalMemory(true) - memBefore - valueBytes) / (double)specs.Count;
 
-        var dsw = Stopwatch.StartNew();
-        long n = 0;
-        using (var q = db.Querier(long.MinValue, long.MaxValue))
+        var headDecode = MeasureDecode(db, total);
+        if (writers != 1)
         {
-            var set = q.Select(false, null, new LabelMatcher(MatchOp.Regexp, "__name__", ".+"));
-            ISampleIterator? it = null;
-            while (set.MoveNext())
-            {
-                it = set.Current.Iterator(it);
-                while (it.Next())
-                {
-                    n++;
-                }
-            }
+            return new Measurement(rate, total / appendCpu, memPerSeries, headDecode, (0, 0), 0);
         }
-        dsw.Stop();
-        if (n != (long)specs.Count * _samples)
-        {
-            throw new InvalidOperationException($"benchmark read back {n} samples, expected {(long)specs.Count * _samples}");
-        }
-        return (rate, memPerSeries, n / dsw.Elapsed.TotalSeconds);
+        // Persist everything as blocks and read it back from the memory-mapped files.
+        db.FlushHeadAsync(all: true).GetAwaiter().GetResult();
+        double bytesPerSample = db.BlockBytes / (double)total;
+        var blockDecode = MeasureDecode(db, total);
+        return new Measurement(rate, total / appendCpu, memPerSeries, headDecode, blockDecode, bytesPerSample);
     }
 
     internal static string MachineInfo()

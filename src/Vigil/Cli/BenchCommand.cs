@@ -60,7 +60,7 @@ internal static class BenchCommand
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {data.Series.Count} series × {perSeries} samples to {result.GetValue(output)}"));
             return Task.FromResult(0);
         });
-        return new Command("bench", "End-to-end benchmarks (results as JSON) and their data generator.") { tsdb, generate };
+        return new Command("bench", "End-to-end benchmarks (results as JSON) and their data generator.") { tsdb, generate, BenchNabCommand.Create(stdout, stderr) };
     }
 
     private static long ParseDuration(string text, string option)

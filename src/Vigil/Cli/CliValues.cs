@@ -8,39 +8,8 @@ namespace Vigil.Cli;
 /// <summary>Parsing and formatting of the CLI's values: durations, byte sizes, times, selectors and sample values.</summary>
 internal static class CliValues
 {
-    private static readonly (string Unit, long Factor)[] ByteUnits =
-    [
-        ("EB", 1L << 60), ("PB", 1L << 50), ("TB", 1L << 40), ("GB", 1L << 30), ("MB", 1L << 20), ("KB", 1L << 10), ("B", 1),
-    ];
-
     /// <summary>A byte size like Prometheus's <c>--storage.tsdb.retention.size</c>: <c>512MB</c>, <c>10GB</c> (powers of 1024), <c>0</c>.</summary>
-    public static bool TryParseBytes(string text, out long bytes, out string error)
-    {
-        bytes = 0;
-        error = string.Empty;
-        if (text == "0")
-        {
-            return true;
-        }
-        foreach (var (unit, factor) in ByteUnits)
-        {
-            if (text.EndsWith(unit, StringComparison.Ordinal) &&
-                long.TryParse(text.AsSpan(0, text.Length - unit.Length), NumberStyles.None, CultureInfo.InvariantCulture, out long n))
-            {
-                try
-                {
-                    bytes = checked(n * factor);
-                    return true;
-                }
-                catch (OverflowException)
-                {
-                    break;
-                }
-            }
-        }
-        error = $"invalid size \"{text}\": use an integer with a unit B, KB, MB, GB, TB, PB or EB (powers of 1024), e.g. 512MB";
-        return false;
-    }
+    public static bool TryParseBytes(string text, out long bytes, out string error) => ByteSize.TryParse(text, out bytes, out error);
 
     /// <summary>
     /// A point in time: Unix seconds (<c>1700000000.5</c>), RFC 3339 (<c>2023-11-14T22:13:20Z</c>), <c>now</c>, or

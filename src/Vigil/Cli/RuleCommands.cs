@@ -7,15 +7,12 @@ namespace Vigil.Cli;
 /// <summary><c>vigil check rules FILE…</c> and <c>vigil test rules FILE…</c>, with promtool's output and exit codes.</summary>
 internal static class RuleCommands
 {
-    /// <summary><c>vigil check</c> with its <c>rules</c> subcommand.</summary>
-    public static Command CreateCheck(TextWriter stdout, TextWriter stderr)
-        => new("check", "Check configuration and rule files for errors.") { CheckRules(stdout, stderr) };
-
     /// <summary><c>vigil test</c> with its <c>rules</c> subcommand.</summary>
     public static Command CreateTest(IStorageProvider storage, TextWriter stdout, TextWriter stderr)
         => new("test", "Run unit tests.") { TestRules(storage, stdout, stderr) };
 
-    private static Command CheckRules(TextWriter stdout, TextWriter stderr)
+    /// <summary><c>vigil check rules</c>, added to the <c>check</c> command.</summary>
+    public static Command CheckRules(TextWriter stdout, TextWriter stderr)
     {
         var files = new Argument<string[]>("FILE") { Description = "Rule files in Prometheus's format.", Arity = ArgumentArity.OneOrMore };
         var command = new Command("rules", "Check rule files: YAML structure, PromQL, names and templates. Prints 'SUCCESS: N rules found' per file; exit code 1 on errors.") { files };

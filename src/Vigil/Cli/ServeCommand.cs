@@ -10,7 +10,7 @@ namespace Vigil.Cli;
 /// <summary><c>vigil serve</c>: opens the data directory and runs <see cref="VigilServer"/> until SIGINT or SIGTERM.</summary>
 internal static class ServeCommand
 {
-    public static Command Create(IStorageProvider storageProvider)
+    public static Command Create(IStorageProvider storageProvider, TextWriter stderr)
     {
         var dataDir = CommonOptions.DataDir("Directory for the database (created if missing); one server at a time may use it.");
         var listen = new Option<ListenAddress>("--listen")
@@ -55,10 +55,9 @@ internal static class ServeCommand
         walSync.AcceptOnlyFromAmong("interval", "commit");
         var config = new Option<FileInfo?>("--config")
         {
-            Description = "Configuration file (vigil.yaml). Not supported yet: use the flags.",
+            Description = "Configuration file (vigil.yaml): global, storage, collectors, scrape_configs, ... Flags given on the command line win over the file.",
             HelpName = "FILE",
         };
-        config.Validators.Add(r => r.AddError($"--config {r.Tokens.FirstOrDefault()?.Value}: configuration files are not supported yet; use the flags shown by 'vigil serve --help'"));
         var logLevel = LogLevelOption();
 
         var command = new Command("serve", "Run Vigil: store host and self metrics every interval and serve the HTTP API until SIGINT or SIGTERM.")
@@ -67,16 +66,61 @@ internal static class ServeCommand
         };
         command.SetAction(async (result, ct) =>
         {
-            CliValues.TryParseBytes(result.GetValue(retentionSize)!, out long retentionBytes, out _);
-            var settings = new StorageSettings(result.GetValue(dataDir)!, PrometheusDuration.Parse(result.GetValue(retention)!), retentionBytes,
-                result.GetValue(walSync) == "commit");
+            var file = VigilConfig.Default;
+            if (result.GetValue(config) is { } configFile)
+            {
+                try
+                {
+                    file = VigilConfig.Load(configFile.ToString());
+                }
+                catch (ConfigException e)
+                {
+                    foreach (var error in e.Errors)
+                    {
+                        await stderr.WriteLineAsync(error.ToString()).ConfigureAwait(false);
+                    }
+                    await stderr.WriteLineAsync($"vigil: {configFile} is not valid; nothing was started").ConfigureAwait(false);
+                    return 1;
+                }
+            }
+            bool Given(Option option) => result.GetResult(option) is { Implicit: false };
+            var storage = file.Storage;
+            long retentionBytes;
+            if (Given(retentionSize) || storage.RetentionSize is null)
+            {
+                CliValues.TryParseBytes(result.GetValue(retentionSize)!, out retentionBytes, out _);
+            }
+            else
+            {
+                retentionBytes = storage.RetentionSize.Value;
+            }
+            var settings = new StorageSettings(
+                Given(dataDir) || storage.DataDir is null ? result.GetValue(dataDir)! : storage.DataDir,
+                Given(retention) || storage.RetentionTime is null ? PrometheusDuration.Parse(result.GetValue(retention)!) : storage.RetentionTime.Value,
+                retentionBytes,
+                Given(walSync) || storage.WalSyncEveryCommit is null ? result.GetValue(walSync) == "commit" : storage.WalSyncEveryCommit.Value);
             var options = new VigilServerOptions
             {
                 Listen = result.GetValue(listen)!,
-                CollectionInterval = PrometheusDuration.Parse(result.GetValue(interval)!),
+                CollectionInterval = Given(interval) ? PrometheusDuration.Parse(result.GetValue(interval)!) : file.Collectors.Interval,
                 DataDirectory = settings.DataDir,
+                CollectHost = file.Collectors.Host,
+                CollectSelf = file.Collectors.Self,
+                Collectors = file.Collectors,
+                ScrapeConfigs = file.ScrapeConfigs,
+                Rules = file.RuleFiles.Count == 0 ? null : new Vigil.Server.Rules.RuleManagerOptions
+                {
+                    RuleFiles = file.RuleFiles,
+                    BaseDirectory = file.SourcePath is null ? null : Path.GetDirectoryName(Path.GetFullPath(file.SourcePath)),
+                    EvaluationInterval = file.Global.EvaluationInterval,
+                    ExternalLabels = file.Global.ExternalLabels,
+                },
             };
             using var loggers = CliLogging.Create(CliLogging.Parse(result.GetValue(logLevel)!));
+            if (file.SourcePath is not null)
+            {
+                loggers.CreateLogger("Vigil").LogInformation("Loaded {File}: {Jobs} scrape jobs", file.SourcePath, file.ScrapeConfigs.Count);
+            }
             return await RunAsync(storageProvider, settings, options, loggers, ct).ConfigureAwait(false);
         });
         return command;

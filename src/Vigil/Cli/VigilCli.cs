@@ -13,11 +13,12 @@ internal static class VigilCli
     public static RootCommand CreateRootCommand(IStorageProvider storage, TextWriter stdout, TextWriter stderr) => new(
         "Vigil: self-hosted performance monitoring with an embedded Prometheus-style time-series database.")
     {
-        ServeCommand.Create(storage),
+        ServeCommand.Create(storage, stderr),
         SeriesCommand.Create(storage, stdout, stderr),
         DumpCommand.Create(storage, stdout),
-        RuleCommands.CreateCheck(stdout, stderr),
+        CheckCommand.Create(stdout, stderr, RuleCommands.CheckRules(stdout, stderr)),
         RuleCommands.CreateTest(storage, stdout, stderr),
+        BenchCommand.Create(stdout, stderr),
         OptimizeCommand.Create(stdout),
     };
 

@@ -9,6 +9,9 @@ namespace Vigil.Server.Tests.TestSupport;
 /// </summary>
 internal sealed class MeterChild : IDisposable
 {
+    /// <summary>The xunit collection of tests that start MeterChild processes (they must not overlap).</summary>
+    public const string CollectionName = "MeterChild processes";
+
     /// <summary>The application name the collectors see for the child (<c>dotnet Vigil.Server.MeterChild.dll</c>).</summary>
     public const string AppName = "Vigil.Server.MeterChild";
 
