@@ -16,6 +16,9 @@ public sealed partial class VigilServer
 {
     private PerformanceOptimizer? _optimizer;
 
+    /// <summary>The live settings the <c>config</c> optimization executor can change.</summary>
+    internal static IReadOnlyList<string> LiveSettingNames { get; } = [LiveSettings.CollectionInterval, LiveSettings.EvaluationInterval];
+
     /// <summary>The optimizer, or null when the server runs without an <c>optimization:</c> section.</summary>
     public PerformanceOptimizer? Optimizer => _optimizer;
 
@@ -62,7 +65,7 @@ public sealed partial class VigilServer
         public const string CollectionInterval = "collectors.interval";
         public const string EvaluationInterval = "rules.evaluation_interval";
 
-        public IReadOnlyList<string> Names { get; } = [CollectionInterval, EvaluationInterval];
+        public IReadOnlyList<string> Names => LiveSettingNames;
 
         public string Get(string name) => name switch
         {
