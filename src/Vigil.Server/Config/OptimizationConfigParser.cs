@@ -148,6 +148,7 @@ internal static class OptimizationConfigParser
         var settle = d.Settle;
         var observation = d.Observation;
         var step = d.Step;
+        TimeSpan? lookback = null;
         double confidence = d.Confidence, effect = d.MinEffectSize;
         int minSamples = d.MinSamples;
         var guardrails = new List<OptimizationMetricConfig>();
@@ -166,6 +167,9 @@ internal static class OptimizationConfigParser
                     break;
                 case "step":
                     step = GlobalConfig.PositiveDuration(r, e) ?? step;
+                    break;
+                case "lookback":
+                    lookback = GlobalConfig.PositiveDuration(r, e);
                     break;
                 case "confidence":
                     confidence = Number(r, e, 0.5, 0.9999) ?? confidence;
@@ -200,6 +204,7 @@ internal static class OptimizationConfigParser
             Settle = settle,
             Observation = observation,
             Step = step,
+            Lookback = lookback,
             Confidence = confidence,
             MinEffectSize = effect,
             MinSamples = minSamples,

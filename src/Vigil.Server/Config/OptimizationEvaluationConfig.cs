@@ -8,6 +8,7 @@ namespace Vigil.Server.Config;
 ///   settle: 1m            # ignored after the action
 ///   observation: 5m       # window after the settle time
 ///   step: 15s             # query resolution inside the windows
+///   lookback: 30s         # how far back a selector looks for a sample (default: twice the step)
 ///   confidence: 0.98      # Mann–Whitney U: a difference counts when p &lt; 0.02
 ///   min_effect_size: 0.3  # and |rank-biserial| ≥ 0.3
 ///   min_samples: 5        # fewer values in a window is missing data
@@ -27,6 +28,9 @@ public sealed record OptimizationEvaluationConfig
 
     /// <summary>The query resolution; 15 seconds by default.</summary>
     public TimeSpan Step { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How far back instant selectors look for a sample in evaluation queries; twice <see cref="Step"/> when null.</summary>
+    public TimeSpan? Lookback { get; init; }
 
     /// <summary>The confidence level; 0.98 by default.</summary>
     public double Confidence { get; init; } = 0.98;

@@ -297,6 +297,7 @@ public sealed partial class PerformanceOptimizer
             ObservationStart = applied + policy.Settle,
             ObservationEnd = applied + policy.Settle + policy.Observation,
             Step = ev.Step,
+            Lookback = ev.Lookback,
             Confidence = ev.Confidence,
             MinEffectSize = ev.MinEffectSize,
             MinSamples = ev.MinSamples,

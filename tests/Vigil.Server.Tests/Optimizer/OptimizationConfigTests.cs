@@ -58,6 +58,7 @@ public sealed class OptimizationConfigTests : IDisposable
                 settle: 20s
                 observation: 3m
                 step: 5s
+                lookback: 20s
                 confidence: 0.99
                 min_effect_size: 0.4
                 min_samples: 8
@@ -119,6 +120,7 @@ public sealed class OptimizationConfigTests : IDisposable
         var ev = o.Evaluation;
         Assert.Equal((TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(20), TimeSpan.FromMinutes(3), TimeSpan.FromSeconds(5), 0.99, 0.4, 8),
             (ev.Baseline, ev.Settle, ev.Observation, ev.Step, ev.Confidence, ev.MinEffectSize, ev.MinSamples));
+        Assert.Equal(TimeSpan.FromSeconds(20), ev.Lookback);
         Assert.Equal(("cpu", 0.1, MetricDirection.Lower), (ev.Guardrails[0].Name, ev.Guardrails[0].Tolerance, ev.Guardrails[0].Better));
 
         Assert.Equal(["app", "scaler", "resize", "vigil"], o.Executors.Select(e => e.Name));

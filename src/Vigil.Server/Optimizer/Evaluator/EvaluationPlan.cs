@@ -19,6 +19,9 @@ internal sealed record EvaluationPlan
 
     public required TimeSpan Step { get; init; }
 
+    /// <summary>How far back an instant selector looks for a sample; twice the step when null, so a series that stopped is missing data, not its last value repeated.</summary>
+    public TimeSpan? Lookback { get; init; }
+
     /// <summary>0.98: a difference counts when p &lt; 0.02.</summary>
     public double Confidence { get; init; } = 0.98;
 

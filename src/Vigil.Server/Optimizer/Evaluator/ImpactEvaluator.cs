@@ -94,8 +94,9 @@ internal sealed class ImpactEvaluator(ISampleQueryable storage, PromQLEngine eng
         double[] baseline, observation;
         try
         {
-            baseline = Values(metric.Query, plan.BaselineStart, plan.BaselineEnd, plan.Step, ct);
-            observation = Values(metric.Query, plan.ObservationStart, plan.ObservationEnd, plan.Step, ct);
+            var options = new QueryOptions { LookbackDelta = plan.Lookback ?? (plan.Step * 2) };
+            baseline = Values(metric.Query, plan.BaselineStart, plan.BaselineEnd, plan.Step, options, ct);
+            observation = Values(metric.Query, plan.ObservationStart, plan.ObservationEnd, plan.Step, options, ct);
         }
         catch (PromQLException e)
         {
@@ -198,10 +199,10 @@ internal sealed class ImpactEvaluator(ISampleQueryable storage, PromQLEngine eng
         return (after - before) / Math.Abs(before);
     }
 
-    private double[] Values(string query, DateTimeOffset start, DateTimeOffset end, TimeSpan step, CancellationToken ct)
+    private double[] Values(string query, DateTimeOffset start, DateTimeOffset end, TimeSpan step, QueryOptions options, CancellationToken ct)
     {
         var result = engine.RangeQuery(storage, query, Timestamp.FromDateTimeOffset(start), Timestamp.FromDateTimeOffset(end),
-            Math.Max(1, (long)step.TotalMilliseconds), null, ct);
+            Math.Max(1, (long)step.TotalMilliseconds), options, ct);
         var values = new List<double>();
         switch (result.Value)
         {
