@@ -21,6 +21,7 @@ using Vigil.Server.Collectors.Postgres;
 using Vigil.Server.Collectors.Probe;
 using Vigil.Server.Collectors.Processes;
 using Vigil.Server.Config;
+using Vigil.Server.Dashboard;
 using Vigil.Server.Hosting;
 using Vigil.Server.Metrics;
 using Vigil.Server.Notifier;
@@ -337,7 +338,7 @@ public sealed partial class VigilServer : IAsyncDisposable
 
         string[] getHead = [HttpMethods.Get, HttpMethods.Head];
         string[] getPost = [HttpMethods.Get, HttpMethods.Post];
-        app.MapGet("/", ctx => WriteTextAsync(ctx, StatusCodes.Status200OK, IndexText));
+        DashboardEndpoints.Map(app, ctx => WriteTextAsync(ctx, StatusCodes.Status200OK, IndexText));
         app.MapMethods("/-/healthy", getHead, ctx => WriteTextAsync(ctx, StatusCodes.Status200OK, "Vigil is Healthy.\n"));
         app.MapMethods("/-/ready", getHead, ctx => IsReady
             ? WriteTextAsync(ctx, StatusCodes.Status200OK, "Vigil is Ready.\n")
@@ -352,6 +353,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         app.MapMethods("/api/v1/labels", getPost, api.LabelNamesAsync);
         app.MapGet("/api/v1/label/{name}/values", api.LabelValuesAsync);
         app.MapMethods("/api/v1/export", getPost, api.ExportAsync);
+        app.MapGet("/api/v1/status/tsdb", new TsdbStatusApi(_storage, _clock, _loggerFactory.CreateLogger<TsdbStatusApi>()).TsdbAsync);
         var rulesApi = new RulesApi(() => _rules);
         app.MapGet("/api/v1/rules", rulesApi.RulesAsync);
         app.MapGet("/api/v1/alerts", rulesApi.AlertsAsync);
@@ -380,7 +382,9 @@ public sealed partial class VigilServer : IAsyncDisposable
         "/api/v1/metadata              metric types and help texts of targets and pushes\n" +
         "POST /api/v1/import/prometheus  push a text-format payload (optional extra_label=name=value)\n" +
         "POST /api/v1/push             push JSON metrics (metric_name, value, metric_type, unit, tags, source, timestamp)\n" +
-        "/api/v1/optimizations         optimization history; POST .../ID/approve|reject|rollback\n";
+        "/api/v1/status/tsdb           series and label cardinality (Prometheus's TSDB status)\n" +
+        "/api/v1/optimizations         optimization history; POST .../ID/approve|reject|rollback\n" +
+        "/ in a browser                the dashboard\n";
 
     private static Task WriteTextAsync(HttpContext ctx, int status, string text)
     {

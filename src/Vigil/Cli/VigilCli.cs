@@ -16,9 +16,11 @@ internal static class VigilCli
         ServeCommand.Create(storage, stderr),
         SeriesCommand.Create(storage, stdout, stderr),
         DumpCommand.Create(storage, stdout),
+        TopCommand.Create(stdout, stderr),
         CheckCommand.Create(stdout, stderr, RuleCommands.CheckRules(stdout, stderr)),
         RuleCommands.CreateTest(storage, stdout, stderr),
         BenchCommand.Create(stdout, stderr),
+        ProfileCommand.Create(stdout, stderr),
         OptimizeCommand.Create(stdout),
     };
 

@@ -1,0 +1,166 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Spectre.Console;
+using Vigil.Cli.Top;
+using Vigil.Server.Config;
+
+namespace Vigil.Cli;
+
+/// <summary><c>vigil top</c>: a live terminal view of host, .NET runtime and tool metrics from a running server, like <c>dotnet-counters monitor</c>.</summary>
+internal static class TopCommand
+{
+    public const string DefaultServer = "http://127.0.0.1:9464";
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var server = new Option<Uri>("--server")
+        {
+            Description = $"The Vigil (or any Prometheus-compatible) server to read through /api/v1/query.",
+            HelpName = "URL",
+            DefaultValueFactory = _ => new Uri(DefaultServer),
+            CustomParser = r =>
+            {
+                string text = r.Tokens[0].Value;
+                if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+                {
+                    return uri;
+                }
+                r.AddError($"invalid --server \"{text}\": expected an http:// or https:// URL, e.g. {DefaultServer}");
+                return null;
+            },
+        };
+        var interval = new Option<string>("--interval")
+        {
+            Description = "How often to refresh, e.g. 1s, 5s.",
+            HelpName = "DURATION",
+            DefaultValueFactory = _ => "2s",
+        };
+        interval.Validators.Add(r =>
+        {
+            foreach (var token in r.Tokens)
+            {
+                if (!PrometheusDuration.TryParse(token.Value, out var d, out string error))
+                {
+                    r.AddError("--interval: " + error);
+                }
+                else if (d < TimeSpan.FromMilliseconds(100))
+                {
+                    r.AddError("--interval: must be at least 100ms");
+                }
+            }
+        });
+        var once = new Option<bool>("--once") { Description = "Print one snapshot and exit instead of refreshing." };
+        var output = new Option<string>("--output")
+        {
+            Description = "table: tables (a live view on a terminal); json: one JSON object per refresh, one per line.",
+            HelpName = "FORMAT",
+            DefaultValueFactory = _ => "table",
+        };
+        output.AcceptOnlyFromAmong("table", "json");
+
+        var command = new Command("top", """
+            Show host, .NET runtime and tool metrics of a running server, refreshed live (like dotnet-counters monitor).
+            Exit codes: 0 after Ctrl+C or --once, 1 when the server cannot be read, 2 for a usage error.
+
+            Examples:
+              vigil top
+              vigil top --server http://metrics-host:9464 --interval 5s
+              vigil top --once --output json
+            """)
+        {
+            server, interval, once, output,
+        };
+        command.SetAction((result, ct) => RunAsync(result.GetValue(server)!, PrometheusDuration.Parse(result.GetValue(interval)!),
+            result.GetValue(once), result.GetValue(output) == "json", stdout, stderr, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(Uri server, TimeSpan interval, bool once, bool json, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        void OnSignal(PosixSignalContext context)
+        {
+            // Note: end the refresh loop so the terminal is restored, then exit 0.
+            context.Cancel = true;
+            stop.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var reader = new TopReader(server, TimeProvider.System);
+
+        TopSnapshot snapshot;
+        try
+        {
+            snapshot = await reader.ReadAsync(stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return 0;
+        }
+        bool terminal = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(stdout),
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        string? problem = null;
+
+        async Task<bool> NextAsync()
+        {
+            try
+            {
+                await Task.Delay(interval, stop.Token).ConfigureAwait(false);
+                snapshot = await reader.ReadAsync(stop.Token).ConfigureAwait(false);
+                problem = null;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (CliException e)
+            {
+                // Note: keep going through a server restart; the view shows why the numbers are old.
+                problem = $"{DateTime.Now:HH:mm:ss} {e.Message}";
+                if (json || !terminal)
+                {
+                    await stderr.WriteLineAsync("vigil: " + e.Message).ConfigureAwait(false);
+                }
+            }
+            return true;
+        }
+
+        if (json)
+        {
+            do
+            {
+                if (problem is null)
+                {
+                    await stdout.WriteLineAsync(TopView.Json(snapshot)).ConfigureAwait(false);
+                    await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            while (!once && await NextAsync().ConfigureAwait(false));
+            return 0;
+        }
+        if (once || !terminal)
+        {
+            do
+            {
+                console.Write(TopView.Render(server, snapshot, interval, problem));
+                console.WriteLine();
+            }
+            while (!once && await NextAsync().ConfigureAwait(false));
+            return 0;
+        }
+        await console.Live(TopView.Render(server, snapshot, interval, problem)).AutoClear(false).StartAsync(async ctx =>
+        {
+            while (await NextAsync().ConfigureAwait(false))
+            {
+                ctx.UpdateTarget(TopView.Render(server, snapshot, interval, problem));
+            }
+        }).ConfigureAwait(false);
+        return 0;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Playwright;
+using Vigil.Dashboard.Tests.TestSupport;
+
+namespace Vigil.Dashboard.Tests;
+
+[Collection(DashboardCollection.Name)]
+public sealed class DashboardPagesTests(DashboardServer server)
+{
+    /// <summary>
+    /// The APIs this build of the server lacks. Pages that need them must show "not available in this build"; when an
+    /// API lands, <see cref="MissingApis_AnswerNotFound"/> fails until it is taken off this list.
+    /// </summary>
+    public static readonly string[] MissingApis =
+    [
+        "/api/v1/query", "/api/v1/query_range",
+        "/api/v1/status/buildinfo", "/api/v1/status/config",
+    ];
+
+    public static TheoryData<string, string, string> Pages => new()
+    {
+        { "/", "overview", "Overview" },
+        { "/explore", "explore", "Explore" },
+        { "/alerts", "alerts", "Alerts" },
+        { "/rules", "rules", "Rules" },
+        { "/targets", "targets", "Targets" },
+        { "/status", "status", "Status" },
+    };
+
+    [Fact]
+    public async Task MissingApis_AnswerNotFound()
+    {
+        foreach (string api in MissingApis)
+        {
+            using var r = await server.Http.GetAsync(api);
+            Assert.True(r.StatusCode == HttpStatusCode.NotFound, $"{api} answered {(int)r.StatusCode}: take it off MissingApis and test its page");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Pages))]
+    public async Task Page_Loads_WithoutErrors(string path, string name, string title)
+    {
+        await using var tab = await server.OpenAsync();
+        await tab.GotoAsync(path);
+        var page = tab.Page;
+        // Every panel has finished loading: ready, or not available in this build.
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('section.panel')].every(p => p.dataset.state)");
+
+        Assert.Equal($"{title} · Vigil", await page.TitleAsync());
+        Assert.Equal(title, await page.InnerTextAsync("nav a.active"));
+        Assert.Equal(title, await page.InnerTextAsync("main h1"));
+        Assert.Empty(tab.Errors);
+        Assert.Empty(await page.QuerySelectorAllAsync("[data-state=error]"));
+        Assert.Subset(MissingApis.ToHashSet(StringComparer.Ordinal), tab.NotFoundPaths.ToHashSet(StringComparer.Ordinal));
+        var notAvailable = await page.Locator("div.na").AllInnerTextsAsync();
+        foreach (string missing in tab.NotFoundPaths)
+        {
+            Assert.Contains(notAvailable, text => text.Contains($"no {missing} endpoint", StringComparison.Ordinal));
+        }
+        await tab.ScreenshotAsync(name);
+    }
+
+    [Fact]
+    public async Task Status_ShowsTsdbStatisticsOfTheStoredData()
+    {
+        await using var tab = await server.OpenAsync();
+        await tab.GotoAsync("/status");
+        var tsdb = tab.Page.Locator("section[data-panel=tsdb]");
+        await Assertions.Expect(tsdb).ToHaveAttributeAsync("data-state", "ready");
+        // The oldest sample is the test data's first (the browser runs in UTC).
+        string oldest = DateTimeOffset.FromUnixTimeSeconds(server.EndSeconds - 3600).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        Assert.Equal(oldest, await tsdb.Locator("dt:text-is('Oldest sample') + dd").InnerTextAsync());
+        long series = long.Parse(await tsdb.Locator("dt:text-is('Series') + dd").InnerTextAsync(), CultureInfo.InvariantCulture);
+        Assert.True(series >= 2, $"series {series}");
+        // Label names by value count include the test data's room label with its two values.
+        var labelRows = tsdb.Locator("div.top", new() { HasText = "Label value count by label name" }).Locator("tbody tr");
+        Assert.Contains("__name__", await labelRows.First.InnerTextAsync(), StringComparison.Ordinal);
+        var metrics = tab.Page.Locator("section[data-panel=metrics]");
+        await Assertions.Expect(metrics).ToHaveAttributeAsync("data-state", "ready");
+        Assert.Contains("vigil_tsdb_head_series", await metrics.InnerTextAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Overview_StoragePanel_ShowsTheDataRange()
+    {
+        await using var tab = await server.OpenAsync();
+        await tab.GotoAsync("/");
+        var storage = tab.Page.Locator("section[data-panel=storage]");
+        await Assertions.Expect(storage).ToHaveAttributeAsync("data-state", "ready");
+        string oldest = DateTimeOffset.FromUnixTimeSeconds(server.EndSeconds - 3600).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        Assert.Equal(oldest, await storage.Locator("dt:text-is('Data from') + dd").InnerTextAsync());
+    }
+
+    [Fact]
+    public async Task Navigation_ChangesPageWithoutReloading()
+    {
+        await using var tab = await server.OpenAsync();
+        await tab.GotoAsync("/");
+        await tab.Page.EvaluateAsync("() => { window.__marker = 42; }");
+        await tab.Page.ClickAsync("nav a[href='/status']");
+        await Assertions.Expect(tab.Page.Locator("main h1")).ToHaveTextAsync("Status");
+        Assert.EndsWith("/status", tab.Page.Url, StringComparison.Ordinal);
+        Assert.Equal(42, await tab.Page.EvaluateAsync<int>("() => window.__marker"));
+        await tab.Page.GoBackAsync();
+        await Assertions.Expect(tab.Page.Locator("main h1")).ToHaveTextAsync("Overview");
+        Assert.Empty(tab.Errors);
+    }
+}

@@ -1,0 +1,95 @@
+// Line charts of range-query results with uPlot.
+import uPlot from 'uplot';
+import type { MatrixSeries } from './api';
+import { formatNumber, formatSeries, h } from './dom';
+
+const palette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+/** Series of one range query on a common time grid (unix seconds), with gaps as null. */
+export interface ChartData {
+  xs: number[];
+  series: { label: string; values: (number | null)[] }[];
+  /** Samples drawn, summed over all series. */
+  points: number;
+}
+
+/** Aligns a matrix on the grid start, start+step, …, end; samples off the grid go to the nearest step. */
+export function alignMatrix(result: MatrixSeries[], start: number, end: number, step: number, label: (m: Record<string, string>) => string = formatSeries): ChartData {
+  const n = Math.floor((end - start) / step + 1e-9) + 1;
+  const xs = Array.from({ length: n }, (_, i) => start + i * step);
+  let points = 0;
+  const series = result.map((s) => {
+    const values: (number | null)[] = new Array(n).fill(null);
+    for (const [t, v] of s.values) {
+      const i = Math.round((t - start) / step);
+      if (i >= 0 && i < n) {
+        values[i] = parseFloat(v);
+        points++;
+      }
+    }
+    return { label: label(s.metric), values };
+  });
+  return { xs, series, points };
+}
+
+/** A uPlot chart that follows its container's width. */
+export class Chart {
+  readonly element: HTMLElement;
+  private plot: uPlot | null = null;
+  private readonly resize: ResizeObserver;
+
+  /**
+   * @param height plot height in CSS pixels
+   * @param unit formats axis and legend values
+   * @param yRange a fixed value range (percentages: [0, 100]); automatic when absent
+   */
+  constructor(private readonly height = 320, private readonly unit: (v: number) => string = formatNumber, private readonly yRange?: [number, number]) {
+    this.element = h('div.chart');
+    this.resize = new ResizeObserver(() => {
+      if (this.plot) this.plot.setSize({ width: this.width(), height: this.height });
+    });
+    this.resize.observe(this.element);
+  }
+
+  private width(): number {
+    return Math.max(300, this.element.clientWidth || this.element.parentElement?.clientWidth || 800);
+  }
+
+  /** Draws `data`, replacing what was drawn before. */
+  set(data: ChartData): void {
+    this.plot?.destroy();
+    this.plot = null;
+    this.element.dataset.series = String(data.series.length);
+    this.element.dataset.points = String(data.points);
+    if (data.series.length === 0) return;
+    const fmt = this.unit;
+    const opts: uPlot.Options = {
+      width: this.width(),
+      height: this.height,
+      cursor: { drag: { x: false, y: false } },
+      legend: { live: true },
+      scales: { x: { time: true }, y: this.yRange ? { range: this.yRange } : {} },
+      axes: [
+        { stroke: '#555', grid: { stroke: '#eee' } },
+        { stroke: '#555', grid: { stroke: '#eee' }, size: 60, values: (_u, vals) => vals.map((v) => (v === null ? '' : fmt(v))) },
+      ],
+      series: [
+        { label: 'time' },
+        ...data.series.map((s, i) => ({
+          label: s.label,
+          stroke: palette[i % palette.length],
+          width: 1.5,
+          points: { show: data.xs.length <= 60 },
+          value: (_u: uPlot, v: number | null) => (v === null ? '–' : fmt(v)),
+        })),
+      ],
+    };
+    this.plot = new uPlot(opts, [data.xs, ...data.series.map((s) => s.values)] as uPlot.AlignedData, this.element);
+  }
+
+  dispose(): void {
+    this.resize.disconnect();
+    this.plot?.destroy();
+    this.plot = null;
+  }
+}
