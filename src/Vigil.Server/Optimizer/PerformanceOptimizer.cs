@@ -46,6 +46,7 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
     private PeriodicTimer? _timer;
     private Task? _loop;
     private bool _started;
+    private DateTimeOffset _startedAt;
     private bool _stopped;
 
     /// <summary>Creates an optimizer; nothing runs until <see cref="Start"/>.</summary>
@@ -94,6 +95,7 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
                 throw new InvalidOperationException("the optimizer is already started");
             }
             _started = true;
+            _startedAt = _clock.GetUtcNow();
             _journal = OptimizationJournal.Open(_dataDirectory, _logger, out var loaded);
             foreach (var e in loaded)
             {
@@ -480,7 +482,7 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
             {
                 return created;
             }
-            var proposals = _decider.Decide(configured.Config, configured.Policies, signals, _executions, _clock.GetUtcNow(), NewId);
+            var proposals = _decider.Decide(configured.Config, configured.Policies, signals, _executions, _clock.GetUtcNow(), NewId, _startedAt);
             foreach (var p in proposals)
             {
                 var now = _clock.GetUtcNow();

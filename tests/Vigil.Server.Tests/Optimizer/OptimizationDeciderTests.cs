@@ -13,9 +13,12 @@ public sealed class OptimizationDeciderTests
     private int _ids;
 
     private List<Proposal> Decide(OptimizationConfig config, IReadOnlyList<OptimizationSignal> signals, params OptimizationExecution[] history)
+        => DecideSince(config, signals, null, history);
+
+    private List<Proposal> DecideSince(OptimizationConfig config, IReadOnlyList<OptimizationSignal> signals, DateTimeOffset? since, params OptimizationExecution[] history)
     {
         var policies = config.Policies.Select((p, i) => new CompiledPolicy(p, config, i)).ToList();
-        return new OptimizationDecider(NullLogger.Instance).Decide(config, policies, signals, history, Now, () => "id" + _ids++);
+        return new OptimizationDecider(NullLogger.Instance).Decide(config, policies, signals, history, Now, () => "id" + _ids++, since);
     }
 
     private static OptimizationConfig Auto(params OptimizationPolicyConfig[] policies) => Optimization(OptimizationMode.Auto, [App], policies) with
@@ -125,6 +128,23 @@ public sealed class OptimizationDeciderTests
         var config = Auto(Grow()) with { Cooldown = TimeSpan.Zero };
         Assert.Empty(Decide(config, Latency, Past("other", "app/pool_size", ExecutionStatus.RolledBack, TimeSpan.FromMinutes(5))));
         Assert.Single(Decide(config, Latency, Past("other", "app/pool_size", ExecutionStatus.RolledBack, TimeSpan.FromMinutes(6.5))));
+    }
+
+    [Fact]
+    public void Decide_AfterAKeptChange_TheNextActionNeedsNoExtraWait()
+    {
+        var config = Auto(Grow()) with { Cooldown = TimeSpan.Zero };
+        // Applied 11 minutes ago and kept 1 minute ago: its observation window is the next action's baseline.
+        Assert.Single(Decide(config, Latency, Past("other", "app/pool_size", ExecutionStatus.Completed, TimeSpan.FromMinutes(1))));
+    }
+
+    [Fact]
+    public void Decide_SoonAfterStart_AutoWaitsForABaselineWindowButRecommendationsDoNot()
+    {
+        Assert.Empty(DecideSince(Auto(Grow()), Latency, Now - TimeSpan.FromMinutes(4)));
+        Assert.Single(DecideSince(Auto(Grow()), Latency, Now - TimeSpan.FromMinutes(5)));
+        var recommend = Optimization(OptimizationMode.Recommend, [App], [Grow()]);
+        Assert.Single(DecideSince(recommend, Latency, Now - TimeSpan.FromSeconds(1)));
     }
 
     [Fact]

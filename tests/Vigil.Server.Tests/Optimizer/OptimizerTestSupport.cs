@@ -81,7 +81,8 @@ internal static class OptimizerConfigs
             OptimizationTimeout = TimeSpan.FromSeconds(10),
             Evaluation = new OptimizationEvaluationConfig
             {
-                Baseline = TimeSpan.FromSeconds(10),
+                // Note: no baseline lets auto-mode tests start an action right after the optimizer starts.
+                Baseline = TimeSpan.Zero,
                 Settle = TimeSpan.Zero,
                 Observation = observation ?? TimeSpan.FromHours(1),
                 Step = TimeSpan.FromSeconds(1),

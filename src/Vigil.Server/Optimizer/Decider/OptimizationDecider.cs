@@ -23,8 +23,9 @@ internal sealed class OptimizationDecider(ILogger logger)
     /// <param name="executions">Every execution in the history (snapshots).</param>
     /// <param name="now">The current time.</param>
     /// <param name="newId">Makes a fresh action id.</param>
+    /// <param name="runningSince">When the optimizer started: no action starts before a whole baseline window has passed since.</param>
     public List<Proposal> Decide(OptimizationConfig config, IReadOnlyList<CompiledPolicy> policies, IReadOnlyList<OptimizationSignal> signals,
-        IReadOnlyList<OptimizationExecution> executions, DateTimeOffset now, Func<string> newId)
+        IReadOnlyList<OptimizationExecution> executions, DateTimeOffset now, Func<string> newId, DateTimeOffset? runningSince = null)
     {
         var proposals = new List<Proposal>();
         if (config.Mode == OptimizationMode.Off || signals.Count == 0)
@@ -79,6 +80,11 @@ internal sealed class OptimizationDecider(ILogger logger)
         foreach (var (policy, signal, action) in candidates)
         {
             string? reason = state.Blocker(policy, action.Target, now, config);
+            if (reason is null && policy.Mode == OptimizationMode.Auto && runningSince is { } since && since + policy.Baseline > now)
+            {
+                // Note: after a start the storage may have a gap; a baseline window from before the start could be missing or stale.
+                reason = "a baseline window has not passed since the optimizer started";
+            }
             if (reason is null && policy.Mode == OptimizationMode.Auto)
             {
                 if (state.Running >= config.MaxConcurrentOptimizations)
@@ -146,7 +152,9 @@ internal sealed class OptimizationDecider(ILogger logger)
                     {
                         AppliedLastHour++;
                     }
-                    Max(_lastChange, target, e.EndTime ?? applied);
+                    // Note: a kept change happened when it was applied (its observation window is a clean baseline for the
+                    // next action); an undone one changed the target again when it was rolled back.
+                    Max(_lastChange, target, e.Status == ExecutionStatus.Completed ? applied : e.EndTime ?? now);
                 }
                 if (e.StartTime is not null && e.EndTime is { } end)
                 {
