@@ -44,7 +44,7 @@ namespace Vigil.Server;
 /// the HTTP server (waiting for requests in flight). Start and stop are not meant to be called concurrently; the
 /// other members are thread-safe. A stopped server cannot be started again.
 /// </remarks>
-public sealed class VigilServer : IAsyncDisposable
+public sealed partial class VigilServer : IAsyncDisposable
 {
     private readonly VigilServerOptions _options;
     private readonly IStorage _storage;
@@ -137,6 +137,7 @@ public sealed class VigilServer : IAsyncDisposable
             await _rules.ApplyAsync(ruleOptions, cancellationToken).ConfigureAwait(false);
         }
         _scrape = new ScrapeManager(_storage, _loggerFactory, _clock);
+        CreateOptimizer();
         _app = BuildWebApplication(_instruments, _selfMetrics, _scrape);
         try
         {
@@ -153,6 +154,7 @@ public sealed class VigilServer : IAsyncDisposable
         _loop.Start();
         _rules?.Start();
         await _scrape.ApplyConfigAsync(_options.ScrapeConfigs).ConfigureAwait(false);
+        _optimizer?.Start();
         _logger.LogInformation("Vigil listening on {Address}, collecting every {Interval}{DataDir}",
             _baseAddress, PrometheusDuration.Format(_options.CollectionInterval),
             _options.DataDirectory is null ? string.Empty : ", data in " + Path.GetFullPath(_options.DataDirectory));
@@ -170,6 +172,7 @@ public sealed class VigilServer : IAsyncDisposable
             }
             _state = State.Stopped;
         }
+        await StopOptimizerAsync().ConfigureAwait(false);
         if (_scrape is not null)
         {
             await _scrape.StopAsync().ConfigureAwait(false);
@@ -382,6 +385,7 @@ public sealed class VigilServer : IAsyncDisposable
         app.MapGet("/api/v1/metadata", ctx => ApiJson.GuardAsync(ctx, targets.MetadataAsync));
         app.MapPost("/api/v1/import/prometheus", push.ImportPrometheusAsync);
         app.MapPost("/api/v1/push", push.PushAsync);
+        MapOptimizationApi(app);
         return app;
     }
 
@@ -401,6 +405,7 @@ public sealed class VigilServer : IAsyncDisposable
         "POST /api/v1/import/prometheus  push a text-format payload (optional extra_label=name=value)\n" +
         "POST /api/v1/push             push JSON metrics (metric_name, value, metric_type, unit, tags, source, timestamp)\n" +
         "/api/v1/status/tsdb           series and label cardinality (Prometheus's TSDB status)\n" +
+        "/api/v1/optimizations         optimization history; POST .../ID/approve|reject|rollback\n" +
         "/ in a browser                the dashboard\n";
 
     private static Task WriteTextAsync(HttpContext ctx, int status, string text)

@@ -49,4 +49,13 @@ public sealed class VigilServerOptions
 
     /// <summary>The jobs to scrape (<c>scrape_configs</c> of <c>vigil.yaml</c>); none by default.</summary>
     public IReadOnlyList<ScrapeConfig> ScrapeConfigs { get; init; } = [];
+
+    /// <summary>The <c>optimization:</c> section: policies, executors and limits of the closed loop; null runs no optimizer.</summary>
+    public Config.OptimizationConfig? Optimization { get; init; }
+
+    /// <summary>Signal sources besides the rule manager's firing alerts (e.g. the insights engine) that optimization policies match.</summary>
+    public IReadOnlyList<Optimizer.Decider.IOptimizationSignalSource> SignalSources { get; init; } = [];
+
+    /// <summary>Test hook: the evaluator's two-sample test; <see cref="Optimizer.Evaluator.MannWhitneyJudge"/> when null.</summary>
+    internal Optimizer.Evaluator.IStatisticalJudge? StatisticalJudge { get; init; }
 }

@@ -19,7 +19,8 @@ internal sealed class CollectionLoop : IAsyncDisposable
 
     private readonly IAppendable _storage;
     private readonly CollectorRun[] _runs;
-    private readonly TimeSpan _interval;
+    private TimeSpan _interval;
+    private PeriodicTimer? _timer;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly ServerInstruments _instruments;
@@ -44,6 +45,33 @@ internal sealed class CollectionLoop : IAsyncDisposable
         for (int i = 0; i < _runs.Length; i++)
         {
             _runs[i] = new CollectorRun(collectors[i], targetLabels, this);
+        }
+    }
+
+    /// <summary>The collection interval; setting it takes effect from the next tick (the <c>config</c> optimization executor changes it).</summary>
+    public TimeSpan Interval
+    {
+        get
+        {
+            lock (_collectLock)
+            {
+                return _interval;
+            }
+        }
+        set
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "the collection interval must be positive");
+            }
+            lock (_collectLock)
+            {
+                _interval = value;
+                if (_timer is not null)
+                {
+                    _timer.Period = value;
+                }
+            }
         }
     }
 
@@ -96,7 +124,12 @@ internal sealed class CollectionLoop : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(_interval, _clock);
+        using var timer = new PeriodicTimer(Interval, _clock);
+        lock (_collectLock)
+        {
+            _timer = timer;
+            timer.Period = _interval;
+        }
         try
         {
             do
@@ -108,6 +141,13 @@ internal sealed class CollectionLoop : IAsyncDisposable
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // stopping
+        }
+        finally
+        {
+            lock (_collectLock)
+            {
+                _timer = null;
+            }
         }
     }
 

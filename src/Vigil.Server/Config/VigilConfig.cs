@@ -45,8 +45,8 @@ public sealed partial class VigilConfig
     /// <summary>The <c>analysis:</c> section as written (validated as YAML only, for now).</summary>
     internal YamlNode? Analysis { get; init; }
 
-    /// <summary>The <c>optimization:</c> section as written (validated as YAML only, for now).</summary>
-    internal YamlNode? Optimization { get; init; }
+    /// <summary>The <c>optimization:</c> section, or null when the file has none (no optimizer runs).</summary>
+    public OptimizationConfig? Optimization { get; init; }
 
     /// <summary>The seed's <c>performance_collection:</c> block as written (validated as YAML only, for now).</summary>
     internal YamlNode? PerformanceCollection { get; init; }
@@ -170,7 +170,8 @@ public sealed partial class VigilConfig
         var ruleFiles = new List<string>();
         var sections = new List<string>();
         YamlNode? scrapeNode = null;
-        YamlNode? alerting = null, analysis = null, optimization = null, performanceCollection = null, performanceAnalysis = null, aggregationRules = null;
+        YamlNode? alerting = null, analysis = null, performanceCollection = null, performanceAnalysis = null, aggregationRules = null;
+        OptimizationConfig? optimization = null;
         ConfigEntry scrapeEntry = default;
         foreach (var e in r.Mapping(root, string.Empty))
         {
@@ -203,7 +204,7 @@ public sealed partial class VigilConfig
                     analysis = e.Value;
                     break;
                 case "optimization":
-                    optimization = e.Value;
+                    optimization = OptimizationConfigParser.Parse(r, e);
                     break;
                 case "performance_collection":
                     performanceCollection = e.Value;

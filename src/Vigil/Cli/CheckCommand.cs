@@ -117,7 +117,11 @@ internal static class CheckCommand
         {
             sb.Append(inv, $"  rule_files: {Count(c.RuleFiles.Count, "pattern")}\n");
         }
-        string[] later = ["alerting", "analysis", "optimization", "performance_collection", "performance_analysis", "aggregation_rules"];
+        if (c.Optimization is { } o)
+        {
+            sb.Append(inv, $"  optimization: mode {o.Mode.ToString().ToLowerInvariant()}, {Count(o.Executors.Count, "executor")}, {(o.Policies.Count == 1 ? "1 policy" : o.Policies.Count.ToString(inv) + " policies")}\n");
+        }
+        string[] later = ["alerting", "analysis", "performance_collection", "performance_analysis", "aggregation_rules"];
         var present = c.Sections.Where(later.Contains).ToList();
         if (present.Count > 0)
         {

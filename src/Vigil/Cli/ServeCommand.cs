@@ -166,6 +166,7 @@ internal static class ServeCommand
                     EvaluationInterval = file.Global.EvaluationInterval,
                     ExternalLabels = file.Global.ExternalLabels,
                 },
+                Optimization = file.Optimization,
             };
             using var loggers = CliLogging.Create(CliLogging.Parse(result.GetValue(logLevel)!));
             if (file.SourcePath is not null)

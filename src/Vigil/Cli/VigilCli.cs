@@ -22,6 +22,7 @@ internal static class VigilCli
         RuleCommands.CreateTest(storage, stdout, stderr),
         BenchCommand.Create(stdout, stderr),
         ProfileCommand.Create(stdout, stderr),
+        OptimizeCommand.Create(stdout),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; <paramref name="extend"/> may add commands (the composition root's).</summary>

@@ -40,6 +40,16 @@ public sealed class GoTemplate
         return new TemplateExecutor(_name, _text, data, data.Variables()).Run(_nodes);
     }
 
+    /// <summary>
+    /// Runs the template against named fields (<c>.Name</c>); values may be strings, numbers, string maps or nested field
+    /// maps. Throws <see cref="TemplateException"/> when execution fails, e.g. on an unknown field.
+    /// </summary>
+    internal string Execute(IReadOnlyDictionary<string, object?> fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        return new TemplateExecutor(_name, _text, fields, []).Run(_nodes);
+    }
+
     /// <summary>Runs the template; on failure returns <c>&lt;error expanding template: …&gt;</c> as Prometheus does, so the rule keeps working.</summary>
     public string Expand(AlertTemplateData data)
     {

@@ -44,6 +44,7 @@ internal sealed class TemplateExecutor
         long l => l != 0,
         int i => i != 0,
         IReadOnlyDictionary<string, string> m => m.Count != 0,
+        IReadOnlyDictionary<string, object?> o => o.Count != 0,
         ICollection c => c.Count != 0,
         _ => true,
     };
@@ -283,6 +284,7 @@ internal sealed class TemplateExecutor
             value = value switch
             {
                 IReadOnlyDictionary<string, string> m => m.TryGetValue(field, out string? s) ? s : string.Empty,
+                IReadOnlyDictionary<string, object?> o => o.TryGetValue(field, out object? fv) ? fv : throw Error(at, "can't evaluate field " + field),
                 AlertTemplateData d => d.Field(field) ?? throw Error(at, "can't evaluate field " + field + " in type *template.tmplData"),
                 null => throw Error(at, "nil pointer evaluating interface {}." + field),
                 _ => throw Error(at, "can't evaluate field " + field + " in type " + GoFormat.TypeName(value)),

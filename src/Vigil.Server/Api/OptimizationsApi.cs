@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Vigil.Server.Optimizer;
+using Vigil.Server.Optimizer.History;
+using Vigil.Server.Optimizer.Model;
+
+namespace Vigil.Server.Api;
+
+/// <summary>
+/// <c>/api/v1/optimizations</c>: the optimizer's history (list and one execution) and the approve, reject and rollback
+/// requests, in the Prometheus API's envelope.
+/// </summary>
+/// <remarks>
+/// The POST endpoints need <c>Authorization: Bearer &lt;optimization.api_token&gt;</c> whenever a token is configured,
+/// and are refused outright (403) when the server listens beyond loopback without one. Reads are open like the rest of
+/// the API. Nothing here creates or changes an action: executors and parameters come from the configuration only.
+/// </remarks>
+internal sealed class OptimizationsApi(Func<PerformanceOptimizer?> optimizer, ListenAddress listen)
+{
+    /// <summary>The most executions one list answer holds unless <c>limit</c> says otherwise.</summary>
+    public const int DefaultLimit = 100;
+
+    /// <summary>True when <paramref name="listen"/> accepts connections from other machines.</summary>
+    public static bool BeyondLoopback(ListenAddress listen)
+    {
+        if (listen.Host.Length == 0)
+        {
+            return true;
+        }
+        if (listen.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        return !IPAddress.TryParse(listen.Host, out var ip) || !IPAddress.IsLoopback(ip);
+    }
+
+    public async Task ListAsync(HttpContext ctx)
+    {
+        var q = ctx.Request.Query;
+        int limit = DefaultLimit;
+        if (q["limit"].ToString() is { Length: > 0 } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit <= 0))
+        {
+            await ApiJson.WriteErrorAsync(ctx, ApiException.InvalidParameter("limit", $"\"{l}\" is not a positive integer")).ConfigureAwait(false);
+            return;
+        }
+        var statuses = new HashSet<ExecutionStatus>();
+        foreach (string part in q["status"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Enum.TryParse<ExecutionStatus>(part, ignoreCase: true, out var st) || int.TryParse(part, CultureInfo.InvariantCulture, out _))
+            {
+                await ApiJson.WriteErrorAsync(ctx, ApiException.InvalidParameter("status",
+                    $"\"{part}\" is not one of {string.Join(", ", Enum.GetNames<ExecutionStatus>())}")).ConfigureAwait(false);
+                return;
+            }
+            statuses.Add(st);
+        }
+        string policy = q["policy"].ToString(), target = q["target"].ToString();
+        var opt = optimizer();
+        var all = opt?.Executions() ?? [];
+        var w = ApiJson.BeginSuccess(ctx);
+        w.WriteStartObject("data");
+        w.WriteString("mode", (opt?.Config.Mode ?? OptimizationMode.Off).ToString().ToLowerInvariant());
+        w.WriteStartArray("executions");
+        int written = 0;
+        foreach (var e in all)
+        {
+            if ((statuses.Count > 0 && !statuses.Contains(e.Status)) || (policy.Length > 0 && e.Action.Policy != policy)
+                || (target.Length > 0 && e.Action.Target != target))
+            {
+                continue;
+            }
+            if (written++ == limit)
+            {
+                break;
+            }
+            JsonSerializer.Serialize(w, e, OptimizerJson.Writer.OptimizationExecution);
+            await ApiJson.MaybeFlushAsync(ctx, w).ConfigureAwait(false);
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+        await ApiJson.EndSuccessAsync(ctx, w, []).ConfigureAwait(false);
+    }
+
+    public async Task GetAsync(HttpContext ctx)
+    {
+        string id = (string)ctx.Request.RouteValues["id"]!;
+        try
+        {
+            var e = optimizer()?.Find(id) ?? throw new OptimizerException($"no optimization {id}", notFound: true);
+            await WriteExecutionAsync(ctx, e).ConfigureAwait(false);
+        }
+        catch (OptimizerException ex)
+        {
+            await ApiJson.WriteErrorAsync(ctx, ToApi(ex)).ConfigureAwait(false);
+        }
+    }
+
+    public Task ApproveAsync(HttpContext ctx) => ChangeAsync(ctx, (o, id, actor, _) => o.Approve(id, actor));
+
+    public Task RejectAsync(HttpContext ctx) => ChangeAsync(ctx, (o, id, actor, reason) => o.Reject(id, actor, reason));
+
+    public Task RollbackAsync(HttpContext ctx) => ChangeAsync(ctx, (o, id, actor, _) => o.Rollback(id, actor));
+
+    private async Task ChangeAsync(HttpContext ctx, Func<PerformanceOptimizer, string, string, string?, OptimizationExecution> change)
+    {
+        var opt = optimizer();
+        if (opt is null)
+        {
+            await ApiJson.WriteErrorAsync(ctx, new ApiException("unavailable", "the optimizer is not configured (no optimization section)",
+                StatusCodes.Status503ServiceUnavailable)).ConfigureAwait(false);
+            return;
+        }
+        if (Authorize(ctx, opt.Config.ApiToken) is { } denied)
+        {
+            if (denied.StatusCode == StatusCodes.Status401Unauthorized)
+            {
+                ctx.Response.Headers.WWWAuthenticate = "Bearer realm=\"vigil\"";
+            }
+            await ApiJson.WriteErrorAsync(ctx, denied).ConfigureAwait(false);
+            return;
+        }
+        string id = (string)ctx.Request.RouteValues["id"]!;
+        string? reason = ctx.Request.Query["reason"].ToString();
+        string? by = ctx.Request.Query["by"].ToString();
+        if (ctx.Request.HasFormContentType)
+        {
+            var form = await ctx.Request.ReadFormAsync(ctx.RequestAborted).ConfigureAwait(false);
+            reason = form["reason"].ToString() is { Length: > 0 } r ? r : reason;
+            by = form["by"].ToString() is { Length: > 0 } b ? b : by;
+        }
+        string actor = (string.IsNullOrWhiteSpace(by) ? "api" : by.Trim()) + " from " + (ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        try
+        {
+            var e = change(opt, id, actor, string.IsNullOrWhiteSpace(reason) ? null : reason);
+            await WriteExecutionAsync(ctx, e).ConfigureAwait(false);
+        }
+        catch (OptimizerException ex)
+        {
+            await ApiJson.WriteErrorAsync(ctx, ToApi(ex)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Null when the request may change executions; otherwise the error to answer.</summary>
+    private ApiException? Authorize(HttpContext ctx, string? token)
+    {
+        if (token is null)
+        {
+            return BeyondLoopback(listen)
+                ? new ApiException("forbidden", "approving, rejecting and rolling back optimizations need optimization.api_token_file when Vigil listens beyond loopback",
+                    StatusCodes.Status403Forbidden)
+                : null;
+        }
+        string header = ctx.Request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        if (header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            byte[] given = Encoding.UTF8.GetBytes(header[scheme.Length..].Trim());
+            byte[] expected = Encoding.UTF8.GetBytes(token);
+            if (CryptographicOperations.FixedTimeEquals(given, expected))
+            {
+                return null;
+            }
+        }
+        return new ApiException("unauthorized", "a valid bearer token is required (Authorization: Bearer <optimization api token>)", StatusCodes.Status401Unauthorized);
+    }
+
+    private static ApiException ToApi(OptimizerException e) => e.NotFound
+        ? new ApiException("not_found", e.Message, StatusCodes.Status404NotFound)
+        : new ApiException("conflict", e.Message, StatusCodes.Status409Conflict);
+
+    private static async Task WriteExecutionAsync(HttpContext ctx, OptimizationExecution e)
+    {
+        var w = ApiJson.BeginSuccess(ctx);
+        w.WritePropertyName("data");
+        JsonSerializer.Serialize(w, e, OptimizerJson.Writer.OptimizationExecution);
+        await ApiJson.EndSuccessAsync(ctx, w, []).ConfigureAwait(false);
+    }
+}

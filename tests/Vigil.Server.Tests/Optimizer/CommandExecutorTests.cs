@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using Vigil.Server.Config;
+using Vigil.Server.Optimizer.Executors;
+using static Vigil.Server.Tests.Optimizer.ExecutorTestSupport;
+using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
+
+namespace Vigil.Server.Tests.Optimizer;
+
+public sealed class CommandExecutorTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("vigil-cmd-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static CommandExecutor Executor(string[] command, string[]? capture = null, string[]? rollback = null,
+        Dictionary<string, string>? env = null, string? workingDirectory = null)
+        => new(new OptimizationExecutorConfig
+        {
+            Name = "resize",
+            Type = OptimizationExecutorKind.Command,
+            Command = command,
+            CaptureCommand = capture ?? [],
+            RollbackCommand = rollback ?? ["/bin/true"],
+            Environment = env ?? new Dictionary<string, string>(),
+            WorkingDirectory = workingDirectory,
+        });
+
+    [Fact]
+    public async Task Apply_ArgumentsGoToTheProgramLiterallyWithoutAShell()
+    {
+        string marker = Path.Combine(_dir, "pwned");
+        var executor = Executor(["/bin/echo", "{{ .Target }}", "$(touch " + marker + ")", ";", "rm", "-rf", "*", "|", "{{ .Parameters.size }}"]);
+
+        var result = await executor.ApplyAsync(Execution(Params(("size", "16"))), CancellationToken.None);
+
+        Assert.Equal($"svc/pool $(touch {marker}) ; rm -rf * | 16", result.Value);
+        Assert.False(File.Exists(marker));
+        Assert.StartsWith("/bin/echo svc/pool $(touch", result.Output, StringComparison.Ordinal);
+        Assert.Contains("-> exit 0", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CaptureApplyRollback_FileKnob_RestoresTheCapturedContent()
+    {
+        string knob = Path.Combine(_dir, "size");
+        await File.WriteAllTextAsync(knob, "8\n");
+        var executor = Executor(
+            ["/bin/sh", "-c", "printf %s \"$VIGIL_PARAM_SIZE\" > \"$1\"", "sh", knob],
+            capture: ["/bin/cat", knob],
+            rollback: ["/bin/sh", "-c", "printf %s \"$VIGIL_PREVIOUS\" > \"$KNOB\"; echo restored $VIGIL_PHASE"],
+            env: new Dictionary<string, string> { ["KNOB"] = knob });
+        var e = Execution(Params(("size", "32")));
+
+        e.PreviousValue = await executor.CaptureAsync(e, CancellationToken.None);
+        await executor.ApplyAsync(e, CancellationToken.None);
+        string during = await File.ReadAllTextAsync(knob);
+        var rolledBack = await executor.RollbackAsync(e, CancellationToken.None);
+
+        Assert.Equal("8", e.PreviousValue);
+        Assert.Equal("32", during);
+        Assert.Equal("8", await File.ReadAllTextAsync(knob));
+        Assert.Contains("restored rollback", rolledBack.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Apply_NonZeroExit_FailsWithTheExitCodeAndOutput()
+    {
+        var executor = Executor(["/bin/sh", "-c", "echo trying; echo 'no capacity left' >&2; exit 3"]);
+        var ex = await Assert.ThrowsAsync<ExecutorException>(() => executor.ApplyAsync(Execution(Params()), CancellationToken.None));
+        Assert.Equal("command resize (apply): /bin/sh -c echo trying; echo 'no capacity left' >&2; exit 3 exited with code 3", ex.Message);
+        Assert.Equal("trying\nstderr: no capacity left", ex.Output.Replace("\r", string.Empty, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Apply_Timeout_KillsTheProcessAndItsChildren()
+    {
+        string pidFile = Path.Combine(_dir, "pid");
+        var executor = Executor(["/bin/sh", "-c", "sleep 60 & echo $! > \"$0\"; echo started; wait", pidFile]);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        var clock = Stopwatch.StartNew();
+
+        var ex = await Assert.ThrowsAsync<ExecutorException>(() => executor.ApplyAsync(Execution(Params()), cts.Token));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+        Assert.EndsWith("did not finish in time and was killed", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("started", ex.Output);
+        int sleeper = int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), CultureInfo.InvariantCulture);
+        await WaitGoneAsync(sleeper);
+    }
+
+    [Fact]
+    public async Task Apply_MissingProgram_FailsNamingIt()
+    {
+        var executor = Executor(["/nonexistent/resize-tool", "1"]);
+        var ex = await Assert.ThrowsAsync<ExecutorException>(() => executor.ApplyAsync(Execution(Params()), CancellationToken.None));
+        Assert.StartsWith("command resize (apply): cannot run /nonexistent/resize-tool: ", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Apply_WorkingDirectoryAndEnvironment_AreThoseConfigured()
+    {
+        var executor = Executor(["/bin/sh", "-c", "echo \"$(pwd) $MODE $VIGIL_TARGET $VIGIL_POLICY\""],
+            env: new Dictionary<string, string> { ["MODE"] = "{{ .Severity }}" }, workingDirectory: _dir);
+        var result = await executor.ApplyAsync(Execution(Params()), CancellationToken.None);
+        Assert.Equal($"{_dir} critical svc/pool grow", result.Value);
+    }
+
+    private static async Task WaitGoneAsync(int pid)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (Directory.Exists("/proc/" + pid.ToString(CultureInfo.InvariantCulture)))
+        {
+            string stat = File.Exists($"/proc/{pid}/stat") ? await File.ReadAllTextAsync($"/proc/{pid}/stat") : string.Empty;
+            if (stat.Contains(") Z ", StringComparison.Ordinal))
+            {
+                return; // a zombie: killed, waiting for its parent to reap it
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"process {pid} still runs after the executor was killed");
+            await Task.Delay(50);
+        }
+    }
+}

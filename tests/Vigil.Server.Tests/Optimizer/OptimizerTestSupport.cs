@@ -1,0 +1,95 @@
+using Vigil.Server.Config;
+using Vigil.Server.Optimizer.Decider;
+using Vigil.Server.Optimizer.Evaluator;
+using Vigil.Server.Optimizer.Model;
+
+namespace Vigil.Server.Tests.Optimizer;
+
+/// <summary>Signals a test turns on and off.</summary>
+internal sealed class TestSignals : IOptimizationSignalSource
+{
+    private readonly object _lock = new();
+    private List<OptimizationSignal> _signals = new();
+
+    public void Set(params OptimizationSignal[] signals)
+    {
+        lock (_lock)
+        {
+            _signals = [.. signals];
+        }
+    }
+
+    public IReadOnlyList<OptimizationSignal> ActiveSignals()
+    {
+        lock (_lock)
+        {
+            return [.. _signals];
+        }
+    }
+
+    public static OptimizationSignal Alert(string name, string severity = "warning", params (string Name, string Value)[] labels)
+    {
+        var map = labels.ToDictionary(l => l.Name, l => l.Value, StringComparer.Ordinal);
+        map["alertname"] = name;
+        if (severity.Length > 0)
+        {
+            map["severity"] = severity;
+        }
+        return new OptimizationSignal(OptimizationSignal.AlertSource, name, severity, map, 1, DateTimeOffset.UtcNow, name + " is firing");
+    }
+}
+
+/// <summary>A judge for tests whose executions must never reach the evaluation: calling it fails the test.</summary>
+internal sealed class UnusedJudge : IStatisticalJudge
+{
+    public StatisticalComparison Compare(ReadOnlySpan<double> baseline, ReadOnlySpan<double> observation)
+        => throw new InvalidOperationException("this test's executions must not be evaluated");
+}
+
+/// <summary>Configuration pieces the optimizer tests share.</summary>
+internal static class OptimizerConfigs
+{
+    public static OptimizationExecutorConfig Tunable(Uri app, string? token = "s3cret", string name = "app", string? tunable = "pool_size")
+        => new() { Name = name, Type = OptimizationExecutorKind.Tunable, Url = app.ToString(), Token = token, Tunable = tunable };
+
+    public static OptimizationPolicyConfig Policy(string name, string alert, string executor, IReadOnlyDictionary<string, string> parameters,
+        string target = "app/pool_size", int priority = 0, OptimizationMode? mode = null)
+        => new()
+        {
+            Name = name,
+            Match = new OptimizationMatchConfig { Source = OptimizationSignal.AlertSource, Type = alert },
+            Action = new OptimizationActionConfig
+            {
+                Type = OptimizationActionType.ScaleUp,
+                Executor = executor,
+                Target = target,
+                Parameters = parameters,
+                Priority = priority,
+            },
+            Target = new OptimizationMetricConfig { Name = "latency", Query = "demo_latency_seconds" },
+            Mode = mode,
+        };
+
+    /// <summary>A configuration whose observation window never ends during a test (executions stay applied until rolled back).</summary>
+    public static OptimizationConfig Optimization(OptimizationMode mode, IReadOnlyList<OptimizationExecutorConfig> executors,
+        IReadOnlyList<OptimizationPolicyConfig> policies, TimeSpan? observation = null)
+        => new()
+        {
+            Mode = mode,
+            Interval = TimeSpan.FromHours(1),
+            Cooldown = TimeSpan.Zero,
+            OptimizationTimeout = TimeSpan.FromSeconds(10),
+            Evaluation = new OptimizationEvaluationConfig
+            {
+                // Note: no baseline lets auto-mode tests start an action right after the optimizer starts.
+                Baseline = TimeSpan.Zero,
+                Settle = TimeSpan.Zero,
+                Observation = observation ?? TimeSpan.FromHours(1),
+                Step = TimeSpan.FromSeconds(1),
+            },
+            Executors = executors,
+            Policies = policies,
+        };
+
+    public static Dictionary<string, string> Params(params (string Key, string Value)[] p) => p.ToDictionary(x => x.Key, x => x.Value, StringComparer.Ordinal);
+}

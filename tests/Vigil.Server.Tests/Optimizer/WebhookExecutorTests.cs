@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Http;
+using Vigil.Server.Config;
+using Vigil.Server.Optimizer.Executors;
+using Vigil.Server.Tests.TestSupport;
+using static Vigil.Server.Tests.Optimizer.ExecutorTestSupport;
+using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
+
+namespace Vigil.Server.Tests.Optimizer;
+
+public sealed class WebhookExecutorTests : IAsyncLifetime
+{
+    private readonly ConcurrentQueue<(string Method, string PathAndQuery, string ContentType, string Header, string Body)> _received = new();
+    private readonly HttpClient _http = new();
+    private TestWebServer _server = null!;
+    private int _status = 200;
+    private string _size = "12";
+
+    public async Task InitializeAsync()
+        => _server = await TestWebServer.StartAsync(async ctx =>
+        {
+            string body = await new StreamReader(ctx.Request.Body).ReadToEndAsync();
+            _received.Enqueue((ctx.Request.Method, ctx.Request.Path + ctx.Request.QueryString, ctx.Request.ContentType ?? string.Empty,
+                ctx.Request.Headers["X-Reason"].ToString(), body));
+            ctx.Response.StatusCode = _status;
+            await ctx.Response.WriteAsync(ctx.Request.Path == "/size" ? _size + "\n" : _status == 200 ? "ok" : "scaler is down");
+        });
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    private WebhookExecutor Executor() => new(new OptimizationExecutorConfig
+    {
+        Name = "scaler",
+        Type = OptimizationExecutorKind.Webhook,
+        Request = new WebhookRequestConfig
+        {
+            Url = _server.BaseAddress + "scale/{{ .Labels.service }}",
+            Headers = new Dictionary<string, string> { ["X-Reason"] = "{{ .Signal }} at {{ .Value }}" },
+            Body = """{"target": {{ .Target | printf "%q" }}, "by": {{ .Parameters.by }}, "id": "{{ .ID }}", "phase": "{{ .Phase }}"}""",
+        },
+        Capture = new WebhookRequestConfig { Url = _server.BaseAddress + "size?t={{ .Target | urlquery }}", Method = "GET" },
+        Rollback = new WebhookRequestConfig
+        {
+            Url = _server.BaseAddress + "size",
+            Method = "PUT",
+            Body = """{"size": {{ .Previous }}}""",
+        },
+    }, _http);
+
+    [Fact]
+    public async Task CaptureApplyRollback_SendTemplatedRequestsAndRestoreTheCapturedValue()
+    {
+        var executor = Executor();
+        var e = Execution(Params(("by", "2")));
+
+        string? previous = await executor.CaptureAsync(e, CancellationToken.None);
+        var applied = await executor.ApplyAsync(e, CancellationToken.None);
+        e.PreviousValue = previous;
+        var rolledBack = await executor.RollbackAsync(e, CancellationToken.None);
+
+        Assert.Equal("12", previous);
+        var requests = _received.ToArray();
+        Assert.Equal(3, requests.Length);
+        Assert.Equal(("GET", "/size?t=svc%2Fpool", string.Empty), (requests[0].Method, requests[0].PathAndQuery, requests[0].Body));
+        Assert.Equal("POST", requests[1].Method);
+        Assert.Equal("/scale/checkout", requests[1].PathAndQuery);
+        Assert.Equal("application/json", requests[1].ContentType);
+        Assert.Equal("HighLatency at 0.75", requests[1].Header);
+        Assert.Equal("""{"target": "svc/pool", "by": 2, "id": "0123456789abcdef", "phase": "apply"}""", requests[1].Body);
+        Assert.Equal(("PUT", "/size", """{"size": 12}"""), (requests[2].Method, requests[2].PathAndQuery, requests[2].Body));
+        Assert.StartsWith("POST " + _server.BaseAddress + "scale/checkout -> 200 OK", applied.Output, StringComparison.Ordinal);
+        Assert.Equal("12", rolledBack.Value);
+    }
+
+    [Fact]
+    public async Task Apply_Non2xx_FailsWithTheStatusAndTheAnswerAsOutput()
+    {
+        _status = 503;
+        var ex = await Assert.ThrowsAsync<ExecutorException>(() => Executor().ApplyAsync(Execution(Params(("by", "2"))), CancellationToken.None));
+        Assert.Equal($"webhook scaler (apply): POST {_server.BaseAddress}scale/checkout -> 503 Service Unavailable", ex.Message);
+        Assert.Equal("scaler is down", ex.Output);
+    }
+
+    [Fact]
+    public async Task Apply_TemplateNamesAnUnknownField_FailsNamingTheTemplate()
+    {
+        var executor = new WebhookExecutor(new OptimizationExecutorConfig
+        {
+            Name = "bad",
+            Type = OptimizationExecutorKind.Webhook,
+            Request = new WebhookRequestConfig { Url = _server.BaseAddress.ToString(), Body = "{{ .Nope }}" },
+            Rollback = new WebhookRequestConfig { Url = _server.BaseAddress.ToString() },
+        }, _http);
+        var ex = await Assert.ThrowsAsync<ExecutorException>(() => executor.ApplyAsync(Execution(Params()), CancellationToken.None));
+        Assert.StartsWith("template: bad.request.body:1:4: executing \"bad.request.body\" at <.Nope>: can't evaluate field Nope", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(_received);
+    }
+
+    [Fact]
+    public async Task Apply_UrlTemplateGivesNoUrl_Fails()
+    {
+        var executor = new WebhookExecutor(new OptimizationExecutorConfig
+        {
+            Name = "empty",
+            Type = OptimizationExecutorKind.Webhook,
+            Request = new WebhookRequestConfig { Url = "{{ .Parameters.url }}" },
+            Rollback = new WebhookRequestConfig { Url = _server.BaseAddress.ToString() },
+        }, _http);
+        var ex = await Assert.ThrowsAsync<ExecutorException>(() => executor.ApplyAsync(Execution(Params()), CancellationToken.None));
+        Assert.Equal("webhook empty (apply): \"\" is not an absolute http or https URL", ex.Message);
+    }
+
+    [Fact]
+    public async Task Apply_Unreachable_FailsNamingTheUrl()
+    {
+        var executor = new WebhookExecutor(new OptimizationExecutorConfig
+        {
+            Name = "down",
+            Type = OptimizationExecutorKind.Webhook,
+            Request = new WebhookRequestConfig { Url = "http://127.0.0.1:1/scale" },
+            Rollback = new WebhookRequestConfig { Url = "http://127.0.0.1:1/scale" },
+        }, _http);
+        var ex = await Assert.ThrowsAsync<ExecutorException>(() => executor.ApplyAsync(Execution(Params()), CancellationToken.None));
+        Assert.StartsWith("webhook down (apply): POST http://127.0.0.1:1/scale failed: ", ex.Message, StringComparison.Ordinal);
+    }
+}
