@@ -37,4 +37,7 @@ public sealed class VigilServerOptions
 
     /// <summary>The jobs to scrape (<c>scrape_configs</c> of <c>vigil.yaml</c>); none by default.</summary>
     public IReadOnlyList<ScrapeConfig> ScrapeConfigs { get; init; } = [];
+
+    /// <summary>The configuration file's text with secrets hidden (<see cref="Config.ConfigRedactor"/>), shown by <c>/api/v1/status/config</c>; null when there is none.</summary>
+    public string? ConfigYaml { get; init; }
 }

@@ -15,7 +15,7 @@ public sealed class DashboardPagesTests(DashboardServer server)
     public static readonly string[] MissingApis =
     [
         "/api/v1/query", "/api/v1/query_range",
-        "/api/v1/status/buildinfo", "/api/v1/status/config",
+        "/api/v1/status/buildinfo",
     ];
 
     public static TheoryData<string, string, string> Pages => new()
@@ -80,6 +80,9 @@ public sealed class DashboardPagesTests(DashboardServer server)
         var metrics = tab.Page.Locator("section[data-panel=metrics]");
         await Assertions.Expect(metrics).ToHaveAttributeAsync("data-state", "ready");
         Assert.Contains("vigil_tsdb_head_series", await metrics.InnerTextAsync(), StringComparison.Ordinal);
+        var config = tab.Page.Locator("section[data-panel=config] pre.config");
+        Assert.Contains("job_name: node", await config.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains(server.DownTarget, await config.InnerTextAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

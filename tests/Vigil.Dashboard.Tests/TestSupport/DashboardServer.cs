@@ -85,19 +85,21 @@ public sealed class DashboardServer : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(_dataDir, "rooms.rules.yml"), RuleFile);
         _nodeExporter = await NodeExporter.StartAsync();
         UpTarget = $"127.0.0.1:{_nodeExporter.Port}";
-        var config = VigilConfig.Parse($$"""
+        string configYaml = $$"""
             scrape_configs:
               - job_name: node
                 scrape_interval: 1s
                 static_configs:
                   - targets: ['{{UpTarget}}', '{{DownTarget}}']
-            """);
+            """;
+        var config = VigilConfig.Parse(configYaml);
         Server = new VigilServer(new VigilServerOptions
         {
             Listen = new ListenAddress("127.0.0.1", 0),
             CollectionInterval = TimeSpan.FromSeconds(1),
             Instance = "dashboard-test",
             ScrapeConfigs = config.ScrapeConfigs,
+            ConfigYaml = ConfigRedactor.Redact(configYaml),
             Rules = new RuleManagerOptions
             {
                 RuleFiles = ["rooms.rules.yml"],
