@@ -20,6 +20,7 @@ internal static class VigilCli
         CheckCommand.Create(stdout, stderr, RuleCommands.CheckRules(stdout, stderr)),
         RuleCommands.CreateTest(storage, stdout, stderr),
         BenchCommand.Create(stdout, stderr),
+        ProfileCommand.Create(stdout, stderr),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; <paramref name="extend"/> may add commands (the composition root's).</summary>

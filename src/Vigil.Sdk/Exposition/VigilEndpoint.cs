@@ -1,0 +1,206 @@
+using System.Buffers;
+using System.Text.Json;
+using Vigil.Core.Exposition;
+using Vigil.Sdk.Collectors;
+using Vigil.Sdk.Summaries;
+
+namespace Vigil.Sdk.Exposition;
+
+/// <summary>
+/// Answers the SDK's HTTP requests, independent of the server hosting them: <c>/metrics</c> (Prometheus text or
+/// OpenMetrics by <c>Accept</c>), <c>/vigil/tools</c> and <c>/vigil/tools/{tool}</c> (summaries as JSON, <c>?window=</c>
+/// a duration such as <c>5m</c>, default 24h), <c>/vigil/collectors</c> (collector statistics as JSON).
+/// </summary>
+/// <remarks>Thread-safe. Used by <see cref="VigilHttpListener"/> and by the ASP.NET Core extension <c>MapVigil</c>.</remarks>
+public sealed class VigilEndpoint
+{
+    /// <summary>Path of the metrics page.</summary>
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>Path of the tool summaries.</summary>
+    public const string ToolsPath = "/vigil/tools";
+
+    /// <summary>Path of the collector statistics.</summary>
+    public const string CollectorsPath = "/vigil/collectors";
+
+    /// <summary>Content type of the JSON answers.</summary>
+    public const string JsonContentType = "application/json; charset=utf-8";
+
+    private readonly List<RealTimeMetricsCollector> _collectors = new();
+
+    /// <summary>Serves <paramref name="metrics"/> (and its profiler's summaries).</summary>
+    public VigilEndpoint(VigilMetrics metrics)
+    {
+        Metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
+    }
+
+    /// <summary>The metrics served.</summary>
+    public VigilMetrics Metrics { get; }
+
+    /// <summary>Window of summaries when the request names none.</summary>
+    public TimeSpan DefaultWindow { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>Adds a collector to <c>/vigil/collectors</c> (and to <c>/metrics</c>).</summary>
+    public void AddCollector(RealTimeMetricsCollector collector)
+    {
+        ArgumentNullException.ThrowIfNull(collector);
+        Metrics.AddCollector(collector);
+        lock (_collectors)
+        {
+            if (!_collectors.Contains(collector))
+            {
+                _collectors.Add(collector);
+            }
+        }
+    }
+
+    /// <summary>True when <paramref name="path"/> is one this endpoint answers.</summary>
+    public static bool Handles(string path)
+        => path == MetricsPath || path == ToolsPath || path == CollectorsPath || path.StartsWith(ToolsPath + "/", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Answers one request: writes the body to <paramref name="body"/> and returns the HTTP status.
+    /// <paramref name="path"/> is the URL path (percent-encoded), <paramref name="query"/> the query string without <c>?</c>.
+    /// </summary>
+    public int Handle(string method, string path, string? query, string? accept, IBufferWriter<byte> body, out string contentType)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(path);
+        // Note: answers are built in a private buffer so a failure half-way never leaves half a payload in the response.
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        int status = HandleCore(method, path, query, accept, buffer, out contentType);
+        body.Write(buffer.WrittenSpan);
+        return status;
+    }
+
+    private int HandleCore(string method, string path, string? query, string? accept, ArrayBufferWriter<byte> body, out string contentType)
+    {
+        contentType = JsonContentType;
+        if (method is not ("GET" or "HEAD"))
+        {
+            return Error(body, 405, $"method {method} is not allowed; use GET");
+        }
+        try
+        {
+            if (path == MetricsPath)
+            {
+                var format = ExpositionFormat.FromAcceptHeader(accept);
+                contentType = ExpositionFormat.ContentType(format);
+                Metrics.Write(body, format);
+                return 200;
+            }
+            if (!TryWindow(query, out var window, out string error))
+            {
+                return Error(body, 400, error);
+            }
+            if (path == ToolsPath)
+            {
+                if (Metrics.Profiler is not { } profiler)
+                {
+                    return Error(body, 404, "no tool profiler is attached to this endpoint");
+                }
+                using var w = new Utf8JsonWriter(body);
+                SummaryJson.WriteSummaries(w, window, profiler.GetSummaries(window));
+                return 200;
+            }
+            if (path.StartsWith(ToolsPath + "/", StringComparison.Ordinal))
+            {
+                string tool = Uri.UnescapeDataString(path[(ToolsPath.Length + 1)..]);
+                if (Metrics.Profiler is not { } profiler)
+                {
+                    return Error(body, 404, "no tool profiler is attached to this endpoint");
+                }
+                var summary = profiler.GetSummary(tool, window);
+                if (summary is null)
+                {
+                    return Error(body, 404, $"no performance data for tool \"{tool}\" in the last {window.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} s");
+                }
+                using var w = new Utf8JsonWriter(body);
+                SummaryJson.WriteSummary(w, summary);
+                return 200;
+            }
+            if (path == CollectorsPath)
+            {
+                WriteCollectors(body, window);
+                return 200;
+            }
+            return Error(body, 404, $"no such path: {path}");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Note: a failing source must answer 500 with the reason, never take down the host's request loop.
+            contentType = JsonContentType;
+            body.ResetWrittenCount();
+            return Error(body, 500, $"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private void WriteCollectors(IBufferWriter<byte> body, TimeSpan window)
+    {
+        RealTimeMetricsCollector[] collectors;
+        lock (_collectors)
+        {
+            collectors = [.. _collectors];
+        }
+        using var w = new Utf8JsonWriter(body);
+        w.WriteStartObject();
+        w.WriteNumber("window_seconds", window.TotalSeconds);
+        w.WriteStartArray("metrics");
+        foreach (var c in collectors)
+        {
+            foreach (string name in c.Names)
+            {
+                var points = c.GetMetricValues(name, window);
+                w.WriteStartObject();
+                w.WriteString("name", name);
+                if (points.Count > 0)
+                {
+                    w.WriteNumber("latest", points[^1].Value);
+                }
+                else
+                {
+                    w.WriteNull("latest");
+                }
+                SummaryJson.WriteDistribution(w, "statistics", c.CalculateStatistics(name, window));
+                w.WriteEndObject();
+            }
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private bool TryWindow(string? query, out TimeSpan window, out string error)
+    {
+        window = DefaultWindow;
+        error = string.Empty;
+        if (string.IsNullOrEmpty(query))
+        {
+            return true;
+        }
+        foreach (var part in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int eq = part.IndexOf('=', StringComparison.Ordinal);
+            string key = eq < 0 ? part : part[..eq];
+            if (key != "window")
+            {
+                continue;
+            }
+            string value = Uri.UnescapeDataString((eq < 0 ? string.Empty : part[(eq + 1)..]).Replace('+', ' '));
+            if (!DurationText.TryParse(value, out window, out string why) || window <= TimeSpan.Zero)
+            {
+                error = $"parameter window: {(why.Length > 0 ? why : $"\"{value}\" must be positive")}";
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int Error(IBufferWriter<byte> body, int status, string message)
+    {
+        using var w = new Utf8JsonWriter(body);
+        w.WriteStartObject();
+        w.WriteString("error", message);
+        w.WriteEndObject();
+        return status;
+    }
+}

@@ -1,0 +1,117 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using Vigil.Core.Exposition;
+using Vigil.Core.Labels;
+using Vigil.Sdk.Collectors;
+using Vigil.Sdk.Profiling;
+
+namespace Vigil.Sdk.Exposition;
+
+/// <summary>
+/// What an app exposes on <c>/metrics</c>: a tool profiler's families, real-time collectors' gauges and the
+/// instruments of any other meters the app names, written in the Prometheus text format or OpenMetrics.
+/// </summary>
+/// <remarks>Thread-safe; sources can be added while scrapes run. Each family is written once, so a payload stays valid.</remarks>
+public sealed class VigilMetrics : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly List<RealTimeMetricsCollector> _collectors = new();
+    private MeterAggregator? _meters;
+
+    /// <summary>Creates the set of metrics around <paramref name="profiler"/> (optional).</summary>
+    public VigilMetrics(ToolProfiler? profiler = null)
+    {
+        Profiler = profiler;
+    }
+
+    /// <summary>The profiler whose tools are exported, if any.</summary>
+    public ToolProfiler? Profiler { get; }
+
+    /// <summary>Adds a real-time collector; each of its metrics becomes a gauge with the newest value.</summary>
+    public void AddCollector(RealTimeMetricsCollector collector)
+    {
+        ArgumentNullException.ThrowIfNull(collector);
+        lock (_lock)
+        {
+            if (!_collectors.Contains(collector))
+            {
+                _collectors.Add(collector);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Exports the instruments of every meter named <paramref name="meterName"/> (counters, up-down counters, gauges,
+    /// histograms and their observable forms), converted to Prometheus names as OpenTelemetry's exporter does.
+    /// The profiler's own meter is exported directly and never through here.
+    /// </summary>
+    public void AddMeter(string meterName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(meterName);
+        if (Profiler is not null && meterName == Profiler.Meter.Name)
+        {
+            return;
+        }
+        lock (_lock)
+        {
+            (_meters ??= new MeterAggregator()).AddMeter(meterName);
+        }
+    }
+
+    /// <summary>Writes the whole payload to <paramref name="output"/>.</summary>
+    public void Write(IBufferWriter<byte> output, ExpositionFormatKind format = ExpositionFormatKind.PrometheusText)
+    {
+        var writer = new TextFormatWriter(output, format);
+        if (Profiler is not null)
+        {
+            ProfilerMetricsWriter.Write(writer, Profiler);
+        }
+        RealTimeMetricsCollector[] collectors;
+        MeterAggregator? meters;
+        lock (_lock)
+        {
+            collectors = [.. _collectors];
+            meters = _meters;
+        }
+        WriteCollectors(writer, collectors);
+        meters?.Write(writer);
+        writer.Finish();
+    }
+
+    /// <summary>Writes the whole payload to a byte array (for push and tests).</summary>
+    public byte[] ToArray(ExpositionFormatKind format = ExpositionFormatKind.PrometheusText)
+    {
+        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
+        Write(buffer, format);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _meters?.Dispose();
+
+    private static void WriteCollectors(TextFormatWriter writer, RealTimeMetricsCollector[] collectors)
+    {
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        var labels = new List<Label>();
+        foreach (var collector in collectors)
+        {
+            foreach (var (name, point) in collector.Latest())
+            {
+                if (!written.Add(name))
+                {
+                    // Note: two collectors exporting the same name would make the payload invalid; the first one wins.
+                    continue;
+                }
+                writer.WriteMetadata(name, MetricType.Gauge, "Real-time collector value.");
+                labels.Clear();
+                foreach (var (k, v) in point.Tags)
+                {
+                    labels.Add(new Label(PrometheusNames.TagLabelName(k), v));
+                }
+                labels.Sort();
+                // Note: no timestamp: a stopped collector's last value must go stale in Prometheus rather than be pinned in the past.
+                writer.WriteSample(name, CollectionsMarshal.AsSpan(labels), point.Value);
+            }
+        }
+    }
+}

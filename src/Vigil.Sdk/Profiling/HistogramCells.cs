@@ -1,0 +1,102 @@
+namespace Vigil.Sdk.Profiling;
+
+/// <summary>Bucket counts, sum and count of one histogram series; mutated under the owning tool's lock.</summary>
+internal sealed class HistogramCells
+{
+    public HistogramCells(int bounds)
+    {
+        Buckets = new long[bounds + 1];
+    }
+
+    private HistogramCells(HistogramCells other)
+    {
+        Buckets = (long[])other.Buckets.Clone();
+        Sum = other.Sum;
+        Count = other.Count;
+    }
+
+    /// <summary>Non-cumulative counts: <c>Buckets[i]</c> counts values in (bound[i-1], bound[i]]; the last is above every bound.</summary>
+    public long[] Buckets { get; }
+
+    public double Sum;
+
+    public long Count;
+
+    public void Observe(double value, double[] bounds)
+    {
+        Buckets[BucketIndex(bounds, value)]++;
+        Sum += value;
+        Count++;
+    }
+
+    /// <summary>
+    /// The bucket of <paramref name="value"/>: the first bound at or above it, or <c>bounds.Length</c> above all of them.
+    /// A value equal to a bound belongs to that bound's bucket (Prometheus buckets are upper-inclusive); NaN goes last.
+    /// </summary>
+    public static int BucketIndex(ReadOnlySpan<double> bounds, double value)
+    {
+        // Note: a plain binary search; Array.BinarySearch goes through a generic comparer and costs several times more.
+        int lo = 0;
+        int hi = bounds.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (bounds[mid] < value)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        return double.IsNaN(value) ? bounds.Length : lo;
+    }
+
+    public HistogramCells Clone() => new(this);
+}
+
+/// <summary>Everything counted for one series (tool, tag set) and one outcome; mutated under the owning tool's lock.</summary>
+internal sealed class OutcomeCells
+{
+    public OutcomeCells(int durationBounds, int cpuBounds, int allocBounds)
+    {
+        Duration = new HistogramCells(durationBounds);
+        Cpu = new HistogramCells(cpuBounds);
+        Allocated = new HistogramCells(allocBounds);
+    }
+
+    private OutcomeCells(OutcomeCells other)
+    {
+        Duration = other.Duration.Clone();
+        Cpu = other.Cpu.Clone();
+        Allocated = other.Allocated.Clone();
+        Runs = other.Runs;
+        Exceptions = other.Exceptions;
+        CacheHits = other.CacheHits;
+        CacheMisses = other.CacheMisses;
+        IoOperations = other.IoOperations;
+        NetworkCalls = other.NetworkCalls;
+        Gen0 = other.Gen0;
+        Gen1 = other.Gen1;
+        Gen2 = other.Gen2;
+    }
+
+    public HistogramCells Duration { get; }
+
+    public HistogramCells Cpu { get; }
+
+    public HistogramCells Allocated { get; }
+
+    public long Runs;
+    public long Exceptions;
+    public long CacheHits;
+    public long CacheMisses;
+    public long IoOperations;
+    public long NetworkCalls;
+    public long Gen0;
+    public long Gen1;
+    public long Gen2;
+
+    public OutcomeCells Clone() => new(this);
+}
