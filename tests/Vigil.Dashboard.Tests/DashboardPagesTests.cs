@@ -25,6 +25,7 @@ public sealed class DashboardPagesTests(DashboardServer server)
         { "/alerts", "alerts", "Alerts" },
         { "/rules", "rules", "Rules" },
         { "/targets", "targets", "Targets" },
+        { "/tools", "tools", "Tools" },
         { "/status", "status", "Status" },
     };
 
