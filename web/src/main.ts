@@ -25,7 +25,12 @@ let timer: number | undefined;
 function show(): void {
   const page = pages.find((p) => p.path === location.pathname) ?? overviewPage;
   current?.dispose?.();
-  for (const a of nav.querySelectorAll('a')) a.classList.toggle('active', a.getAttribute('href') === page.path);
+  for (const a of nav.querySelectorAll('a')) {
+    const active = a.getAttribute('href') === page.path;
+    a.classList.toggle('active', active);
+    if (active) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
   document.title = `${page.title} · Vigil`;
   replace(main);
   main.dataset.page = page.path;
