@@ -373,6 +373,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         app.MapGet("/api/v1/label/{name}/values", api.LabelValuesAsync);
         app.MapMethods("/api/v1/export", getPost, api.ExportAsync);
         app.MapGet("/api/v1/status/tsdb", new TsdbStatusApi(_storage, _clock, _loggerFactory.CreateLogger<TsdbStatusApi>()).TsdbAsync);
+        app.MapGet("/api/v1/status/config", new ConfigStatusApi(_options.ConfigYaml).ConfigAsync);
         var rulesApi = new RulesApi(() => _rules);
         app.MapGet("/api/v1/rules", rulesApi.RulesAsync);
         app.MapGet("/api/v1/alerts", rulesApi.AlertsAsync);
@@ -406,6 +407,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         "POST /api/v1/push             push JSON metrics (metric_name, value, metric_type, unit, tags, source, timestamp)\n" +
         "/api/v1/status/tsdb           series and label cardinality (Prometheus's TSDB status)\n" +
         "/api/v1/optimizations         optimization history; POST .../ID/approve|reject|rollback\n" +
+        "/api/v1/status/config         the configuration file, secrets hidden\n" +
         "/ in a browser                the dashboard\n";
 
     private static Task WriteTextAsync(HttpContext ctx, int status, string text)

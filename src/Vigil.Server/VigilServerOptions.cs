@@ -58,4 +58,7 @@ public sealed class VigilServerOptions
 
     /// <summary>Test hook: the evaluator's two-sample test; <see cref="Optimizer.Evaluator.MannWhitneyJudge"/> when null.</summary>
     internal Optimizer.Evaluator.IStatisticalJudge? StatisticalJudge { get; init; }
+
+    /// <summary>The configuration file's text with secrets hidden (<see cref="Config.ConfigRedactor"/>), shown by <c>/api/v1/status/config</c>; null when there is none.</summary>
+    public string? ConfigYaml { get; init; }
 }

@@ -63,6 +63,26 @@ public sealed class AlertsTests(DashboardServer server)
     }
 
     [Fact]
+    public async Task Alerts_CollapsedRule_StaysCollapsedAfterRefresh()
+    {
+        await WaitForFiringAsync();
+        await using var tab = await server.OpenAsync();
+        await tab.GotoAsync("/alerts");
+        var firing = tab.Page.Locator($"details[data-alert={DashboardServer.FiringAlert}]");
+        Assert.True(await firing.EvaluateAsync<bool>("d => d.open"));
+        await firing.Locator("summary").ClickAsync();
+        Assert.False(await firing.EvaluateAsync<bool>("d => d.open"));
+
+        // Mark the element on screen, refresh, and wait until the list has been rebuilt.
+        await firing.EvaluateAsync("d => d.dataset.before = 'yes'");
+        await tab.Page.ClickAsync("#refresh-now");
+        var rebuilt = tab.Page.Locator($"details[data-alert={DashboardServer.FiringAlert}]:not([data-before])");
+        await Assertions.Expect(rebuilt).ToHaveCountAsync(1);
+        Assert.False(await rebuilt.EvaluateAsync<bool>("d => d.open"));
+        Assert.Empty(tab.Errors);
+    }
+
+    [Fact]
     public async Task Overview_FiringAlert_IsListedWithItsSummary()
     {
         await WaitForFiringAsync();

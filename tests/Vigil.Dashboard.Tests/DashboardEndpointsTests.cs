@@ -24,6 +24,7 @@ public sealed class DashboardEndpointsTests(DashboardServer server)
     [InlineData("/alerts")]
     [InlineData("/rules")]
     [InlineData("/targets")]
+    [InlineData("/tools")]
     [InlineData("/status")]
     public async Task Page_ForABrowser_ServesTheDashboardWithAContentSecurityPolicy(string path)
     {

@@ -15,7 +15,7 @@ public sealed class DashboardPagesTests(DashboardServer server)
     public static readonly string[] MissingApis =
     [
         "/api/v1/query", "/api/v1/query_range",
-        "/api/v1/status/buildinfo", "/api/v1/status/config",
+        "/api/v1/status/buildinfo",
     ];
 
     public static TheoryData<string, string, string> Pages => new()
@@ -25,6 +25,7 @@ public sealed class DashboardPagesTests(DashboardServer server)
         { "/alerts", "alerts", "Alerts" },
         { "/rules", "rules", "Rules" },
         { "/targets", "targets", "Targets" },
+        { "/tools", "tools", "Tools" },
         { "/status", "status", "Status" },
     };
 
@@ -80,6 +81,9 @@ public sealed class DashboardPagesTests(DashboardServer server)
         var metrics = tab.Page.Locator("section[data-panel=metrics]");
         await Assertions.Expect(metrics).ToHaveAttributeAsync("data-state", "ready");
         Assert.Contains("vigil_tsdb_head_series", await metrics.InnerTextAsync(), StringComparison.Ordinal);
+        var config = tab.Page.Locator("section[data-panel=config] pre.config");
+        Assert.Contains("job_name: node", await config.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains(server.DownTarget, await config.InnerTextAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -91,6 +95,29 @@ public sealed class DashboardPagesTests(DashboardServer server)
         await Assertions.Expect(storage).ToHaveAttributeAsync("data-state", "ready");
         string oldest = DateTimeOffset.FromUnixTimeSeconds(server.EndSeconds - 3600).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
         Assert.Equal(oldest, await storage.Locator("dt:text-is('Data from') + dd").InnerTextAsync());
+    }
+
+    [Fact]
+    public async Task Targets_ShowHealthAndTheScrapeError()
+    {
+        await using var tab = await server.OpenAsync();
+        await tab.GotoAsync("/targets");
+        var pool = tab.Page.Locator("div.pool[data-pool=node]");
+        // Scrapes run every second; wait until both targets have been tried.
+        await Assertions.Expect(pool.Locator("h3 .badge")).ToHaveTextAsync("1/2 up", new() { Timeout = 30_000 });
+        var up = pool.Locator("table.targets tbody tr", new() { HasText = server.UpTarget });
+        var down = pool.Locator("table.targets tbody tr", new() { HasText = server.DownTarget });
+        Assert.Equal("up", await up.Locator("td:nth-child(2)").InnerTextAsync());
+        Assert.Equal("down", await down.Locator("td:nth-child(2)").InnerTextAsync());
+        Assert.Equal(string.Empty, (await up.Locator("td:nth-child(6)").InnerTextAsync()).Trim());
+        Assert.Contains("refused", await down.Locator("td:nth-child(6)").InnerTextAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("job=node", await up.Locator("td:nth-child(3)").InnerTextAsync(), StringComparison.Ordinal);
+
+        await tab.Page.Locator("#unhealthy-only").CheckAsync();
+        await Assertions.Expect(up).ToHaveCountAsync(0);
+        await Assertions.Expect(down).ToHaveCountAsync(1);
+        Assert.Empty(tab.Errors);
+        await tab.ScreenshotAsync("targets-scraped");
     }
 
     [Fact]

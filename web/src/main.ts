@@ -8,8 +8,9 @@ import { explorePage } from './pages/explore';
 import { overviewPage } from './pages/overview';
 import { statusPage } from './pages/status';
 import { targetsPage } from './pages/targets';
+import { toolsPage } from './pages/tools';
 
-const pages: Page[] = [overviewPage, explorePage, alertsPage, rulesPage, targetsPage, statusPage];
+const pages: Page[] = [overviewPage, explorePage, alertsPage, rulesPage, targetsPage, toolsPage, statusPage];
 const refreshChoices = [['off', 0], ['5s', 5], ['10s', 10], ['30s', 30], ['1m', 60], ['5m', 300]] as const;
 
 const main = h('main', { id: 'page' });
@@ -24,7 +25,12 @@ let timer: number | undefined;
 function show(): void {
   const page = pages.find((p) => p.path === location.pathname) ?? overviewPage;
   current?.dispose?.();
-  for (const a of nav.querySelectorAll('a')) a.classList.toggle('active', a.getAttribute('href') === page.path);
+  for (const a of nav.querySelectorAll('a')) {
+    const active = a.getAttribute('href') === page.path;
+    a.classList.toggle('active', active);
+    if (active) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
   document.title = `${page.title} · Vigil`;
   replace(main);
   main.dataset.page = page.path;

@@ -159,6 +159,7 @@ internal static class ServeCommand
                 QueryMaxConcurrency = result.GetValue(queryConcurrency),
                 Collectors = file.Collectors,
                 ScrapeConfigs = file.ScrapeConfigs,
+                ConfigYaml = file.SourcePath is null ? null : ConfigRedactor.Redact(File.ReadAllText(file.SourcePath)),
                 Rules = file.RuleFiles.Count == 0 ? null : new Vigil.Server.Rules.RuleManagerOptions
                 {
                     RuleFiles = file.RuleFiles,

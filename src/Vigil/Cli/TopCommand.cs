@@ -97,10 +97,12 @@ internal static class TopCommand
         {
             return 0;
         }
-        bool terminal = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
+        // Note: on a terminal the live view draws on the console itself (the CLI's stdout writer is buffered for
+        // bulk output); redirected, every snapshot goes through stdout and is flushed.
+        bool terminal = !Console.IsOutputRedirected;
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(stdout),
+            Out = new AnsiConsoleOutput(terminal ? Console.Out : stdout),
             Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
@@ -148,17 +150,18 @@ internal static class TopCommand
         {
             do
             {
-                console.Write(TopView.Render(server, snapshot, interval, problem));
+                console.Write(TopView.Render(server, snapshot, interval, problem, live: false));
                 console.WriteLine();
+                await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             }
             while (!once && await NextAsync().ConfigureAwait(false));
             return 0;
         }
-        await console.Live(TopView.Render(server, snapshot, interval, problem)).AutoClear(false).StartAsync(async ctx =>
+        await console.Live(TopView.Render(server, snapshot, interval, problem, live: true)).AutoClear(false).StartAsync(async ctx =>
         {
             while (await NextAsync().ConfigureAwait(false))
             {
-                ctx.UpdateTarget(TopView.Render(server, snapshot, interval, problem));
+                ctx.UpdateTarget(TopView.Render(server, snapshot, interval, problem, live: true));
             }
         }).ConfigureAwait(false);
         return 0;

@@ -3,6 +3,7 @@ using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
 using Vigil.Server;
+using Vigil.Server.Config;
 using Vigil.Server.Rules;
 using Vigil.Tsdb;
 
@@ -51,6 +52,13 @@ public sealed class DashboardServer : IAsyncLifetime
 
     private readonly string _dataDir = Directory.CreateTempSubdirectory("vigil-dashboard-").FullName;
     private IPlaywright? _playwright;
+    private NodeExporter? _nodeExporter;
+
+    /// <summary>The scrape target that answers (a real node exporter), host:port.</summary>
+    public string UpTarget { get; private set; } = string.Empty;
+
+    /// <summary>The scrape target nobody listens on, host:port.</summary>
+    public string DownTarget { get; } = $"127.0.0.1:{NodeExporter.FreePort()}";
 
     internal TsdbStorage Storage { get; private set; } = null!;
 
@@ -75,11 +83,23 @@ public sealed class DashboardServer : IAsyncLifetime
         Storage = TsdbStorage.Open(new TsdbOptions { DataDir = Path.Combine(_dataDir, "data"), DisableBackgroundMaintenance = true });
         AppendTestData();
         await File.WriteAllTextAsync(Path.Combine(_dataDir, "rooms.rules.yml"), RuleFile);
+        _nodeExporter = await NodeExporter.StartAsync();
+        UpTarget = $"127.0.0.1:{_nodeExporter.Port}";
+        string configYaml = $$"""
+            scrape_configs:
+              - job_name: node
+                scrape_interval: 1s
+                static_configs:
+                  - targets: ['{{UpTarget}}', '{{DownTarget}}']
+            """;
+        var config = VigilConfig.Parse(configYaml);
         Server = new VigilServer(new VigilServerOptions
         {
             Listen = new ListenAddress("127.0.0.1", 0),
             CollectionInterval = TimeSpan.FromSeconds(1),
             Instance = "dashboard-test",
+            ScrapeConfigs = config.ScrapeConfigs,
+            ConfigYaml = ConfigRedactor.Redact(configYaml),
             Rules = new RuleManagerOptions
             {
                 RuleFiles = ["rooms.rules.yml"],
@@ -145,6 +165,10 @@ public sealed class DashboardServer : IAsyncLifetime
             await Server.DisposeAsync();
         }
         Storage?.Dispose();
+        if (_nodeExporter is not null)
+        {
+            await _nodeExporter.DisposeAsync();
+        }
         Directory.Delete(_dataDir, recursive: true);
     }
 }

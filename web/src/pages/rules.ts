@@ -51,6 +51,8 @@ function mountAlerts(ctx: PageContext) {
     inactive: h('input', { type: 'checkbox', checked: true, 'data-filter': 'inactive' }),
   };
   const countText = { firing: h('span.count'), pending: h('span.count'), inactive: h('span.count') };
+  // Note: the list is rebuilt on every refresh; remember what the user expanded or collapsed.
+  const expanded = new Map<string, boolean>();
   const panel = new Panel('Alerting rules', async () => {
     const r = await apiGet<{ groups: RuleGroup[] }>('/api/v1/rules', { type: 'alert' });
     const rules = r.data.groups.flatMap((g) => g.rules.filter((x) => x.type === 'alerting').map((rule) => ({ group: g, rule })));
@@ -62,7 +64,8 @@ function mountAlerts(ctx: PageContext) {
     return shown.map(({ group, rule }) => {
       const alerts = rule.alerts ?? [];
       const state = rule.state ?? 'inactive';
-      return h('details.rule', { open: state !== 'inactive', 'data-alert': rule.name, 'data-state': state },
+      const key = `${group.file}|${group.name}|${rule.name}`;
+      const details = h('details.rule', { open: expanded.get(key) ?? state !== 'inactive', 'data-alert': rule.name, 'data-state': state },
         h('summary', null, badge(state, stateKind[state]), ' ', h('strong', null, rule.name),
           h('span.muted', null, ` ${group.name} · ${alerts.length} active`)),
         definitions([
@@ -78,6 +81,11 @@ function mountAlerts(ctx: PageContext) {
           a.activeAt ? formatAgo(a.activeAt) : '',
           formatNumber(parseFloat(a.value)),
         ]), 'alerts'));
+      details.addEventListener('toggle', () => {
+        if (details.open === (state !== 'inactive')) expanded.delete(key);
+        else expanded.set(key, details.open);
+      });
+      return details;
     });
   }, 'alerts');
   for (const f of Object.values(filters)) f.addEventListener('change', () => void panel.refresh());

@@ -42,7 +42,7 @@ internal sealed record TopSection(string Id, string Title, string[] KeyLabels, b
             new("duration_p50_seconds", "p50", "histogram_quantile(0.5, sum by (tool, le) (rate(vigil_tool_duration_seconds_bucket[1m])))", TopUnit.Seconds),
             new("duration_p95_seconds", "p95", "histogram_quantile(0.95, sum by (tool, le) (rate(vigil_tool_duration_seconds_bucket[1m])))", TopUnit.Seconds),
             new("duration_p99_seconds", "p99", "histogram_quantile(0.99, sum by (tool, le) (rate(vigil_tool_duration_seconds_bucket[1m])))", TopUnit.Seconds),
-            new("errors_per_second", "Errors", "sum by (tool) (rate(vigil_tool_errors_total[1m]))", TopUnit.PerSecond),
+            new("failures_per_second", "Failures", "sum by (tool) (rate(vigil_tool_runs_total{outcome=\"failure\"}[1m]))", TopUnit.PerSecond),
         ]),
     ];
 }

@@ -9,11 +9,13 @@ namespace Vigil.Cli.Top;
 /// <summary>Renders a <see cref="TopSnapshot"/> as Spectre.Console tables or as one line of JSON.</summary>
 internal static class TopView
 {
-    public static IRenderable Render(Uri server, TopSnapshot snapshot, TimeSpan interval, string? problem)
+    /// <summary>The header line and one table per section with data; <paramref name="live"/> adds how to quit.</summary>
+    public static IRenderable Render(Uri server, TopSnapshot snapshot, TimeSpan interval, string? problem, bool live)
     {
+        string refresh = live ? $" · every {PrometheusDuration.Format(interval)} · Ctrl+C quits" : string.Empty;
         var parts = new List<IRenderable>
         {
-            new Markup($"[bold]vigil top[/] · {Markup.Escape(server.ToString())} · {snapshot.Time.ToLocalTime():yyyy-MM-dd HH:mm:ss} · every {PrometheusDuration.Format(interval)} · Ctrl+C to quit"),
+            new Markup($"[bold]vigil top[/] · {Markup.Escape(server.ToString())} · {snapshot.Time.ToLocalTime():yyyy-MM-dd HH:mm:ss}{refresh}"),
         };
         if (problem is not null)
         {
