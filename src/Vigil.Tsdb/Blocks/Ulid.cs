@@ -8,14 +8,12 @@ namespace Vigil.Tsdb.Blocks;
 /// so names sort by creation time. Block directories are named by their ULID.
 /// </summary>
 /// <remarks>
-/// Immutable and thread-safe. <see cref="NewUlid()"/> is monotonic within a process: two ULIDs made in the same
+/// Immutable and thread-safe. <see cref="NewUlid()"/> is monotonic between consecutive calls: two ULIDs made in the same
 /// millisecond differ by incrementing the random part, so the later one still sorts after the earlier.
 /// </remarks>
 public readonly struct Ulid : IEquatable<Ulid>, IComparable<Ulid>
 {
     private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    private static readonly Lock Gate = new();
-    private static Ulid _last;
 
     private readonly ulong _hi; // 48-bit time, then the top 16 random bits
     private readonly ulong _lo; // low 64 random bits
@@ -35,28 +33,47 @@ public readonly struct Ulid : IEquatable<Ulid>, IComparable<Ulid>
     /// <summary>A new ULID for the current time.</summary>
     public static Ulid NewUlid() => NewUlid(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
-    /// <summary>A new ULID for <paramref name="timestampMs"/>, monotonic with respect to earlier calls in this process.</summary>
-    public static Ulid NewUlid(long timestampMs)
+    /// <summary>A new ULID for <paramref name="timestampMs"/>, monotonic with respect to the previous call in this process.</summary>
+    public static Ulid NewUlid(long timestampMs) => Shared.Next(timestampMs);
+
+    private static readonly Sequence Shared = new();
+
+    /// <summary>
+    /// A monotonic source of ULIDs: a ULID made in the same millisecond as the previous one of this sequence continues
+    /// from it plus one, so it sorts after it. Thread-safe.
+    /// </summary>
+    /// <remarks>
+    /// Monotonicity holds between consecutive calls: a call for another millisecond starts afresh (as the ULID spec's
+    /// monotonic entropy does), so callers that interleave timestamps need a sequence of their own.
+    /// </remarks>
+    public sealed class Sequence
     {
-        if (timestampMs < 0 || timestampMs >= 1L << 48)
+        private readonly Lock _gate = new();
+        private Ulid _last;
+
+        /// <summary>The next ULID for <paramref name="timestampMs"/>.</summary>
+        public Ulid Next(long timestampMs)
         {
-            throw new ArgumentOutOfRangeException(nameof(timestampMs), timestampMs, "ULID time must fit 48 bits");
-        }
-        Span<byte> random = stackalloc byte[10];
-        RandomNumberGenerator.Fill(random);
-        ulong hi = ((ulong)timestampMs << 16) | ((ulong)random[0] << 8) | random[1];
-        ulong lo = BitConverter.ToUInt64(random[2..]);
-        lock (Gate)
-        {
-            if (timestampMs == _last.TimestampMs && new Ulid(hi, lo).CompareTo(_last) <= 0)
+            if (timestampMs < 0 || timestampMs >= 1L << 48)
             {
-                // Same millisecond: continue from the previous ULID plus one.
-                lo = _last._lo + 1;
-                hi = _last._hi + (lo == 0 ? 1UL : 0UL);
+                throw new ArgumentOutOfRangeException(nameof(timestampMs), timestampMs, "ULID time must fit 48 bits");
             }
-            var u = new Ulid(hi, lo);
-            _last = u;
-            return u;
+            Span<byte> random = stackalloc byte[10];
+            RandomNumberGenerator.Fill(random);
+            ulong hi = ((ulong)timestampMs << 16) | ((ulong)random[0] << 8) | random[1];
+            ulong lo = BitConverter.ToUInt64(random[2..]);
+            lock (_gate)
+            {
+                if (timestampMs == _last.TimestampMs && new Ulid(hi, lo).CompareTo(_last) <= 0)
+                {
+                    // Same millisecond: continue from the previous ULID plus one.
+                    lo = _last._lo + 1;
+                    hi = _last._hi + (lo == 0 ? 1UL : 0UL);
+                }
+                var u = new Ulid(hi, lo);
+                _last = u;
+                return u;
+            }
         }
     }
 
