@@ -80,7 +80,7 @@ export class Chart {
           stroke: palette[i % palette.length],
           width: 1.5,
           // Note: sparse series (a server that just started) would be invisible as lines alone.
-          points: { show: s.values.reduce((n, v) => (v === null ? n : n + 1), 0) <= 60 },
+          points: { show: s.values.filter((v) => v !== null).length <= 60 },
           value: (_u: uPlot, v: number | null) => (v === null ? '–' : fmt(v)),
         })),
       ],
