@@ -26,6 +26,7 @@ public sealed class DashboardEndpointsTests(DashboardServer server)
     [InlineData("/targets")]
     [InlineData("/tools")]
     [InlineData("/optimizations")]
+    [InlineData("/profiles")]
     [InlineData("/status")]
     public async Task Page_ForABrowser_ServesTheDashboardWithAContentSecurityPolicy(string path)
     {

@@ -23,6 +23,7 @@ public sealed class DashboardPagesTests(DashboardServer server)
         { "/targets", "targets", "Targets" },
         { "/tools", "tools", "Tools" },
         { "/optimizations", "optimizations", "Optimizations" },
+        { "/profiles", "profiles-list", "Profiles" },
         { "/status", "status", "Status" },
     };
 
