@@ -244,4 +244,30 @@ public sealed class VigilCliTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains($"cannot reach http://127.0.0.1:{port}/api/v1/series", err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task TestPromQL_Directory_PrintsPerFileCountsAndFailuresAsFileLine()
+    {
+        string dir = Path.Combine(_dataDir, "promqltest");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "good.test"), "load 1m\n  up{job=\"a\"} 1 2 3\n\neval instant at 2m up\n  up{job=\"a\"} 3\n\neval instant at 2m sum(up)\n  {} 3\n");
+        var (okCode, okOut, _) = await RunAsync("test", "promql", dir);
+        Assert.Equal(0, okCode);
+        Assert.Contains("good.test: ran 2, passed 2, failed 0", okOut, StringComparison.Ordinal);
+
+        File.WriteAllText(Path.Combine(dir, "bad.test"), "load 1m\n  up{job=\"a\"} 1 2 3\n\neval instant at 2m up\n  up{job=\"a\"} 4\n");
+        var (badCode, badOut, _) = await RunAsync("test", "promql", dir);
+        Assert.Equal(1, badCode);
+        Assert.Contains("bad.test: ran 1, passed 0, failed 1", badOut, StringComparison.Ordinal);
+        Assert.Contains("bad.test:4", badOut, StringComparison.Ordinal);
+        Assert.Contains("total: 2 files, ran 3, passed 2, failed 1", badOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TestPromQL_MissingDirectory_Exits2NamingIt()
+    {
+        var (code, _, err) = await RunAsync("test", "promql", Path.Combine(_dataDir, "nope"));
+        Assert.Equal(2, code);
+        Assert.Contains("nope\" does not exist", err, StringComparison.Ordinal);
+    }
 }
