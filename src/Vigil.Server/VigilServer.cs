@@ -137,6 +137,7 @@ public sealed partial class VigilServer : IAsyncDisposable
             await _rules.ApplyAsync(ruleOptions, cancellationToken).ConfigureAwait(false);
         }
         _scrape = new ScrapeManager(_storage, _loggerFactory, _clock);
+        CreateAnalysis();
         CreateOptimizer();
         _app = BuildWebApplication(_instruments, _selfMetrics, _scrape);
         try
@@ -154,6 +155,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         _loop.Start();
         _rules?.Start();
         await _scrape.ApplyConfigAsync(_options.ScrapeConfigs).ConfigureAwait(false);
+        _analysis?.Start();
         _optimizer?.Start();
         _logger.LogInformation("Vigil listening on {Address}, collecting every {Interval}{DataDir}",
             _baseAddress, PrometheusDuration.Format(_options.CollectionInterval),
@@ -173,6 +175,7 @@ public sealed partial class VigilServer : IAsyncDisposable
             _state = State.Stopped;
         }
         await StopOptimizerAsync().ConfigureAwait(false);
+        await StopAnalysisAsync().ConfigureAwait(false);
         if (_scrape is not null)
         {
             await _scrape.StopAsync().ConfigureAwait(false);
@@ -387,6 +390,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         app.MapPost("/api/v1/import/prometheus", push.ImportPrometheusAsync);
         app.MapPost("/api/v1/push", push.PushAsync);
         MapOptimizationApi(app);
+        MapInsightsApi(app);
         return app;
     }
 
@@ -407,6 +411,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         "POST /api/v1/push             push JSON metrics (metric_name, value, metric_type, unit, tags, source, timestamp)\n" +
         "/api/v1/status/tsdb           series and label cardinality (Prometheus's TSDB status)\n" +
         "/api/v1/optimizations         optimization history; POST .../ID/approve|reject|rollback\n" +
+        "/api/v1/insights              analysis insights (?state=active&type=...&severity=...)\n" +
         "/api/v1/status/config         the configuration file, secrets hidden\n" +
         "/ in a browser                the dashboard\n";
 
