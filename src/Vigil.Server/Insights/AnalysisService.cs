@@ -40,7 +40,7 @@ public sealed class AnalysisService : IAsyncDisposable
         _self = self;
         _logger = loggers.CreateLogger<AnalysisService>();
         _clock = clock ?? TimeProvider.System;
-        Scorer = new AnomalyScorer(config, storage, self, loggers.CreateLogger<AnomalyScorer>());
+        Scorer = new AnomalyScorer(config, storage, self, _clock.GetUtcNow().ToUnixTimeMilliseconds(), loggers.CreateLogger<AnomalyScorer>());
         Store = new InsightStore(dataDirectory, config.Insights.HistoryLimit, loggers.CreateLogger<InsightStore>(), _clock);
         if (dataDirectory is not null)
         {

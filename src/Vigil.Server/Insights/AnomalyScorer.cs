@@ -48,14 +48,18 @@ internal sealed class AnomalyScorer
     private IReadOnlyList<AnomalousSeries> _snapshot = [];
     private ulong _nextId = 1;
     private long _lastEvaluationMs = long.MinValue;
-    private long _startMs = long.MinValue;
+    private readonly long _startMs;
     private long _pointsScored;
     private long _skipped;
     private bool _warnedFull;
 
-    /// <summary>Creates a scorer; <paramref name="self"/> holds the server's <c>job</c> and <c>instance</c> labels.</summary>
-    public AnomalyScorer(AnalysisConfig config, IStorage storage, LabelSet self, ILogger logger)
+    /// <summary>
+    /// Creates a scorer; <paramref name="self"/> holds the server's <c>job</c> and <c>instance</c> labels. Samples older
+    /// than <paramref name="startMs"/> (the server's start) only train detectors that have no saved state.
+    /// </summary>
+    public AnomalyScorer(AnalysisConfig config, IStorage storage, LabelSet self, long startMs, ILogger logger)
     {
+        _startMs = startMs;
         _config = config;
         _storage = storage;
         _self = self;
@@ -100,10 +104,6 @@ internal sealed class AnomalyScorer
     public int Evaluate(long nowMs)
     {
         bool first = _lastEvaluationMs == long.MinValue;
-        if (first)
-        {
-            _startMs = nowMs;
-        }
         long intervalMs = (long)_config.EvaluationInterval.TotalMilliseconds;
         // Note: late samples (a scrape committed after its timestamp) are still read if they are at most one interval
         // (and at least 30 s) older than the previous evaluation; later arrivals are skipped.
