@@ -176,7 +176,7 @@ public sealed class AnalysisEndToEndTests : IDisposable
 
             var stdout = new StringWriter();
             var stderr = new StringWriter();
-            int code = await VigilCli.RunAsync(["analyze", "--server", server.BaseAddress.ToString()], new NoStorage(), stdout, stderr);
+            int code = await VigilCli.RunAsync(["analyze", "--server", server.BaseAddress.ToString()], new FixedStorageProvider(_storage), stdout, stderr);
             Assert.True(code == 0, stderr.ToString());
             string table = stdout.ToString();
             Assert.StartsWith("SEVERITY  TYPE             STATE   SINCE  DESCRIPTION", table, StringComparison.Ordinal);
@@ -193,14 +193,5 @@ public sealed class AnalysisEndToEndTests : IDisposable
             var (_, root) = await GetAsync(restarted, "api/v1/insights/" + insightId);
             Assert.Equal("AnomalyDetected", root.GetProperty("data").GetProperty("type").GetString());
         }
-    }
-
-    private sealed class NoStorage : IStorageProvider
-    {
-        public IStorage Open(StorageSettings settings, Microsoft.Extensions.Logging.ILoggerFactory loggers) => throw new InvalidOperationException("no storage in this test");
-
-        public ISampleQueryable OpenReadOnly(string dataDir, Microsoft.Extensions.Logging.ILoggerFactory loggers) => throw new InvalidOperationException("no storage in this test");
-
-        public IStorage OpenInMemory() => throw new InvalidOperationException("no storage in this test");
     }
 }

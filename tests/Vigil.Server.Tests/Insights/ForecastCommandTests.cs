@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
 using Vigil.Cli;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
@@ -32,20 +31,11 @@ public sealed class ForecastCommandTests : IDisposable
         app.Commit();
     }
 
-    private sealed class FixedProvider(MemoryStorage storage) : IStorageProvider
-    {
-        public IStorage Open(StorageSettings settings, ILoggerFactory loggers) => storage;
-
-        public ISampleQueryable OpenReadOnly(string dataDir, ILoggerFactory loggers) => storage;
-
-        public IStorage OpenInMemory() => new MemoryStorage();
-    }
-
     private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = await VigilCli.RunAsync(args, new FixedProvider(_storage), stdout, stderr);
+        int code = await VigilCli.RunAsync(args, new FixedStorageProvider(_storage), stdout, stderr);
         return (code, stdout.ToString().ReplaceLineEndings("\n"), stderr.ToString());
     }
 
