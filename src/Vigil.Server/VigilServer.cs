@@ -138,6 +138,7 @@ public sealed partial class VigilServer : IAsyncDisposable
             await _rules.ApplyAsync(ruleOptions, cancellationToken).ConfigureAwait(false);
         }
         _scrape = new ScrapeManager(_storage, _loggerFactory, _clock);
+        CreateAnalysis();
         CreateOptimizer();
         _app = BuildWebApplication(_instruments, _selfMetrics, _scrape);
         try
@@ -155,6 +156,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         _loop.Start();
         _rules?.Start();
         await _scrape.ApplyConfigAsync(_options.ScrapeConfigs).ConfigureAwait(false);
+        _analysis?.Start();
         _optimizer?.Start();
         _logger.LogInformation("Vigil listening on {Address}, collecting every {Interval}{DataDir}",
             _baseAddress, PrometheusDuration.Format(_options.CollectionInterval),
@@ -174,6 +176,7 @@ public sealed partial class VigilServer : IAsyncDisposable
             _state = State.Stopped;
         }
         await StopOptimizerAsync().ConfigureAwait(false);
+        await StopAnalysisAsync().ConfigureAwait(false);
         if (_scrape is not null)
         {
             await _scrape.StopAsync().ConfigureAwait(false);
@@ -392,6 +395,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         app.MapPost("/api/v1/profiles", ctx => ApiJson.GuardAsync(ctx, profiles.UploadAsync));
         app.MapGet("/api/v1/profiles", ctx => ApiJson.GuardAsync(ctx, profiles.ListAsync));
         app.MapGet("/api/v1/profiles/{id}", ctx => ApiJson.GuardAsync(ctx, profiles.GetAsync));
+        MapInsightsApi(app);
         return app;
     }
 
@@ -413,6 +417,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         "/api/v1/status/tsdb           series and label cardinality (Prometheus's TSDB status)\n" +
         "/api/v1/optimizations         optimization history; POST .../ID/approve|reject|rollback\n" +
         "/api/v1/profiles              CPU profiles from vigil profile --upload (POST collapsed stacks)\n" +
+        "/api/v1/insights              analysis insights (?state=active&type=...&severity=...)\n" +
         "/api/v1/status/config         the configuration file, secrets hidden\n" +
         "/ in a browser                the dashboard\n";
 

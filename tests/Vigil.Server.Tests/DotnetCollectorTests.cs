@@ -49,6 +49,12 @@ public sealed class DotnetCollectorTests
             Assert.Equal(5, h.Value("orders_active", p1));
             Assert.Equal(1005, h.Value("orders_processed_total", p1));
             Assert.Equal(0.75, h.Value("orders_duration_seconds_sum", p1)!.Value, 9);
+            // Note: the runtime publishes percentiles per interval; on a loaded machine the first ones can be NaN (no
+            // observations in that interval yet), so wait for one that saw the observations.
+            await h.CollectUntilAsync(
+                () => h.Latest("orders_duration_seconds", [.. p1, "quantile", "0.99"]) is [var one] && h.Samples(one.Labels).Any(s => !double.IsNaN(s.V)),
+                Wait,
+                () => "a 0.99 quantile of orders_duration_seconds that is not NaN");
             var q99 = h.Latest("orders_duration_seconds", [.. p1, "quantile", "0.99"]);
             Assert.Single(q99);
             double maxQ99 = h.Samples(q99[0].Labels).Where(s => !double.IsNaN(s.V)).Max(s => s.V);

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Vigil.Cli;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
@@ -25,20 +24,11 @@ public sealed class VigilCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dataDir, recursive: true);
 
-    private sealed class FixedProvider(MemoryStorage storage) : IStorageProvider
-    {
-        public IStorage Open(StorageSettings settings, ILoggerFactory loggers) => storage;
-
-        public ISampleQueryable OpenReadOnly(string dataDir, ILoggerFactory loggers) => storage;
-
-        public IStorage OpenInMemory() => new MemoryStorage();
-    }
-
     private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = await VigilCli.RunAsync(args, new FixedProvider(_storage), stdout, stderr);
+        int code = await VigilCli.RunAsync(args, new FixedStorageProvider(_storage), stdout, stderr);
         return (code, stdout.ToString(), stderr.ToString());
     }
 
@@ -243,5 +233,31 @@ public sealed class VigilCliTests : IDisposable
         var (code, _, err) = await RunAsync("series", "--match", "up", "--server", $"http://127.0.0.1:{port}");
         Assert.Equal(1, code);
         Assert.Contains($"cannot reach http://127.0.0.1:{port}/api/v1/series", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TestPromQL_Directory_PrintsPerFileCountsAndFailuresAsFileLine()
+    {
+        string dir = Path.Combine(_dataDir, "promqltest");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "good.test"), "load 1m\n  up{job=\"a\"} 1 2 3\n\neval instant at 2m up\n  up{job=\"a\"} 3\n\neval instant at 2m sum(up)\n  {} 3\n");
+        var (okCode, okOut, _) = await RunAsync("test", "promql", dir);
+        Assert.Equal(0, okCode);
+        Assert.Contains("good.test: ran 2, passed 2, failed 0", okOut, StringComparison.Ordinal);
+
+        File.WriteAllText(Path.Combine(dir, "bad.test"), "load 1m\n  up{job=\"a\"} 1 2 3\n\neval instant at 2m up\n  up{job=\"a\"} 4\n");
+        var (badCode, badOut, _) = await RunAsync("test", "promql", dir);
+        Assert.Equal(1, badCode);
+        Assert.Contains("bad.test: ran 1, passed 0, failed 1", badOut, StringComparison.Ordinal);
+        Assert.Contains("bad.test:4", badOut, StringComparison.Ordinal);
+        Assert.Contains("total: 2 files, ran 3, passed 2, failed 1", badOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TestPromQL_MissingDirectory_Exits2NamingIt()
+    {
+        var (code, _, err) = await RunAsync("test", "promql", Path.Combine(_dataDir, "nope"));
+        Assert.Equal(2, code);
+        Assert.Contains("nope\" does not exist", err, StringComparison.Ordinal);
     }
 }

@@ -831,7 +831,7 @@ internal static class OptimizationConfigParser
         }
     }
 
-    private static int? PositiveInt(ConfigReader r, ConfigEntry e)
+    internal static int? PositiveInt(ConfigReader r, ConfigEntry e)
     {
         long? v = r.NonNegativeInteger(e);
         if (v is null)
@@ -846,7 +846,7 @@ internal static class OptimizationConfigParser
         return (int)v;
     }
 
-    private static double? Number(ConfigReader r, ConfigEntry e, double min, double max)
+    internal static double? Number(ConfigReader r, ConfigEntry e, double min, double max)
     {
         string? s = r.String(e);
         if (s is null)

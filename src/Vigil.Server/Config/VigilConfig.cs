@@ -42,8 +42,8 @@ public sealed partial class VigilConfig
     /// <summary>The <c>alerting:</c> section as written (validated as YAML only, for now).</summary>
     internal YamlNode? Alerting { get; init; }
 
-    /// <summary>The <c>analysis:</c> section as written (validated as YAML only, for now).</summary>
-    internal YamlNode? Analysis { get; init; }
+    /// <summary>The <c>analysis:</c> section, or null when the file has none (the analysis then runs with its defaults).</summary>
+    public AnalysisConfig? Analysis { get; init; }
 
     /// <summary>The <c>optimization:</c> section, or null when the file has none (no optimizer runs).</summary>
     public OptimizationConfig? Optimization { get; init; }
@@ -170,8 +170,9 @@ public sealed partial class VigilConfig
         var ruleFiles = new List<string>();
         var sections = new List<string>();
         YamlNode? scrapeNode = null;
-        YamlNode? alerting = null, analysis = null, performanceCollection = null, performanceAnalysis = null, aggregationRules = null;
+        YamlNode? alerting = null, performanceCollection = null, performanceAnalysis = null, aggregationRules = null;
         OptimizationConfig? optimization = null;
+        AnalysisConfig? analysis = null;
         ConfigEntry scrapeEntry = default;
         foreach (var e in r.Mapping(root, string.Empty))
         {
@@ -201,7 +202,7 @@ public sealed partial class VigilConfig
                     alerting = e.Value;
                     break;
                 case "analysis":
-                    analysis = e.Value;
+                    analysis = AnalysisConfigParser.Parse(r, e);
                     break;
                 case "optimization":
                     optimization = OptimizationConfigParser.Parse(r, e);

@@ -121,7 +121,11 @@ internal static class CheckCommand
         {
             sb.Append(inv, $"  optimization: mode {o.Mode.ToString().ToLowerInvariant()}, {Count(o.Executors.Count, "executor")}, {(o.Policies.Count == 1 ? "1 policy" : o.Policies.Count.ToString(inv) + " policies")}\n");
         }
-        string[] later = ["alerting", "analysis", "performance_collection", "performance_analysis", "aggregation_rules"];
+        if (c.Analysis is { } a)
+        {
+            sb.Append(inv, $"  analysis: {(a.Enabled ? "on" : "off")}, detector {a.Detector}, every {PrometheusDuration.Format(a.EvaluationInterval)}, {Count(a.Selectors.Count, "selector")}{(a.BuiltinSeries ? " plus the built-in series" : string.Empty)}, insights {(a.Insights.Enabled ? "every " + PrometheusDuration.Format(a.Insights.Interval) : "off")}\n");
+        }
+        string[] later = ["alerting", "performance_collection", "performance_analysis", "aggregation_rules"];
         var present = c.Sections.Where(later.Contains).ToList();
         if (present.Count > 0)
         {

@@ -168,6 +168,7 @@ internal static class ServeCommand
                     ExternalLabels = file.Global.ExternalLabels,
                 },
                 Optimization = file.Optimization,
+                Analysis = file.Analysis ?? new AnalysisConfig(),
             };
             using var loggers = CliLogging.Create(CliLogging.Parse(result.GetValue(logLevel)!));
             if (file.SourcePath is not null)
