@@ -25,6 +25,7 @@ public sealed class DashboardEndpointsTests(DashboardServer server)
     [InlineData("/rules")]
     [InlineData("/targets")]
     [InlineData("/tools")]
+    [InlineData("/insights")]
     [InlineData("/optimizations")]
     [InlineData("/profiles")]
     [InlineData("/status")]
@@ -78,7 +79,8 @@ public sealed class DashboardEndpointsTests(DashboardServer server)
     [InlineData("/assets/missing.js")]
     [InlineData("/assets/index.html")]
     [InlineData("/explore/deeper")]
-    [InlineData("/insights")]
+    [InlineData("/insights/deeper")]
+    [InlineData("/flamegraph")]
     public async Task UnknownDashboardPath_Returns404(string path)
     {
         using var r = await server.Http.SendAsync(Get(path, "text/html"));
