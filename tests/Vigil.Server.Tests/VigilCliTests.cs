@@ -123,6 +123,21 @@ public sealed class VigilCliTests : IDisposable
     }
 
     [Fact]
+    public async Task SeriesAndDump_Json_LabelObjectsAndExportLines()
+    {
+        var series = await RunAsync("series", "--match", "node_load1", "--data-dir", _dataDir, "--output", "json");
+        Assert.True(series.Code == 0, series.Err);
+        Assert.Equal("[{\"__name__\":\"node_load1\",\"instance\":\"h\",\"job\":\"vigil\"}]\n", series.Out.ReplaceLineEndings("\n"));
+
+        var dump = await RunAsync("dump", "--match", "{job=\"vigil\"}", "--data-dir", _dataDir, "-o", "json");
+        Assert.True(dump.Code == 0, dump.Err);
+        Assert.Equal(
+            "{\"metric\":{\"__name__\":\"node_load1\",\"instance\":\"h\",\"job\":\"vigil\"},\"values\":[0.5,0.75,\"+Inf\"],\"timestamps\":[1700000000000,1700000005000,1700000010000]}\n" +
+            "{\"metric\":{\"__name__\":\"node_load5\",\"instance\":\"h\",\"job\":\"vigil\"},\"values\":[1],\"timestamps\":[1700000000000]}\n",
+            dump.Out.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
     public async Task SeriesAndDump_AgainstRunningServer_SameAsDataDir()
     {
         await using var server = new VigilServer(new VigilServerOptions { Listen = new ListenAddress("127.0.0.1", 0), CollectHost = false, CollectSelf = false }, _storage);
@@ -139,6 +154,11 @@ public sealed class VigilCliTests : IDisposable
         Assert.Equal(0, dump.Code);
         Assert.Equal(3, dump.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Equal(dumpDir.Out, dump.Out);
+
+        var dumpJson = await RunAsync("dump", "--match", "node_load1", "--server", url, "--output", "json");
+        Assert.Equal((await RunAsync("dump", "--match", "node_load1", "--data-dir", _dataDir, "--output", "json")).Out, dumpJson.Out);
+        Assert.Equal((await RunAsync("series", "--match", "{job=\"vigil\"}", "--data-dir", _dataDir, "-o", "json")).Out,
+            (await RunAsync("series", "--match", "{job=\"vigil\"}", "--server", url, "-o", "json")).Out);
 
         var ranged = await RunAsync("dump", "--match", "node_load1", "--from", "1700000005", "--to", "1700000005", "--server", url);
         Assert.Equal("node_load1{instance=\"h\", job=\"vigil\"} 0.75 1700000005000\n", ranged.Out.ReplaceLineEndings("\n"));

@@ -22,7 +22,8 @@ internal static class DumpCommand
         var to = CommonOptions.Time("--to", "Last timestamp to print (inclusive), same forms as --from. Default: the newest sample.");
         var server = CommonOptions.Server();
         var dataDir = CommonOptions.DataDir("Data directory to read, read-only (works while a server runs on it). Default when --server is not given.");
-        var command = new Command("dump", "Print the samples of matching series, one 'labels value timestamp_ms' line per sample.") { match, from, to, server, dataDir };
+        var output = CommonOptions.OutputFormat("table: one 'labels value timestamp_ms' line per sample; json: one line per series as /api/v1/export writes it ({\"metric\":…,\"values\":[…],\"timestamps\":[…]}).");
+        var command = new Command("dump", "Print the samples of matching series, one 'labels value timestamp_ms' line per sample.") { match, from, to, server, dataDir, output };
         CommonOptions.AddSourceValidator(command, server, dataDir);
         command.SetAction(async (result, ct) =>
         {
@@ -34,20 +35,21 @@ internal static class DumpCommand
                 throw new CliException($"--to ({end}) is before --from ({start})", 2);
             }
             string[] selectors = result.GetValue(match)!;
+            var writer = new SeriesWriter(stdout, result.GetValue(output) == "json");
             if (result.GetValue(server) is { } url)
             {
-                await FromServerAsync(url, selectors, start, end, result.GetResult(from) is not null, result.GetResult(to) is not null, stdout, ct).ConfigureAwait(false);
+                await FromServerAsync(url, selectors, start, end, result.GetResult(from) is not null, result.GetResult(to) is not null, writer, ct).ConfigureAwait(false);
             }
             else
             {
-                await FromDataDirAsync(storageProvider, result.GetValue(dataDir)!, selectors, start, end, stdout, ct).ConfigureAwait(false);
+                await FromDataDirAsync(storageProvider, result.GetValue(dataDir)!, selectors, start, end, writer, ct).ConfigureAwait(false);
             }
             return 0;
         });
         return command;
     }
 
-    private static async Task FromDataDirAsync(IStorageProvider provider, string dataDir, string[] selectors, long start, long end, TextWriter stdout, CancellationToken ct)
+    private static async Task FromDataDirAsync(IStorageProvider provider, string dataDir, string[] selectors, long start, long end, SeriesWriter writer, CancellationToken ct)
     {
         var store = DataDirs.OpenReadOnly(provider, dataDir);
         try
@@ -68,22 +70,24 @@ internal static class DumpCommand
                 }
             }
             ISampleIterator? it = null;
+            var samples = new List<(long T, double V)>();
             foreach (var (labels, s) in series)
             {
                 ct.ThrowIfCancellationRequested();
-                string prefix = labels.ToString() + " ";
+                samples.Clear();
                 it = s.Iterator(it);
                 while (it.Next())
                 {
                     if (it.T >= start && it.T <= end)
                     {
-                        await WriteSampleAsync(stdout, prefix, it.V, it.T).ConfigureAwait(false);
+                        samples.Add((it.T, it.V));
                     }
                 }
                 if (it.Error is not null)
                 {
                     throw new CliException($"reading {labels} in {dataDir}: {it.Error.Message}");
                 }
+                await writer.WriteAsync(labels, samples).ConfigureAwait(false);
             }
         }
         finally
@@ -92,7 +96,7 @@ internal static class DumpCommand
         }
     }
 
-    private static async Task FromServerAsync(Uri url, string[] selectors, long start, long end, bool hasFrom, bool hasTo, TextWriter stdout, CancellationToken ct)
+    private static async Task FromServerAsync(Uri url, string[] selectors, long start, long end, bool hasFrom, bool hasTo, SeriesWriter writer, CancellationToken ct)
     {
         using var remote = new RemoteServer(url);
         var form = RemoteServer.Form(selectors, hasFrom ? start : null, hasTo ? end : null);
@@ -101,18 +105,20 @@ internal static class DumpCommand
         {
             using var doc = JsonDocument.Parse(line);
             var root = doc.RootElement;
-            string prefix = DataDirs.LabelsFromJson(root.GetProperty("metric")).ToString() + " ";
+            var labels = DataDirs.LabelsFromJson(root.GetProperty("metric"));
             var values = root.GetProperty("values").EnumerateArray().ToList();
             var timestamps = root.GetProperty("timestamps").EnumerateArray().ToList();
             if (values.Count != timestamps.Count)
             {
-                throw new CliException($"{url}: export line for {prefix.Trim()} has {values.Count} values but {timestamps.Count} timestamps");
+                throw new CliException($"{url}: export line for {labels} has {values.Count} values but {timestamps.Count} timestamps");
             }
+            var samples = new List<(long T, double V)>(values.Count);
             for (int i = 0; i < values.Count; i++)
             {
                 double v = values[i].ValueKind == JsonValueKind.String ? ParseSpecial(values[i].GetString()!) : values[i].GetDouble();
-                await WriteSampleAsync(stdout, prefix, v, timestamps[i].GetInt64()).ConfigureAwait(false);
+                samples.Add((timestamps[i].GetInt64(), v));
             }
+            await writer.WriteAsync(labels, samples).ConfigureAwait(false);
         }
     }
 
@@ -124,6 +130,57 @@ internal static class DumpCommand
         _ => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture),
     };
 
-    private static Task WriteSampleAsync(TextWriter stdout, string prefix, double v, long t)
-        => stdout.WriteLineAsync(prefix + CliValues.FormatValue(v) + " " + t.ToString(CultureInfo.InvariantCulture));
+    /// <summary>Writes one series' samples as lines of text or as one JSON line.</summary>
+    private sealed class SeriesWriter(TextWriter stdout, bool json)
+    {
+        public async Task WriteAsync(LabelSet labels, List<(long T, double V)> samples)
+        {
+            if (!json)
+            {
+                string prefix = labels.ToString() + " ";
+                foreach (var (t, v) in samples)
+                {
+                    await stdout.WriteLineAsync(prefix + CliValues.FormatValue(v) + " " + t.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+                }
+                return;
+            }
+            if (samples.Count == 0)
+            {
+                return;
+            }
+            using var buffer = new MemoryStream();
+            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            {
+                w.WriteStartObject();
+                w.WriteStartObject("metric");
+                foreach (var l in labels)
+                {
+                    w.WriteString(l.Name, l.Value);
+                }
+                w.WriteEndObject();
+                w.WriteStartArray("values");
+                foreach (var (_, v) in samples)
+                {
+                    // Note: JSON has no NaN or infinities; /api/v1/export writes them as these strings too.
+                    if (double.IsFinite(v))
+                    {
+                        w.WriteNumberValue(v);
+                    }
+                    else
+                    {
+                        w.WriteStringValue(CliValues.FormatValue(v));
+                    }
+                }
+                w.WriteEndArray();
+                w.WriteStartArray("timestamps");
+                foreach (var (t, _) in samples)
+                {
+                    w.WriteNumberValue(t);
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            await stdout.WriteLineAsync(System.Text.Encoding.UTF8.GetString(buffer.ToArray())).ConfigureAwait(false);
+        }
+    }
 }

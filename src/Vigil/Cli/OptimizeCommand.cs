@@ -321,7 +321,7 @@ internal static class OptimizeCommand
             }
             catch (HttpRequestException e)
             {
-                throw new CliException($"cannot reach {url}: {e.Message}");
+                throw RemoteServer.Unreachable(url, e);
             }
             using (response)
             {

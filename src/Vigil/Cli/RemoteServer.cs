@@ -25,7 +25,7 @@ internal sealed class RemoteServer(Uri baseAddress) : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new CliException($"cannot reach {new Uri(_http.BaseAddress!, path)}: {e.Message}");
+            throw Unreachable(new Uri(_http.BaseAddress!, path), e);
         }
         if (!response.IsSuccessStatusCode)
         {
@@ -35,6 +35,10 @@ internal sealed class RemoteServer(Uri baseAddress) : IDisposable
         }
         return response;
     }
+
+    /// <summary>The one-line error for a server that does not answer, saying what to do.</summary>
+    public static CliException Unreachable(Uri url, HttpRequestException e)
+        => new($"cannot reach {url}: {e.Message}; is vigil serve running there? (give its address with --server URL)");
 
     private static string ErrorText(string body)
     {

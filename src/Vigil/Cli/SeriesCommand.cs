@@ -16,7 +16,8 @@ internal static class SeriesCommand
         var match = CommonOptions.Match("Series selector, e.g. node_cpu_seconds_total{mode=\"idle\"}; repeat for several (their union is listed).");
         var server = CommonOptions.Server();
         var dataDir = CommonOptions.DataDir("Data directory to read, read-only (works while a server runs on it). Default when --server is not given.");
-        var command = new Command("series", "List the series matching selectors, one per line in label order.") { match, server, dataDir };
+        var output = CommonOptions.OutputFormat("table: one series per line in label order; json: an array of label objects, as /api/v1/series answers.");
+        var command = new Command("series", "List the series matching selectors, one per line in label order.") { match, server, dataDir, output };
         CommonOptions.AddSourceValidator(command, server, dataDir);
         command.SetAction(async (result, ct) =>
         {
@@ -24,6 +25,26 @@ internal static class SeriesCommand
             var labels = result.GetValue(server) is { } url
                 ? await FromServerAsync(url, selectors, stderr, ct).ConfigureAwait(false)
                 : await FromDataDirAsync(storageProvider, result.GetValue(dataDir)!, selectors).ConfigureAwait(false);
+            if (result.GetValue(output) == "json")
+            {
+                using var buffer = new MemoryStream();
+                using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+                {
+                    w.WriteStartArray();
+                    foreach (var l in labels)
+                    {
+                        w.WriteStartObject();
+                        foreach (var label in l)
+                        {
+                            w.WriteString(label.Name, label.Value);
+                        }
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                }
+                await stdout.WriteLineAsync(System.Text.Encoding.UTF8.GetString(buffer.ToArray())).ConfigureAwait(false);
+                return 0;
+            }
             foreach (var l in labels)
             {
                 await stdout.WriteLineAsync(l.ToString()).ConfigureAwait(false);

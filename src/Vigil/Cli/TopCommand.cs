@@ -37,15 +37,7 @@ internal static class TopCommand
         var once = new Option<bool>("--once") { Description = "Print one snapshot and exit instead of refreshing." };
         var output = CommonOptions.OutputFormat("table: tables (a live view on a terminal); json: one JSON object per refresh, one per line.");
 
-        var command = new Command("top", """
-            Show host, .NET runtime and tool metrics of a running server, refreshed live (like dotnet-counters monitor).
-            Exit codes: 0 after Ctrl+C or --once, 1 when the server cannot be read, 2 for a usage error.
-
-            Examples:
-              vigil top
-              vigil top --server http://metrics-host:9464 --interval 5s
-              vigil top --once --output json
-            """)
+        var command = new Command("top", "Show host, .NET runtime and tool metrics of a running server, refreshed live (like dotnet-counters monitor).")
         {
             server, interval, once, output,
         };

@@ -33,6 +33,7 @@ internal static class VigilCli
     {
         var root = CreateRootCommand(storage, stdout, stderr);
         extend?.Invoke(root);
+        CliHelp.Install(root);
         var config = new InvocationConfiguration
         {
             Output = stdout,
@@ -49,7 +50,8 @@ internal static class VigilCli
                 return UsageError;
             }
             var parse = root.Parse(args);
-            if (parse.Errors.Count > 0)
+            // Note: --help answers even when required arguments are missing, as users type "vigil query --help".
+            if (parse.Errors.Count > 0 && !CliHelp.IsHelp(parse))
             {
                 foreach (var error in parse.Errors)
                 {

@@ -42,7 +42,7 @@ internal sealed class TopReader(Uri server, TimeProvider clock) : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new CliException($"cannot reach {_http.BaseAddress}: {e.Message}; is 'vigil serve' running there? (--server URL)");
+            throw RemoteServer.Unreachable(_http.BaseAddress!, e);
         }
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
         {
