@@ -116,5 +116,6 @@ public sealed class AlertsTests(DashboardServer server)
         }
         Assert.Contains("rooms.rules.yml", await group.Locator("h3").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Empty(tab.Errors);
+        await tab.ScreenshotAsync("rules");
     }
 }

@@ -75,7 +75,7 @@ public sealed class DashboardPagesTests(DashboardServer server)
         // Every API the page reads exists in this build: nothing answers 404 and nothing says "not available".
         Assert.Empty(tab.NotFoundPaths);
         Assert.Empty(await page.Locator("div.na").AllAsync());
-        await tab.ScreenshotAsync(name);
+        await tab.ScreenshotAsync("loaded-" + name);
     }
 
     [Fact]
@@ -99,6 +99,7 @@ public sealed class DashboardPagesTests(DashboardServer server)
         var config = tab.Page.Locator("section[data-panel=config] pre.config");
         Assert.Contains("job_name: node", await config.InnerTextAsync(), StringComparison.Ordinal);
         Assert.Contains(server.DownTarget, await config.InnerTextAsync(), StringComparison.Ordinal);
+        await tab.ScreenshotAsync("status");
     }
 
     [Fact]
