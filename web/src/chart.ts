@@ -79,7 +79,8 @@ export class Chart {
           label: s.label,
           stroke: palette[i % palette.length],
           width: 1.5,
-          points: { show: data.xs.length <= 60 },
+          // Note: sparse series (a server that just started) would be invisible as lines alone.
+          points: { show: s.values.filter((v) => v !== null).length <= 60 },
           value: (_u: uPlot, v: number | null) => (v === null ? '–' : fmt(v)),
         })),
       ],
