@@ -163,7 +163,9 @@ internal static class ServeCommand
                     Collectors = file.Collectors,
                     ScrapeConfigs = file.ScrapeConfigs,
                     ConfigYaml = file.SourceText is null ? null : ConfigRedactor.Redact(file.SourceText),
-                    Rules = file.SourcePath is null && file.RuleFiles.Count == 0 && file.SeedRuleGroups.Count == 0 ? null : file.RuleOptions(),
+                    Rules = file.SourcePath is null && file.RuleFiles.Count == 0 && file.SeedRuleGroups.Count == 0
+                        ? null
+                        : file.RuleOptions() with { ExternalUrl = ExternalUrl(result.GetValue(listen)!) },
                     Alerting = file.Alerting,
                     Optimization = file.Optimization,
                     ConfigFile = file.SourcePath,
@@ -179,6 +181,13 @@ internal static class ServeCommand
             return await RunAsync(storageProvider, settings, options, loggers, ct).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>The URL users reach the server at, for alerts' generator URLs and <c>$externalURL</c> (Prometheus's default for <c>--web.external-url</c>).</summary>
+    private static string ExternalUrl(ListenAddress listen)
+    {
+        string host = listen.Host.Length == 0 ? Environment.MachineName : listen.Host.Contains(':', StringComparison.Ordinal) ? "[" + listen.Host + "]" : listen.Host;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"http://{host}:{listen.Port}/");
     }
 
     private static bool TryParseCollectors(string text, out bool host, out bool self)
