@@ -831,7 +831,7 @@ internal static class OptimizationConfigParser
         }
     }
 
-    private static int? PositiveInt(ConfigReader r, ConfigEntry e)
+    internal static int? PositiveInt(ConfigReader r, ConfigEntry e)
     {
         long? v = r.NonNegativeInteger(e);
         if (v is null)
@@ -846,7 +846,7 @@ internal static class OptimizationConfigParser
         return (int)v;
     }
 
-    private static double? Number(ConfigReader r, ConfigEntry e, double min, double max)
+    internal static double? Number(ConfigReader r, ConfigEntry e, double min, double max)
     {
         string? s = r.String(e);
         if (s is null)
@@ -867,7 +867,7 @@ internal static class OptimizationConfigParser
     }
 
     /// <summary>The seed's <c>optimization_timeout: 300</c> (seconds) or a duration (<c>5m</c>).</summary>
-    private static TimeSpan? SecondsOrDuration(ConfigReader r, ConfigEntry e)
+    internal static TimeSpan? SecondsOrDuration(ConfigReader r, ConfigEntry e)
     {
         string? s = r.String(e);
         if (s is null)

@@ -45,7 +45,7 @@ public sealed class NotificationManagerTests : IDisposable
             });
             notifier.Send([Alert("CpuHigh", "critical", DateTimeOffset.UtcNow.AddMinutes(10))]);
             JsonElement found = default;
-            await Eventually(async () =>
+            await Poll.UntilAsync(async () =>
             {
                 using var doc = JsonDocument.Parse(await http.GetStringAsync(baseUrl + "/api/v2/alerts"));
                 var match = doc.RootElement.EnumerateArray().Where(a => a.GetProperty("labels").GetProperty("alertname").GetString() == "CpuHigh").ToList();
@@ -62,7 +62,7 @@ public sealed class NotificationManagerTests : IDisposable
             Assert.Equal("http://vigil.test/graph?g0.expr=up", found.GetProperty("generatorURL").GetString());
 
             notifier.Send([Alert("CpuHigh", "critical", DateTimeOffset.UtcNow.AddSeconds(-1))]);
-            await Eventually(async () =>
+            await Poll.UntilAsync(async () =>
             {
                 using var doc = JsonDocument.Parse(await http.GetStringAsync(baseUrl + "/api/v2/alerts"));
                 return !doc.RootElement.EnumerateArray().Any(a => a.GetProperty("labels").GetProperty("alertname").GetString() == "CpuHigh");
@@ -152,7 +152,7 @@ public sealed class NotificationManagerTests : IDisposable
         var firingUntil = DateTimeOffset.UtcNow.AddMinutes(5);
         notifier.Send([Alert("Disk", "critical", firingUntil), Alert("Disk", "warning", firingUntil)]);
         notifier.Send([new NotificationAlert(LabelSet.Of("alertname", "Disk", "severity", "critical", "instance", "g"), LabelSet.Empty, start, firingUntil, "u")]);
-        await Eventually(() => Task.FromResult(Count(received) >= 1));
+        await Poll.UntilAsync(() => Task.FromResult(Count(received) >= 1));
         var first = received[0];
         Assert.True(first.At - start >= TimeSpan.FromMilliseconds(300), "group_wait respected");
         var root = first.Body.RootElement;
@@ -169,7 +169,7 @@ public sealed class NotificationManagerTests : IDisposable
         await Task.Delay(800);
         Assert.Equal(1, Count(received));
         notifier.Send([Alert("Disk", "critical", DateTimeOffset.UtcNow.AddSeconds(-1))]);
-        await Eventually(() => Task.FromResult(Count(received) >= 2));
+        await Poll.UntilAsync(() => Task.FromResult(Count(received) >= 2));
         var second = received[1].Body.RootElement;
         Assert.Equal("firing", second.GetProperty("status").GetString());
         var resolved = second.GetProperty("alerts").EnumerateArray().Single(a => a.GetProperty("labels").GetProperty("instance").GetString() == "h");
@@ -184,26 +184,5 @@ public sealed class NotificationManagerTests : IDisposable
         {
             return list.Count;
         }
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not up yet.
-            }
-            await Task.Delay(100);
-        }
-        Assert.Fail("condition not met within 20 s");
     }
 }
