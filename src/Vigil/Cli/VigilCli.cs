@@ -17,6 +17,8 @@ internal static class VigilCli
         SeriesCommand.Create(storage, stdout, stderr),
         DumpCommand.Create(storage, stdout),
         QueryCommand.Create(storage, stdout, stderr),
+        ForecastCommand.Create(storage, stdout, stderr),
+        AnalyzeCommand.Create(stdout),
         TopCommand.Create(stdout, stderr),
         CheckCommand.Create(stdout, stderr, RuleCommands.CheckRules(stdout, stderr)),
         RuleCommands.CreateTest(storage, stdout, stderr),
