@@ -22,6 +22,7 @@ public sealed class DashboardPagesTests(DashboardServer server)
         { "/rules", "rules", "Rules" },
         { "/targets", "targets", "Targets" },
         { "/tools", "tools", "Tools" },
+        { "/optimizations", "optimizations", "Optimizations" },
         { "/status", "status", "Status" },
     };
 
