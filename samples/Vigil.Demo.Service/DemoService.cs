@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Vigil.Sdk.Exposition;
 using Vigil.Sdk.Profiling;
+using Vigil.Sdk.Tunables;
 
 namespace Vigil.Demo.Service;
 
@@ -42,6 +43,11 @@ internal sealed class DemoService : IAsyncDisposable
         _meter.CreateObservableGauge("demo.cache.capacity", () => Cache.Capacity, description: "Entries the cache may hold (the cache_size knob).");
         _meter.CreateObservableGauge("demo.cache.entries", () => Cache.Count, description: "Entries in the cache.");
         Metrics.AddMeter(MeterName);
+        Tunables = new TunableRegistry();
+        Tunables.AddInteger("pool_size", () => Pool.Size, v => Pool.Size = (int)v, 1, options.MaxPoolSize,
+            "workers in front of the downstream");
+        Tunables.AddInteger("cache_size", () => Cache.Capacity, v => Cache.Capacity = (int)v, 0, options.MaxCacheSize,
+            "entries of the LRU cache in front of the pool", "entries");
     }
 
     public ServiceOptions Options { get; }
@@ -53,6 +59,9 @@ internal sealed class DemoService : IAsyncDisposable
     public ToolProfiler Profiler { get; }
 
     public VigilMetrics Metrics { get; }
+
+    /// <summary>The knobs <c>pool_size</c> and <c>cache_size</c>, served on <c>/vigil/tunables</c> for the optimizer (and on <c>/metrics</c> once served).</summary>
+    public TunableRegistry Tunables { get; }
 
     /// <summary>Answers one request: the value and 200, or 503 when no worker was free within the queue timeout.</summary>
     public async Task<(int Status, string Body)> GetItemAsync(string key, CancellationToken ct)
@@ -85,6 +94,7 @@ internal sealed class DemoService : IAsyncDisposable
     {
         await Pool.DisposeAsync().ConfigureAwait(false);
         Metrics.Dispose();
+        Tunables.Dispose();
         Profiler.Dispose();
         _meter.Dispose();
     }

@@ -110,6 +110,7 @@ public static class Program
     {
         await using var service = new DemoService(options);
         var endpoint = new VigilEndpoint(service.Metrics);
+        endpoint.ServeTunables(service.Tunables, token);
         await using var listener = VigilHttpListener.Start(endpoint, metricsPort, IPAddress.Loopback);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -126,7 +127,6 @@ public static class Program
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"listening {url}/ metrics {listener.BaseAddress} pool_size {options.PoolSize} cache_size {options.CacheSize}"));
         Console.Out.Flush();
-        _ = token;
         await app.WaitForShutdownAsync().ConfigureAwait(false);
         return 0;
     }

@@ -139,8 +139,10 @@ internal sealed class DemoRun(DemoSettings settings, TextWriter stdout, TextWrit
         else
         {
             // Note: "after" is a fresh window past the last change (and its settle time), as long as an observation window.
-            Line($"The loop is quiet (no policy can act on the pool now); measuring p99 for {Seconds(settings.Settle + settings.Observation)} more.");
-            var until = DateTimeOffset.UtcNow + settings.Settle + settings.Observation + settings.Step;
+            // Note: the wait covers the settle time and the rate() range too, so no value of the window sees the last change.
+            var wait = settings.Settle + settings.RateWindow + settings.Observation + settings.Step;
+            Line($"The loop is quiet (no policy can act on the pool now); measuring p99 for {Seconds(wait)} more.");
+            var until = DateTimeOffset.UtcNow + wait;
             while (DateTimeOffset.UtcNow < until)
             {
                 await Task.Delay(StatusEvery < until - DateTimeOffset.UtcNow ? StatusEvery : until - DateTimeOffset.UtcNow, ct).ConfigureAwait(false);
@@ -151,8 +153,10 @@ internal sealed class DemoRun(DemoSettings settings, TextWriter stdout, TextWrit
         return finished ? 0 : 1;
     }
 
-    /// <summary>The scenario is over when the pool's policies have each ended an execution and none runs.</summary>
-    private bool Finished(List<DemoExecution> executions)
+    private bool Finished(List<DemoExecution> executions) => Finished(executions, settings.HarmfulPolicy);
+
+    /// <summary>The scenario is over when grow-pool stopped (a change was undone or impossible), the cost policy ended an execution, and none runs.</summary>
+    internal static bool Finished(IReadOnlyList<DemoExecution> executions, bool harmfulPolicy)
     {
         if (executions.Any(e => e.Status == "Running"))
         {
@@ -160,7 +164,7 @@ internal sealed class DemoRun(DemoSettings settings, TextWriter stdout, TextWrit
         }
         var pool = executions.Where(e => e.Target == "demo/pool_size" && e.Mode == "auto").ToList();
         bool growStopped = pool.Any(e => e.Policy == "grow-pool" && e.Status is "RolledBack" or "Rejected" or "Failed");
-        bool harmDone = !settings.HarmfulPolicy || pool.Any(e => e.Policy == "save-workers" && e.IsTerminal);
+        bool harmDone = !harmfulPolicy || pool.Any(e => e.Policy == "save-workers" && e.IsTerminal);
         return growStopped && harmDone;
     }
 
@@ -270,9 +274,15 @@ internal sealed class DemoRun(DemoSettings settings, TextWriter stdout, TextWrit
         Line($"  actions      {ordered.Count(e => e.AppliedAt is not null)} applied: {ordered.Count(e => e.Status == "Completed")} kept, {ordered.Count(e => e.Status == "RolledBack")} rolled back, {ordered.Count(e => e.Status == "Failed")} failed; {executions.Count(e => e.Mode == "recommend")} recommendation(s) listed, not applied");
         foreach (var e in ordered.Where(e => e.AppliedAt is not null))
         {
-            string took = e.EndTime is { } end && e.AppliedAt is { } at ? Seconds(end - at) : "-";
-            string impact = e.Impact is { } i ? $", impact {i * 100:+0.#;-0.#} %" : string.Empty;
-            Line($"    {e.ShortId}  {e.Policy,-12} {Knob(e)} {e.PreviousValue} -> {e.AppliedValue}: {e.Status}{impact} (decided {took} after the change)");
+            string took = e.EndTime is { } end && e.AppliedAt is { } at ? (end - at).TotalSeconds.ToString("0", CultureInfo.InvariantCulture) + " s" : "-";
+            string impact = e.Impact is { } i ? $", target {(i >= 0 ? "improved" : "worsened")} {Math.Abs(i) * 100:0.#} %" : string.Empty;
+            string why = string.Empty;
+            if (e.Status == "RolledBack" && e.Reason is { } reason)
+            {
+                int colon = reason.IndexOf(':', StringComparison.Ordinal);
+                why = " (" + (colon > 0 ? reason[..colon] : reason) + ")";
+            }
+            Line($"    {e.ShortId}  {e.Policy,-12} {Knob(e)} {e.PreviousValue} -> {e.AppliedValue}: {e.Status}{impact}{why}, decided {took} after the change");
         }
         Line($"  details      vigil optimize list --server {vigil.ToString().TrimEnd('/')}  (while the demo runs)");
     }
