@@ -46,8 +46,8 @@ internal sealed class DemoWorkload : IAsyncDisposable
         string[] words = line.Split(' ');
         var workload = new DemoWorkload(service, new Uri(words[1]), new Uri(words[3]));
         workload._load = DemoChild.Start("load", ["dotnet", dll, "load", "--url", workload.ServiceUrl.ToString(),
-            "--rate", rate.ToString(CultureInfo.InvariantCulture), "--report", "5"], dir);
-        // Note: the generator reports every 5 s; its first report means requests flow.
+            "--rate", rate.ToString(CultureInfo.InvariantCulture), "--report", "1"], dir);
+        // Note: the generator's first report (after a second) means requests flow.
         await workload._load.WaitForLineAsync("load ", TimeSpan.FromSeconds(90), CancellationToken.None);
         return workload;
     }
