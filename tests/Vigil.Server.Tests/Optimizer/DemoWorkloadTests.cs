@@ -152,6 +152,50 @@ public sealed class DemoWorkloadTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, metrics.Single(s => s.Name == "vigil_tunable_changes_total" && s.Labels["tunable"] == "pool_size").Value);
     }
 
+    [Fact]
+    public async Task DemoCommand_CtrlC_StopsTheServiceTheLoadAndVigilServeCleanly()
+    {
+        using var demo = VigilProcess.Start(_dir, "demo", "--quick", "--dir", Path.Combine(_dir, "run"));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        // Note: a recommendation is listed as soon as vigil serve has scraped and evaluated the cache rule once.
+        while (!demo.Stdout.Contains("] recommended  grow-cache: CacheOptimization demo/cache_size", StringComparison.Ordinal))
+        {
+            Assert.False(demo.Process.HasExited, demo.Stdout + demo.Stderr);
+            Assert.True(DateTime.UtcNow < deadline, "no recommendation within 120 s:\n" + demo.Stdout + demo.Stderr);
+            await Task.Delay(200);
+        }
+        string header = demo.Stdout;
+        var service = new Uri(header.Split('\n').Single(l => l.Contains("]   service  ", StringComparison.Ordinal)).Split("  service  ")[1].Split(' ')[0]);
+        var vigil = new Uri(header.Split('\n').Single(l => l.Contains("]   vigil    ", StringComparison.Ordinal)).Split("  vigil    ")[1].Split(' ')[0]);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        Assert.Equal("value of k1", await http.GetStringAsync(new Uri(service, "item/k1")));
+
+        Signals.Send(demo.Process.Id, Signals.SigInt);
+        Assert.Equal(0, await demo.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("Stopped by a signal; stopping the service, the load generator and vigil serve.", demo.Stdout, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetStringAsync(new Uri(service, "item/k1")));
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetStringAsync(new Uri(vigil, "-/ready")));
+        // vigil serve stopped cleanly: its data directory is unlocked and the generated files are kept (--dir).
+        Assert.True(File.Exists(Path.Combine(_dir, "run", "vigil.yaml")));
+        Assert.Contains("mode: auto", await File.ReadAllTextAsync(Path.Combine(_dir, "run", "vigil.yaml")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DemoCommand_HelpHasExamples_AndBadOptionsAreUsageErrors()
+    {
+        using var help = VigilProcess.Start(_dir, "demo", "--help");
+        Assert.Equal(0, await help.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("Examples:", help.Stdout, StringComparison.Ordinal);
+        Assert.Contains("vigil demo --quick", help.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--observation", help.Stdout, StringComparison.Ordinal);
+
+        using var bad = VigilProcess.Start(_dir, "demo", "--rate", "0", "--observation", "soon");
+        Assert.Equal(2, await bad.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("--rate: must be greater than 0 and at most 5000", bad.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--observation: ", bad.Stderr, StringComparison.Ordinal);
+        Assert.Empty(bad.Stdout);
+    }
+
     private void Log(string text) => output.WriteLine($"[{_clock.Elapsed.TotalSeconds:0}s] {text}");
 
     private sealed record LoopResult(List<DemoExecution> Executions, string Json, string? Afterwards);
