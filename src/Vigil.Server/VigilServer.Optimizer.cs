@@ -32,7 +32,7 @@ public sealed partial class VigilServer
     private void CreateOptimizer(OptimizationConfig config)
     {
         var judge = _options.StatisticalJudge ?? new MannWhitneyJudge();
-        IOptimizationSignalSource[] sources = [new AlertSignalSource(() => _rules), .. _options.SignalSources];
+        IOptimizationSignalSource[] sources = [new AlertSignalSource(() => _rules), InsightSignals(), .. _options.SignalSources];
         _optimizer = new PerformanceOptimizer(config, _storage, _options.DataDirectory, sources, judge, new LiveSettings(this),
             _loggerFactory.CreateLogger<PerformanceOptimizer>(), _clock);
     }

@@ -130,6 +130,7 @@ public sealed partial class VigilServer : IAsyncDisposable
             await _rules.ApplyAsync(ruleOptions, cancellationToken).ConfigureAwait(false);
         }
         _scrape = new ScrapeManager(_storage, _loggerFactory, _clock);
+        CreateAnalysis();
         if (_active.Optimization is { } optimization)
         {
             CreateOptimizer(optimization);
@@ -150,6 +151,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         _loop.Start();
         _rules?.Start();
         await _scrape.ApplyConfigAsync(_active.ScrapeConfigs).ConfigureAwait(false);
+        _analysis?.Start();
         _optimizer?.Start();
         StartConfigReloader();
         _logger.LogInformation("Vigil listening on {Address}, collecting every {Interval}{DataDir}",
@@ -171,6 +173,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         }
         await StopConfigReloaderAsync().ConfigureAwait(false);
         await StopOptimizerAsync().ConfigureAwait(false);
+        await StopAnalysisAsync().ConfigureAwait(false);
         if (_scrape is not null)
         {
             await _scrape.StopAsync().ConfigureAwait(false);
@@ -386,6 +389,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         app.MapPost("/api/v1/import/prometheus", push.ImportPrometheusAsync);
         app.MapPost("/api/v1/push", push.PushAsync);
         MapOptimizationApi(app);
+        MapInsightsApi(app);
         return app;
     }
 
@@ -406,6 +410,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         "POST /api/v1/push             push JSON metrics (metric_name, value, metric_type, unit, tags, source, timestamp)\n" +
         "/api/v1/status/tsdb           series and label cardinality (Prometheus's TSDB status)\n" +
         "/api/v1/optimizations         optimization history; POST .../ID/approve|reject|rollback\n" +
+        "/api/v1/insights              analysis insights (?state=active&type=...&severity=...)\n" +
         "/api/v1/status/config         the configuration file, secrets hidden\n" +
         "POST /-/reload                reload the configuration file (also on SIGHUP and when it changes)\n" +
         "/ in a browser                the dashboard\n";

@@ -53,6 +53,9 @@ public sealed class VigilServerOptions
     /// <summary>The <c>optimization:</c> section: policies, executors and limits of the closed loop; null runs no optimizer.</summary>
     public Config.OptimizationConfig? Optimization { get; init; }
 
+    /// <summary>The <c>analysis:</c> section: anomaly scores of the selected series and the insight engines; null (or disabled) runs no analysis.</summary>
+    public Config.AnalysisConfig? Analysis { get; init; }
+
     /// <summary>Signal sources besides the rule manager's firing alerts (e.g. the insights engine) that optimization policies match.</summary>
     public IReadOnlyList<Optimizer.Decider.IOptimizationSignalSource> SignalSources { get; init; } = [];
 

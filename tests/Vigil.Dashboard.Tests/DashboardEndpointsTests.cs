@@ -25,6 +25,7 @@ public sealed class DashboardEndpointsTests(DashboardServer server)
     [InlineData("/rules")]
     [InlineData("/targets")]
     [InlineData("/tools")]
+    [InlineData("/optimizations")]
     [InlineData("/status")]
     public async Task Page_ForABrowser_ServesTheDashboardWithAContentSecurityPolicy(string path)
     {

@@ -103,9 +103,9 @@ export function query(expr: string, time?: number, signal?: AbortSignal): Promis
   return apiPost<QueryData>('/api/v1/query', { query: expr, time: time === undefined ? undefined : String(time) }, signal);
 }
 
-/** Range query over [start, end] (unix seconds) every `step` seconds. */
-export function queryRange(expr: string, start: number, end: number, step: number, signal?: AbortSignal): Promise<ApiResult<QueryData>> {
-  return apiPost<QueryData>('/api/v1/query_range', { query: expr, start: String(start), end: String(end), step: String(step) }, signal);
+/** Range query over [start, end] (unix seconds) every `step` seconds; `extra` adds parameters such as lookback_delta. */
+export function queryRange(expr: string, start: number, end: number, step: number, signal?: AbortSignal, extra: Params = {}): Promise<ApiResult<QueryData>> {
+  return apiPost<QueryData>('/api/v1/query_range', { ...extra, query: expr, start: String(start), end: String(end), step: String(step) }, signal);
 }
 
 /** A vector query reduced to one number per series, keyed by the value of `key`. */

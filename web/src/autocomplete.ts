@@ -110,8 +110,12 @@ export class Completer {
   private request = 0;
 
   constructor(private readonly input: HTMLTextAreaElement, private readonly vocabulary: Vocabulary, private readonly onRun: () => void) {
-    this.list = h('ul.completions', { role: 'listbox', hidden: true });
+    this.list = h('ul.completions', { id: 'completions', role: 'listbox', hidden: true });
+    // Note: a screen reader follows the highlighted suggestion through aria-activedescendant while focus stays in the editor.
+    input.setAttribute('role', 'combobox');
     input.setAttribute('aria-autocomplete', 'list');
+    input.setAttribute('aria-controls', 'completions');
+    input.setAttribute('aria-expanded', 'false');
     input.addEventListener('input', () => void this.update());
     input.addEventListener('keydown', (e) => this.onKey(e));
     input.addEventListener('blur', () => setTimeout(() => this.close(), 150));
@@ -167,9 +171,10 @@ export class Completer {
       return;
     }
     replace(this.list, items.map((s, i) =>
-      h('li', { role: 'option', 'data-kind': s.kind, onmousedown: (e: Event) => { e.preventDefault(); this.accept(this.items[i]); } },
+      h('li', { role: 'option', id: `completion-${i}`, 'data-kind': s.kind, onmousedown: (e: Event) => { e.preventDefault(); this.accept(this.items[i]); } },
         h('span.text', null, s.text), h('span.kind', null, s.kind))));
     this.list.hidden = false;
+    this.input.setAttribute('aria-expanded', 'true');
     this.select(0);
   }
 
@@ -177,6 +182,7 @@ export class Completer {
     const n = this.items.length;
     this.selected = ((i % n) + n) % n;
     this.list.querySelectorAll('li').forEach((li, j) => li.setAttribute('aria-selected', String(j === this.selected)));
+    this.input.setAttribute('aria-activedescendant', `completion-${this.selected}`);
     this.list.children[this.selected]?.scrollIntoView({ block: 'nearest' });
   }
 
@@ -194,6 +200,8 @@ export class Completer {
 
   close(): void {
     this.list.hidden = true;
+    this.input.setAttribute('aria-expanded', 'false');
+    this.input.removeAttribute('aria-activedescendant');
     this.context = null;
   }
 }

@@ -32,6 +32,26 @@ export function alignMatrix(result: MatrixSeries[], start: number, end: number, 
   return { xs, series, points };
 }
 
+/** Several point lists on the union of their timestamps, each null where it has no sample. */
+export function mergeSeries(lists: { label: string; points: [number, number][] }[]): ChartData {
+  const xs = [...new Set(lists.flatMap((l) => l.points.map(([t]) => t)))].sort((a, b) => a - b);
+  const index = new Map(xs.map((t, i) => [t, i]));
+  let points = 0;
+  const series = lists.map((l) => {
+    const values: (number | null)[] = new Array(xs.length).fill(null);
+    for (const [t, v] of l.points) values[index.get(t)!] = v;
+    points += l.points.length;
+    return { label: l.label, values };
+  });
+  return { xs, series, points };
+}
+
+/** Shaded time ranges and vertical lines drawn behind the series (windows, the moment of a change). */
+export interface ChartMarks {
+  bands?: { from: number; to: number; color: string }[];
+  lines?: { at: number; color: string }[];
+}
+
 /** A uPlot chart that follows its container's width. */
 export class Chart {
   readonly element: HTMLElement;
@@ -43,7 +63,8 @@ export class Chart {
    * @param unit formats axis and legend values
    * @param yRange a fixed value range (percentages: [0, 100]); automatic when absent
    */
-  constructor(private readonly height = 320, private readonly unit: (v: number) => string = formatNumber, private readonly yRange?: [number, number]) {
+  constructor(private readonly height = 320, private readonly unit: (v: number) => string = formatNumber, private readonly yRange?: [number, number],
+    private readonly colors: string[] = palette) {
     this.element = h('div.chart');
     this.resize = new ResizeObserver(() => {
       if (this.plot) this.plot.setSize({ width: this.width(), height: this.height });
@@ -56,7 +77,7 @@ export class Chart {
   }
 
   /** Draws `data`, replacing what was drawn before. */
-  set(data: ChartData): void {
+  set(data: ChartData, marks: ChartMarks = {}): void {
     this.plot?.destroy();
     this.plot = null;
     this.element.dataset.series = String(data.series.length);
@@ -73,13 +94,15 @@ export class Chart {
         { stroke: '#555', grid: { stroke: '#eee' } },
         { stroke: '#555', grid: { stroke: '#eee' }, size: 60, values: (_u, vals) => vals.map((v) => (v === null ? '' : fmt(v))) },
       ],
+      hooks: { drawClear: [(u: uPlot) => drawMarks(u, marks)] },
       series: [
         { label: 'time' },
         ...data.series.map((s, i) => ({
           label: s.label,
-          stroke: palette[i % palette.length],
+          stroke: this.colors[i % this.colors.length],
           width: 1.5,
-          points: { show: data.xs.length <= 60 },
+          // Note: sparse series (a server that just started) would be invisible as lines alone.
+          points: { show: s.values.filter((v) => v !== null).length <= 60 },
           value: (_u: uPlot, v: number | null) => (v === null ? '–' : fmt(v)),
         })),
       ],
@@ -92,4 +115,27 @@ export class Chart {
     this.plot?.destroy();
     this.plot = null;
   }
+}
+
+function drawMarks(u: uPlot, marks: ChartMarks): void {
+  const ctx = u.ctx;
+  const { top, height } = u.bbox;
+  ctx.save();
+  for (const b of marks.bands ?? []) {
+    const x0 = u.valToPos(b.from, 'x', true);
+    const x1 = u.valToPos(b.to, 'x', true);
+    ctx.fillStyle = b.color;
+    ctx.fillRect(x0, top, x1 - x0, height);
+  }
+  for (const l of marks.lines ?? []) {
+    const x = u.valToPos(l.at, 'x', true);
+    ctx.strokeStyle = l.color;
+    ctx.lineWidth = 2;
+    ctx.setLineDash([5, 4]);
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, top + height);
+    ctx.stroke();
+  }
+  ctx.restore();
 }

@@ -3,13 +3,15 @@ using System.Text.Json;
 using Vigil.Core.Exposition;
 using Vigil.Sdk.Collectors;
 using Vigil.Sdk.Summaries;
+using Vigil.Sdk.Tunables;
 
 namespace Vigil.Sdk.Exposition;
 
 /// <summary>
 /// Answers the SDK's HTTP requests, independent of the server hosting them: <c>/metrics</c> (Prometheus text or
 /// OpenMetrics by <c>Accept</c>), <c>/vigil/tools</c> and <c>/vigil/tools/{tool}</c> (summaries as JSON, <c>?window=</c>
-/// a duration such as <c>5m</c>, default 24h), <c>/vigil/collectors</c> (collector statistics as JSON).
+/// a duration such as <c>5m</c>, default 24h), <c>/vigil/collectors</c> (collector statistics as JSON), and once
+/// <see cref="ServeTunables"/> is called <c>/vigil/tunables</c> (docs/TUNABLES.md).
 /// </summary>
 /// <remarks>Thread-safe. Used by <see cref="VigilHttpListener"/> and by the ASP.NET Core extension <c>MapVigil</c>.</remarks>
 public sealed class VigilEndpoint
@@ -54,21 +56,55 @@ public sealed class VigilEndpoint
         }
     }
 
+    /// <summary>The tunables served on <c>/vigil/tunables</c>, once <see cref="ServeTunables"/> was called.</summary>
+    public TunableEndpoint? Tunables { get; private set; }
+
+    /// <summary>
+    /// Serves <paramref name="registry"/> on <c>/vigil/tunables</c> (with <paramref name="token"/> as bearer token, see
+    /// docs/TUNABLES.md) and exports its values on <c>/metrics</c>. Call once, before requests arrive.
+    /// </summary>
+    public TunableEndpoint ServeTunables(TunableRegistry registry, string? token = null)
+    {
+        var tunables = new TunableEndpoint(registry, token);
+        if (Tunables is not null)
+        {
+            throw new InvalidOperationException("this endpoint already serves a tunable registry");
+        }
+        Tunables = tunables;
+        Metrics.AddTunables(registry);
+        return tunables;
+    }
+
     /// <summary>True when <paramref name="path"/> is one this endpoint answers.</summary>
     public static bool Handles(string path)
-        => path == MetricsPath || path == ToolsPath || path == CollectorsPath || path.StartsWith(ToolsPath + "/", StringComparison.Ordinal);
+        => path == MetricsPath || path == ToolsPath || path == CollectorsPath || path.StartsWith(ToolsPath + "/", StringComparison.Ordinal)
+            || TunableEndpoint.Handles(path);
 
     /// <summary>
     /// Answers one request: writes the body to <paramref name="body"/> and returns the HTTP status.
     /// <paramref name="path"/> is the URL path (percent-encoded), <paramref name="query"/> the query string without <c>?</c>.
     /// </summary>
     public int Handle(string method, string path, string? query, string? accept, IBufferWriter<byte> body, out string contentType)
+        => Handle(new VigilRequest { Method = method, Path = path, Query = query, Accept = accept }, body, out contentType);
+
+    /// <summary>
+    /// Answers one request: writes the body to <paramref name="body"/> and returns the HTTP status. A 401 answer needs
+    /// the header <c>WWW-Authenticate: Bearer</c>, which the host adds.
+    /// </summary>
+    public int Handle(in VigilRequest request, IBufferWriter<byte> body, out string contentType)
     {
         ArgumentNullException.ThrowIfNull(body);
-        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(request.Path);
+        if (TunableEndpoint.Handles(request.Path))
+        {
+            contentType = JsonContentType;
+            return Tunables is { } tunables
+                ? tunables.Handle(request.Method, request.Path, request.Authorization, request.Body.Span, request.BeyondLoopback, body)
+                : ErrorJson.Write(body, 404, "this application serves no tunables");
+        }
         // Note: answers are built in a private buffer so a failure half-way never leaves half a payload in the response.
         var buffer = new ArrayBufferWriter<byte>(4096);
-        int status = HandleCore(method, path, query, accept, buffer, out contentType);
+        int status = HandleCore(request.Method, request.Path, request.Query, request.Accept, buffer, out contentType);
         body.Write(buffer.WrittenSpan);
         return status;
     }
@@ -195,12 +231,5 @@ public sealed class VigilEndpoint
         return true;
     }
 
-    private static int Error(IBufferWriter<byte> body, int status, string message)
-    {
-        using var w = new Utf8JsonWriter(body);
-        w.WriteStartObject();
-        w.WriteString("error", message);
-        w.WriteEndObject();
-        return status;
-    }
+    private static int Error(IBufferWriter<byte> body, int status, string message) => ErrorJson.Write(body, status, message);
 }

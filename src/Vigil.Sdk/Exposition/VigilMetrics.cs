@@ -4,6 +4,7 @@ using Vigil.Core.Exposition;
 using Vigil.Core.Labels;
 using Vigil.Sdk.Collectors;
 using Vigil.Sdk.Profiling;
+using Vigil.Sdk.Tunables;
 
 namespace Vigil.Sdk.Exposition;
 
@@ -16,6 +17,7 @@ public sealed class VigilMetrics : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly List<RealTimeMetricsCollector> _collectors = new();
+    private readonly List<TunableRegistry> _tunables = new();
     private MeterAggregator? _meters;
 
     /// <summary>Creates the set of metrics around <paramref name="profiler"/> (optional).</summary>
@@ -36,6 +38,22 @@ public sealed class VigilMetrics : IDisposable
             if (!_collectors.Contains(collector))
             {
                 _collectors.Add(collector);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Exports the knobs of <paramref name="registry"/>: <c>vigil_tunable_value{tunable}</c> for numeric ones,
+    /// <c>vigil_tunable_state{tunable,value}</c> for enums and <c>vigil_tunable_changes_total{tunable}</c>.
+    /// </summary>
+    public void AddTunables(TunableRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        lock (_lock)
+        {
+            if (!_tunables.Contains(registry))
+            {
+                _tunables.Add(registry);
             }
         }
     }
@@ -67,13 +85,16 @@ public sealed class VigilMetrics : IDisposable
             ProfilerMetricsWriter.Write(writer, Profiler);
         }
         RealTimeMetricsCollector[] collectors;
+        TunableRegistry[] tunables;
         MeterAggregator? meters;
         lock (_lock)
         {
             collectors = [.. _collectors];
+            tunables = [.. _tunables];
             meters = _meters;
         }
         WriteCollectors(writer, collectors);
+        WriteTunables(writer, tunables);
         meters?.Write(writer);
         writer.Finish();
     }
@@ -88,6 +109,70 @@ public sealed class VigilMetrics : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _meters?.Dispose();
+
+    private static void WriteTunables(TextFormatWriter writer, TunableRegistry[] registries)
+    {
+        if (registries.Length == 0)
+        {
+            return;
+        }
+        var all = new List<Tunable>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var r in registries)
+        {
+            foreach (var t in r.Tunables)
+            {
+                // Note: two registries with a knob of the same name would give duplicate series; the first one wins.
+                if (seen.Add(t.Name))
+                {
+                    all.Add(t);
+                }
+            }
+        }
+        var values = new List<(string Name, double Value)>();
+        var states = new List<(EnumTunable Tunable, string Current)>();
+        foreach (var t in all)
+        {
+            if (t is EnumTunable e)
+            {
+                if (TunableRegistry.TryReadText(e, out string current))
+                {
+                    states.Add((e, current));
+                }
+            }
+            else if (TunableRegistry.TryRead(t, out double v))
+            {
+                values.Add((t.Name, v));
+            }
+        }
+        if (values.Count > 0)
+        {
+            writer.WriteMetadata("vigil_tunable_value", MetricType.Gauge, "Value in force of each numeric tunable.");
+            foreach (var (name, v) in values)
+            {
+                writer.WriteSample("vigil_tunable_value", [new Label("tunable", name)], v);
+            }
+        }
+        if (states.Count > 0)
+        {
+            writer.WriteMetadata("vigil_tunable_state", MetricType.Gauge, "1 for the member in force of each enum tunable, 0 for the other members.");
+            foreach (var (e, current) in states)
+            {
+                foreach (string member in e.Values)
+                {
+                    writer.WriteSample("vigil_tunable_state", [new Label("tunable", e.Name), new Label("value", member)], member == current ? 1 : 0);
+                }
+            }
+        }
+        if (all.Count > 0)
+        {
+            writer.WriteMetadata("vigil_tunable_changes_total", MetricType.Counter, "Changes applied to each tunable since it was registered.");
+            foreach (var t in all)
+            {
+                writer.WriteSample("vigil_tunable_changes_total", [new Label("tunable", t.Name)], t.Changes);
+            }
+        }
+    }
 
     private static void WriteCollectors(TextFormatWriter writer, RealTimeMetricsCollector[] collectors)
     {

@@ -42,8 +42,8 @@ public sealed partial class VigilConfig
     /// <summary>The <c>alerting:</c> section: Alertmanagers and webhooks; null when the file has none (no notifications).</summary>
     public Notifier.AlertingOptions? Alerting { get; init; }
 
-    /// <summary>The <c>analysis:</c> section as written (validated as YAML only, for now).</summary>
-    internal YamlNode? Analysis { get; init; }
+    /// <summary>The <c>analysis:</c> section, or null when the file has none (the analysis then runs with its defaults).</summary>
+    public AnalysisConfig? Analysis { get; init; }
 
     /// <summary>The <c>optimization:</c> section, or null when the file has none (no optimizer runs).</summary>
     public OptimizationConfig? Optimization { get; init; }
@@ -181,13 +181,13 @@ public sealed partial class VigilConfig
         var ruleFiles = new List<string>();
         var sections = new List<string>();
         YamlNode? scrapeNode = null;
-        YamlNode? analysis = null;
         Notifier.AlertingOptions? alerting = null;
         Seed.PerformanceCollectionConfig? performanceCollection = null;
         Seed.PerformanceAnalysisConfig? performanceAnalysis = null;
         IReadOnlyList<Seed.AggregationRule> aggregationRules = [];
         ConfigEntry seedEntry = default;
         OptimizationConfig? optimization = null;
+        AnalysisConfig? analysis = null;
         ConfigEntry scrapeEntry = default;
         foreach (var e in r.Mapping(root, string.Empty))
         {
@@ -217,7 +217,7 @@ public sealed partial class VigilConfig
                     alerting = AlertingConfigParser.Parse(r, e);
                     break;
                 case "analysis":
-                    analysis = e.Value;
+                    analysis = AnalysisConfigParser.Parse(r, e);
                     break;
                 case "optimization":
                     optimization = OptimizationConfigParser.Parse(r, e);

@@ -141,7 +141,11 @@ internal static class CheckCommand
             int alerts = seedRules.Count(r => r.Alert is not null);
             sb.Append(inv, $"  seed rules: {Count(alerts, "alerting rule")} from alert_thresholds, {Count(seedRules.Count - alerts, "recording rule")} from aggregation_rules (--print-rules shows them)\n");
         }
-        string[] later = ["analysis", "performance_analysis"];
+        if (c.Analysis is { } a)
+        {
+            sb.Append(inv, $"  analysis: {(a.Enabled ? "on" : "off")}, detector {a.Detector}, every {PrometheusDuration.Format(a.EvaluationInterval)}, {Count(a.Selectors.Count, "selector")}{(a.BuiltinSeries ? " plus the built-in series" : string.Empty)}, insights {(a.Insights.Enabled ? "every " + PrometheusDuration.Format(a.Insights.Interval) : "off")}\n");
+        }
+        string[] later = ["performance_analysis"];
         var present = c.Sections.Where(later.Contains).ToList();
         if (present.Count > 0)
         {

@@ -29,7 +29,7 @@ internal static class OptimizeCommand
         return command;
     }
 
-    private static Option<Uri> ServerOption()
+    internal static Option<Uri> ServerOption()
     {
         return new Option<Uri>("--server")
         {
@@ -49,7 +49,7 @@ internal static class OptimizeCommand
         };
     }
 
-    private static Option<string> OutputOption()
+    internal static Option<string> OutputOption()
     {
         var option = new Option<string>("--output", "-o")
         {
@@ -274,7 +274,7 @@ internal static class OptimizeCommand
 
     private static void Line(StringBuilder sb, string label, string text) => sb.Append(label).Append(':').Append(' ', Math.Max(1, 12 - label.Length)).AppendLine(text);
 
-    private static string Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : string.Empty;
+    internal static string Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : string.Empty;
 
     private static string Member(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? Num(v, "G6") : "-";
 
@@ -302,7 +302,7 @@ internal static class OptimizeCommand
 
     private static async Task WriteTableAsync(TextWriter stdout, List<string[]> rows) => await stdout.WriteAsync(Table(rows)).ConfigureAwait(false);
 
-    private static string Table(List<string[]> rows)
+    internal static string Table(List<string[]> rows)
     {
         var widths = new int[rows[0].Length];
         foreach (var row in rows)
@@ -325,7 +325,7 @@ internal static class OptimizeCommand
     }
 
     /// <summary>The optimizer API over HTTP; failures become <see cref="CliException"/> with the server's error text.</summary>
-    private sealed class Client(Uri server, string? token) : IDisposable
+    internal sealed class Client(Uri server, string? token) : IDisposable
     {
         private readonly HttpClient _http = new() { BaseAddress = server, Timeout = TimeSpan.FromSeconds(60) };
 

@@ -89,7 +89,7 @@ internal static class QueryCommand
     }
 
     /// <summary>What to evaluate: <paramref name="Step"/> 0 means an instant query at <paramref name="Start"/>.</summary>
-    private sealed record QueryRequest(string Query, long Start, long End, long Step);
+    internal sealed record QueryRequest(string Query, long Start, long End, long Step);
 
     private static QueryRequest RangeRequest(string query, long? startMs, long endMs, string? stepText)
     {
@@ -138,7 +138,7 @@ internal static class QueryCommand
         return true;
     }
 
-    private static async Task<(QueryValue Value, IReadOnlyList<string> Warnings)> FromDataDirAsync(IStorageProvider provider, string dataDir, QueryRequest request, CancellationToken ct)
+    internal static async Task<(QueryValue Value, IReadOnlyList<string> Warnings)> FromDataDirAsync(IStorageProvider provider, string dataDir, QueryRequest request, CancellationToken ct)
     {
         var store = DataDirs.OpenReadOnly(provider, dataDir);
         try
@@ -159,7 +159,7 @@ internal static class QueryCommand
         }
     }
 
-    private static async Task<(QueryValue Value, IReadOnlyList<string> Warnings)> FromServerAsync(Uri url, QueryRequest request, CancellationToken ct)
+    internal static async Task<(QueryValue Value, IReadOnlyList<string> Warnings)> FromServerAsync(Uri url, QueryRequest request, CancellationToken ct)
     {
         using var remote = new RemoteServer(url);
         var form = new List<KeyValuePair<string, string>> { new("query", request.Query) };

@@ -168,6 +168,7 @@ internal static class ServeCommand
                         : file.RuleOptions() with { ExternalUrl = ExternalUrl(result.GetValue(listen)!) },
                     Alerting = file.Alerting,
                     Optimization = file.Optimization,
+                    Analysis = file.Analysis ?? new AnalysisConfig(),
                     ConfigFile = file.SourcePath,
                     ConfigBinder = file.SourcePath is null ? null : Bind,
                 };

@@ -17,12 +17,15 @@ internal static class VigilCli
         SeriesCommand.Create(storage, stdout, stderr),
         DumpCommand.Create(storage, stdout),
         QueryCommand.Create(storage, stdout, stderr),
+        ForecastCommand.Create(storage, stdout, stderr),
+        AnalyzeCommand.Create(stdout),
         TopCommand.Create(stdout, stderr),
         CheckCommand.Create(stdout, stderr, RuleCommands.CheckRules(stdout, stderr)),
         RuleCommands.CreateTest(storage, stdout, stderr),
         BenchCommand.Create(stdout, stderr),
         ProfileCommand.Create(stdout, stderr),
         OptimizeCommand.Create(stdout),
+        Demo.DemoCommand.Create(stdout, stderr),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; <paramref name="extend"/> may add commands (the composition root's).</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Playwright;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
@@ -44,6 +45,45 @@ public sealed class DashboardServer : IAsyncLifetime
                 expr: avg by (job) (dashboard_test_temperature_celsius)
         """;
 
+    /// <summary>The simulated service latency the optimizer's policies act on, one series per app.</summary>
+    public const string LatencyMetric = "dashboard_test_request_seconds";
+
+    /// <summary>The policy whose action helps (more kitchen workers: lower latency), so the evaluator keeps it.</summary>
+    public const string HelpfulPolicy = "more-kitchen-workers";
+
+    /// <summary>The policy whose action hurts (fewer cellar workers: higher latency), so the evaluator rolls it back.</summary>
+    public const string HarmfulPolicy = "fewer-cellar-workers";
+
+    /// <summary>
+    /// The optimizer in auto mode with a command executor that writes a worker count into a file of <c>knobs/</c>; the
+    /// simulator reads those files. Both policies react to the firing kitchen alert, once each (a long cooldown).
+    /// </summary>
+    private static string OptimizationYaml(string knobs) => $$"""
+        optimization:
+          mode: auto
+          interval: 200ms
+          cooldown: 1h
+          evaluation: { baseline: 3s, settle: 600ms, observation: 3s, step: 200ms }
+          executors:
+            - name: workers
+              type: command
+              working_dir: '{{knobs}}'
+              capture_command: [/bin/cat, '{{"{{"}} .Parameters.app {{"}}"}}']
+              command: [/bin/sh, -c, 'printf %s "$1" > "$2" && cat "$2"', sh, '{{"{{"}} .Parameters.workers {{"}}"}}', '{{"{{"}} .Parameters.app {{"}}"}}']
+              rollback_command: [/bin/sh, -c, 'printf %s "$VIGIL_PREVIOUS" > "$1"', sh, '{{"{{"}} .Parameters.app {{"}}"}}']
+          policies:
+            - name: {{HelpfulPolicy}}
+              match: { alert: {{FiringAlert}} }
+              action: { type: ScaleUp, executor: workers, target: kitchen/workers, parameters: { app: kitchen, workers: "8" }, description: double the kitchen's workers }
+              evaluation:
+                target: { name: latency, query: '{{LatencyMetric}}{app="kitchen"}', better: lower }
+            - name: {{HarmfulPolicy}}
+              match: { alert: {{FiringAlert}} }
+              action: { type: ConfigurationUpdate, executor: workers, target: cellar/workers, parameters: { app: cellar, workers: "2" }, description: halve the cellar's workers }
+              evaluation:
+                target: { name: latency, query: '{{LatencyMetric}}{app="cellar"}', better: lower }
+        """;
+
     private static readonly string[] ChromiumArgs =
     [
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -51,6 +91,8 @@ public sealed class DashboardServer : IAsyncLifetime
     ];
 
     private readonly string _dataDir = Directory.CreateTempSubdirectory("vigil-dashboard-").FullName;
+    private readonly CancellationTokenSource _stop = new();
+    private Task _simulator = Task.CompletedTask;
     private IPlaywright? _playwright;
     private NodeExporter? _nodeExporter;
 
@@ -83,6 +125,12 @@ public sealed class DashboardServer : IAsyncLifetime
         Storage = TsdbStorage.Open(new TsdbOptions { DataDir = Path.Combine(_dataDir, "data"), DisableBackgroundMaintenance = true });
         AppendTestData();
         await File.WriteAllTextAsync(Path.Combine(_dataDir, "rooms.rules.yml"), RuleFile);
+        string knobs = Path.Combine(_dataDir, "knobs");
+        Directory.CreateDirectory(knobs);
+        await File.WriteAllTextAsync(Path.Combine(knobs, "kitchen"), "4");
+        await File.WriteAllTextAsync(Path.Combine(knobs, "cellar"), "4");
+        // Note: the optimizer compares a baseline window taken before its first action, so the latency exists from the start.
+        _simulator = Task.Run(() => SimulateAsync(knobs));
         _nodeExporter = await NodeExporter.StartAsync();
         UpTarget = $"127.0.0.1:{_nodeExporter.Port}";
         string configYaml = $$"""
@@ -91,7 +139,7 @@ public sealed class DashboardServer : IAsyncLifetime
                 scrape_interval: 1s
                 static_configs:
                   - targets: ['{{UpTarget}}', '{{DownTarget}}']
-            """;
+            """ + "\n" + OptimizationYaml(knobs);
         var config = VigilConfig.Parse(configYaml);
         Server = new VigilServer(new VigilServerOptions
         {
@@ -100,6 +148,8 @@ public sealed class DashboardServer : IAsyncLifetime
             Instance = "dashboard-test",
             ScrapeConfigs = config.ScrapeConfigs,
             ConfigYaml = ConfigRedactor.Redact(configYaml),
+            Optimization = config.Optimization,
+            DataDirectory = _dataDir,
             Rules = new RuleManagerOptions
             {
                 RuleFiles = ["rooms.rules.yml"],
@@ -137,6 +187,76 @@ public sealed class DashboardServer : IAsyncLifetime
         appender.Commit();
     }
 
+    /// <summary>
+    /// Writes each app's latency every 100 ms: 0.4 s divided by its worker count (read from its knob file), ±5 % noise.
+    /// </summary>
+    private async Task SimulateAsync(string knobs)
+    {
+        var rng = new Random(11);
+        var refs = new Dictionary<string, SeriesRef>(StringComparer.Ordinal);
+        var workers = new Dictionary<string, double> { ["kitchen"] = 4, ["cellar"] = 4 };
+        while (!_stop.IsCancellationRequested)
+        {
+            var appender = Storage.Appender();
+            long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            foreach (string app in new[] { "kitchen", "cellar" })
+            {
+                // Note: a knob file being rewritten may read empty for a moment; the last value holds then.
+                if (double.TryParse(await ReadKnobAsync(Path.Combine(knobs, app)), System.Globalization.NumberStyles.Float,
+                    System.Globalization.CultureInfo.InvariantCulture, out double n) && n > 0)
+                {
+                    workers[app] = n;
+                }
+                var reference = refs.GetValueOrDefault(app, SeriesRef.None);
+                appender.TryAppend(ref reference, LabelSet.Of("__name__", LatencyMetric, "app", app), now,
+                    0.4 / workers[app] * (1 + ((rng.NextDouble() - 0.5) * 0.1)), out _);
+                refs[app] = reference;
+            }
+            appender.Commit();
+            try
+            {
+                await Task.Delay(100, _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private static async Task<string> ReadKnobAsync(string file)
+    {
+        try
+        {
+            return await File.ReadAllTextAsync(file);
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+    }
+
+    /// <summary>Waits until both policies' executions have ended and returns <c>/api/v1/optimizations</c>'s executions.</summary>
+    public async Task<JsonElement> WaitForOptimizationsAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            using var doc = JsonDocument.Parse(await Http.GetStringAsync("/api/v1/optimizations"));
+            var executions = doc.RootElement.GetProperty("data").GetProperty("executions");
+            var ended = executions.EnumerateArray()
+                .Where(e => e.GetProperty("status").GetString() is "Completed" or "RolledBack" or "Failed" or "Rejected")
+                .Select(e => e.GetProperty("action").GetProperty("policy").GetString())
+                .ToHashSet(StringComparer.Ordinal);
+            if (ended.Contains(HelpfulPolicy) && ended.Contains(HarmfulPolicy))
+            {
+                return executions.Clone();
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"the optimizer did not finish both executions within 90 s: {executions}");
+            await Task.Delay(250);
+        }
+    }
+
     /// <summary>A new page at the dashboard's address with its console errors, page errors and 404 responses recorded.</summary>
     public async Task<DashboardPage> OpenAsync()
     {
@@ -164,6 +284,9 @@ public sealed class DashboardServer : IAsyncLifetime
         {
             await Server.DisposeAsync();
         }
+        await _stop.CancelAsync();
+        await _simulator;
+        _stop.Dispose();
         Storage?.Dispose();
         if (_nodeExporter is not null)
         {

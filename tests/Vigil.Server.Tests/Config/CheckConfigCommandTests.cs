@@ -71,7 +71,7 @@ public sealed class CheckConfigCommandTests : IDisposable
             "  scrape_configs: 2 jobs: node (1 static target, every 15s), apps (1 file_sd pattern, every 15s)\n" +
             "  file_sd: 1 file with 2 targets\n" +
             "  collectors: self every 5s\n" +
-            "  accepted as valid YAML, not applied yet: analysis\n",
+            "  analysis: on, detector vigil, every 15s, 0 selectors plus the built-in series, insights every 1m\n",
             output);
     }
 

@@ -272,14 +272,14 @@ public sealed class VigilConfigTests
             rule_files: ['rules/*.yml']
             alerting:
               alertmanagers: [{ static_configs: [{ targets: ['localhost:9093'] }] }]
-            analysis: { anything: [1, 2] }
+            analysis: { enabled: true, evaluation_interval: 30s }
             """;
         var c = VigilConfig.Parse(yaml, "vigil.yaml", "/etc/vigil");
         Assert.Equal(["/etc/vigil/rules/*.yml"], c.RuleFiles);
         Assert.NotNull(c.PerformanceCollection);
         Assert.NotNull(c.AggregationRules);
         Assert.NotNull(c.Alerting);
-        Assert.NotNull(c.Analysis);
+        Assert.Equal(TimeSpan.FromSeconds(30), c.Analysis!.EvaluationInterval);
         Assert.NotNull(c.Optimization);
     }
 

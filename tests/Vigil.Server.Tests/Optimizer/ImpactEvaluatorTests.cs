@@ -68,6 +68,7 @@ public sealed class ImpactEvaluatorTests
         Assert.Equal(-1.0, m.EffectSize);
         Assert.StartsWith("target improved by ", ev.Reason, StringComparison.Ordinal);
         Assert.Equal(3, ev.StepSeconds);
+        Assert.Equal(6, ev.LookbackSeconds);
     }
 
     [Fact]

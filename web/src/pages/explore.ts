@@ -75,7 +75,16 @@ function mount(ctx: PageContext): PageInstance {
   if (view.end !== null) endInput.value = toLocalInput(view.end);
   const stepInput = h('input', { id: 'step', type: 'text', size: 6, placeholder: 'auto', 'aria-label': 'Resolution step' });
   if (view.step !== null) stepInput.value = formatPromDuration(view.step);
-  const nowButton = h('button', { type: 'button', title: 'End at the current time', onclick: () => { endInput.value = ''; void run(); } }, 'now');
+  const nowButton = h('button', { type: 'button', id: 'now', title: 'End at the current time', onclick: () => { endInput.value = ''; void run(); } }, 'now');
+  // Note: « and » move the window by half its length, as Prometheus's UI does, so the two views overlap.
+  const shift = (direction: number) => {
+    readControls();
+    const end = (view.end ?? Math.floor(Date.now() / 1000)) + direction * Math.floor(view.range / 2);
+    endInput.value = direction > 0 && end >= Date.now() / 1000 ? '' : toLocalInput(end);
+    void run();
+  };
+  const earlierButton = h('button', { type: 'button', id: 'earlier', title: 'Earlier by half the range', 'aria-label': 'Earlier by half the range', onclick: () => shift(-1) }, '«');
+  const laterButton = h('button', { type: 'button', id: 'later', title: 'Later by half the range', 'aria-label': 'Later by half the range', onclick: () => shift(1) }, '»');
   const runButton = h('button.primary', { type: 'button', id: 'run', onclick: () => void run() }, 'Run');
 
   const graphTab = h('button.tab', { type: 'button', role: 'tab', 'data-tab': 'graph', onclick: () => switchTab('graph') }, 'Graph');
@@ -93,7 +102,7 @@ function mount(ctx: PageContext): PageInstance {
       runButton,
       h('div.tabs', { role: 'tablist' }, graphTab, tableTab),
       h('label', null, 'Range ', rangeSelect),
-      h('label', null, 'End ', endInput, nowButton),
+      h('label', null, 'End ', earlierButton, endInput, laterButton, nowButton),
       h('label', null, 'Step ', stepInput)),
     status,
     output);

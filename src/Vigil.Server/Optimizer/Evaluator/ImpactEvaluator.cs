@@ -40,6 +40,7 @@ internal sealed class ImpactEvaluator(ISampleQueryable storage, PromQLEngine eng
             ObservationStart = plan.ObservationStart,
             ObservationEnd = plan.ObservationEnd,
             StepSeconds = plan.Step.TotalSeconds,
+            LookbackSeconds = Lookback(plan).TotalSeconds,
             Confidence = plan.Confidence,
             MinEffectSize = plan.MinEffectSize,
             ImpactThreshold = plan.ImpactThreshold,
@@ -49,6 +50,8 @@ internal sealed class ImpactEvaluator(ISampleQueryable storage, PromQLEngine eng
             Reason = reason,
         };
     }
+
+    private static TimeSpan Lookback(EvaluationPlan plan) => plan.Lookback ?? (plan.Step * 2);
 
     private static (bool Keep, string Reason) Decide(EvaluationPlan plan, MetricEvidence target, List<MetricEvidence> metrics, double? impact)
     {
@@ -94,7 +97,7 @@ internal sealed class ImpactEvaluator(ISampleQueryable storage, PromQLEngine eng
         double[] baseline, observation;
         try
         {
-            var options = new QueryOptions { LookbackDelta = plan.Lookback ?? (plan.Step * 2) };
+            var options = new QueryOptions { LookbackDelta = Lookback(plan) };
             baseline = Values(metric.Query, plan.BaselineStart, plan.BaselineEnd, plan.Step, options, ct);
             observation = Values(metric.Query, plan.ObservationStart, plan.ObservationEnd, plan.Step, options, ct);
         }

@@ -18,6 +18,9 @@ public sealed record EvaluationEvidence
     /// <summary>The query resolution in seconds.</summary>
     public double StepSeconds { get; init; }
 
+    /// <summary>The lookback delta of the queries in seconds, so a chart can repeat exactly what was compared.</summary>
+    public double LookbackSeconds { get; init; }
+
     /// <summary>The confidence level of the tests (0.98: a difference counts when p &lt; 0.02).</summary>
     public double Confidence { get; init; }
 

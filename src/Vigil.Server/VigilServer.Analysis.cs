@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Builder;
+using Vigil.Server.Api;
+using Vigil.Server.Insights;
+using Vigil.Server.Optimizer.Decider;
+
+namespace Vigil.Server;
+
+/// <summary>The analysis inside the server: created from <see cref="VigilServerOptions.Analysis"/>, its API and its signals for the optimizer.</summary>
+public sealed partial class VigilServer
+{
+    private AnalysisService? _analysis;
+
+    /// <summary>The analysis (anomaly scores and insights), or null when it is not enabled.</summary>
+    public AnalysisService? Analysis => _analysis;
+
+    private void CreateAnalysis()
+    {
+        if (_options.Analysis is not { Enabled: true } config)
+        {
+            return;
+        }
+        _analysis = new AnalysisService(config, _storage, _options.DataDirectory, TargetLabels(), _loggerFactory, _clock);
+    }
+
+    /// <summary>The optimizer's signal source for insights (it reads the analysis of this server, if any).</summary>
+    private InsightSignalSource InsightSignals() => new(() => _analysis);
+
+    private async Task StopAnalysisAsync()
+    {
+        if (_analysis is not null)
+        {
+            await _analysis.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private void MapInsightsApi(WebApplication app)
+    {
+        var api = new InsightsApi(() => _analysis);
+        app.MapGet("/api/v1/insights", ctx => ApiJson.GuardAsync(ctx, api.ListAsync));
+        app.MapGet("/api/v1/insights/{id}", ctx => ApiJson.GuardAsync(ctx, api.GetAsync));
+    }
+}

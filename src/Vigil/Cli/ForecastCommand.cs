@@ -1,0 +1,227 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Vigil.Analysis.Forecasting;
+using Vigil.Core.Labels;
+using Vigil.Core.Model;
+using Vigil.PromQL.Engine;
+using Vigil.Server.Api;
+using Vigil.Server.Config;
+
+namespace Vigil.Cli;
+
+/// <summary>
+/// <c>vigil forecast EXPR --horizon 6h</c>: evaluates the expression over a lookback window (a data directory or a
+/// server's <c>/api/v1/query_range</c>), fits Holt–Winters per series (season detected, or a linear trend) and prints
+/// the forecast up to the horizon with prediction intervals.
+/// </summary>
+internal static class ForecastCommand
+{
+    /// <summary>The most steps fitted when <c>--step</c> is not given.</summary>
+    private const int AutoSteps = 480;
+
+    public static Command Create(IStorageProvider storageProvider, TextWriter stdout, TextWriter stderr)
+    {
+        var expr = new Argument<string>("EXPR") { Description = "The PromQL expression to forecast, e.g. 'node_filesystem_avail_bytes{mountpoint=\"/\"}'." };
+        var horizon = Duration("--horizon", "How far ahead to forecast, e.g. 6h.", "6h");
+        var lookback = Duration("--lookback", "History the model is fitted on; default four horizons, at least 1h.", null);
+        var step = new Option<string?>("--step")
+        {
+            Description = "Resolution of history and forecast: a duration (5m) or seconds. Default: the lookback divided by 480, at least 1s.",
+            HelpName = "DURATION",
+        };
+        step.Validators.Add(r =>
+        {
+            foreach (var token in r.Tokens)
+            {
+                if (!QueryCommand.TryParseStep(token.Value, out _, out string error))
+                {
+                    r.AddError("--step: " + error);
+                }
+            }
+        });
+        var level = new Option<double>("--level")
+        {
+            Description = "Coverage of the prediction interval, between 0 and 1.",
+            HelpName = "P",
+            DefaultValueFactory = _ => 0.95,
+        };
+        level.Validators.Add(r =>
+        {
+            double v = r.GetValueOrDefault<double>();
+            if (!(v > 0 && v < 1))
+            {
+                r.AddError(string.Create(CultureInfo.InvariantCulture, $"--level: must be between 0 and 1 (exclusive), got {v}"));
+            }
+        });
+        var time = CommonOptions.Time("--time", "The end of the history (the forecast starts after it): Unix seconds, RFC 3339, now or now-1h. Default: now.");
+        var output = new Option<string>("--output", "-o")
+        {
+            Description = "Output format: table, json (one object per series with model and points) or csv (one row per forecast point).",
+            HelpName = "FORMAT",
+            DefaultValueFactory = _ => "table",
+        };
+        output.AcceptOnlyFromAmong("table", "json", "csv");
+        var server = CommonOptions.Server();
+        var dataDir = CommonOptions.DataDir("Data directory to read, read-only (works while a server runs on it). Default when --server is not given.");
+        var command = new Command("forecast", "Forecast a PromQL expression with Holt–Winters (detected season) and print the points with prediction intervals.")
+        {
+            expr, horizon, lookback, step, level, time, output, server, dataDir,
+        };
+        CommonOptions.AddSourceValidator(command, server, dataDir);
+        command.SetAction(async (result, ct) =>
+        {
+            long now = Timestamp.Now();
+            long end = CommonOptions.TimeValue(result, time, now) ?? now;
+            long horizonMs = (long)PrometheusDuration.Parse(result.GetValue(horizon)!).TotalMilliseconds;
+            long lookbackMs = result.GetValue(lookback) is { } lb
+                ? (long)PrometheusDuration.Parse(lb).TotalMilliseconds
+                : Math.Max(4 * horizonMs, 3_600_000);
+            long stepMs = Math.Max(1000, lookbackMs / AutoSteps / 1000 * 1000);
+            if (result.GetValue(step) is { } s)
+            {
+                QueryCommand.TryParseStep(s, out stepMs, out _);
+            }
+            var request = new QueryCommand.QueryRequest(result.GetValue(expr)!, end - lookbackMs, end, stepMs);
+            var (value, warnings) = result.GetValue(server) is { } url
+                ? await QueryCommand.FromServerAsync(url, request, ct).ConfigureAwait(false)
+                : await QueryCommand.FromDataDirAsync(storageProvider, result.GetValue(dataDir)!, request, ct).ConfigureAwait(false);
+            foreach (var w in warnings)
+            {
+                await stderr.WriteLineAsync("vigil: " + w).ConfigureAwait(false);
+            }
+            if (value is not MatrixValue matrix)
+            {
+                throw new CliException($"the expression gave a {value.Kind.ToString().ToLowerInvariant()}, not series to forecast");
+            }
+            var fits = new List<(LabelSet Labels, StepForecast Forecast)>();
+            foreach (var series in matrix.Series)
+            {
+                var times = series.Points.Select(p => p.T).ToArray();
+                var values = series.Points.Select(p => p.F).ToArray();
+                try
+                {
+                    fits.Add((series.Metric, StepForecast.Fit(times, values, stepMs, horizonMs, result.GetValue(level))));
+                }
+                catch (ArgumentException e)
+                {
+                    await stderr.WriteLineAsync($"vigil: {series.Metric}: not forecast: {e.Message}").ConfigureAwait(false);
+                }
+            }
+            if (fits.Count == 0)
+            {
+                throw new CliException(matrix.Series.Count == 0
+                    ? $"the expression has no data between {ApiTime.FormatRfc3339(end - lookbackMs)} and {ApiTime.FormatRfc3339(end)}"
+                    : "no series had enough data to forecast (at least 4 points)");
+            }
+            string text = result.GetValue(output) switch
+            {
+                "json" => Json(fits),
+                "csv" => Csv(fits),
+                _ => Table(fits),
+            };
+            await stdout.WriteAsync(text).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Option<string> Duration(string name, string description, string? defaultValue)
+    {
+        var option = new Option<string>(name) { Description = description, HelpName = "DURATION" };
+        if (defaultValue is not null)
+        {
+            option.DefaultValueFactory = _ => defaultValue;
+        }
+        option.Validators.Add(r =>
+        {
+            foreach (var token in r.Tokens)
+            {
+                if (!PrometheusDuration.TryParse(token.Value, out var d, out string error))
+                {
+                    r.AddError($"{name}: {error}");
+                }
+                else if (d <= TimeSpan.Zero)
+                {
+                    r.AddError($"{name}: must be greater than 0");
+                }
+            }
+        });
+        return option;
+    }
+
+    private static string Model(StepForecast f)
+        => f.Model.Period > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"Holt–Winters, season {f.Model.Period} steps, α={f.Model.Alpha} β={f.Model.Beta} γ={f.Model.Gamma}, σ={CliValues.FormatValue(f.Model.ResidualStandardDeviation)}")
+            : string.Create(CultureInfo.InvariantCulture, $"Holt linear trend (no season), α={f.Model.Alpha} β={f.Model.Beta}, σ={CliValues.FormatValue(f.Model.ResidualStandardDeviation)}");
+
+    private static string Table(List<(LabelSet Labels, StepForecast Forecast)> fits)
+    {
+        var sb = new StringBuilder();
+        foreach (var (labels, f) in fits)
+        {
+            sb.Append(labels).Append(": ").Append(Model(f)).Append(", fitted on ").Append(f.Observations.ToString(CultureInfo.InvariantCulture)).Append(" steps\n");
+            var rows = new List<string[]> { new[] { "TIME", "VALUE", "LOWER", "UPPER" } };
+            rows.AddRange(f.Points.Select(p => new[] { ApiTime.FormatRfc3339(p.TimeMs), CliValues.FormatValue(p.Value), CliValues.FormatValue(p.Lower), CliValues.FormatValue(p.Upper) }));
+            sb.Append(OptimizeCommand.Table(rows));
+        }
+        return sb.ToString().ReplaceLineEndings("\n");
+    }
+
+    private static string Csv(List<(LabelSet Labels, StepForecast Forecast)> fits)
+    {
+        var sb = new StringBuilder("series,timestamp,value,lower,upper\n");
+        foreach (var (labels, f) in fits)
+        {
+            string name = "\"" + labels.ToString().Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+            foreach (var p in f.Points)
+            {
+                sb.Append(name).Append(',').Append(CliValues.FormatApiTime(p.TimeMs)).Append(',').Append(CliValues.FormatValue(p.Value))
+                    .Append(',').Append(CliValues.FormatValue(p.Lower)).Append(',').Append(CliValues.FormatValue(p.Upper)).Append('\n');
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static string Json(List<(LabelSet Labels, StepForecast Forecast)> fits)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("series");
+            foreach (var (labels, f) in fits)
+            {
+                w.WriteStartObject();
+                w.WritePropertyName("metric");
+                PrometheusJson.WriteLabels(w, labels);
+                w.WriteStartObject("model");
+                w.WriteString("kind", f.Model.Period > 0 ? "holt_winters" : "holt_linear");
+                w.WriteNumber("period_steps", f.Model.Period);
+                w.WriteNumber("alpha", f.Model.Alpha);
+                w.WriteNumber("beta", f.Model.Beta);
+                w.WriteNumber("gamma", f.Model.Gamma);
+                w.WriteNumber("residual_sd", f.Model.ResidualStandardDeviation);
+                w.WriteNumber("observations", f.Observations);
+                w.WriteEndObject();
+                w.WriteStartArray("points");
+                foreach (var p in f.Points)
+                {
+                    // Note: like the query API's [time, "value"] pairs, with the bounds after the value.
+                    w.WriteStartArray();
+                    w.WriteRawValue(CliValues.FormatApiTime(p.TimeMs));
+                    w.WriteStringValue(CliValues.FormatValue(p.Value));
+                    w.WriteStringValue(CliValues.FormatValue(p.Lower));
+                    w.WriteStringValue(CliValues.FormatValue(p.Upper));
+                    w.WriteEndArray();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+}

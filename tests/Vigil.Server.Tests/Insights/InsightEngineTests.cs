@@ -1,0 +1,198 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Vigil.Core.Labels;
+using Vigil.Core.Storage;
+using Vigil.PromQL.Engine;
+using Vigil.Server.Config;
+using Vigil.Server.Insights;
+using Vigil.Server.Optimizer.Model;
+using Vigil.Server.Tests.TestSupport;
+
+namespace Vigil.Server.Tests.Insights;
+
+/// <summary>The insight engines on stored synthetic series with a known model: trends, capacity, bottlenecks, anomaly clusters.</summary>
+public sealed class InsightEngineTests
+{
+    private const long Now = 1_700_000_000_000;
+    private const long Step = 15_000;
+    private readonly MemoryStorage _storage = new();
+
+    private InsightContext Context(AnalysisInsightsConfig? config = null, IReadOnlyList<AnomalousSeries>? anomalous = null,
+        IReadOnlyDictionary<string, (int, int)>? rates = null)
+        => new(_storage, new PromQLEngine(), Now, config ?? new AnalysisInsightsConfig(), anomalous ?? [], rates ?? new Dictionary<string, (int, int)>(), NullLogger.Instance);
+
+    /// <summary>Writes <paramref name="value"/>(seconds before now) every 15 s over <paramref name="span"/> up to now.</summary>
+    private void Write(LabelSet labels, TimeSpan span, Func<double, double> value)
+    {
+        var app = _storage.Appender();
+        for (long t = Now - (long)span.TotalMilliseconds; t <= Now; t += Step)
+        {
+            app.Append(labels, t, value((Now - t) / 1000.0));
+        }
+        app.Commit();
+    }
+
+    private static LabelSet L(string name, params string[] more) => LabelSet.Of([LabelSet.MetricName, name, "job", "shop", "instance", "web-1", .. more]);
+
+    [Fact]
+    public void Trend_LatencyRisingHalfInAnHour_DegradationWithSignificance()
+    {
+        var r = new Random(1);
+        // 0.1 s an hour ago, 0.15 s now, noise σ ≈ 0.003.
+        Write(L("checkout_duration_seconds"), TimeSpan.FromHours(1), ago => 0.15 - (0.05 * ago / 3600) + (0.006 * (r.NextDouble() - 0.5)));
+        Write(L("cart_duration_seconds"), TimeSpan.FromHours(1), _ => 0.1 + (0.006 * (r.NextDouble() - 0.5)));
+
+        var findings = new TrendEngine().Run(Context());
+
+        var f = Assert.Single(findings);
+        Assert.Equal(InsightType.PerformanceDegradation, f.Type);
+        Assert.Equal("latency", f.Labels["kind"]);
+        Assert.Equal("checkout_duration_seconds", f.Labels["series"]);
+        Assert.Equal("web-1", f.Labels["instance"]);
+        Assert.True(f.Evidence["p_value"] < 1e-6, $"p = {f.Evidence["p_value"]}");
+        Assert.InRange(f.Evidence["slope_per_hour"], 0.045, 0.055);
+        Assert.InRange(f.Evidence["relative_change"], 0.4, 0.6);
+        Assert.Contains(f.Severity, new[] { InsightSeverity.Medium, InsightSeverity.High });
+        Assert.Equal(OptimizationActionType.ScaleUp, f.Recommendations[0].Type);
+        Assert.StartsWith("latency checkout_duration_seconds{instance=\"web-1\", job=\"shop\"} rose ", f.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Trend_ErrorsAndSaturation_KindsAndTypes()
+    {
+        var r = new Random(2);
+        double errors = 0;
+        var app = _storage.Appender();
+        for (long t = Now - 3_600_000; t <= Now; t += Step)
+        {
+            double ago = (Now - t) / 1000.0;
+            errors += 15 * (1 + ((3600 - ago) / 3600)) * (0.9 + (0.2 * r.NextDouble()));
+            app.Append(L("payment_errors_total"), t, errors);
+            app.Append(L("worker_queue_length"), t, 10 + (10 * (3600 - ago) / 3600) + r.NextDouble());
+        }
+        app.Commit();
+
+        var findings = new TrendEngine().Run(Context()).OrderBy(f => f.Labels["kind"]).ToList();
+
+        Assert.Equal(2, findings.Count);
+        Assert.Equal(("errors", InsightType.PerformanceDegradation), (findings[0].Labels["kind"], findings[0].Type));
+        Assert.Equal(("saturation", InsightType.TrendIdentified), (findings[1].Labels["kind"], findings[1].Type));
+        Assert.Equal(OptimizationActionType.CodeOptimization, findings[0].Recommendations[0].Type);
+    }
+
+    [Fact]
+    public void Trend_NoiseOnly_NoFindingOverManySeries()
+    {
+        var r = new Random(3);
+        for (int i = 0; i < 30; i++)
+        {
+            Write(L("svc_duration_seconds", "route", "/r" + i), TimeSpan.FromHours(1), _ => 0.2 + (0.02 * Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble())));
+        }
+        Assert.Empty(new TrendEngine().Run(Context(new AnalysisInsightsConfig { TrendQueries = [new("svc", "latency", "svc_duration_seconds")] })));
+    }
+
+    [Fact]
+    public void Capacity_DiskFillingAGigabyteAnHour_TimeToFullInsideItsInterval()
+    {
+        const double gb = 1 << 30;
+        var r = new Random(4);
+        string[] fs = ["device", "/dev/sda1", "mountpoint", "/", "fstype", "ext4"];
+        // 100 GB disk, 40 GB free now, losing 1 GB/h (noise 50 MB): full in 40 h.
+        Write(L("node_filesystem_size_bytes", fs), TimeSpan.FromHours(6), _ => 100 * gb);
+        Write(L("node_filesystem_avail_bytes", fs), TimeSpan.FromHours(6), ago => (40 * gb) + (gb * ago / 3600) + (0.05 * gb * (r.NextDouble() - 0.5)));
+        // A tmpfs is ignored even when it fills.
+        Write(L("node_filesystem_size_bytes", "device", "tmpfs", "mountpoint", "/run", "fstype", "tmpfs"), TimeSpan.FromHours(6), _ => gb);
+        Write(L("node_filesystem_avail_bytes", "device", "tmpfs", "mountpoint", "/run", "fstype", "tmpfs"), TimeSpan.FromHours(6), ago => gb * ago / 36_000);
+
+        var f = Assert.Single(new CapacityEngine().Run(Context()));
+
+        Assert.Equal(InsightType.ResourceExhaustion, f.Type);
+        Assert.Equal(("disk", "/"), (f.Labels["resource"], f.Labels["mountpoint"]));
+        double truth = 40 * 3600;
+        Assert.InRange(f.Evidence["seconds_to_exhaustion"], truth * 0.95, truth * 1.05);
+        Assert.InRange(truth, f.Evidence["seconds_earliest"], f.Evidence["seconds_latest"]);
+        Assert.InRange(f.Evidence["used_ratio"], 0.59, 0.61);
+        Assert.Equal(InsightSeverity.Medium, f.Severity);
+        Assert.Equal(OptimizationActionType.ScaleUp, f.Recommendations[0].Type);
+        Assert.Contains("will run out in about 1d 1", f.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Capacity_FarBeyondHorizonOrShrinking_NoFinding()
+    {
+        const double gb = 1 << 30;
+        Write(L("node_memory_MemTotal_bytes"), TimeSpan.FromHours(6), _ => 64 * gb);
+        // 0.01 GB/h growth with 32 GB left: months away.
+        Write(L("node_memory_MemAvailable_bytes"), TimeSpan.FromHours(6), ago => (32 * gb) + (0.01 * gb * ago / 3600));
+        Assert.Empty(new CapacityEngine().Run(Context()));
+    }
+
+    [Fact]
+    public void Bottleneck_CpuSaturatedAndLatencyFollowsIt_BothFindings()
+    {
+        var r = new Random(5);
+        double idle = 0;
+        var app = _storage.Appender();
+        for (long t = Now - 3_600_000; t <= Now; t += Step)
+        {
+            double ago = (Now - t) / 1000.0;
+            // Utilization climbs from 0.3 to 0.95 over the hour; latency follows it.
+            double utilization = 0.3 + (0.65 * (3600 - ago) / 3600) + (0.02 * (r.NextDouble() - 0.5));
+            idle += 15 * (1 - utilization);
+            app.Append(L("node_cpu_seconds_total", "cpu", "0", "mode", "idle"), t, idle);
+            app.Append(L("node_load1"), t, 4 * utilization);
+            app.Append(L("http_request_duration_seconds"), t, 0.05 + (0.2 * utilization * utilization) + (0.005 * r.NextDouble()));
+        }
+        app.Commit();
+
+        var findings = new BottleneckEngine().Run(Context());
+
+        var cpu = Assert.Single(findings, f => f.Key.StartsWith("cpu", StringComparison.Ordinal));
+        Assert.Equal(InsightType.BottleneckDetected, cpu.Type);
+        Assert.Equal("cpu", cpu.Labels["resource"]);
+        Assert.InRange(cpu.Evidence["utilization"], 0.9, 0.97);
+        Assert.InRange(cpu.Evidence["saturation"], 3.6, 3.9);
+        Assert.True(cpu.Evidence["utilization_latency_correlation"] > 0.9);
+        Assert.Contains(cpu.Severity, new[] { InsightSeverity.High, InsightSeverity.Critical });
+        Assert.Equal(OptimizationActionType.ScaleOut, cpu.Recommendations[0].Type);
+
+        var follows = Assert.Single(findings, f => f.Key.StartsWith("latency/", StringComparison.Ordinal));
+        Assert.Equal("cpu", follows.Labels["resource"]);
+        Assert.True(follows.Evidence["correlation"] > 0.9);
+        Assert.Contains("follows cpu", follows.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bottleneck_IdleMachine_NoFinding()
+    {
+        var r = new Random(6);
+        double idle = 0;
+        var app = _storage.Appender();
+        for (long t = Now - 3_600_000; t <= Now; t += Step)
+        {
+            idle += 15 * (0.8 + (0.05 * r.NextDouble()));
+            app.Append(L("node_cpu_seconds_total", "cpu", "0", "mode", "idle"), t, idle);
+            app.Append(L("node_load1"), t, 0.3);
+        }
+        app.Commit();
+        Assert.Empty(new BottleneckEngine().Run(Context()));
+    }
+
+    [Fact]
+    public void Anomaly_ClusterPerInstance_MostAnomalousFirstAndSeverityBySize()
+    {
+        AnomalousSeries A(string name, string instance, double score) => new(LabelSet.Of("__name__", name, "instance", instance, "job", "node"), score, Now - 30_000, Now - 15_000);
+        var anomalous = new[] { A("node_load1", "a", 0.7), A("node_cpu", "a", 0.95), A("disk_io", "a", 0.6), A("node_load1", "b", 0.8) };
+        var rates = new Dictionary<string, (int, int)> { ["a"] = (3, 100), ["b"] = (1, 100) };
+
+        var findings = new AnomalyEngine().Run(Context(anomalous: anomalous, rates: rates)).OrderBy(f => f.Key).ToList();
+
+        Assert.Equal(2, findings.Count);
+        var a = findings[0];
+        Assert.Equal("cluster{instance=\"a\"}", a.Key);
+        Assert.Equal(InsightSeverity.Medium, a.Severity);
+        Assert.Equal(["node_cpu", "node_load1", "disk_io"], a.AffectedSeries.Select(l => l.Name));
+        Assert.Equal(0.03, a.Evidence["anomaly_rate"], 6);
+        Assert.Equal(InsightSeverity.Low, findings[1].Severity);
+        Assert.Empty(new AnomalyEngine().Run(Context(new AnalysisInsightsConfig { AnomalyMinSeries = 2 }, anomalous: [anomalous[3]], rates: rates)));
+    }
+}
