@@ -26,6 +26,9 @@ public sealed partial class VigilServer
     /// <summary>The options in force: those given at start, or the latest configuration reloaded.</summary>
     public VigilServerOptions ActiveOptions => _active;
 
+    /// <summary>The interval the built-in collectors run at now (tests check that a reload changed it).</summary>
+    internal TimeSpan CollectionInterval => (_loop ?? throw new InvalidOperationException("the server has not been started")).Interval;
+
     /// <summary>
     /// Reloads <see cref="VigilServerOptions.ConfigFile"/> and puts it in force (what SIGHUP and <c>POST /-/reload</c>
     /// do). Reloads run one at a time. Returns null on success, else the errors; the running configuration then stays.

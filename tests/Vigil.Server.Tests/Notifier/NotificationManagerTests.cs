@@ -178,6 +178,55 @@ public sealed class NotificationManagerTests : IDisposable
         listener.Stop();
     }
 
+    [Fact]
+    public async Task Reconfigure_UnchangedWebhookKeepsItsGroups_AddedOneStarts_RemovedOneStops()
+    {
+        var received = new List<(string Receiver, JsonDocument Body)>();
+        await using var server = await TestWebServer.StartAsync(async ctx =>
+        {
+            using var reader = new StreamReader(ctx.Request.Body);
+            var doc = JsonDocument.Parse(await reader.ReadToEndAsync());
+            lock (received)
+            {
+                received.Add((doc.RootElement.GetProperty("receiver").GetString()!, doc));
+            }
+        });
+        WebhookRoute Route(string name) => new()
+        {
+            Name = name,
+            Url = new Uri(server.BaseAddress, name),
+            GroupWait = TimeSpan.FromMilliseconds(200),
+            GroupInterval = TimeSpan.FromMilliseconds(200),
+            RepeatInterval = TimeSpan.FromHours(1),
+        };
+        int From(string receiver)
+        {
+            lock (received)
+            {
+                return received.Count(r => r.Receiver == receiver);
+            }
+        }
+        var firing = Alert("Disk", "critical", DateTimeOffset.UtcNow.AddMinutes(5));
+        await using var notifier = new NotificationManager(new AlertingOptions { Webhooks = [Route("a")] });
+        notifier.Send([firing]);
+        await Poll.UntilAsync(() => Task.FromResult(From("a") == 1));
+
+        // A reload with the same webhook and a new one: "a" keeps its group (no repeat), "b" notifies once.
+        await notifier.ReconfigureAsync(new AlertingOptions { Webhooks = [Route("a"), Route("b")] });
+        notifier.Send([firing]);
+        await Poll.UntilAsync(() => Task.FromResult(From("b") == 1));
+        await Task.Delay(600);
+        Assert.Equal(1, From("a"));
+        Assert.Equal(["a", "b"], notifier.QueueLengthsByReceiver().Keys.Order(StringComparer.Ordinal));
+
+        // Removed: "a" receives nothing more, not even the resolution.
+        await notifier.ReconfigureAsync(new AlertingOptions { Webhooks = [Route("b")] });
+        notifier.Send([Alert("Disk", "critical", DateTimeOffset.UtcNow.AddSeconds(-1))]);
+        await Poll.UntilAsync(() => Task.FromResult(From("b") == 2));
+        Assert.Equal(1, From("a"));
+        Assert.Equal(["b"], notifier.QueueLengthsByReceiver().Keys);
+    }
+
     private static int Count(List<(DateTimeOffset, JsonDocument)> list)
     {
         lock (list)
