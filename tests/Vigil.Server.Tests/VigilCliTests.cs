@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Vigil.Cli;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
@@ -25,20 +24,11 @@ public sealed class VigilCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dataDir, recursive: true);
 
-    private sealed class FixedProvider(MemoryStorage storage) : IStorageProvider
-    {
-        public IStorage Open(StorageSettings settings, ILoggerFactory loggers) => storage;
-
-        public ISampleQueryable OpenReadOnly(string dataDir, ILoggerFactory loggers) => storage;
-
-        public IStorage OpenInMemory() => new MemoryStorage();
-    }
-
     private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = await VigilCli.RunAsync(args, new FixedProvider(_storage), stdout, stderr);
+        int code = await VigilCli.RunAsync(args, new FixedStorageProvider(_storage), stdout, stderr);
         return (code, stdout.ToString(), stderr.ToString());
     }
 

@@ -43,7 +43,7 @@ internal static class AnalysisConfigParser
                     (detector, parameters) = Detector(r, e) ?? (detector, parameters);
                     break;
                 case "threshold":
-                    threshold = OptimizationConfigParser.Number(r, e, 0.000001, 1) ?? threshold;
+                    threshold = OptimizationConfigParser.Number(r, e, 0.001, 1) ?? threshold;
                     break;
                 case "hold":
                     hold = r.Duration(e) ?? hold;
@@ -238,7 +238,7 @@ internal static class AnalysisConfigParser
             switch (e.Key)
             {
                 case "p_value":
-                    c = c with { TrendPValue = OptimizationConfigParser.Number(r, e, 1e-12, 0.5) ?? c.TrendPValue };
+                    c = c with { TrendPValue = OptimizationConfigParser.Number(r, e, 0.0001, 0.5) ?? c.TrendPValue };
                     break;
                 case "min_change":
                     c = c with { TrendMinChange = OptimizationConfigParser.Number(r, e, 0, 1000) ?? c.TrendMinChange };

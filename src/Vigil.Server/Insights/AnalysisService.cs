@@ -91,6 +91,60 @@ public sealed class AnalysisService : IAsyncDisposable
         }
     }
 
+    /// <summary>Scores the samples that arrived since the last evaluation now (benchmarks and tests); returns the points scored.</summary>
+    public async Task<int> ScoreAsync(CancellationToken ct = default)
+    {
+        await _evaluating.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return Scorer.Evaluate(_clock.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+        finally
+        {
+            _evaluating.Release();
+        }
+    }
+
+    /// <summary>Runs the insight engines now (benchmarks and tests); returns the number of active insights.</summary>
+    public async Task<int> AnalyzeAsync(CancellationToken ct = default)
+    {
+        await _evaluating.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            RunEngines(_clock.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+            return Store.Active().Count;
+        }
+        finally
+        {
+            _evaluating.Release();
+        }
+    }
+
+    /// <summary>The number of series with a detector.</summary>
+    public int ScoredSeries => Scorer.SeriesCount;
+
+    /// <summary>Every insight, active first (as <c>/api/v1/insights</c> lists them).</summary>
+    public IReadOnlyList<PerformanceInsight> Insights() => Store.All();
+
+    /// <summary>Writes the detector state to the data directory now (also done on its interval and at stop); returns the file or null without a data directory.</summary>
+    public string? SaveStateNow()
+    {
+        if (_statePath is null)
+        {
+            return null;
+        }
+        _evaluating.Wait();
+        try
+        {
+            SaveState();
+            return _statePath;
+        }
+        finally
+        {
+            _evaluating.Release();
+        }
+    }
+
     /// <summary>One evaluation now: scoring, then the engines when their interval has passed (or <paramref name="insights"/> forces them).</summary>
     internal async Task RunOnceAsync(CancellationToken ct = default, bool insights = false)
     {

@@ -31,8 +31,9 @@ internal sealed class AnomalyEngine : IInsightEngine
             string instance = cluster.Key;
             int scored = context.Rates.TryGetValue(instance, out var r) ? r.Scored : members.Count;
             double share = (double)members.Count / Math.Max(1, scored);
-            var severity = members.Count >= 10 || share >= 0.2 ? InsightSeverity.Critical
-                : members.Count >= 5 ? InsightSeverity.High
+            // Note: the share counts only for clusters of several series; one series out of one is not an outage.
+            var severity = members.Count >= 10 || (share >= 0.2 && members.Count >= 5) ? InsightSeverity.Critical
+                : members.Count >= 5 || (share >= 0.2 && members.Count >= 3) ? InsightSeverity.High
                 : members.Count >= 2 ? InsightSeverity.Medium
                 : InsightSeverity.Low;
             var top = members[0];

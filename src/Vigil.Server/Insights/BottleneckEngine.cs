@@ -251,16 +251,8 @@ internal sealed class BottleneckEngine : IInsightEngine
     /// <summary>What to do about a saturated resource.</summary>
     internal static List<OptimizationRecommendation> Recommend(string resource, string component, InsightSeverity severity)
     {
-        int boost = (int)severity * 50;
-        OptimizationRecommendation R(OptimizationActionType type, string description, double impact, ImplementationCost cost, int priority) => new()
-        {
-            Type = type,
-            Description = description,
-            ExpectedImpact = impact,
-            ImplementationCost = cost,
-            Priority = priority + boost,
-            AffectedComponents = [component],
-        };
+        OptimizationRecommendation R(OptimizationActionType type, string description, double impact, ImplementationCost cost, int priority)
+            => OptimizationRecommendation.For(component, severity, type, description, impact, cost, priority);
         return resource switch
         {
             "cpu" =>

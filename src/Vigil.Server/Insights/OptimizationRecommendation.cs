@@ -23,4 +23,16 @@ public sealed record OptimizationRecommendation
 
     /// <summary>The components to change: an instance, a device, a pool, a job.</summary>
     public IReadOnlyList<string> AffectedComponents { get; init; } = [];
+
+    /// <summary>A recommendation for <paramref name="component"/>; the priority rises by 50 per severity step, so urgent causes come first.</summary>
+    internal static OptimizationRecommendation For(string component, InsightSeverity severity, OptimizationActionType type, string description,
+        double impact, ImplementationCost cost, int priority) => new()
+    {
+        Type = type,
+        Description = description,
+        ExpectedImpact = impact,
+        ImplementationCost = cost,
+        Priority = priority + ((int)severity * 50),
+        AffectedComponents = [component],
+    };
 }

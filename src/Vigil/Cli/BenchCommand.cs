@@ -61,7 +61,41 @@ internal static class BenchCommand
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {data.SeriesCount} series × {perSeries} samples to {result.GetValue(output)}"));
             return Task.FromResult(0);
         });
-        return new Command("bench", "End-to-end benchmarks (results as JSON) and their data generator.") { tsdb, generate, BenchNabCommand.Create(stdout, stderr) };
+        return new Command("bench", "End-to-end benchmarks (results as JSON) and their data generator.") { tsdb, generate, BenchNabCommand.Create(stdout, stderr), Analysis(stdout, stderr) };
+    }
+
+    private static Command Analysis(TextWriter stdout, TextWriter stderr)
+    {
+        var series = new Option<int>("--series") { Description = "Number of series (node-exporter-like, 47 per host).", DefaultValueFactory = _ => 10_000 };
+        var interval = new Option<string>("--interval") { Description = "Evaluation (and sample) interval, e.g. 15s.", DefaultValueFactory = _ => "15s" };
+        var evaluations = new Option<int>("--evaluations") { Description = "Evaluations measured after start-up.", DefaultValueFactory = _ => 40 };
+        var history = new Option<int>("--history") { Description = "Steps of stored history before start-up (learnt by the detectors).", DefaultValueFactory = _ => 240 };
+        var detector = new Option<string>("--detector") { Description = "Detector: " + string.Join(", ", Vigil.Analysis.Anomaly.DetectorFactory.Names) + ".", DefaultValueFactory = _ => Vigil.Analysis.Anomaly.DetectorFactory.DefaultName };
+        detector.AcceptOnlyFromAmong([.. Vigil.Analysis.Anomaly.DetectorFactory.Names]);
+        var workDir = new Option<string>("--work-dir") { Description = "Scratch directory (deleted afterwards).", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "vigil-bench-analysis") };
+        var command = new Command("analysis", "CPU of the server's analysis (anomaly scoring every interval, insight engines every minute) over the embedded TSDB; prints JSON.")
+        {
+            series, interval, evaluations, history, detector, workDir,
+        };
+        command.SetAction((result, ct) =>
+        {
+            string dir = result.GetValue(workDir)!;
+            try
+            {
+                var bench = new AnalysisBench(result.GetValue(series), TimeSpan.FromMilliseconds(ParseDuration(result.GetValue(interval)!, "--interval")),
+                    result.GetValue(evaluations), result.GetValue(history), result.GetValue(detector)!, dir);
+                stdout.WriteLine(bench.Run(line => stderr.WriteLine(line)).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            }
+            finally
+            {
+                if (Directory.Exists(dir))
+                {
+                    Directory.Delete(dir, true);
+                }
+            }
+            return Task.FromResult(0);
+        });
+        return command;
     }
 
     private static long ParseDuration(string text, string option)
