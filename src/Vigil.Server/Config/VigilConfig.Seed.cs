@@ -57,4 +57,26 @@ public sealed partial class VigilConfig
             };
         }
     }
+
+    /// <summary>
+    /// The seed's <c>performance_analysis</c> (analysis_interval, retention_period, confidence_threshold) sets when the
+    /// insight engines run, how long resolved insights are kept and the least confidence reported — when the file has
+    /// no <c>analysis:</c> section; a file with both follows <c>analysis:</c>, where those settings have their own keys.
+    /// </summary>
+    private static AnalysisConfig? ApplySeedAnalysis(PerformanceAnalysisConfig? seed, AnalysisConfig? analysis)
+    {
+        if (seed is null || analysis is not null)
+        {
+            return analysis;
+        }
+        var defaults = new AnalysisConfig();
+        var insights = defaults.Insights;
+        insights = insights with
+        {
+            Interval = seed.AnalysisInterval ?? insights.Interval,
+            Retention = seed.RetentionPeriod ?? insights.Retention,
+            MinConfidence = seed.ConfidenceThreshold ?? insights.MinConfidence,
+        };
+        return defaults with { Insights = insights };
+    }
 }

@@ -267,6 +267,7 @@ public sealed partial class VigilConfig
         }
         var seedRules = SeedRules(r, performanceCollection, aggregationRules, seedEntry);
         ApplySeedCollection(performanceCollection, ref collectors, ref storage);
+        analysis = ApplySeedAnalysis(performanceAnalysis, analysis);
         return new VigilConfig
         {
             Global = global,

@@ -145,12 +145,6 @@ internal static class CheckCommand
         {
             sb.Append(inv, $"  analysis: {(a.Enabled ? "on" : "off")}, detector {a.Detector}, every {PrometheusDuration.Format(a.EvaluationInterval)}, {Count(a.Selectors.Count, "selector")}{(a.BuiltinSeries ? " plus the built-in series" : string.Empty)}, insights {(a.Insights.Enabled ? "every " + PrometheusDuration.Format(a.Insights.Interval) : "off")}\n");
         }
-        string[] later = ["performance_analysis"];
-        var present = c.Sections.Where(later.Contains).ToList();
-        if (present.Count > 0)
-        {
-            sb.Append("  accepted as valid YAML, not applied yet: ").AppendJoin(", ", present).Append('\n');
-        }
         return sb.ToString();
     }
 

@@ -69,6 +69,11 @@ public sealed class SeedAndAlertingConfigTests
 
         var pa = c.PerformanceAnalysis!;
         Assert.Equal((TimeSpan.FromMinutes(5), TimeSpan.FromDays(7), 0.8), (pa.AnalysisInterval, pa.RetentionPeriod, pa.ConfidenceThreshold));
+        // ... and, with no analysis: section, it sets the insight engines' interval, retention and confidence.
+        var insights = c.Analysis!.Insights;
+        Assert.Equal((TimeSpan.FromMinutes(5), TimeSpan.FromDays(7), 0.8), (insights.Interval, insights.Retention, insights.MinConfidence));
+        var both = VigilConfig.Parse(SeedYaml + "\nanalysis:\n  insights:\n    interval: 2m\n");
+        Assert.Equal((TimeSpan.FromMinutes(2), 0.5), (both.Analysis!.Insights.Interval, both.Analysis.Insights.MinConfidence));
 
         var o = c.Optimization!;
         Assert.Equal((3, TimeSpan.FromMinutes(5), 0.1), (o.MaxConcurrentOptimizations, o.OptimizationTimeout, o.ImpactThreshold));
