@@ -55,6 +55,7 @@ public class SdkBenchmarks
 
     private ToolProfiler _profiler = null!;
     private ToolProfiler _profilerNoCpu = null!;
+    private ToolProfiler _profilerEveryCpu = null!;
     private ToolProfiler _summaryProfiler = null!;
     private Meter _vigilMeter = null!;
     private Meter _otelMeter = null!;
@@ -73,6 +74,7 @@ public class SdkBenchmarks
         string id = Guid.NewGuid().ToString("N");
         _profiler = new ToolProfiler(new ToolProfilerOptions { MeterName = "Bench.Profiler." + id, RunsPerTool = 64 });
         _profilerNoCpu = new ToolProfiler(new ToolProfilerOptions { MeterName = "Bench.ProfilerNoCpu." + id, RunsPerTool = 64, CpuTimeSampling = 0 });
+        _profilerEveryCpu = new ToolProfiler(new ToolProfilerOptions { MeterName = "Bench.ProfilerEveryCpu." + id, RunsPerTool = 64, CpuTimeSampling = 1 });
         _summaryProfiler = new ToolProfiler(new ToolProfilerOptions { MeterName = "Bench.Summary." + id });
         var rng = new Random(42);
         for (int i = 0; i < 2048; i++)
@@ -122,6 +124,7 @@ public class SdkBenchmarks
         _otelMeter.Dispose();
         _profiler.Dispose();
         _profilerNoCpu.Dispose();
+        _profilerEveryCpu.Dispose();
         _summaryProfiler.Dispose();
     }
 
@@ -130,6 +133,15 @@ public class SdkBenchmarks
     public void Vigil_Scope()
     {
         using (_profiler.Start("search"))
+        {
+        }
+    }
+
+    [Benchmark]
+    [BenchmarkCategory("Scope")]
+    public void Vigil_ScopeCpuEveryRun()
+    {
+        using (_profilerEveryCpu.Start("search"))
         {
         }
     }

@@ -108,9 +108,7 @@ public sealed partial class ToolProfiler
         s.Outcome = ToolOutcome.Success;
         s.ThreadId = Environment.CurrentManagedThreadId;
         s.Frame = new AsyncRunFrame(CurrentFrame);
-        s.StartGen0 = GC.CollectionCount(0);
-        s.StartGen1 = GC.CollectionCount(1);
-        s.StartGen2 = GC.CollectionCount(2);
+        ReadCollectionCounts(s);
         s.StartTimestamp = Stopwatch.GetTimestamp();
         return s;
     }

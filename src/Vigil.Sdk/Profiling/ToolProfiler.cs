@@ -42,6 +42,17 @@ public sealed partial class ToolProfiler : IDisposable
     [ThreadStatic]
     private static ToolState? t_lastTool;
 
+    // The collection counts this thread read last: while the gen-0 count is unchanged no collection of any
+    // generation has happened (every collection counts as a gen-0 one), so the gen-1 and gen-2 counts are still valid.
+    [ThreadStatic]
+    private static int t_gen0;
+
+    [ThreadStatic]
+    private static int t_gen1;
+
+    [ThreadStatic]
+    private static int t_gen2;
+
     private static long s_staleUses;
 
     private readonly ConcurrentDictionary<string, ToolState> _tools = new(StringComparer.Ordinal);
@@ -51,6 +62,7 @@ public sealed partial class ToolProfiler : IDisposable
     private readonly TimeProvider _time;
     private readonly bool _systemClock;
     private readonly int _cpuSampling;
+    private readonly double _cpuFullThresholdSeconds;
     private ToolState? _invalidTool;
     private ToolState? _overflowTool;
     private ClockAnchor _anchor;
@@ -73,6 +85,7 @@ public sealed partial class ToolProfiler : IDisposable
         _time = Options.TimeProvider;
         _systemClock = ReferenceEquals(_time, TimeProvider.System);
         _cpuSampling = ThreadCpuClock.IsSupported ? Options.CpuTimeSampling : 0;
+        _cpuFullThresholdSeconds = Options.CpuTimeFullThreshold.TotalSeconds;
         _anchor = ClockAnchor.Now(_time);
         _instruments = new ToolInstruments(Options);
     }
@@ -298,23 +311,40 @@ public sealed partial class ToolProfiler : IDisposable
         s.IsAsync = false;
         s.Outcome = ToolOutcome.Success;
         s.ThreadId = Environment.CurrentManagedThreadId;
-        s.StartGen0 = GC.CollectionCount(0);
-        s.StartGen1 = GC.CollectionCount(1);
-        s.StartGen2 = GC.CollectionCount(2);
+        ReadCollectionCounts(s);
         s.StartExceptions = t_exceptions;
-        s.StartCpuNs = SampleCpu() ? ThreadCpuClock.Read() : -1;
+        s.StartCpuNs = SampleCpu(s.Tool) ? ThreadCpuClock.Read() : -1;
         // Note: allocations and wall time are read last so the scope's own bookkeeping is not measured.
         s.StartAllocated = GC.GetAllocatedBytesForCurrentThread();
         s.StartTimestamp = Stopwatch.GetTimestamp();
         return new ToolRunScope(s);
     }
 
-    private bool SampleCpu()
+    /// <summary>Reads the process's collection counts into the scope, with two of the three calls saved while no collection happens.</summary>
+    private static void ReadCollectionCounts(ScopeState s)
+    {
+        int gen0 = GC.CollectionCount(0);
+        if (gen0 != t_gen0)
+        {
+            t_gen0 = gen0;
+            t_gen1 = GC.CollectionCount(1);
+            t_gen2 = GC.CollectionCount(2);
+        }
+        s.StartGen0 = gen0;
+        s.StartGen1 = t_gen1;
+        s.StartGen2 = t_gen2;
+    }
+
+    private bool SampleCpu(ToolState tool)
     {
         int n = _cpuSampling;
         if (n <= 1)
         {
             return n == 1;
+        }
+        if (tool.MeanDurationSeconds >= _cpuFullThresholdSeconds)
+        {
+            return true;
         }
         if (++t_cpuSampleCounter >= n)
         {
