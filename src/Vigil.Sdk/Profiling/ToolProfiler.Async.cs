@@ -99,14 +99,15 @@ public sealed partial class ToolProfiler
 
     private ScopeState BeginAsync(string tool, TagList tags, bool hasTags)
     {
-        var s = ScopeState.Rent();
+        var thread = ProfilerThread.Current;
+        var s = thread.Rent();
+        s.Thread = thread;
         s.Tags = tags;
         s.HasTags = hasTags;
         s.Owner = this;
-        s.Tool = Resolve(tool);
+        s.Tool = Resolve(thread, tool);
         s.IsAsync = true;
         s.Outcome = ToolOutcome.Success;
-        s.ThreadId = Environment.CurrentManagedThreadId;
         s.Frame = new AsyncRunFrame(CurrentFrame);
         ReadCollectionCounts(s);
         s.StartTimestamp = Stopwatch.GetTimestamp();
