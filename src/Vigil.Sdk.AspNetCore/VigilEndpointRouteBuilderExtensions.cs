@@ -28,7 +28,7 @@ public static class VigilEndpointRouteBuilderExtensions
             .WithDisplayName("Vigil metrics");
     }
 
-    /// <summary>Maps <c>/metrics</c>, <c>/vigil/tools</c>, <c>/vigil/tools/{tool}</c> and <c>/vigil/collectors</c> for the registered <see cref="VigilEndpoint"/>.</summary>
+    /// <summary>Maps <c>/metrics</c>, <c>/vigil/tools</c>, <c>/vigil/tools/{tool}</c>, <c>/vigil/tools/{tool}/baseline</c>, <c>/vigil/collectors</c> and <c>/vigil/anomalies</c> for the registered <see cref="VigilEndpoint"/>.</summary>
     public static IEndpointConventionBuilder MapVigil(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -47,6 +47,7 @@ public static class VigilEndpointRouteBuilderExtensions
         group.MapMethods(VigilEndpoint.ToolsPath, ["GET", "HEAD"], context => Serve(context, endpoint, VigilEndpoint.ToolsPath));
         group.MapMethods(VigilEndpoint.ToolsPath + "/{**tool}", ["GET", "HEAD"], context => Serve(context, endpoint, null));
         group.MapMethods(VigilEndpoint.CollectorsPath, ["GET", "HEAD"], context => Serve(context, endpoint, VigilEndpoint.CollectorsPath));
+        group.MapMethods(VigilEndpoint.AnomaliesPath, ["GET", "HEAD"], context => Serve(context, endpoint, VigilEndpoint.AnomaliesPath));
         return group.WithDisplayName("Vigil");
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Vigil.Core.Exposition;
+using Vigil.Sdk.Anomaly;
 using Vigil.Sdk.Collectors;
 using Vigil.Sdk.Summaries;
 using Vigil.Sdk.Tunables;
@@ -21,6 +22,12 @@ public sealed class VigilEndpoint
 
     /// <summary>Path of the tool summaries.</summary>
     public const string ToolsPath = "/vigil/tools";
+
+    /// <summary>Path of the anomalies found by a watching detector (<see cref="ServeAnomalies"/>).</summary>
+    public const string AnomaliesPath = "/vigil/anomalies";
+
+    /// <summary>Suffix of a tool's path that answers its baseline: <c>/vigil/tools/{tool}/baseline</c>.</summary>
+    public const string BaselineSuffix = "/baseline";
 
     /// <summary>Path of the collector statistics.</summary>
     public const string CollectorsPath = "/vigil/collectors";
@@ -56,6 +63,20 @@ public sealed class VigilEndpoint
         }
     }
 
+    /// <summary>The detector whose baselines and anomalies are served, once <see cref="ServeAnomalies"/> was called.</summary>
+    public ToolAnomalyDetector? Anomalies { get; private set; }
+
+    /// <summary>
+    /// Serves <paramref name="detector"/>'s baselines on <c>/vigil/tools/{tool}/baseline</c> and the anomalies it found
+    /// while watching on <c>/vigil/anomalies?window=</c>, and exports its scores and anomaly counts on <c>/metrics</c>.
+    /// </summary>
+    public void ServeAnomalies(ToolAnomalyDetector detector)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        Anomalies = detector;
+        Metrics.AddAnomalyDetector(detector);
+    }
+
     /// <summary>The tunables served on <c>/vigil/tunables</c>, once <see cref="ServeTunables"/> was called.</summary>
     public TunableEndpoint? Tunables { get; private set; }
 
@@ -77,8 +98,8 @@ public sealed class VigilEndpoint
 
     /// <summary>True when <paramref name="path"/> is one this endpoint answers.</summary>
     public static bool Handles(string path)
-        => path == MetricsPath || path == ToolsPath || path == CollectorsPath || path.StartsWith(ToolsPath + "/", StringComparison.Ordinal)
-            || TunableEndpoint.Handles(path);
+        => path == MetricsPath || path == ToolsPath || path == CollectorsPath || path == AnomaliesPath
+            || path.StartsWith(ToolsPath + "/", StringComparison.Ordinal) || TunableEndpoint.Handles(path);
 
     /// <summary>
     /// Answers one request: writes the body to <paramref name="body"/> and returns the HTTP status.
@@ -137,6 +158,33 @@ public sealed class VigilEndpoint
                 }
                 using var w = new Utf8JsonWriter(body);
                 SummaryJson.WriteSummaries(w, window, profiler.GetSummaries(window));
+                return 200;
+            }
+            if (path == AnomaliesPath)
+            {
+                if (Anomalies is not { } detector)
+                {
+                    return Error(body, 404, "no anomaly detector is attached to this endpoint");
+                }
+                using var w = new Utf8JsonWriter(body);
+                AnomalyJson.WriteAnomalies(w, window, detector.RecentAnomalies(window));
+                return 200;
+            }
+            if (path.StartsWith(ToolsPath + "/", StringComparison.Ordinal) && path.EndsWith(BaselineSuffix, StringComparison.Ordinal)
+                && path.Length > ToolsPath.Length + 1 + BaselineSuffix.Length)
+            {
+                // Note: a tool whose name ends in "/baseline" is asked for as ".../x%2Fbaseline", so the suffix is unambiguous.
+                string tool = Uri.UnescapeDataString(path[(ToolsPath.Length + 1)..^BaselineSuffix.Length]);
+                if (Anomalies is not { } detector)
+                {
+                    return Error(body, 404, "no anomaly detector is attached to this endpoint");
+                }
+                if (detector.GetBaseline(tool) is not { } baseline)
+                {
+                    return Error(body, 404, $"no baseline for tool \"{tool}\" (it needs {detector.Options.MinTrainingRuns} runs and a training pass)");
+                }
+                using var w = new Utf8JsonWriter(body);
+                AnomalyJson.WriteBaseline(w, baseline, detector.GetStatus(tool));
                 return 200;
             }
             if (path.StartsWith(ToolsPath + "/", StringComparison.Ordinal))

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using Vigil.Core.Exposition;
 using Vigil.Core.Labels;
+using Vigil.Sdk.Anomaly;
 using Vigil.Sdk.Collectors;
 using Vigil.Sdk.Profiling;
 using Vigil.Sdk.Tunables;
@@ -18,6 +19,7 @@ public sealed class VigilMetrics : IDisposable
     private readonly Lock _lock = new();
     private readonly List<RealTimeMetricsCollector> _collectors = new();
     private readonly List<TunableRegistry> _tunables = new();
+    private readonly List<ToolAnomalyDetector> _detectors = new();
     private MeterAggregator? _meters;
 
     /// <summary>Creates the set of metrics around <paramref name="profiler"/> (optional).</summary>
@@ -38,6 +40,23 @@ public sealed class VigilMetrics : IDisposable
             if (!_collectors.Contains(collector))
             {
                 _collectors.Add(collector);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Exports what a watching <paramref name="detector"/> has seen: <c>vigil_tool_anomaly_score{tool}</c> (the latest
+    /// checked run's Isolation Forest score), <c>vigil_tool_anomaly_threshold{tool}</c> (its baseline's threshold),
+    /// <c>vigil_tool_anomaly_checks_total{tool}</c> and <c>vigil_tool_anomalies_total{tool,severity}</c>.
+    /// </summary>
+    public void AddAnomalyDetector(ToolAnomalyDetector detector)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        lock (_lock)
+        {
+            if (!_detectors.Contains(detector))
+            {
+                _detectors.Add(detector);
             }
         }
     }
@@ -86,15 +105,18 @@ public sealed class VigilMetrics : IDisposable
         }
         RealTimeMetricsCollector[] collectors;
         TunableRegistry[] tunables;
+        ToolAnomalyDetector[] detectors;
         MeterAggregator? meters;
         lock (_lock)
         {
             collectors = [.. _collectors];
             tunables = [.. _tunables];
+            detectors = [.. _detectors];
             meters = _meters;
         }
         WriteCollectors(writer, collectors);
         WriteTunables(writer, tunables);
+        WriteAnomalies(writer, detectors);
         meters?.Write(writer);
         writer.Finish();
     }
@@ -109,6 +131,54 @@ public sealed class VigilMetrics : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _meters?.Dispose();
+
+    private static void WriteAnomalies(TextFormatWriter writer, ToolAnomalyDetector[] detectors)
+    {
+        var statuses = new List<ToolAnomalyStatus>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var d in detectors)
+        {
+            foreach (var s in d.Statuses)
+            {
+                if (seen.Add(s.Tool))
+                {
+                    statuses.Add(s);
+                }
+            }
+        }
+        if (statuses.Count == 0)
+        {
+            return;
+        }
+        WriteToolGauge(writer, statuses, "vigil_tool_anomaly_score", "Isolation Forest score of each tool's latest checked run.", static s => s.LastScore);
+        WriteToolGauge(writer, statuses, "vigil_tool_anomaly_threshold", "Score above which a run of the tool is anomalous (its baseline's threshold).", static s => s.LastThreshold);
+        writer.WriteMetadata("vigil_tool_anomaly_checks_total", MetricType.Counter, "Runs checked against their tool's baseline.");
+        foreach (var s in statuses)
+        {
+            writer.WriteSample("vigil_tool_anomaly_checks_total", [new Label("tool", s.Tool)], s.Checks);
+        }
+        writer.WriteMetadata("vigil_tool_anomalies_total", MetricType.Counter, "Anomalous runs by severity (normal: flagged by the forest alone).");
+        foreach (var s in statuses)
+        {
+            for (int i = 0; i < s.Anomalies.Count; i++)
+            {
+                writer.WriteSample("vigil_tool_anomalies_total", [new Label("severity", ToolAnomalyDetector.SeverityWord((AnomalySeverity)i)), new Label("tool", s.Tool)], s.Anomalies[i]);
+            }
+        }
+    }
+
+    private static void WriteToolGauge(TextFormatWriter writer, List<ToolAnomalyStatus> statuses, string name, string help, Func<ToolAnomalyStatus, double> value)
+    {
+        writer.WriteMetadata(name, MetricType.Gauge, help);
+        foreach (var s in statuses)
+        {
+            double v = value(s);
+            if (double.IsFinite(v))
+            {
+                writer.WriteSample(name, [new Label("tool", s.Tool)], v);
+            }
+        }
+    }
 
     private static void WriteTunables(TextFormatWriter writer, TunableRegistry[] registries)
     {
