@@ -117,7 +117,11 @@ public sealed class VigilMetrics : IDisposable
         WriteCollectors(writer, collectors);
         WriteTunables(writer, tunables);
         WriteAnomalies(writer, detectors);
-        meters?.Write(writer);
+        // Note: tunables and anomaly detectors have meters too; an app that also adds those meters would get each family
+        // twice (once natively, once through the meter), so the meter copies are left out.
+        HashSet<string>? native = tunables.Length + detectors.Length == 0 ? null
+            : [.. tunables.Select(t => t.Meter.Name), .. detectors.Select(d => d.Meter.Name)];
+        meters?.Write(writer, native);
         writer.Finish();
     }
 

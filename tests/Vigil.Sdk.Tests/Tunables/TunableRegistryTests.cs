@@ -163,6 +163,22 @@ public sealed class TunableRegistryTests
         Assert.False(m.ContainsKey("vigil_tunable_value{tunable=\"broken\"}"));
     }
 
+    [Fact]
+    public void VigilMetrics_TunablesMeterAddedToo_EachFamilyOnce()
+    {
+        using var registry = new TunableRegistry("Test.Tunables." + Guid.NewGuid().ToString("N"));
+        registry.AddInteger("pool_size", 8, 1, 64);
+        using var metrics = new VigilMetrics();
+        metrics.AddMeter(registry.Meter.Name);
+        metrics.AddTunables(registry);
+
+        string text = System.Text.Encoding.UTF8.GetString(metrics.ToArray());
+
+        Assert.Single(text.Split('\n'), l => l.StartsWith("# TYPE vigil_tunable_value ", StringComparison.Ordinal));
+        Assert.Single(text.Split('\n'), l => l.StartsWith("vigil_tunable_value{", StringComparison.Ordinal));
+        Assert.DoesNotContain("# TYPE vigil_tunable_state ", text, StringComparison.Ordinal);
+    }
+
     private static string Tags(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var parts = new List<string>();
