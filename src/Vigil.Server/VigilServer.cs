@@ -15,6 +15,7 @@ using Vigil.Core.Labels;
 using Vigil.Core.Storage;
 using Vigil.PromQL.Engine;
 using Vigil.Server.Api;
+using Vigil.Server.Profiles;
 using Vigil.Server.Collectors;
 using Vigil.Server.Collectors.Dotnet;
 using Vigil.Server.Collectors.Postgres;
@@ -389,6 +390,10 @@ public sealed partial class VigilServer : IAsyncDisposable
         app.MapPost("/api/v1/import/prometheus", push.ImportPrometheusAsync);
         app.MapPost("/api/v1/push", push.PushAsync);
         MapOptimizationApi(app);
+        var profiles = new ProfilesApi(new ProfileStore(_options.DataDirectory, _clock));
+        app.MapPost("/api/v1/profiles", ctx => ApiJson.GuardAsync(ctx, profiles.UploadAsync));
+        app.MapGet("/api/v1/profiles", ctx => ApiJson.GuardAsync(ctx, profiles.ListAsync));
+        app.MapGet("/api/v1/profiles/{id}", ctx => ApiJson.GuardAsync(ctx, profiles.GetAsync));
         MapInsightsApi(app);
         return app;
     }
@@ -410,6 +415,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         "POST /api/v1/push             push JSON metrics (metric_name, value, metric_type, unit, tags, source, timestamp)\n" +
         "/api/v1/status/tsdb           series and label cardinality (Prometheus's TSDB status)\n" +
         "/api/v1/optimizations         optimization history; POST .../ID/approve|reject|rollback\n" +
+        "/api/v1/profiles              CPU profiles from vigil profile --upload (POST collapsed stacks)\n" +
         "/api/v1/insights              analysis insights (?state=active&type=...&severity=...)\n" +
         "/api/v1/status/config         the configuration file, secrets hidden\n" +
         "POST /-/reload                reload the configuration file (also on SIGHUP and when it changes)\n" +

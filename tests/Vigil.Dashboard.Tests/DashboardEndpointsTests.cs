@@ -25,7 +25,9 @@ public sealed class DashboardEndpointsTests(DashboardServer server)
     [InlineData("/rules")]
     [InlineData("/targets")]
     [InlineData("/tools")]
+    [InlineData("/insights")]
     [InlineData("/optimizations")]
+    [InlineData("/profiles")]
     [InlineData("/status")]
     public async Task Page_ForABrowser_ServesTheDashboardWithAContentSecurityPolicy(string path)
     {
@@ -77,7 +79,8 @@ public sealed class DashboardEndpointsTests(DashboardServer server)
     [InlineData("/assets/missing.js")]
     [InlineData("/assets/index.html")]
     [InlineData("/explore/deeper")]
-    [InlineData("/insights")]
+    [InlineData("/insights/deeper")]
+    [InlineData("/flamegraph")]
     public async Task UnknownDashboardPath_Returns404(string path)
     {
         using var r = await server.Http.SendAsync(Get(path, "text/html"));

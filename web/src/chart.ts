@@ -82,6 +82,8 @@ export class Chart {
     this.plot = null;
     this.element.dataset.series = String(data.series.length);
     this.element.dataset.points = String(data.points);
+    const values = data.series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
+    this.element.dataset.max = values.length ? String(Math.max(...values)) : '';
     if (data.series.length === 0) return;
     const fmt = this.unit;
     const opts: uPlot.Options = {

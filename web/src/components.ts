@@ -53,7 +53,11 @@ export class Panel {
   private readonly body: HTMLElement;
   private loading = false;
 
-  constructor(title: string, private readonly load: () => Promise<Node | Node[]>, id?: string) {
+  /**
+   * @param hideWhenMissing leave the panel out (rather than say "not available") when its API answers 404: for
+   * panels that add to a page, on servers built without that API.
+   */
+  constructor(title: string, private readonly load: () => Promise<Node | Node[]>, id?: string, private readonly hideWhenMissing = false) {
     this.body = h('div.panel-body', null, h('div.muted', null, 'Loading…'));
     this.element = h('section.panel', { 'data-panel': id ?? title }, h('h2', null, title), this.body);
   }
@@ -65,9 +69,11 @@ export class Panel {
       const content = await this.load();
       replace(this.body, content);
       this.element.dataset.state = 'ready';
+      this.element.hidden = false;
     } catch (e) {
       replace(this.body, errorBox(e));
       this.element.dataset.state = e instanceof NotAvailableError ? 'not-available' : 'error';
+      this.element.hidden = this.hideWhenMissing && e instanceof NotAvailableError;
     } finally {
       this.loading = false;
     }

@@ -5,13 +5,15 @@ import type { Page, PageInstance } from './components';
 import { h, replace } from './dom';
 import { alertsPage, rulesPage } from './pages/rules';
 import { explorePage } from './pages/explore';
+import { insightsPage } from './pages/insights';
 import { optimizationsPage } from './pages/optimizations';
 import { overviewPage } from './pages/overview';
+import { profilesPage } from './pages/profiles';
 import { statusPage } from './pages/status';
 import { targetsPage } from './pages/targets';
 import { toolsPage } from './pages/tools';
 
-const pages: Page[] = [overviewPage, explorePage, alertsPage, rulesPage, targetsPage, toolsPage, optimizationsPage, statusPage];
+const pages: Page[] = [overviewPage, explorePage, alertsPage, rulesPage, targetsPage, toolsPage, insightsPage, optimizationsPage, profilesPage, statusPage];
 const refreshChoices = [['off', 0], ['5s', 5], ['10s', 10], ['30s', 30], ['1m', 60], ['5m', 300]] as const;
 
 const main = h('main', { id: 'page' });

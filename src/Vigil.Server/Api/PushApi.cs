@@ -331,7 +331,8 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
         return result;
     }
 
-    private static async Task<byte[]> ReadBodyAsync(HttpContext ctx)
+    /// <summary>Reads a POST body of at most <see cref="MaxBodyBytes"/>, gzip or plain; throws <see cref="ApiException"/> otherwise.</summary>
+    internal static async Task<byte[]> ReadBodyAsync(HttpContext ctx)
     {
         if (!HttpMethods.IsPost(ctx.Request.Method))
         {

@@ -12,7 +12,7 @@ namespace Vigil.Server.Dashboard;
 internal static class DashboardEndpoints
 {
     /// <summary>The dashboard's routes besides <c>/</c>; each serves the same page, which renders the route itself.</summary>
-    public static readonly string[] Pages = ["/explore", "/alerts", "/rules", "/targets", "/tools", "/optimizations", "/status"];
+    public static readonly string[] Pages = ["/explore", "/alerts", "/rules", "/targets", "/tools", "/insights", "/optimizations", "/profiles", "/status"];
 
     // Note: the page needs inline style attributes (chart sizes, meters) but never inline or remote scripts.
     private const string ContentSecurityPolicy =

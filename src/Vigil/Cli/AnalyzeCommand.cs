@@ -10,8 +10,8 @@ internal static class AnalyzeCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var server = OptimizeCommand.ServerOption();
-        var output = OptimizeCommand.OutputOption();
+        var server = CommonOptions.RunningServer("The Vigil server, e.g. " + CommonOptions.DefaultServer + ".");
+        var output = CommonOptions.OutputFormat("table (for people) or json (the API's data).");
         var state = new Option<string?>("--state") { Description = "Only these states, comma-separated: active, resolved.", HelpName = "STATE" };
         var type = new Option<string?>("--type")
         {

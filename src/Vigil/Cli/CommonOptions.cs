@@ -9,6 +9,42 @@ internal static class CommonOptions
 {
     public const string DefaultDataDir = "./data";
 
+    /// <summary>The server commands talk to when <c>--server</c> is not given: <c>vigil serve</c>'s default address.</summary>
+    public const string DefaultServer = "http://127.0.0.1:9464";
+
+    /// <summary><c>--server URL</c> for commands that need a running server, defaulting to <see cref="DefaultServer"/>.</summary>
+    public static Option<Uri> RunningServer(string description) => new("--server")
+    {
+        Description = description,
+        HelpName = "URL",
+        DefaultValueFactory = _ => new Uri(DefaultServer),
+        CustomParser = r => ParseServer(r) ?? new Uri(DefaultServer),
+    };
+
+    /// <summary><c>--output table|json</c>: tables for people (the default) or JSON for programs.</summary>
+    public static Option<string> OutputFormat(string description = "table (for people) or json (for programs).")
+    {
+        var option = new Option<string>("--output", "-o")
+        {
+            Description = description,
+            HelpName = "FORMAT",
+            DefaultValueFactory = _ => "table",
+        };
+        option.AcceptOnlyFromAmong("table", "json");
+        return option;
+    }
+
+    private static Uri? ParseServer(ArgumentResult r)
+    {
+        string text = r.Tokens[0].Value;
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+        {
+            return uri;
+        }
+        r.AddError($"invalid --server \"{text}\": expected an http:// or https:// URL, e.g. {DefaultServer}");
+        return null;
+    }
+
     public static Option<string> DataDir(string description) => new("--data-dir")
     {
         Description = description,
@@ -20,16 +56,7 @@ internal static class CommonOptions
     {
         Description = "Read from a running Vigil (or any Prometheus-compatible API) at this URL, e.g. http://127.0.0.1:9464, instead of a data directory.",
         HelpName = "URL",
-        CustomParser = r =>
-        {
-            string text = r.Tokens[0].Value;
-            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
-            {
-                return uri;
-            }
-            r.AddError($"invalid --server \"{text}\": expected an http:// or https:// URL, e.g. http://127.0.0.1:9464");
-            return null;
-        },
+        CustomParser = ParseServer,
     };
 
     public static Option<string[]> Match(string description)

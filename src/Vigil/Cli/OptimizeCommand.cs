@@ -13,7 +13,7 @@ namespace Vigil.Cli;
 internal static class OptimizeCommand
 {
     /// <summary>The server asked when <c>--server</c> is not given.</summary>
-    public const string DefaultServer = "http://127.0.0.1:9464";
+    public const string DefaultServer = CommonOptions.DefaultServer;
 
     /// <summary>The environment variable holding the optimizer API token when <c>--token-file</c> is not given.</summary>
     public const string TokenVariable = "VIGIL_OPTIMIZER_TOKEN";
@@ -29,37 +29,9 @@ internal static class OptimizeCommand
         return command;
     }
 
-    internal static Option<Uri> ServerOption()
-    {
-        return new Option<Uri>("--server")
-        {
-            Description = "The Vigil server, e.g. " + DefaultServer + ".",
-            HelpName = "URL",
-            DefaultValueFactory = _ => new Uri(DefaultServer),
-            CustomParser = r =>
-            {
-                string text = r.Tokens[0].Value;
-                if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
-                {
-                    return uri;
-                }
-                r.AddError($"invalid --server \"{text}\": expected an http:// or https:// URL, e.g. {DefaultServer}");
-                return new Uri(DefaultServer);
-            },
-        };
-    }
+    private static Option<Uri> ServerOption() => CommonOptions.RunningServer("The Vigil server, e.g. " + DefaultServer + ".");
 
-    internal static Option<string> OutputOption()
-    {
-        var option = new Option<string>("--output", "-o")
-        {
-            Description = "table (for people) or json (the API's data).",
-            HelpName = "FORMAT",
-            DefaultValueFactory = _ => "table",
-        };
-        option.AcceptOnlyFromAmong("table", "json");
-        return option;
-    }
+    private static Option<string> OutputOption() => CommonOptions.OutputFormat("table (for people) or json (the API's data).");
 
     private static Argument<string> IdArgument() => new("id") { Description = "The execution id (or a unique prefix of at least 4 characters)." };
 

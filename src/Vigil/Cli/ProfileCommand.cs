@@ -91,9 +91,15 @@ internal static class ProfileCommand
             }
         });
 
+        var upload = new Option<bool>("--upload")
+        {
+            Description = "Send the profile to the server (POST /api/v1/profiles) for the dashboard's Profiles page instead of printing it; with --output the file is written too.",
+        };
+        var server = CommonOptions.RunningServer("The Vigil server --upload sends the profile to.");
+
         var command = new Command("profile", "Sample the CPU of a running .NET process via EventPipe; print its hot functions or write flame-graph data.")
         {
-            pid, duration, format, output, top, threshold,
+            pid, duration, format, output, top, threshold, upload, server,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -112,6 +118,14 @@ internal static class ProfileCommand
                 throw new CliException(e.Message);
             }
             string? file = result.GetValue(output);
+            if (result.GetValue(upload))
+            {
+                await UploadAsync(profile, result.GetValue(server)!, stdout, ct).ConfigureAwait(false);
+                if (file is null)
+                {
+                    return 0;
+                }
+            }
             if (kind == "speedscope")
             {
                 if (file is null)
@@ -167,6 +181,25 @@ internal static class ProfileCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Sends the collapsed stacks to <c>/api/v1/profiles</c> and prints where the dashboard shows them.</summary>
+    private static async Task UploadAsync(CpuProfile profile, Uri server, TextWriter stdout, CancellationToken ct)
+    {
+        using var collapsed = new StringWriter(CultureInfo.InvariantCulture);
+        CpuProfileWriters.WriteCollapsed(profile, collapsed);
+        if (profile.TotalSamples == 0)
+        {
+            throw new CliException($"process {profile.ProcessId} ran no managed code while sampled: nothing to upload (sample longer, or while it is busy)");
+        }
+        string query = string.Create(CultureInfo.InvariantCulture,
+            $"api/v1/profiles?process={Uri.EscapeDataString(profile.ProcessName)}&pid={profile.ProcessId}&duration={profile.Duration.TotalSeconds:0.###}&host={Uri.EscapeDataString(Environment.MachineName)}");
+        using var remote = new RemoteServer(server);
+        using var response = await remote.PostAsync(query, new StringContent(collapsed.ToString(), System.Text.Encoding.UTF8, "text/plain"), ct).ConfigureAwait(false);
+        using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
+        string id = doc.RootElement.GetProperty("data").GetProperty("id").GetString()!;
+        await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"uploaded profile {id} ({profile.TotalSamples} samples): {new Uri(server, "profiles?id=" + id)}")).ConfigureAwait(false);
     }
 
     /// <summary>Parses <c>5%</c> or <c>0.05</c> into 0.05.</summary>

@@ -10,9 +10,13 @@ internal sealed class RemoteServer(Uri baseAddress) : IDisposable
     private readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
 
     /// <summary>Sends a form POST to <paramref name="path"/>; throws <see cref="CliException"/> with the server's error or the connection problem.</summary>
-    public async Task<HttpResponseMessage> PostAsync(string path, IEnumerable<KeyValuePair<string, string>> form, CancellationToken ct)
+    public Task<HttpResponseMessage> PostAsync(string path, IEnumerable<KeyValuePair<string, string>> form, CancellationToken ct)
+        => PostAsync(path, new FormUrlEncodedContent(form), ct);
+
+    /// <summary>POSTs <paramref name="content"/> to <paramref name="path"/>; throws <see cref="CliException"/> with the server's error or the connection problem.</summary>
+    public async Task<HttpResponseMessage> PostAsync(string path, HttpContent content, CancellationToken ct)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         HttpResponseMessage response;
         try

@@ -9,26 +9,11 @@ namespace Vigil.Cli;
 /// <summary><c>vigil top</c>: a live terminal view of host, .NET runtime and tool metrics from a running server, like <c>dotnet-counters monitor</c>.</summary>
 internal static class TopCommand
 {
-    public const string DefaultServer = "http://127.0.0.1:9464";
+    public const string DefaultServer = CommonOptions.DefaultServer;
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var server = new Option<Uri>("--server")
-        {
-            Description = $"The Vigil (or any Prometheus-compatible) server to read through /api/v1/query.",
-            HelpName = "URL",
-            DefaultValueFactory = _ => new Uri(DefaultServer),
-            CustomParser = r =>
-            {
-                string text = r.Tokens[0].Value;
-                if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
-                {
-                    return uri;
-                }
-                r.AddError($"invalid --server \"{text}\": expected an http:// or https:// URL, e.g. {DefaultServer}");
-                return null;
-            },
-        };
+        var server = CommonOptions.RunningServer("The Vigil (or any Prometheus-compatible) server to read through /api/v1/query.");
         var interval = new Option<string>("--interval")
         {
             Description = "How often to refresh, e.g. 1s, 5s.",
@@ -50,13 +35,7 @@ internal static class TopCommand
             }
         });
         var once = new Option<bool>("--once") { Description = "Print one snapshot and exit instead of refreshing." };
-        var output = new Option<string>("--output")
-        {
-            Description = "table: tables (a live view on a terminal); json: one JSON object per refresh, one per line.",
-            HelpName = "FORMAT",
-            DefaultValueFactory = _ => "table",
-        };
-        output.AcceptOnlyFromAmong("table", "json");
+        var output = CommonOptions.OutputFormat("table: tables (a live view on a terminal); json: one JSON object per refresh, one per line.");
 
         var command = new Command("top", """
             Show host, .NET runtime and tool metrics of a running server, refreshed live (like dotnet-counters monitor).

@@ -84,6 +84,25 @@ public sealed class DashboardServer : IAsyncLifetime
                 target: { name: latency, query: '{{LatencyMetric}}{app="cellar"}', better: lower }
         """;
 
+    /// <summary>The series the analysis scores: an hour of quiet history, then live points and one spike.</summary>
+    public const string QueueMetric = "dashboard_test_queue_seconds";
+
+    /// <summary>The spike's value, far outside the history (0.10 to 0.11).</summary>
+    public const double Spike = 1.5;
+
+    /// <summary>The analysis scores the shop's queue only (so the test knows what is anomalous), every 250 ms.</summary>
+    private const string AnalysisYaml = """
+        analysis:
+          evaluation_interval: 250ms
+          builtin_series: false
+          selectors: ['{job="shop"}']
+          detector: { name: vigil, parameters: { min_points: 100 } }
+          hold: 10m
+          insights: { interval: 250ms }
+        """;
+
+    private static readonly LabelSet Queue = LabelSet.Of("__name__", QueueMetric, "job", "shop", "instance", "web-1");
+
     private static readonly string[] ChromiumArgs =
     [
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -93,6 +112,7 @@ public sealed class DashboardServer : IAsyncLifetime
     private readonly string _dataDir = Directory.CreateTempSubdirectory("vigil-dashboard-").FullName;
     private readonly CancellationTokenSource _stop = new();
     private Task _simulator = Task.CompletedTask;
+    private long _spikeAtMs = long.MaxValue;
     private IPlaywright? _playwright;
     private NodeExporter? _nodeExporter;
 
@@ -139,7 +159,7 @@ public sealed class DashboardServer : IAsyncLifetime
                 scrape_interval: 1s
                 static_configs:
                   - targets: ['{{UpTarget}}', '{{DownTarget}}']
-            """ + "\n" + OptimizationYaml(knobs);
+            """ + "\n" + OptimizationYaml(knobs) + "\n" + AnalysisYaml;
         var config = VigilConfig.Parse(configYaml);
         Server = new VigilServer(new VigilServerOptions
         {
@@ -149,6 +169,7 @@ public sealed class DashboardServer : IAsyncLifetime
             ScrapeConfigs = config.ScrapeConfigs,
             ConfigYaml = ConfigRedactor.Redact(configYaml),
             Optimization = config.Optimization,
+            Analysis = config.Analysis,
             DataDirectory = _dataDir,
             Rules = new RuleManagerOptions
             {
@@ -158,6 +179,7 @@ public sealed class DashboardServer : IAsyncLifetime
             },
         }, Storage);
         await Server.StartAsync();
+        Volatile.Write(ref _spikeAtMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 3000);
         Http = new HttpClient { BaseAddress = Server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -184,8 +206,16 @@ public sealed class DashboardServer : IAsyncLifetime
                 }
             }
         }
+        var queueRef = SeriesRef.None;
+        for (int i = 0; i <= 3600 / SampleIntervalSeconds; i++)
+        {
+            appender.TryAppend(ref queueRef, Queue, (EndSeconds - 3600 + (i * SampleIntervalSeconds)) * 1000, QueueValue(i), out _);
+        }
         appender.Commit();
     }
+
+    /// <summary>The quiet queue time: 0.10 to 0.11 s.</summary>
+    private static double QueueValue(int i) => 0.1 + ((i * 37 % 11) * 0.001);
 
     /// <summary>
     /// Writes each app's latency every 100 ms: 0.4 s divided by its worker count (read from its knob file), ±5 % noise.
@@ -195,10 +225,17 @@ public sealed class DashboardServer : IAsyncLifetime
         var rng = new Random(11);
         var refs = new Dictionary<string, SeriesRef>(StringComparer.Ordinal);
         var workers = new Dictionary<string, double> { ["kitchen"] = 4, ["cellar"] = 4 };
+        var queueRef = SeriesRef.None;
+        int tick = 0;
+        bool spiked = false;
         while (!_stop.IsCancellationRequested)
         {
             var appender = Storage.Appender();
             long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            // Note: the spike comes once, seconds after the server started, when the analysis has learned the history.
+            bool spike = !spiked && now >= Volatile.Read(ref _spikeAtMs);
+            spiked |= spike;
+            appender.TryAppend(ref queueRef, Queue, now, spike ? Spike : QueueValue(++tick), out _);
             foreach (string app in new[] { "kitchen", "cellar" })
             {
                 // Note: a knob file being rewritten may read empty for a moment; the last value holds then.

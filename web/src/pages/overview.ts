@@ -5,6 +5,8 @@ import { badge, definitions, Panel, panelsPage, table, type Page, type PageConte
 import { formatBytes, formatDuration, formatNumber, formatAgo, formatTime, h, labelChips } from '../dom';
 import type { Alert } from './rules';
 import { exploreLink } from './explore';
+import { type InsightList, severityBadge } from './insights';
+import { type ExecutionList, percent as signedPercent, statusBadge } from './optimizations';
 
 export const hostQueries = {
   cores: 'count by (instance) (node_cpu_seconds_total{mode="idle"})',
@@ -82,12 +84,53 @@ function mount(ctx: PageContext) {
       ['Data until', s.numSeries === 0 ? '–' : formatTime(s.maxTime / 1000)],
     ]);
   }, 'storage');
-  const page = panelsPage(ctx, 'Overview', [hosts, alerts, storage]);
+  const rateChart = new Chart(160, (v) => `${formatNumber(v)}%`);
+  const anomalies = new Panel('Anomaly rate', async () => {
+    const [rate, anomalous, scored] = await Promise.all([
+      vectorBy('100 * anomaly_rate', 'instance'),
+      vectorBy('count by (instance) (anomalous == 1)', 'instance'),
+      vectorBy('count by (instance) (anomalous)', 'instance'),
+    ]);
+    if (rate.size === 0) {
+      return h('div.muted', null, 'No anomaly scores yet: the analysis writes anomaly_rate once it has scored a series (see docs/ANALYSIS.md).');
+    }
+    const end = Math.floor(Date.now() / 1000);
+    const r = await queryRange('100 * anomaly_rate', end - 3600, end, 15);
+    if (r.data.resultType === 'matrix') rateChart.set(alignMatrix(r.data.result, end - 3600, end, 15, (m) => m.instance ?? ''));
+    return [
+      table(['Instance', 'Anomaly rate', 'Anomalous series', 'Scored series'], [...rate.keys()].sort().map((i) => [
+        h('strong', null, i), `${formatNumber(rate.get(i)!)}%`, String(anomalous.get(i) ?? 0), String(scored.get(i) ?? 0),
+      ]), 'anomalies'),
+      h('h3', null, h('a', { href: exploreLink('100 * anomaly_rate') }, 'Anomaly rate % (1h)')), rateChart.element,
+    ];
+  }, 'anomalies');
+  const insights = new Panel('Latest insights', async () => {
+    const r = await apiGet<InsightList>('/api/v1/insights', { state: 'active', limit: '5' });
+    if (!r.data.enabled) return h('div.muted', null, 'The analysis is off.');
+    if (r.data.insights.length === 0) return h('div.ok-text', null, 'No active insights.');
+    return [
+      table(['Severity', 'Type', 'What', 'Since'], r.data.insights.map((i) => [
+        severityBadge(i.severity), h('a', { href: '/insights' }, i.type), i.description, formatAgo(i.startsAt),
+      ]), 'insights'),
+    ];
+  }, 'insights', true);
+  const optimizations = new Panel('Recent optimizations', async () => {
+    const r = await apiGet<ExecutionList>('/api/v1/optimizations', { limit: '5' });
+    if (r.data.executions.length === 0) {
+      return h('div.muted', null, r.data.mode === 'off' ? 'The optimizer is off (no optimization: section).' : 'No optimizations yet.');
+    }
+    return table(['When', 'Status', 'Policy', 'Target', 'Impact', 'Why'], r.data.executions.map((e) => [
+      formatAgo(e.createdAt), statusBadge(e.status), h('a', { href: '/optimizations' }, e.action.policy), e.action.target,
+      signedPercent(e.actualImpact), e.evidence?.reason ?? e.error ?? '',
+    ]), 'optimizations');
+  }, 'optimizations', true);
+  const page = panelsPage(ctx, 'Overview', [hosts, alerts, anomalies, insights, optimizations, storage]);
   return {
     refresh: page.refresh,
     dispose: () => {
       cpuChart.dispose();
       memChart.dispose();
+      rateChart.dispose();
     },
   };
 }
