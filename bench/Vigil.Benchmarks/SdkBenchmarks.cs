@@ -1,20 +1,25 @@
-// Latest results (AMD EPYC, 2 cores shared with other builds, load average 21-36, .NET 10.0.12, --inProcess, 5 warmup + 20 iterations):
+// Latest results (AMD EPYC, 2 cores shared with other builds, load average 4-19 during the run, .NET 10.0.12,
+// --inProcess --job short --warmupCount 5 --iterationCount 15, 2026-11-22):
 //
-// | Method                         | Categories | Mean           | Error         | StdDev        | Ratio  | RatioSD | Allocated | Alloc Ratio |
-// |------------------------------- |----------- |---------------:|--------------:|--------------:|-------:|--------:|----------:|------------:|
-// | Vigil_Render100HistogramSeries | Collect    | 1,775,358.2 ns | 234,145.97 ns | 269,642.84 ns | 500.48 |  148.02 |    1786 B |        6.95 |
-// | OTel_Collect100HistogramSeries | Collect    |     3,792.4 ns |     904.86 ns |   1,042.04 ns |   1.07 |    0.40 |     257 B |        1.00 |
-// | Vigil_ToolSummary2048Runs      | Collect    |   910,476.0 ns | 127,370.97 ns | 146,680.60 ns | 256.67 |   77.17 |    1028 B |        4.00 |
-// | Vigil_HistogramRecordTwoTags   | Histogram  |       131.1 ns |       8.54 ns |       9.49 ns |   0.96 |    0.10 |         - |          NA |
-// | OTel_HistogramRecordTwoTags    | Histogram  |       137.8 ns |      11.15 ns |      12.39 ns |   1.01 |    0.12 |         - |          NA |
-// | Vigil_Scope                    | Scope      |     3,338.6 ns |     487.79 ns |     521.93 ns |  16.12 |    2.60 |         - |          NA |
-// | Vigil_ScopeNoCpuTime           | Scope      |       215.3 ns |      46.38 ns |      51.56 ns |   1.04 |    0.25 |         - |          NA |
-// | Vigil_ScopeNoCpuTimeTwoTags    | Scope      |       196.6 ns |      25.35 ns |      29.20 ns |   0.95 |    0.15 |         - |          NA |
-// | OTel_TimedHistogramRecord      | Scope      |       207.7 ns |       9.74 ns |      11.22 ns |   1.00 |    0.07 |         - |          NA |
-// | ThreadCpuClock_Read            | Scope      |       998.3 ns |      80.24 ns |      92.40 ns |   4.82 |    0.50 |         - |          NA |
+// | Method                         | Categories | Mean          | Error          | StdDev         | Median        | Ratio  | RatioSD | Allocated | Alloc Ratio |
+// |------------------------------- |----------- |--------------:|---------------:|---------------:|--------------:|-------:|--------:|----------:|------------:|
+// | Vigil_Render100HistogramSeries | Collect    | 418,852.81 ns |  50,333.590 ns |  44,619.416 ns | 438,276.89 ns | 164.71 |   26.02 |    1746 B |        6.82 |
+// | OTel_Collect100HistogramSeries | Collect    |   2,574.87 ns |     335.994 ns |     280.570 ns |   2,642.66 ns |   1.01 |    0.16 |     256 B |        1.00 |
+// | Vigil_ToolSummary2048Runs      | Collect    | 344,514.76 ns | 130,636.880 ns | 122,197.819 ns | 270,060.10 ns | 135.48 |   49.57 |    1027 B |        4.01 |
+// |                                |            |               |                |                |               |        |         |           |             |
+// | Vigil_HistogramRecordTwoTags   | Histogram  |      62.72 ns |       9.813 ns |       9.179 ns |      59.47 ns |   0.74 |    0.14 |         - |          NA |
+// | OTel_HistogramRecordTwoTags    | Histogram  |      86.17 ns |       9.712 ns |       8.610 ns |      89.09 ns |   1.01 |    0.15 |         - |          NA |
+// |                                |            |               |                |                |               |        |         |           |             |
+// | Vigil_Scope                    | Scope      |     223.52 ns |      52.160 ns |      48.791 ns |     200.64 ns |   1.88 |    0.51 |         - |          NA |
+// | Vigil_ScopeCpuEveryRun         | Scope      |   2,060.39 ns |      76.760 ns |      59.929 ns |   2,062.33 ns |  17.37 |    2.90 |         - |          NA |
+// | Vigil_ScopeNoCpuTime           | Scope      |     193.17 ns |      18.591 ns |      16.480 ns |     193.06 ns |   1.63 |    0.30 |         - |          NA |
+// | Vigil_ScopeNoCpuTimeTwoTags    | Scope      |     225.45 ns |      18.329 ns |      17.145 ns |     224.86 ns |   1.90 |    0.34 |         - |          NA |
+// | OTel_TimedHistogramRecord      | Scope      |     122.29 ns |      25.210 ns |      23.582 ns |     115.71 ns |   1.03 |    0.26 |         - |          NA |
+// | ThreadCpuClock_Read            | Scope      |     694.05 ns |      39.748 ns |      37.180 ns |     707.64 ns |   5.85 |    1.01 |         - |          NA |
 //
-// A scope without CPU time costs about what timing one value costs with OpenTelemetry; with CPU time it is dominated by
-// two thread-CPU-clock system calls (see docs/BENCHMARKS.md, section SDK).
+// Vigil_Scope is the default profiler: CPU time on every run of tools averaging 100 µs or more, one run in 100 of
+// shorter ones (this empty tool), so it costs Vigil_ScopeNoCpuTime plus 1/100 of two thread-CPU-clock system calls;
+// Vigil_ScopeCpuEveryRun is the cost of measuring CPU time on every run (see docs/BENCHMARKS.md, section SDK).
 using System.Buffers;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
@@ -32,9 +37,10 @@ namespace Vigil.Benchmarks;
 /// the same run: a profile scope, a histogram value with two tags, and collecting or summarizing what was recorded.
 /// </summary>
 /// <remarks>
-/// <para>Run: <c>dotnet run -c Release --project bench/Vigil.Benchmarks -- --filter '*SdkBenchmarks*'</c> (add <c>--inProcess</c>
-/// on a loaded machine, where building the generated project can exceed BenchmarkDotNet's 120 s timeout).</para>
-/// <para>Scope: <c>Vigil_Scope*</c> is <c>using (profiler.Start("tool")) { }</c>; the OpenTelemetry equivalent of timing
+/// <para>Run: <c>dotnet run -c Release --project bench/Vigil.Benchmarks -- --filter '*SdkBenchmarks*' --inProcess --job short</c>
+/// (<c>--inProcess</c>: on a loaded machine building the generated project can exceed BenchmarkDotNet's 120 s timeout).</para>
+/// <para>Scope: <c>Vigil_Scope*</c> is <c>using (profiler.Start("tool")) { }</c> with the default CPU-time sampling,
+/// with CPU time on every run, and with none; the OpenTelemetry equivalent of timing
 /// a tool is a stopwatch plus <c>histogram.Record(seconds, tool, outcome)</c> on a provider that listens.
 /// <c>ThreadCpuClock_Read</c> is one read of the thread CPU clock (a system call on Linux): a scope that measures CPU
 /// time reads it twice.</para>
@@ -55,6 +61,7 @@ public class SdkBenchmarks
 
     private ToolProfiler _profiler = null!;
     private ToolProfiler _profilerNoCpu = null!;
+    private ToolProfiler _profilerEveryCpu = null!;
     private ToolProfiler _summaryProfiler = null!;
     private Meter _vigilMeter = null!;
     private Meter _otelMeter = null!;
@@ -73,6 +80,7 @@ public class SdkBenchmarks
         string id = Guid.NewGuid().ToString("N");
         _profiler = new ToolProfiler(new ToolProfilerOptions { MeterName = "Bench.Profiler." + id, RunsPerTool = 64 });
         _profilerNoCpu = new ToolProfiler(new ToolProfilerOptions { MeterName = "Bench.ProfilerNoCpu." + id, RunsPerTool = 64, CpuTimeSampling = 0 });
+        _profilerEveryCpu = new ToolProfiler(new ToolProfilerOptions { MeterName = "Bench.ProfilerEveryCpu." + id, RunsPerTool = 64, CpuTimeSampling = 1 });
         _summaryProfiler = new ToolProfiler(new ToolProfilerOptions { MeterName = "Bench.Summary." + id });
         var rng = new Random(42);
         for (int i = 0; i < 2048; i++)
@@ -122,6 +130,7 @@ public class SdkBenchmarks
         _otelMeter.Dispose();
         _profiler.Dispose();
         _profilerNoCpu.Dispose();
+        _profilerEveryCpu.Dispose();
         _summaryProfiler.Dispose();
     }
 
@@ -130,6 +139,15 @@ public class SdkBenchmarks
     public void Vigil_Scope()
     {
         using (_profiler.Start("search"))
+        {
+        }
+    }
+
+    [Benchmark]
+    [BenchmarkCategory("Scope")]
+    public void Vigil_ScopeCpuEveryRun()
+    {
+        using (_profilerEveryCpu.Start("search"))
         {
         }
     }

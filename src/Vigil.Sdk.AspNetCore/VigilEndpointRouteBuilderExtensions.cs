@@ -28,7 +28,7 @@ public static class VigilEndpointRouteBuilderExtensions
             .WithDisplayName("Vigil metrics");
     }
 
-    /// <summary>Maps <c>/metrics</c>, <c>/vigil/tools</c>, <c>/vigil/tools/{tool}</c> and <c>/vigil/collectors</c> for the registered <see cref="VigilEndpoint"/>.</summary>
+    /// <summary>Maps <c>/metrics</c>, <c>/vigil/tools</c>, <c>/vigil/tools/{tool}</c>, <c>/vigil/tools/{tool}/baseline</c>, <c>/vigil/collectors</c> and <c>/vigil/anomalies</c> for the registered <see cref="VigilEndpoint"/>.</summary>
     public static IEndpointConventionBuilder MapVigil(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -47,6 +47,7 @@ public static class VigilEndpointRouteBuilderExtensions
         group.MapMethods(VigilEndpoint.ToolsPath, ["GET", "HEAD"], context => Serve(context, endpoint, VigilEndpoint.ToolsPath));
         group.MapMethods(VigilEndpoint.ToolsPath + "/{**tool}", ["GET", "HEAD"], context => Serve(context, endpoint, null));
         group.MapMethods(VigilEndpoint.CollectorsPath, ["GET", "HEAD"], context => Serve(context, endpoint, VigilEndpoint.CollectorsPath));
+        group.MapMethods(VigilEndpoint.AnomaliesPath, ["GET", "HEAD"], context => Serve(context, endpoint, VigilEndpoint.AnomaliesPath));
         return group.WithDisplayName("Vigil");
     }
 
@@ -55,13 +56,7 @@ public static class VigilEndpointRouteBuilderExtensions
         var request = context.Request;
         // Note: the raw (still percent-encoded) target where the server keeps it, so a tool name containing "/" survives
         // as %2F; otherwise the path, in which servers leave %2F encoded.
-        string? raw = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
-        string target = path ?? (!string.IsNullOrEmpty(raw) && raw.StartsWith('/') ? raw.Split('?', 2)[0] : request.Path.Value ?? string.Empty);
-        string pathBase = request.PathBase.Value ?? string.Empty;
-        if (pathBase.Length > 0 && target.StartsWith(pathBase, StringComparison.OrdinalIgnoreCase))
-        {
-            target = target[pathBase.Length..];
-        }
+        string target = path ?? VigilTunablesEndpointRouteBuilderExtensions.RawPath(context);
         string? query = request.QueryString.HasValue ? request.QueryString.Value![1..] : null;
         var body = new ArrayBufferWriter<byte>(4096);
         int status = endpoint.Handle(request.Method, target, query, request.Headers.Accept.ToString(), body, out string contentType);

@@ -29,12 +29,8 @@ public sealed partial class VigilServer
     public void ReloadOptimization(OptimizationConfig config)
         => (_optimizer ?? throw new InvalidOperationException("the server was started without an optimization section")).Reconfigure(config);
 
-    private void CreateOptimizer()
+    private void CreateOptimizer(OptimizationConfig config)
     {
-        if (_options.Optimization is not { } config)
-        {
-            return;
-        }
         var judge = _options.StatisticalJudge ?? new MannWhitneyJudge();
         IOptimizationSignalSource[] sources = [new AlertSignalSource(() => _rules), InsightSignals(), .. _options.SignalSources];
         _optimizer = new PerformanceOptimizer(config, _storage, _options.DataDirectory, sources, judge, new LiveSettings(this),

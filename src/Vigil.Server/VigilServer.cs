@@ -64,6 +64,7 @@ public sealed partial class VigilServer : IAsyncDisposable
     private PrometheusApi? _api;
     private RuleManager? _rules;
     private NotificationManager? _notifier;
+    private Task? _firstCollection;
     private Uri? _baseAddress;
     private State _state;
 
@@ -87,6 +88,7 @@ public sealed partial class VigilServer : IAsyncDisposable
             throw new ArgumentException($"the collection interval must be positive, got {PrometheusDuration.Format(options.CollectionInterval)}", nameof(options));
         }
         _options = options;
+        _active = options;
         _storage = storage;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<VigilServer>();
@@ -105,7 +107,7 @@ public sealed partial class VigilServer : IAsyncDisposable
     public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException("the server has not been started");
 
     /// <summary>True once the first collection has finished (what <c>/-/ready</c> reports) and until the server stops.</summary>
-    public bool IsReady => _state == State.Started && _loop is { FirstCollection.IsCompleted: true };
+    public bool IsReady => _state == State.Started && _firstCollection is { IsCompleted: true };
 
     /// <summary>Binds the HTTP listener, then starts collecting. Throws <see cref="IOException"/> naming the address when it cannot bind.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -120,26 +122,20 @@ public sealed partial class VigilServer : IAsyncDisposable
         }
         _instruments = new ServerInstruments();
         _selfMetrics = new SelfMetrics(_loggerFactory.CreateLogger("Vigil.Server.Metrics"));
-        _loop = new CollectionLoop(_storage, BuildCollectors(), _options.CollectionInterval, TargetLabels(),
-            _instruments, _loggerFactory.CreateLogger<CollectionLoop>(), _clock);
-        if (_options.Rules is { } ruleOptions)
+        _loop = NewCollectionLoop(_active);
+        _firstCollection = _loop.FirstCollection;
+        if (_active.Rules is { } ruleOptions)
         {
-            var alerting = _options.Alerting ?? new AlertingOptions();
-            if (alerting.Alertmanagers.Count > 0 || alerting.Webhooks.Count > 0)
-            {
-                _notifier = new NotificationManager(alerting with
-                {
-                    ExternalLabels = alerting.ExternalLabels.Count > 0 ? alerting.ExternalLabels : ruleOptions.ExternalLabels,
-                    ExternalUrl = alerting.ExternalUrl.Length > 0 ? alerting.ExternalUrl : ruleOptions.ExternalUrl,
-                }, _loggerFactory.CreateLogger<NotificationManager>(), _clock);
-            }
-            var notifier = _notifier;
-            _rules = new RuleManager(_storage, new PromQLEngine(), notifier is null ? null : notifier.Send, _loggerFactory.CreateLogger<RuleManager>(), _clock);
+            await ApplyAlertingAsync(_active.Alerting, ruleOptions).ConfigureAwait(false);
+            _rules = NewRuleManager();
             await _rules.ApplyAsync(ruleOptions, cancellationToken).ConfigureAwait(false);
         }
         _scrape = new ScrapeManager(_storage, _loggerFactory, _clock);
         CreateAnalysis();
-        CreateOptimizer();
+        if (_active.Optimization is { } optimization)
+        {
+            CreateOptimizer(optimization);
+        }
         _app = BuildWebApplication(_instruments, _selfMetrics, _scrape);
         try
         {
@@ -155,11 +151,12 @@ public sealed partial class VigilServer : IAsyncDisposable
         _baseAddress = new Uri(first.EndsWith('/') ? first : first + "/");
         _loop.Start();
         _rules?.Start();
-        await _scrape.ApplyConfigAsync(_options.ScrapeConfigs).ConfigureAwait(false);
+        await _scrape.ApplyConfigAsync(_active.ScrapeConfigs).ConfigureAwait(false);
         _analysis?.Start();
         _optimizer?.Start();
+        StartConfigReloader();
         _logger.LogInformation("Vigil listening on {Address}, collecting every {Interval}{DataDir}",
-            _baseAddress, PrometheusDuration.Format(_options.CollectionInterval),
+            _baseAddress, PrometheusDuration.Format(_active.CollectionInterval),
             _options.DataDirectory is null ? string.Empty : ", data in " + Path.GetFullPath(_options.DataDirectory));
     }
 
@@ -175,6 +172,7 @@ public sealed partial class VigilServer : IAsyncDisposable
             }
             _state = State.Stopped;
         }
+        await StopConfigReloaderAsync().ConfigureAwait(false);
         await StopOptimizerAsync().ConfigureAwait(false);
         await StopAnalysisAsync().ConfigureAwait(false);
         if (_scrape is not null)
@@ -240,7 +238,7 @@ public sealed partial class VigilServer : IAsyncDisposable
     private List<ICollector> BuildCollectors()
     {
         var collectors = new List<ICollector>();
-        if (_options.CollectHost)
+        if (_active.CollectHost)
         {
             if (HostCollector.IsSupported)
             {
@@ -251,11 +249,11 @@ public sealed partial class VigilServer : IAsyncDisposable
                 _logger.LogWarning("Host metrics are collected on 64-bit Linux only; this is {OS}", System.Runtime.InteropServices.RuntimeInformation.OSDescription);
             }
         }
-        if (_options.CollectSelf)
+        if (_active.CollectSelf)
         {
             collectors.Add(new SelfCollector(_selfMetrics!, _selfMetadata.Set));
         }
-        var configured = _options.Collectors;
+        var configured = _active.Collectors;
         if (configured.Dotnet.Count > 0)
         {
             AddOwned(collectors, DotnetCollector.IsSupported ? new DotnetCollector(configured.Dotnet, _loggerFactory.CreateLogger<DotnetCollector>()) : null, "dotnet");
@@ -377,7 +375,8 @@ public sealed partial class VigilServer : IAsyncDisposable
         app.MapGet("/api/v1/label/{name}/values", api.LabelValuesAsync);
         app.MapMethods("/api/v1/export", getPost, api.ExportAsync);
         app.MapGet("/api/v1/status/tsdb", new TsdbStatusApi(_storage, _clock, _loggerFactory.CreateLogger<TsdbStatusApi>()).TsdbAsync);
-        app.MapGet("/api/v1/status/config", new ConfigStatusApi(_options.ConfigYaml).ConfigAsync);
+        app.MapGet("/api/v1/status/config", new ConfigStatusApi(() => _active.ConfigYaml).ConfigAsync);
+        app.MapMethods("/-/reload", [HttpMethods.Post, HttpMethods.Put], ReloadEndpointAsync);
         var rulesApi = new RulesApi(() => _rules);
         app.MapGet("/api/v1/rules", rulesApi.RulesAsync);
         app.MapGet("/api/v1/alerts", rulesApi.AlertsAsync);
@@ -419,6 +418,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         "/api/v1/profiles              CPU profiles from vigil profile --upload (POST collapsed stacks)\n" +
         "/api/v1/insights              analysis insights (?state=active&type=...&severity=...)\n" +
         "/api/v1/status/config         the configuration file, secrets hidden\n" +
+        "POST /-/reload                reload the configuration file (also on SIGHUP and when it changes)\n" +
         "/ in a browser                the dashboard\n";
 
     private static Task WriteTextAsync(HttpContext ctx, int status, string text)

@@ -62,6 +62,25 @@ public sealed class VigilServerOptions
     /// <summary>Test hook: the evaluator's two-sample test; <see cref="Optimizer.Evaluator.MannWhitneyJudge"/> when null.</summary>
     internal Optimizer.Evaluator.IStatisticalJudge? StatisticalJudge { get; init; }
 
+    /// <summary>
+    /// The configuration file these options were made from (<c>vigil serve --config</c>). With <see cref="ConfigBinder"/>
+    /// the server reloads it on <c>POST /-/reload</c>, on <see cref="VigilServer.ReloadConfigAsync"/> (SIGHUP in
+    /// <c>vigil serve</c>) and when it or a rule file changes; null runs without reloading.
+    /// </summary>
+    public string? ConfigFile { get; init; }
+
+    /// <summary>Turns a reloaded configuration file into options (<c>vigil serve</c> applies its command-line flags here).</summary>
+    public Func<VigilConfig, VigilServerOptions>? ConfigBinder { get; init; }
+
+    /// <summary>Whether edits of <see cref="ConfigFile"/> and the rule files trigger a reload; true by default.</summary>
+    public bool WatchConfig { get; init; } = true;
+
+    /// <summary>How often the files are checked for changes besides file-system notifications; 10 seconds by default.</summary>
+    public TimeSpan ConfigCheckInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the files must stay unchanged after a change before it is loaded (editors write in steps); 1 second by default.</summary>
+    public TimeSpan ConfigChangeDebounce { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The configuration file's text with secrets hidden (<see cref="Config.ConfigRedactor"/>), shown by <c>/api/v1/status/config</c>; null when there is none.</summary>
     public string? ConfigYaml { get; init; }
 }

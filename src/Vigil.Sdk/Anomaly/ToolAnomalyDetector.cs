@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Vigil.Analysis.Statistics;
 using Vigil.Sdk.Profiling;
 using Vigil.Sdk.Summaries;
@@ -20,6 +21,10 @@ namespace Vigil.Sdk.Anomaly;
 public sealed class ToolAnomalyDetector : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ToolBaseline> _baselines = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StatusCell> _status = new(StringComparer.Ordinal);
+    private readonly Queue<DetectedAnomaly> _recent = new();
+    private readonly Meter _meter;
+    private readonly Counter<long> _anomalies;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private CancellationTokenSource? _stop;
@@ -33,7 +38,14 @@ public sealed class ToolAnomalyDetector : IAsyncDisposable
         Options = options ?? new ToolAnomalyDetectorOptions();
         Options.Validate();
         _time = Options.TimeProvider;
+        _meter = new Meter(Options.MeterName);
+        _meter.CreateObservableGauge("vigil.tool.anomaly_score", () => Observe(static c => c.Score), description: "Isolation Forest score of each tool's latest checked run.");
+        _meter.CreateObservableGauge("vigil.tool.anomaly_threshold", () => Observe(static c => c.Threshold), description: "Score above which a tool's run is anomalous (its baseline's threshold).");
+        _anomalies = _meter.CreateCounter<long>("vigil.tool.anomalies", "{run}", "Anomalous runs by tool and severity.");
     }
+
+    /// <summary>The meter of the detector's instruments (<c>vigil.tool.anomaly_score</c>, <c>vigil.tool.anomaly_threshold</c>, <c>vigil.tool.anomalies</c>).</summary>
+    public Meter Meter => _meter;
 
     /// <summary>Raised by <see cref="Watch"/> for every completed run found anomalous, on the thread that ended the run.</summary>
     public event Action<AnomalyReport>? AnomalyDetected;
@@ -138,15 +150,15 @@ public sealed class ToolAnomalyDetector : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(profiler);
         void OnRun(ToolRun run)
         {
-            var handler = AnomalyDetected;
-            if (handler is null)
+            if (!_baselines.ContainsKey(run.Tool ?? string.Empty))
             {
                 return;
             }
             var report = Detect(run);
+            Note(run.TimestampMs, report);
             if (report.IsAnomaly)
             {
-                handler(report);
+                AnomalyDetected?.Invoke(report);
             }
         }
         profiler.RunCompleted += OnRun;
@@ -211,7 +223,113 @@ public sealed class ToolAnomalyDetector : IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync() => await StopRetrainingAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        await StopRetrainingAsync().ConfigureAwait(false);
+        _meter.Dispose();
+    }
+
+    /// <summary>What the detector has seen of <paramref name="tool"/> while watching, or null when no run of it was checked.</summary>
+    public ToolAnomalyStatus? GetStatus(string tool)
+    {
+        lock (_status)
+        {
+            return tool is not null && _status.TryGetValue(tool, out var c) ? c.ToStatus(tool) : null;
+        }
+    }
+
+    /// <summary>The status of every tool checked so far, by name.</summary>
+    public IReadOnlyList<ToolAnomalyStatus> Statuses
+    {
+        get
+        {
+            lock (_status)
+            {
+                return [.. _status.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value.ToStatus(p.Key))];
+            }
+        }
+    }
+
+    /// <summary>The anomalies found while watching whose runs ended within <paramref name="window"/> before now, oldest first (at most <see cref="ToolAnomalyDetectorOptions.MaxRecentAnomalies"/> are kept).</summary>
+    public IReadOnlyList<DetectedAnomaly> RecentAnomalies(TimeSpan window)
+    {
+        long since = window <= TimeSpan.Zero || window == TimeSpan.MaxValue ? long.MinValue : _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)window.TotalMilliseconds;
+        lock (_status)
+        {
+            return [.. _recent.Where(a => a.TimestampMs >= since)];
+        }
+    }
+
+    /// <summary>Records a watched run's verdict: the tool's status, the anomaly counter, the recent list.</summary>
+    private void Note(long timestampMs, AnomalyReport report)
+    {
+        lock (_status)
+        {
+            if (!_status.TryGetValue(report.Tool, out var cell))
+            {
+                if (_status.Count >= Options.MaxTools)
+                {
+                    // Note: baselines exist only for the profiler's tools, which it caps itself; this is a second fence.
+                    return;
+                }
+                _status.Add(report.Tool, cell = new StatusCell());
+            }
+            cell.Checks++;
+            (cell.LastMs, cell.Score, cell.Threshold, cell.IsAnomaly, cell.Severity) = (timestampMs, report.Score, report.ScoreThreshold, report.IsAnomaly, report.Severity);
+            if (report.IsAnomaly)
+            {
+                cell.Anomalies[(int)report.Severity]++;
+                _recent.Enqueue(new DetectedAnomaly(timestampMs, report));
+                while (_recent.Count > Options.MaxRecentAnomalies)
+                {
+                    _recent.Dequeue();
+                }
+            }
+        }
+        if (report.IsAnomaly)
+        {
+            _anomalies.Add(1, new KeyValuePair<string, object?>("tool", report.Tool), new KeyValuePair<string, object?>("severity", SeverityWord(report.Severity)));
+        }
+    }
+
+    /// <summary>The lower-case word of a severity, as exported: normal, warning or critical.</summary>
+    public static string SeverityWord(AnomalySeverity severity) => severity switch
+    {
+        AnomalySeverity.Critical => "critical",
+        AnomalySeverity.Warning => "warning",
+        _ => "normal",
+    };
+
+    private List<Measurement<double>> Observe(Func<StatusCell, double> select)
+    {
+        var result = new List<Measurement<double>>();
+        lock (_status)
+        {
+            foreach (var (tool, cell) in _status)
+            {
+                double v = select(cell);
+                if (double.IsFinite(v))
+                {
+                    result.Add(new Measurement<double>(v, new KeyValuePair<string, object?>("tool", tool)));
+                }
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The mutable status of one tool, guarded by the status lock.</summary>
+    private sealed class StatusCell
+    {
+        public long Checks;
+        public long LastMs;
+        public double Score = double.NaN;
+        public double Threshold = double.NaN;
+        public bool IsAnomaly;
+        public AnomalySeverity Severity;
+        public readonly long[] Anomalies = new long[3];
+
+        public ToolAnomalyStatus ToStatus(string tool) => new(tool, Checks, LastMs, Score, Threshold, IsAnomaly, Severity, [.. Anomalies]);
+    }
 
     private sealed class Subscription(Action dispose) : IDisposable
     {

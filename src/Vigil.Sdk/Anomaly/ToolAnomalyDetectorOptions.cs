@@ -33,6 +33,15 @@ public sealed class ToolAnomalyDetectorOptions
     /// <summary>How often scheduled retraining runs.</summary>
     public TimeSpan RetrainInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>Anomalies kept for <see cref="ToolAnomalyDetector.RecentAnomalies"/> (and <c>/vigil/anomalies</c>); the oldest are dropped (256).</summary>
+    public int MaxRecentAnomalies { get; set; } = 256;
+
+    /// <summary>Tools whose status is kept while watching (256, the profiler's default tool limit).</summary>
+    public int MaxTools { get; set; } = 256;
+
+    /// <summary>Name of the meter of the detector's instruments.</summary>
+    public string MeterName { get; set; } = "Vigil.Sdk.Anomaly";
+
     /// <summary>Clock for training timestamps and the retraining schedule.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -52,6 +61,14 @@ public sealed class ToolAnomalyDetectorOptions
         if (TrainingWindow <= TimeSpan.Zero || RetrainInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException("ToolAnomalyDetectorOptions: TrainingWindow and RetrainInterval must be positive.");
+        }
+        if (MaxRecentAnomalies < 1 || MaxTools < 1)
+        {
+            throw new ArgumentException("ToolAnomalyDetectorOptions: MaxRecentAnomalies and MaxTools must be positive.");
+        }
+        if (string.IsNullOrWhiteSpace(MeterName))
+        {
+            throw new ArgumentException("ToolAnomalyDetectorOptions.MeterName must not be empty.");
         }
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
     }

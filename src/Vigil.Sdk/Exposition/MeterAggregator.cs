@@ -67,8 +67,11 @@ internal sealed class MeterAggregator : IDisposable
         }
     }
 
-    /// <summary>Reads observable instruments, then writes one family per Prometheus name, sorted by name.</summary>
-    public void Write(TextFormatWriter writer)
+    /// <summary>
+    /// Reads observable instruments, then writes one family per Prometheus name, sorted by name, leaving out the meters
+    /// named in <paramref name="exportedElsewhere"/> (written natively by the caller).
+    /// </summary>
+    public void Write(TextFormatWriter writer, IReadOnlySet<string>? exportedElsewhere = null)
     {
         InstrumentAggregate[] instruments;
         MeterListener[] listeners;
@@ -85,6 +88,10 @@ internal sealed class MeterAggregator : IDisposable
         var families = new SortedDictionary<string, List<InstrumentAggregate>>(StringComparer.Ordinal);
         foreach (var i in instruments)
         {
+            if (exportedElsewhere is not null && exportedElsewhere.Contains(i.Instrument.Meter.Name))
+            {
+                continue;
+            }
             if (!families.TryGetValue(i.FamilyName, out var list))
             {
                 families.Add(i.FamilyName, list = new List<InstrumentAggregate>());

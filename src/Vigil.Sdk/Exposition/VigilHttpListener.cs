@@ -8,13 +8,14 @@ namespace Vigil.Sdk.Exposition;
 
 /// <summary>
 /// A small standalone HTTP/1.1 server for a <see cref="VigilEndpoint"/>, for apps that do not host ASP.NET Core
-/// (console apps, workers): <c>/metrics</c> for Prometheus or <c>vigil serve</c> to scrape, and the JSON summaries.
+/// (console apps, workers): <c>/metrics</c> for Prometheus or <c>vigil serve</c> to scrape, the JSON summaries, and the
+/// tunables the endpoint serves.
 /// </summary>
 /// <remarks>
 /// <para>Built on <see cref="TcpListener"/> rather than <see cref="HttpListener"/> (a legacy API with a separate managed
 /// implementation on Linux) or Kestrel (which would make every app that uses the SDK depend on the ASP.NET Core shared
-/// framework). It speaks the subset scrapers use: GET and HEAD, keep-alive, pipelining, <c>Content-Length</c> bodies
-/// (discarded), no TLS, no compression.</para>
+/// framework). It speaks the subset scrapers and the optimizer use: GET, HEAD and PUT, keep-alive, pipelining,
+/// <c>Content-Length</c> bodies, no TLS, no compression.</para>
 /// <para>Limits keep it safe to expose: request heads up to 8 KiB (else 431), bodies up to 64 KiB (else 413), chunked
 /// requests refused (501), at most <see cref="MaxConnections"/> connections (further ones get 503), 10 s to send a
 /// request head and 120 s idle on a kept-alive connection. Connection failures are counted, never thrown to the app.</para>
@@ -39,6 +40,7 @@ public sealed class VigilHttpListener : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly HashSet<Task> _connections = new();
     private Task? _acceptLoop;
+    private bool _beyondLoopback;
     private long _requests;
     private long _connectionErrors;
 
@@ -82,6 +84,10 @@ public sealed class VigilHttpListener : IAsyncDisposable
     public void Start()
     {
         _listener.Start(backlog: 128);
+        // Note: any address but a loopback one (including 0.0.0.0 and ::) is reachable from the network, which makes
+        // changing tunables without a token forbidden (docs/TUNABLES.md).
+        var bound = LocalEndPoint.Address;
+        _beyondLoopback = !IPAddress.IsLoopback(bound.IsIPv4MappedToIPv6 ? bound.MapToIPv4() : bound);
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
@@ -236,25 +242,35 @@ public sealed class VigilHttpListener : IAsyncDisposable
                     await WriteSimpleAsync(stream, 413, "request body larger than 64 KiB", keepAlive: false, _stop.Token).ConfigureAwait(false);
                     return;
                 }
-                // Discard a request body: in the buffer already, or still to be read.
-                long toSkip = head.ContentLength;
-                int inBuffer = (int)Math.Min(toSkip, filled - consumed);
+                // The request body: part or all of it may already be in the buffer behind the head.
+                byte[] requestBody = head.ContentLength == 0 ? [] : new byte[head.ContentLength];
+                int inBuffer = (int)Math.Min(head.ContentLength, filled - consumed);
+                buffer.AsSpan(consumed, inBuffer).CopyTo(requestBody);
                 consumed += inBuffer;
-                toSkip -= inBuffer;
                 Array.Copy(buffer, consumed, buffer, 0, filled - consumed);
                 filled -= consumed;
-                while (toSkip > 0)
+                for (int read = inBuffer; read < requestBody.Length;)
                 {
-                    int n = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(toSkip, MaxHeadBytes)), timeout.Token).ConfigureAwait(false);
+                    int n = await stream.ReadAsync(requestBody.AsMemory(read), timeout.Token).ConfigureAwait(false);
                     if (n == 0)
                     {
                         return;
                     }
-                    toSkip -= n;
+                    read += n;
                 }
 
                 var body = new ArrayBufferWriter<byte>(4096);
-                int status = _endpoint.Handle(head.Method, head.Path, head.Query, head.Accept, body, out string contentType);
+                var request = new VigilRequest
+                {
+                    Method = head.Method,
+                    Path = head.Path,
+                    Query = head.Query,
+                    Accept = head.Accept,
+                    Authorization = head.Authorization,
+                    Body = requestBody,
+                    BeyondLoopback = _beyondLoopback,
+                };
+                int status = _endpoint.Handle(request, body, out string contentType);
                 Interlocked.Increment(ref _requests);
                 await WriteResponseAsync(stream, status, contentType, head.Method == "HEAD" ? ReadOnlyMemory<byte>.Empty : body.WrittenMemory, body.WrittenCount, head.KeepAlive, _stop.Token).ConfigureAwait(false);
                 if (!head.KeepAlive)
@@ -288,6 +304,10 @@ public sealed class VigilHttpListener : IAsyncDisposable
         head.Append("Content-Type: ").Append(contentType).Append("\r\n");
         head.Append("Content-Length: ").Append(contentLength.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
         head.Append("Connection: ").Append(keepAlive ? "keep-alive" : "close").Append("\r\n");
+        if (status == 401)
+        {
+            head.Append("WWW-Authenticate: Bearer\r\n");
+        }
         head.Append("Server: vigil-sdk\r\n\r\n");
         byte[] headBytes = Encoding.ASCII.GetBytes(head.ToString());
         await stream.WriteAsync(headBytes, ct).ConfigureAwait(false);
@@ -302,6 +322,8 @@ public sealed class VigilHttpListener : IAsyncDisposable
     {
         200 => "OK",
         400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
         413 => "Content Too Large",
@@ -313,7 +335,7 @@ public sealed class VigilHttpListener : IAsyncDisposable
     };
 
     /// <summary>The parts of a request head the listener uses.</summary>
-    private readonly record struct RequestHead(string Method, string Path, string? Query, string? Accept, long ContentLength, bool Chunked, bool KeepAlive)
+    private readonly record struct RequestHead(string Method, string Path, string? Query, string? Accept, string? Authorization, long ContentLength, bool Chunked, bool KeepAlive)
     {
         public static bool TryParse(ReadOnlySpan<byte> head, out RequestHead result, out string? problem)
         {
@@ -353,6 +375,7 @@ public sealed class VigilHttpListener : IAsyncDisposable
             string? query = q < 0 ? null : target[(q + 1)..];
             bool http11 = requestLine[2] == "HTTP/1.1";
             string? accept = null;
+            string? authorization = null;
             string? connection = null;
             long contentLength = 0;
             bool chunked = false;
@@ -370,6 +393,10 @@ public sealed class VigilHttpListener : IAsyncDisposable
                 if (name.Equals("Accept", StringComparison.OrdinalIgnoreCase))
                 {
                     accept = accept is null ? value : accept + "," + value;
+                }
+                else if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
+                {
+                    authorization = value;
                 }
                 else if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
                 {
@@ -391,7 +418,7 @@ public sealed class VigilHttpListener : IAsyncDisposable
             bool keepAlive = connection is null
                 ? http11
                 : connection.Contains("keep-alive", StringComparison.OrdinalIgnoreCase) || (http11 && !connection.Contains("close", StringComparison.OrdinalIgnoreCase));
-            result = new RequestHead(requestLine[0], path, query, accept, contentLength, chunked, keepAlive);
+            result = new RequestHead(requestLine[0], path, query, accept, authorization, contentLength, chunked, keepAlive);
             return true;
         }
 

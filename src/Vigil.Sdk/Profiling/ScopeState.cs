@@ -2,17 +2,9 @@ using System.Diagnostics;
 
 namespace Vigil.Sdk.Profiling;
 
-/// <summary>The mutable state behind a <see cref="ToolRunScope"/>; pooled per thread so steady-state scopes allocate nothing.</summary>
+/// <summary>The mutable state behind a <see cref="ToolRunScope"/>; pooled per thread (<see cref="ProfilerThread"/>) so steady-state scopes allocate nothing.</summary>
 internal sealed class ScopeState
 {
-    private const int PoolSize = 16;
-
-    [ThreadStatic]
-    private static ScopeState[]? t_pool;
-
-    [ThreadStatic]
-    private static int t_poolCount;
-
     private readonly Lock _counterLock = new();
     private string[] _counterNames = [];
     private long[] _counterValues = [];
@@ -21,11 +13,13 @@ internal sealed class ScopeState
     public int Version;
 
     public ToolProfiler Owner = null!;
+
+    /// <summary>The per-thread state of the thread that started the scope.</summary>
+    public ProfilerThread Thread = null!;
     public ToolState Tool = null!;
     public TagList Tags;
     public bool HasTags;
     public bool IsAsync;
-    public int ThreadId;
     public long StartTimestamp;
     public long StartCpuNs;
     public long StartAllocated;
@@ -48,21 +42,8 @@ internal sealed class ScopeState
 
     public ReadOnlySpan<long> CounterValues => _counterValues.AsSpan(0, CounterCount);
 
-    public static ScopeState Rent()
-    {
-        var pool = t_pool;
-        if (pool is not null && t_poolCount > 0)
-        {
-            int i = --t_poolCount;
-            var s = pool[i];
-            pool[i] = null!;
-            return s;
-        }
-        return new ScopeState();
-    }
-
-    /// <summary>Clears the state and keeps it for the next scope on this thread (the pool is bounded).</summary>
-    public void Return()
+    /// <summary>Clears the state and keeps it in <paramref name="current"/>'s pool, which must be the calling thread's.</summary>
+    public void Return(ProfilerThread current)
     {
         unchecked
         {
@@ -85,11 +66,8 @@ internal sealed class ScopeState
             Array.Clear(_counterNames, 0, CounterCount);
             CounterCount = 0;
         }
-        var pool = t_pool ??= new ScopeState[PoolSize];
-        if (t_poolCount < PoolSize)
-        {
-            pool[t_poolCount++] = this;
-        }
+        Thread = null!;
+        current.Return(this);
     }
 
     /// <summary>Adds <paramref name="value"/> to the user-defined counter <paramref name="name"/>.</summary>

@@ -99,18 +99,17 @@ public sealed partial class ToolProfiler
 
     private ScopeState BeginAsync(string tool, TagList tags, bool hasTags)
     {
-        var s = ScopeState.Rent();
+        var thread = ProfilerThread.Current;
+        var s = thread.Rent();
+        s.Thread = thread;
         s.Tags = tags;
         s.HasTags = hasTags;
         s.Owner = this;
-        s.Tool = Resolve(tool);
+        s.Tool = Resolve(thread, tool);
         s.IsAsync = true;
         s.Outcome = ToolOutcome.Success;
-        s.ThreadId = Environment.CurrentManagedThreadId;
         s.Frame = new AsyncRunFrame(CurrentFrame);
-        s.StartGen0 = GC.CollectionCount(0);
-        s.StartGen1 = GC.CollectionCount(1);
-        s.StartGen2 = GC.CollectionCount(2);
+        ReadCollectionCounts(s);
         s.StartTimestamp = Stopwatch.GetTimestamp();
         return s;
     }

@@ -33,16 +33,9 @@ public sealed partial class ToolProfiler : IDisposable
     /// <summary>Longest accepted tool name, in characters.</summary>
     public const int MaxToolNameLength = 200;
 
-    [ThreadStatic]
-    private static int t_exceptions;
-
-    [ThreadStatic]
-    private static int t_cpuSampleCounter;
-
-    [ThreadStatic]
-    private static ToolState? t_lastTool;
-
     private static long s_staleUses;
+
+    private static GcCounts s_gcCounts = new(-1, 0, 0);
 
     private readonly ConcurrentDictionary<string, ToolState> _tools = new(StringComparer.Ordinal);
     private readonly Lock _toolsLock = new();
@@ -51,6 +44,7 @@ public sealed partial class ToolProfiler : IDisposable
     private readonly TimeProvider _time;
     private readonly bool _systemClock;
     private readonly int _cpuSampling;
+    private readonly double _cpuFullThresholdSeconds;
     private ToolState? _invalidTool;
     private ToolState? _overflowTool;
     private ClockAnchor _anchor;
@@ -73,6 +67,7 @@ public sealed partial class ToolProfiler : IDisposable
         _time = Options.TimeProvider;
         _systemClock = ReferenceEquals(_time, TimeProvider.System);
         _cpuSampling = ThreadCpuClock.IsSupported ? Options.CpuTimeSampling : 0;
+        _cpuFullThresholdSeconds = Options.CpuTimeFullThreshold.TotalSeconds;
         _anchor = ClockAnchor.Now(_time);
         _instruments = new ToolInstruments(Options);
     }
@@ -130,18 +125,20 @@ public sealed partial class ToolProfiler : IDisposable
     /// run.CacheHit();</code></example>
     public ToolRunScope Start(string tool)
     {
-        var s = ScopeState.Rent();
+        var thread = ProfilerThread.Current;
+        var s = thread.Rent();
         s.HasTags = false;
-        return Begin(s, tool);
+        return Begin(thread, s, tool);
     }
 
     /// <summary>Starts a synchronous run of <paramref name="tool"/> with tags (added to the run's series and instruments).</summary>
     public ToolRunScope Start(string tool, in TagList tags)
     {
-        var s = ScopeState.Rent();
+        var thread = ProfilerThread.Current;
+        var s = thread.Rent();
         s.Tags = tags;
         s.HasTags = tags.Count > 0;
-        return Begin(s, tool);
+        return Begin(thread, s, tool);
     }
 
     /// <summary>Runs <paramref name="body"/> as a run of <paramref name="tool"/>; an escaping exception marks it failed (or cancelled) and propagates.</summary>
@@ -177,7 +174,7 @@ public sealed partial class ToolProfiler : IDisposable
     /// <summary>Records a run measured elsewhere (history from logs, another process); it is stored, summarized and exported like live runs.</summary>
     public void Record(in ToolRun run)
     {
-        var tool = Resolve(run.Tool);
+        var tool = Resolve(ProfilerThread.Current, run.Tool);
         var stored = ReferenceEquals(tool.Name, run.Tool) ? run : run with { Tool = tool.Name };
         var series = tool.Record(stored, default, hasTags: false, scope: null);
         _instruments.Record(stored, series, null);
@@ -249,7 +246,7 @@ public sealed partial class ToolProfiler : IDisposable
         double cpu = double.NaN;
         long allocated = -1;
         int exceptions = -1;
-        if (Environment.CurrentManagedThreadId == s.ThreadId)
+        if (Environment.CurrentManagedThreadId == s.Thread.ThreadId)
         {
             if (s.StartCpuNs >= 0)
             {
@@ -260,7 +257,7 @@ public sealed partial class ToolProfiler : IDisposable
                 }
             }
             allocated = GC.GetAllocatedBytesForCurrentThread() - s.StartAllocated;
-            exceptions = t_exceptions - s.StartExceptions;
+            exceptions = s.Thread.Exceptions - s.StartExceptions;
         }
         else
         {
@@ -284,41 +281,70 @@ public sealed partial class ToolProfiler : IDisposable
 
     private static void OnFirstChanceException()
     {
-        t_exceptions++;
+        ProfilerThread.Current.Exceptions++;
         for (var f = CurrentFrame; f is not null; f = f.Parent)
         {
             Interlocked.Increment(ref f.Exceptions);
         }
     }
 
-    private ToolRunScope Begin(ScopeState s, string tool)
+    private ToolRunScope Begin(ProfilerThread thread, ScopeState s, string tool)
     {
         s.Owner = this;
-        s.Tool = Resolve(tool);
+        s.Thread = thread;
+        s.Tool = Resolve(thread, tool);
         s.IsAsync = false;
         s.Outcome = ToolOutcome.Success;
-        s.ThreadId = Environment.CurrentManagedThreadId;
-        s.StartGen0 = GC.CollectionCount(0);
-        s.StartGen1 = GC.CollectionCount(1);
-        s.StartGen2 = GC.CollectionCount(2);
-        s.StartExceptions = t_exceptions;
-        s.StartCpuNs = SampleCpu() ? ThreadCpuClock.Read() : -1;
+        ReadCollectionCounts(s);
+        s.StartExceptions = thread.Exceptions;
+        s.StartCpuNs = SampleCpu(thread, s.Tool) ? ThreadCpuClock.Read() : -1;
         // Note: allocations and wall time are read last so the scope's own bookkeeping is not measured.
         s.StartAllocated = GC.GetAllocatedBytesForCurrentThread();
         s.StartTimestamp = Stopwatch.GetTimestamp();
         return new ToolRunScope(s);
     }
 
-    private bool SampleCpu()
+    /// <summary>
+    /// Reads the process's collection counts into the scope. While no collection happens (the gen-0 count is unchanged:
+    /// every collection counts as a gen-0 one) the gen-1 and gen-2 counts are taken from a process-wide snapshot, which
+    /// saves two runtime calls per scope.
+    /// </summary>
+    private static void ReadCollectionCounts(ScopeState s)
+    {
+        int gen0 = GC.CollectionCount(0);
+        var known = Volatile.Read(ref s_gcCounts);
+        if (known.Gen0 != gen0)
+        {
+            int gen1 = GC.CollectionCount(1);
+            int gen2 = GC.CollectionCount(2);
+            if (GC.CollectionCount(0) != gen0)
+            {
+                // Note: a collection ran between the reads; the three counts may not belong together, so read afresh.
+                ReadCollectionCounts(s);
+                return;
+            }
+            known = new GcCounts(gen0, gen1, gen2);
+            Volatile.Write(ref s_gcCounts, known);
+        }
+        s.StartGen0 = gen0;
+        s.StartGen1 = known.Gen1;
+        s.StartGen2 = known.Gen2;
+    }
+
+    private bool SampleCpu(ProfilerThread thread, ToolState tool)
     {
         int n = _cpuSampling;
         if (n <= 1)
         {
             return n == 1;
         }
-        if (++t_cpuSampleCounter >= n)
+        if (tool.MeanDurationSeconds >= _cpuFullThresholdSeconds)
         {
-            t_cpuSampleCounter = 0;
+            return true;
+        }
+        if (++thread.CpuSampleCounter >= n)
+        {
+            thread.CpuSampleCounter = 0;
             return true;
         }
         return false;
@@ -354,7 +380,7 @@ public sealed partial class ToolProfiler : IDisposable
         }
         finally
         {
-            s.Return();
+            s.Return(Environment.CurrentManagedThreadId == s.Thread.ThreadId ? s.Thread : ProfilerThread.Current);
         }
         Notify(run);
     }
@@ -394,17 +420,17 @@ public sealed partial class ToolProfiler : IDisposable
         return anchor.UnixMs + (long)(elapsed * 1000.0 / Stopwatch.Frequency);
     }
 
-    private ToolState Resolve(string tool)
+    private ToolState Resolve(ProfilerThread thread, string tool)
     {
         // Note: hot loops start the same tool with the same string instance; a per-thread one-entry cache skips hashing it.
-        var cached = t_lastTool;
+        var cached = thread.LastTool;
         if (cached is not null && ReferenceEquals(cached.Name, tool) && ReferenceEquals(cached.Owner, this))
         {
             return cached;
         }
         if (tool is not null && _tools.TryGetValue(tool, out var state))
         {
-            t_lastTool = state;
+            thread.LastTool = state;
             return state;
         }
         return ResolveSlow(tool);
@@ -457,6 +483,9 @@ public sealed partial class ToolProfiler : IDisposable
         }
         return true;
     }
+
+    /// <summary>The three collection counts read together (consistent: no collection ran between the reads).</summary>
+    private sealed record GcCounts(int Gen0, int Gen1, int Gen2);
 
     /// <summary>A wall-clock instant paired with the stopwatch timestamp read at the same moment.</summary>
     private sealed record ClockAnchor(long UnixMs, long Timestamp)

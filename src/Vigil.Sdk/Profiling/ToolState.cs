@@ -33,6 +33,12 @@ internal sealed class ToolState
 
     public string Name { get; }
 
+    /// <summary>
+    /// Exponential average (weight 1/16) of the duration of the tool's runs in seconds; +∞ before the first run, so a
+    /// new tool's first synchronous run measures CPU time. Read without the lock (an aligned double is never torn).
+    /// </summary>
+    public double MeanDurationSeconds = double.PositiveInfinity;
+
     /// <summary>The profiler the tool belongs to.</summary>
     public ToolProfiler Owner => _owner;
 
@@ -43,6 +49,8 @@ internal sealed class ToolState
         lock (_lock)
         {
             Append(run);
+            double mean = MeanDurationSeconds;
+            MeanDurationSeconds = double.IsInfinity(mean) ? run.DurationSeconds : mean + ((run.DurationSeconds - mean) / 16);
             var series = hasTags ? Resolve(tags) : _untagged;
             var cells = series.Cells(run.Outcome, o.DurationBounds, o.CpuBounds, o.AllocatedBounds);
             cells.Runs++;

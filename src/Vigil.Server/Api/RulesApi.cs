@@ -65,7 +65,7 @@ internal sealed class RulesApi(Func<RuleManager?> rules)
                 {
                     w.WriteString("state", ar.State switch { AlertState.Firing => "firing", AlertState.Pending => "pending", _ => "inactive" });
                     w.WriteString("name", ar.Name);
-                    w.WriteString("query", ar.Expr);
+                    w.WriteString("query", ar.Query);
                     w.WriteNumber("duration", ar.For.TotalSeconds);
                     w.WriteNumber("keepFiringFor", ar.KeepFiringFor.TotalSeconds);
                     w.WritePropertyName("labels");
@@ -82,7 +82,7 @@ internal sealed class RulesApi(Func<RuleManager?> rules)
                 else
                 {
                     w.WriteString("name", r.Name);
-                    w.WriteString("query", r.Expr);
+                    w.WriteString("query", r.Query);
                     w.WritePropertyName("labels");
                     ApiJson.WriteLabels(w, r.Labels);
                 }

@@ -83,6 +83,9 @@ public sealed record AnalysisInsightsConfig
     /// <summary>Resolved insights kept (the oldest go first).</summary>
     public int HistoryLimit { get; init; } = 1000;
 
+    /// <summary>How long a resolved insight is kept after it ended (the seed's <c>retention_period</c>; 7 days by default).</summary>
+    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(7);
+
     /// <summary>Trend engine: the Mann–Kendall p-value below which a trend is significant.</summary>
     public double TrendPValue { get; init; } = 0.01;
 

@@ -186,6 +186,9 @@ internal static class AnalysisConfigParser
                 case "history_limit":
                     c = c with { HistoryLimit = OptimizationConfigParser.PositiveInt(r, e) ?? c.HistoryLimit };
                     break;
+                case "retention":
+                    c = c with { Retention = GlobalConfig.PositiveDuration(r, e) ?? c.Retention };
+                    break;
                 case "trend":
                     c = Trend(r, e, c);
                     break;

@@ -41,6 +41,26 @@ public sealed class CollectorsConfig
     /// <summary>Process groups to watch.</summary>
     public IReadOnlyList<ProcessCollectorOptions> Process { get; init; } = [];
 
+    /// <summary>Whether the file set <c>interval</c> (otherwise the seed's <c>performance_collection.collection_interval</c> may).</summary>
+    internal bool IntervalSet { get; init; }
+
+    /// <summary>The section as written without its interval: equal fingerprints run the same collectors (a reload keeps them).</summary>
+    internal string Fingerprint { get; init; } = string.Empty;
+
+    /// <summary>A copy with another interval.</summary>
+    internal CollectorsConfig WithInterval(TimeSpan interval) => new()
+    {
+        Interval = interval,
+        Host = Host,
+        Self = Self,
+        Dotnet = Dotnet,
+        Postgres = Postgres,
+        Probe = Probe,
+        Process = Process,
+        IntervalSet = IntervalSet,
+        Fingerprint = Fingerprint,
+    };
+
     internal static CollectorsConfig Parse(ConfigReader r, ConfigEntry section)
     {
         var defaults = new CollectorsConfig();
@@ -50,12 +70,19 @@ public sealed class CollectorsConfig
         var postgres = new List<PostgresCollectorOptions>();
         var probe = new List<ProbeCollectorOptions>();
         var process = new List<ProcessCollectorOptions>();
+        bool intervalSet = false;
+        var fingerprint = new System.Text.StringBuilder();
         foreach (var e in r.Mapping(section.Value, section.Key))
         {
+            if (e.Key != "interval")
+            {
+                fingerprint.Append(e.Key).Append('=').Append(ScrapeConfig.Canonical(e.Value)).Append(';');
+            }
             switch (e.Key)
             {
                 case "interval":
                     interval = GlobalConfig.PositiveDuration(r, e) ?? interval;
+                    intervalSet = true;
                     break;
                 case "host":
                     host = Enabled(r, e);
@@ -89,6 +116,8 @@ public sealed class CollectorsConfig
             Postgres = postgres,
             Probe = probe,
             Process = process,
+            IntervalSet = intervalSet,
+            Fingerprint = fingerprint.ToString(),
         };
     }
 

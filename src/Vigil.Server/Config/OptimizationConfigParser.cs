@@ -867,7 +867,7 @@ internal static class OptimizationConfigParser
     }
 
     /// <summary>The seed's <c>optimization_timeout: 300</c> (seconds) or a duration (<c>5m</c>).</summary>
-    private static TimeSpan? SecondsOrDuration(ConfigReader r, ConfigEntry e)
+    internal static TimeSpan? SecondsOrDuration(ConfigReader r, ConfigEntry e)
     {
         string? s = r.String(e);
         if (s is null)

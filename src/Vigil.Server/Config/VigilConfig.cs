@@ -39,8 +39,8 @@ public sealed partial class VigilConfig
     /// <summary>The top-level sections that are present, in file order (for summaries).</summary>
     public IReadOnlyList<string> Sections { get; init; } = [];
 
-    /// <summary>The <c>alerting:</c> section as written (validated as YAML only, for now).</summary>
-    internal YamlNode? Alerting { get; init; }
+    /// <summary>The <c>alerting:</c> section: Alertmanagers and webhooks; null when the file has none (no notifications).</summary>
+    public Notifier.AlertingOptions? Alerting { get; init; }
 
     /// <summary>The <c>analysis:</c> section, or null when the file has none (the analysis then runs with its defaults).</summary>
     public AnalysisConfig? Analysis { get; init; }
@@ -48,14 +48,23 @@ public sealed partial class VigilConfig
     /// <summary>The <c>optimization:</c> section, or null when the file has none (no optimizer runs).</summary>
     public OptimizationConfig? Optimization { get; init; }
 
-    /// <summary>The seed's <c>performance_collection:</c> block as written (validated as YAML only, for now).</summary>
-    internal YamlNode? PerformanceCollection { get; init; }
+    /// <summary>The seed's <c>performance_collection:</c> block (its <c>alert_thresholds</c> are in <see cref="SeedRuleGroups"/>), or null.</summary>
+    public Seed.PerformanceCollectionConfig? PerformanceCollection { get; init; }
 
-    /// <summary>The seed's <c>performance_analysis:</c> block as written (validated as YAML only, for now).</summary>
-    internal YamlNode? PerformanceAnalysis { get; init; }
+    /// <summary>The seed's <c>performance_analysis:</c> block, or null.</summary>
+    public Seed.PerformanceAnalysisConfig? PerformanceAnalysis { get; init; }
 
-    /// <summary>The seed's <c>aggregation_rules:</c> block as written (validated as YAML only, for now).</summary>
-    internal YamlNode? AggregationRules { get; init; }
+    /// <summary>The seed's <c>aggregation_rules:</c> (compiled into <see cref="SeedRuleGroups"/>); empty when absent.</summary>
+    public IReadOnlyList<Seed.AggregationRule> AggregationRules { get; init; } = [];
+
+    /// <summary>
+    /// The rule groups compiled from <c>performance_collection.alert_thresholds</c> and <c>aggregation_rules</c>
+    /// (<see cref="Rules.SeedRuleCompiler"/>), evaluated with the <c>rule_files</c>' groups.
+    /// </summary>
+    public IReadOnlyList<Rules.RuleGroupSpec> SeedRuleGroups { get; init; } = [];
+
+    /// <summary>The text the configuration was parsed from (what <c>/api/v1/status/config</c> shows, secrets hidden); null for <see cref="Default"/>.</summary>
+    public string? SourceText { get; init; }
 
     /// <summary>
     /// Reads the file_sd files the jobs currently match (as <c>vigil check config</c> does) and returns their problems;
@@ -123,6 +132,8 @@ public sealed partial class VigilConfig
             PerformanceCollection = config.PerformanceCollection,
             PerformanceAnalysis = config.PerformanceAnalysis,
             AggregationRules = config.AggregationRules,
+            SeedRuleGroups = config.SeedRuleGroups,
+            SourceText = text,
         };
     }
 
@@ -170,7 +181,11 @@ public sealed partial class VigilConfig
         var ruleFiles = new List<string>();
         var sections = new List<string>();
         YamlNode? scrapeNode = null;
-        YamlNode? alerting = null, performanceCollection = null, performanceAnalysis = null, aggregationRules = null;
+        Notifier.AlertingOptions? alerting = null;
+        Seed.PerformanceCollectionConfig? performanceCollection = null;
+        Seed.PerformanceAnalysisConfig? performanceAnalysis = null;
+        IReadOnlyList<Seed.AggregationRule> aggregationRules = [];
+        ConfigEntry seedEntry = default;
         OptimizationConfig? optimization = null;
         AnalysisConfig? analysis = null;
         ConfigEntry scrapeEntry = default;
@@ -199,7 +214,7 @@ public sealed partial class VigilConfig
                     }
                     break;
                 case "alerting":
-                    alerting = e.Value;
+                    alerting = AlertingConfigParser.Parse(r, e);
                     break;
                 case "analysis":
                     analysis = AnalysisConfigParser.Parse(r, e);
@@ -208,13 +223,15 @@ public sealed partial class VigilConfig
                     optimization = OptimizationConfigParser.Parse(r, e);
                     break;
                 case "performance_collection":
-                    performanceCollection = e.Value;
+                    performanceCollection = Seed.SeedConfigParser.PerformanceCollection(r, e);
+                    seedEntry = seedEntry.KeyNode is null ? e : seedEntry;
                     break;
                 case "performance_analysis":
-                    performanceAnalysis = e.Value;
+                    performanceAnalysis = Seed.SeedConfigParser.PerformanceAnalysis(r, e);
                     break;
                 case "aggregation_rules":
-                    aggregationRules = e.Value;
+                    aggregationRules = Seed.SeedConfigParser.AggregationRules(r, e);
+                    seedEntry = seedEntry.KeyNode is null ? e : seedEntry;
                     break;
                 case "remote_write" or "remote_read" or "scrape_config_files" or "tracing" or "otlp" or "runtime":
                     r.Unsupported(e);
@@ -248,6 +265,9 @@ public sealed partial class VigilConfig
                 jobs.Add(job);
             }
         }
+        var seedRules = SeedRules(r, performanceCollection, aggregationRules, seedEntry);
+        ApplySeedCollection(performanceCollection, ref collectors, ref storage);
+        analysis = ApplySeedAnalysis(performanceAnalysis, analysis);
         return new VigilConfig
         {
             Global = global,
@@ -262,6 +282,7 @@ public sealed partial class VigilConfig
             PerformanceCollection = performanceCollection,
             PerformanceAnalysis = performanceAnalysis,
             AggregationRules = aggregationRules,
+            SeedRuleGroups = seedRules,
         };
     }
 }

@@ -41,7 +41,7 @@ public sealed class AnalysisService : IAsyncDisposable
         _logger = loggers.CreateLogger<AnalysisService>();
         _clock = clock ?? TimeProvider.System;
         Scorer = new AnomalyScorer(config, storage, self, _clock.GetUtcNow().ToUnixTimeMilliseconds(), loggers.CreateLogger<AnomalyScorer>());
-        Store = new InsightStore(dataDirectory, config.Insights.HistoryLimit, loggers.CreateLogger<InsightStore>(), _clock);
+        Store = new InsightStore(dataDirectory, config.Insights.HistoryLimit, loggers.CreateLogger<InsightStore>(), _clock, config.Insights.Retention);
         if (dataDirectory is not null)
         {
             _statePath = Path.Combine(dataDirectory, ScorerStateFile.DirectoryName, ScorerStateFile.FileName);

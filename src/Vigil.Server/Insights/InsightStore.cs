@@ -20,14 +20,19 @@ internal sealed class InsightStore
     private readonly object _lock = new();
     private readonly string? _path;
     private readonly int _historyLimit;
+    private readonly TimeSpan _retention;
     private readonly ILogger _logger;
     private readonly TimeProvider _clock;
     private readonly List<PerformanceInsight> _insights = new();
 
-    /// <summary>Opens the store, loading what an earlier run saved in <paramref name="dataDirectory"/> (null: memory only).</summary>
-    public InsightStore(string? dataDirectory, int historyLimit, ILogger logger, TimeProvider clock)
+    /// <summary>
+    /// Opens the store, loading what an earlier run saved in <paramref name="dataDirectory"/> (null: memory only). At most
+    /// <paramref name="historyLimit"/> resolved insights are kept, none longer than <paramref name="retention"/> after it ended.
+    /// </summary>
+    public InsightStore(string? dataDirectory, int historyLimit, ILogger logger, TimeProvider clock, TimeSpan? retention = null)
     {
         _historyLimit = historyLimit;
+        _retention = retention ?? TimeSpan.MaxValue;
         _logger = logger;
         _clock = clock;
         if (dataDirectory is null)
@@ -160,6 +165,11 @@ internal sealed class InsightStore
 
     private void Trim()
     {
+        if (_retention != TimeSpan.MaxValue)
+        {
+            var cutoff = _clock.GetUtcNow() - _retention;
+            _insights.RemoveAll(i => i.State == InsightState.Resolved && i.EndsAt < cutoff);
+        }
         int resolved = _insights.Count(i => i.State == InsightState.Resolved);
         if (resolved <= _historyLimit)
         {

@@ -26,6 +26,26 @@ public abstract class Rule
     /// <summary>The PromQL expression as written.</summary>
     public string Expr { get; }
 
+    /// <summary>
+    /// The expression as Prometheus prints it (<c>on ()</c>, normalised spacing), what <c>/api/v1/rules</c> shows;
+    /// <see cref="Expr"/> when it does not parse (rules that reach evaluation always do).
+    /// </summary>
+    public string Query => _query ??= PrintQuery(Expr);
+
+    private string? _query;
+
+    private static string PrintQuery(string expr)
+    {
+        try
+        {
+            return Vigil.PromQL.Parser.PromQLParser.ParseExpr(expr).ToString();
+        }
+        catch (Vigil.PromQL.Parser.PromQLParseException)
+        {
+            return expr;
+        }
+    }
+
     /// <summary>The rule's labels (group labels merged in, rule labels winning); alert label values may be templates.</summary>
     public LabelSet Labels { get; }
 

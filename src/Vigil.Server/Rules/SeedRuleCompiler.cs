@@ -149,7 +149,7 @@ public static class SeedRuleCompiler
     private static string Num(double v) => GoText.FormatFloat(v);
 
     /// <summary>A metric name or selector as written; anything else is a regex over metric names.</summary>
-    private static bool TrySelector(string pattern, out string selector, out string? error)
+    internal static bool TrySelector(string pattern, out string selector, out string? error)
     {
         error = null;
         selector = LabelValidation.IsValidLegacyMetricName(pattern) || pattern.Contains('{', StringComparison.Ordinal)

@@ -57,6 +57,8 @@ internal static class CliHelp
         ["vigil optimize approve"] = (["VIGIL_OPTIMIZER_TOKEN=$(cat api.token) vigil optimize approve 01a2f3"], null),
         ["vigil optimize reject"] = (["vigil optimize reject 01a2f3 --reason 'peak hour' --token-file api.token"], null),
         ["vigil optimize rollback"] = (["vigil optimize rollback 01a2f3 --token-file api.token"], null),
+        ["vigil demo"] = (["vigil demo", "vigil demo --quick", "vigil demo --rate 300 --pool-size 1 --dir demo-run", "vigil demo --baseline 1m --settle 15s --observation 1m --timeout 30m"],
+            "0 when the scenario ran to its end, 1 otherwise, 2 usage error."),
         ["vigil import"] = (["vigil import openmetrics data.om --data-dir ./data"], null),
         ["vigil import openmetrics"] = (["vigil import openmetrics export.om --data-dir ./data   # a progress bar on a terminal"],
             "0 success, 1 when the file is invalid (file:line:column; nothing written) or the directory is in use, 2 usage error."),

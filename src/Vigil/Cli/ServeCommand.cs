@@ -140,36 +140,40 @@ internal static class ServeCommand
                 Given(retention) || storage.RetentionTime is null ? PrometheusDuration.Parse(result.GetValue(retention)!) : storage.RetentionTime.Value,
                 retentionBytes,
                 Given(walSync) || storage.WalSyncEveryCommit is null ? result.GetValue(walSync) == "commit" : storage.WalSyncEveryCommit.Value);
-            bool collectHost = file.Collectors.Host;
-            bool collectSelf = file.Collectors.Self;
-            if (Given(collectors))
+            // Note: the same binding runs at start and at every reload, so flags keep winning over a reloaded file.
+            VigilServerOptions Bind(VigilConfig file)
             {
-                TryParseCollectors(result.GetValue(collectors)!, out collectHost, out collectSelf);
-            }
-            var options = new VigilServerOptions
-            {
-                CollectHost = collectHost,
-                CollectSelf = collectSelf,
-                Listen = result.GetValue(listen)!,
-                CollectionInterval = Given(interval) ? PrometheusDuration.Parse(result.GetValue(interval)!) : file.Collectors.Interval,
-                DataDirectory = settings.DataDir,
-                QueryTimeout = PrometheusDuration.Parse(result.GetValue(queryTimeout)!),
-                QueryLookbackDelta = PrometheusDuration.Parse(result.GetValue(queryLookback)!),
-                QueryMaxSamples = result.GetValue(queryMaxSamples),
-                QueryMaxConcurrency = result.GetValue(queryConcurrency),
-                Collectors = file.Collectors,
-                ScrapeConfigs = file.ScrapeConfigs,
-                ConfigYaml = file.SourcePath is null ? null : ConfigRedactor.Redact(File.ReadAllText(file.SourcePath)),
-                Rules = file.RuleFiles.Count == 0 ? null : new Vigil.Server.Rules.RuleManagerOptions
+                bool collectHost = file.Collectors.Host;
+                bool collectSelf = file.Collectors.Self;
+                if (Given(collectors))
                 {
-                    RuleFiles = file.RuleFiles,
-                    BaseDirectory = file.SourcePath is null ? null : Path.GetDirectoryName(Path.GetFullPath(file.SourcePath)),
-                    EvaluationInterval = file.Global.EvaluationInterval,
-                    ExternalLabels = file.Global.ExternalLabels,
-                },
-                Optimization = file.Optimization,
-                Analysis = file.Analysis ?? new AnalysisConfig(),
-            };
+                    TryParseCollectors(result.GetValue(collectors)!, out collectHost, out collectSelf);
+                }
+                return new VigilServerOptions
+                {
+                    CollectHost = collectHost,
+                    CollectSelf = collectSelf,
+                    Listen = result.GetValue(listen)!,
+                    CollectionInterval = Given(interval) ? PrometheusDuration.Parse(result.GetValue(interval)!) : file.Collectors.Interval,
+                    DataDirectory = settings.DataDir,
+                    QueryTimeout = PrometheusDuration.Parse(result.GetValue(queryTimeout)!),
+                    QueryLookbackDelta = PrometheusDuration.Parse(result.GetValue(queryLookback)!),
+                    QueryMaxSamples = result.GetValue(queryMaxSamples),
+                    QueryMaxConcurrency = result.GetValue(queryConcurrency),
+                    Collectors = file.Collectors,
+                    ScrapeConfigs = file.ScrapeConfigs,
+                    ConfigYaml = file.SourceText is null ? null : ConfigRedactor.Redact(file.SourceText),
+                    Rules = file.SourcePath is null && file.RuleFiles.Count == 0 && file.SeedRuleGroups.Count == 0
+                        ? null
+                        : file.RuleOptions() with { ExternalUrl = ExternalUrl(result.GetValue(listen)!) },
+                    Alerting = file.Alerting,
+                    Optimization = file.Optimization,
+                    Analysis = file.Analysis ?? new AnalysisConfig(),
+                    ConfigFile = file.SourcePath,
+                    ConfigBinder = file.SourcePath is null ? null : Bind,
+                };
+            }
+            var options = Bind(file);
             using var loggers = CliLogging.Create(CliLogging.Parse(result.GetValue(logLevel)!));
             if (file.SourcePath is not null)
             {
@@ -178,6 +182,13 @@ internal static class ServeCommand
             return await RunAsync(storageProvider, settings, options, loggers, ct).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>The URL users reach the server at, for alerts' generator URLs and <c>$externalURL</c> (Prometheus's default for <c>--web.external-url</c>).</summary>
+    private static string ExternalUrl(ListenAddress listen)
+    {
+        string host = listen.Host.Length == 0 ? Environment.MachineName : listen.Host.Contains(':', StringComparison.Ordinal) ? "[" + listen.Host + "]" : listen.Host;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"http://{host}:{listen.Port}/");
     }
 
     private static bool TryParseCollectors(string text, out bool host, out bool self)
@@ -231,6 +242,33 @@ internal static class ServeCommand
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        VigilServer? running = null;
+        void OnHangup(PosixSignalContext context)
+        {
+            // Note: SIGHUP reloads the configuration file, as Prometheus does; the reload runs off the signal thread.
+            context.Cancel = true;
+            if (Volatile.Read(ref running) is not { } server)
+            {
+                return;
+            }
+            if (options.ConfigFile is null)
+            {
+                log.LogWarning("Received SIGHUP, but there is no configuration file to reload (vigil serve --config FILE)");
+                return;
+            }
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await server.ReloadConfigAsync("SIGHUP", stop.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or ObjectDisposedException)
+                {
+                    // Stopping.
+                }
+            }, CancellationToken.None);
+        }
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnHangup);
 
         IStorage storage;
         try
@@ -248,6 +286,7 @@ internal static class ServeCommand
             try
             {
                 await server.StartAsync(stop.Token).ConfigureAwait(false);
+                Volatile.Write(ref running, server);
             }
             catch (IOException e)
             {
@@ -267,6 +306,7 @@ internal static class ServeCommand
             {
                 log.LogInformation("Received {Signal}; stopping collectors, flushing storage", signal ?? "cancellation");
             }
+            Volatile.Write(ref running, null);
             await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
         finally

@@ -25,6 +25,7 @@ internal static class VigilCli
         BenchCommand.Create(stdout, stderr),
         ProfileCommand.Create(stdout, stderr),
         OptimizeCommand.Create(stdout),
+        Demo.DemoCommand.Create(stdout, stderr),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; <paramref name="extend"/> may add commands (the composition root's).</summary>

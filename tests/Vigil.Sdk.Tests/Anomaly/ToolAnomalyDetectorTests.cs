@@ -6,7 +6,7 @@ namespace Vigil.Sdk.Tests.Anomaly;
 public sealed class ToolAnomalyDetectorTests
 {
     /// <summary>200 runs: duration ~ N(100 ms, 10 ms), CPU 90% of it, ~10 KB allocated, 4 hits and 1 miss, no failures.</summary>
-    private static List<ToolRun> History(string tool = "search", double meanSeconds = 0.1)
+    internal static List<ToolRun> History(string tool = "search", double meanSeconds = 0.1)
     {
         var rng = new Random(7);
         var runs = new List<ToolRun>();
@@ -29,7 +29,7 @@ public sealed class ToolAnomalyDetectorTests
 
     private static double Gaussian(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
-    private static ToolRun Run(double duration, double cpu, long allocated = 10_000, ToolOutcome outcome = ToolOutcome.Success, long hits = 4, long misses = 1)
+    internal static ToolRun Run(double duration, double cpu, long allocated = 10_000, ToolOutcome outcome = ToolOutcome.Success, long hits = 4, long misses = 1)
         => new() { Tool = "search", DurationSeconds = duration, CpuSeconds = cpu, AllocatedBytes = allocated, Outcome = outcome, ErrorType = outcome == ToolOutcome.Failure ? "Timeout" : null, CacheHits = hits, CacheMisses = misses };
 
     [Fact]

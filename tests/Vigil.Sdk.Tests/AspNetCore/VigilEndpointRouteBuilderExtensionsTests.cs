@@ -50,6 +50,27 @@ public sealed class VigilEndpointRouteBuilderExtensionsTests
     }
 
     [Fact]
+    public async Task MapVigil_AnomalyRoutes_BaselineAndAnomalies()
+    {
+        await using var app = await StartAsync(app => app.MapVigil());
+        var profiler = app.Services.GetRequiredService<ToolProfiler>();
+        await using var detector = new Vigil.Sdk.Anomaly.ToolAnomalyDetector(new Vigil.Sdk.Anomaly.ToolAnomalyDetectorOptions { MeterName = "Test.AspNet.Anomaly." + Guid.NewGuid().ToString("N") });
+        app.Services.GetRequiredService<Vigil.Sdk.Exposition.VigilEndpoint>().ServeAnomalies(detector);
+        detector.TrainBaseline("search", Anomaly.ToolAnomalyDetectorTests.History());
+        using var watch = detector.Watch(profiler);
+        profiler.Record(Anomaly.ToolAnomalyDetectorTests.Run(0.5, 0.45, allocated: 50_000_000) with { TimestampMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+        using var http = app.GetTestClient();
+
+        string baseline = await http.GetStringAsync(new Uri("/vigil/tools/search/baseline", UriKind.Relative));
+        string anomalies = await http.GetStringAsync(new Uri("/vigil/anomalies?window=1h", UriKind.Relative));
+        string metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+
+        Assert.Contains("\"training_runs\":200", baseline, StringComparison.Ordinal);
+        Assert.Contains("\"severity\":\"critical\"", anomalies, StringComparison.Ordinal);
+        Assert.Contains("vigil_tool_anomalies_total{severity=\"critical\",tool=\"search\"} 1\n", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MapVigilMetrics_WithoutAddVigilSdk_ClearError()
     {
         var builder = WebApplication.CreateBuilder();

@@ -41,6 +41,30 @@ public sealed class ProfilerMetricsWriterTests
     }
 
     [Fact]
+    public void Write_CounterNamesAndErrorTypesBeyondTheCap_DroppedAndCounted()
+    {
+        using var profiler = new ToolProfiler(new ToolProfilerOptions { MaxCounterNamesPerTool = 3 });
+        for (int i = 0; i < 6; i++)
+        {
+            using var run = profiler.Start("crawl");
+            run.Increment("counter_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            run.Increment(string.Empty);
+            run.Fail("Error" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        using var metrics = new VigilMetrics(profiler);
+        var m = Scrape.Parse(metrics.ToArray());
+
+        Assert.Equal(3, m.Keys.Count(k => k.StartsWith("vigil_tool_custom_total{", StringComparison.Ordinal)));
+        Assert.Equal(3, m.Keys.Count(k => k.StartsWith("vigil_tool_errors_total{", StringComparison.Ordinal)));
+        Assert.Equal(3, m["vigil_sdk_dropped_total{reason=\"counter_limit\"}"]);
+        Assert.Equal(6, m["vigil_sdk_dropped_total{reason=\"invalid_counter_name\"}"]);
+        Assert.Equal(3, m["vigil_sdk_dropped_total{reason=\"error_type_limit\"}"]);
+        Assert.Equal((9, 3), (profiler.Diagnostics.DroppedCounterNames, profiler.Diagnostics.DroppedErrorTypes));
+        // Runs are never dropped: all six failures are counted.
+        Assert.Equal(6, m["vigil_tool_runs_total{outcome=\"failure\",tool=\"crawl\"}"]);
+    }
+
+    [Fact]
     public void Write_TagsCustomCountersAndOverflow_Labelled()
     {
         using var profiler = new ToolProfiler(new ToolProfilerOptions { MaxTagSetsPerTool = 2 });

@@ -90,9 +90,10 @@ public sealed class ProfileCommandTests : IClassFixture<ProfileCommandTests.Burn
     [Fact]
     public async Task Profile_ProcessExitsMidway_PartialProfileWithWarning()
     {
-        using var shortLived = ChildProcess.StartDotnet("Vigil.Sdk.SampleApp.dll", "burn", "2");
+        // Note: 8 s of life leaves room for a slow session start on a loaded machine; the session asks for 40 s.
+        using var shortLived = ChildProcess.StartDotnet("Vigil.Sdk.SampleApp.dll", "burn", "8");
         string ready = await shortLived.WaitForLineAsync("ready", TimeSpan.FromSeconds(30));
-        var (code, stdout, stderr) = await RunAsync("profile", "--pid", ready.Split(' ')[1], "--duration", "20s");
+        var (code, stdout, stderr) = await RunAsync("profile", "--pid", ready.Split(' ')[1], "--duration", "40s");
         // The samples taken until the exit are reported, with a warning; methods compiled during the session are named.
         Assert.True(code == 0, stderr);
         Assert.Contains($"warning: process {ready.Split(' ')[1]} exited after", stdout, StringComparison.Ordinal);

@@ -66,6 +66,57 @@ public sealed class ToolProfilerTests
     }
 
     [Fact]
+    public void Start_ShortTool_OneRunInAHundredMeasuresCpu_AfterTheFirst()
+    {
+        // Note: no tool ever counts as long here, so the count does not depend on how fast the runs are.
+        using var profiler = new ToolProfiler(new ToolProfilerOptions { CpuTimeFullThreshold = TimeSpan.MaxValue });
+        for (int i = 0; i < 1000; i++)
+        {
+            using (profiler.Start("short"))
+            {
+            }
+        }
+
+        var runs = profiler.GetRuns("short", TimeSpan.Zero);
+        Assert.False(double.IsNaN(runs[0].CpuSeconds), "a tool's first run measures CPU time");
+        // Then one in 100 per thread (the thread's counter may be anywhere when the test starts).
+        Assert.InRange(runs.Skip(1).Count(r => !double.IsNaN(r.CpuSeconds)), 9, 10);
+        Assert.All(runs, r => Assert.True(r.AllocatedBytes >= 0 && r.DurationSeconds >= 0));
+    }
+
+    [Fact]
+    public void Start_Defaults_LongToolMeasuresCpuOnEveryRun()
+    {
+        using var profiler = new ToolProfiler();
+        for (int i = 0; i < 20; i++)
+        {
+            using (profiler.Start("long"))
+            {
+                KernelThreadClock.SpinFor(TimeSpan.FromMicroseconds(300));
+            }
+        }
+
+        var runs = profiler.GetRuns("long", TimeSpan.Zero);
+        Assert.Equal(20, runs.Count);
+        Assert.All(runs, r => Assert.InRange(r.CpuSeconds, 0.00001, r.DurationSeconds));
+    }
+
+    [Fact]
+    public void Start_CpuTimeSamplingOne_EveryRunMeasured_Zero_None()
+    {
+        using var every = new ToolProfiler(new ToolProfilerOptions { CpuTimeSampling = 1 });
+        using var none = new ToolProfiler(new ToolProfilerOptions { CpuTimeSampling = 0 });
+        for (int i = 0; i < 50; i++)
+        {
+            every.Start("t").Dispose();
+            none.Start("t").Dispose();
+        }
+        Assert.All(every.GetRuns("t", TimeSpan.Zero), r => Assert.False(double.IsNaN(r.CpuSeconds)));
+        Assert.All(none.GetRuns("t", TimeSpan.Zero), r => Assert.True(double.IsNaN(r.CpuSeconds)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ToolProfiler(new ToolProfilerOptions { CpuTimeFullThreshold = TimeSpan.FromTicks(-1) }));
+    }
+
+    [Fact]
     public void Start_KnownArray_AllocatedBytesCounted()
     {
         using var profiler = new ToolProfiler();

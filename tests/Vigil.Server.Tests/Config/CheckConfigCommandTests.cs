@@ -76,6 +76,34 @@ public sealed class CheckConfigCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task CheckConfig_SeedBlocks_SummaryAndPrintRulesThatPromtoolAccepts()
+    {
+        string path = Write("vigil.yaml", SeedAndAlertingConfigTests.SeedYaml + "\nalerting:\n  webhooks: [{ name: ops, url: 'http://127.0.0.1:9/' }]\n");
+        var (code, output, err) = await RunAsync(null, "check", "config", path);
+        Assert.True(code == 0, err);
+        Assert.Contains("  collectors: host, self every 30s\n", output, StringComparison.Ordinal);
+        Assert.Contains("  storage: retention_time 1d\n", output, StringComparison.Ordinal);
+        Assert.Contains("  alerting: 0 Alertmanagers, 1 webhook\n", output, StringComparison.Ordinal);
+        Assert.Contains("  seed rules: 6 alerting rules from alert_thresholds, 2 recording rules from aggregation_rules (--print-rules shows them)\n", output, StringComparison.Ordinal);
+        // performance_analysis sets when the insight engines run.
+        Assert.Contains(", insights every 5m\n", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("not applied", output, StringComparison.Ordinal);
+
+        (code, output, err) = await RunAsync(null, "check", "config", "--print-rules", path);
+        Assert.True(code == 0, err);
+        Assert.StartsWith("groups:\n  - name: \"vigil_alert_thresholds\"\n", output, StringComparison.Ordinal);
+        Assert.Contains("      - record: \"avg_response_time\"\n        expr: \"avg_over_time(response_time[300s])\"\n", output, StringComparison.Ordinal);
+        string printed = Write("seed_rules.yml", output);
+        string promtool = Processes.FindExecutable("promtool") ?? throw new InvalidOperationException("promtool not found: install Debian's 'prometheus' package");
+        var psi = new System.Diagnostics.ProcessStartInfo(promtool, ["check", "rules", printed]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string promOut = await p.StandardOutput.ReadToEndAsync() + await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.True(p.ExitCode == 0, promOut);
+        Assert.Contains("SUCCESS: 8 rules found", promOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CheckConfig_Errors_PrintedWithPositionsAndExit1()
     {
         string path = Write("vigil.yaml", """

@@ -66,6 +66,20 @@ public sealed class InsightStoreTests : IDisposable
     }
 
     [Fact]
+    public void Apply_Retention_DropsResolvedInsightsThatEndedLongerAgo()
+    {
+        var store = new InsightStore(null, 100, NullLogger.Instance, _clock, TimeSpan.FromHours(1));
+        store.Apply("bottleneck", [F("cpu/old", InsightSeverity.Low, 0.8), F("cpu/live", InsightSeverity.Low, 0.8)]);
+        store.Apply("bottleneck", [F("cpu/live", InsightSeverity.Low, 0.8)]);
+        _clock.Advance(TimeSpan.FromMinutes(59));
+        store.Apply("bottleneck", [F("cpu/live", InsightSeverity.Low, 0.8)]);
+        Assert.Equal(["cpu/live", "cpu/old"], store.All().Select(i => i.Key).Order());
+        _clock.Advance(TimeSpan.FromMinutes(2));
+        store.Apply("bottleneck", [F("cpu/live", InsightSeverity.Low, 0.8)]);
+        Assert.Equal(["cpu/live"], store.All().Select(i => i.Key));
+    }
+
+    [Fact]
     public void Open_DamagedFile_StartsEmpty()
     {
         Directory.CreateDirectory(Path.Combine(_dir, "insights"));

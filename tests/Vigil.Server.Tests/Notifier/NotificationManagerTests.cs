@@ -45,7 +45,7 @@ public sealed class NotificationManagerTests : IDisposable
             });
             notifier.Send([Alert("CpuHigh", "critical", DateTimeOffset.UtcNow.AddMinutes(10))]);
             JsonElement found = default;
-            await Eventually(async () =>
+            await Poll.UntilAsync(async () =>
             {
                 using var doc = JsonDocument.Parse(await http.GetStringAsync(baseUrl + "/api/v2/alerts"));
                 var match = doc.RootElement.EnumerateArray().Where(a => a.GetProperty("labels").GetProperty("alertname").GetString() == "CpuHigh").ToList();
@@ -62,7 +62,7 @@ public sealed class NotificationManagerTests : IDisposable
             Assert.Equal("http://vigil.test/graph?g0.expr=up", found.GetProperty("generatorURL").GetString());
 
             notifier.Send([Alert("CpuHigh", "critical", DateTimeOffset.UtcNow.AddSeconds(-1))]);
-            await Eventually(async () =>
+            await Poll.UntilAsync(async () =>
             {
                 using var doc = JsonDocument.Parse(await http.GetStringAsync(baseUrl + "/api/v2/alerts"));
                 return !doc.RootElement.EnumerateArray().Any(a => a.GetProperty("labels").GetProperty("alertname").GetString() == "CpuHigh");
@@ -152,7 +152,7 @@ public sealed class NotificationManagerTests : IDisposable
         var firingUntil = DateTimeOffset.UtcNow.AddMinutes(5);
         notifier.Send([Alert("Disk", "critical", firingUntil), Alert("Disk", "warning", firingUntil)]);
         notifier.Send([new NotificationAlert(LabelSet.Of("alertname", "Disk", "severity", "critical", "instance", "g"), LabelSet.Empty, start, firingUntil, "u")]);
-        await Eventually(() => Task.FromResult(Count(received) >= 1));
+        await Poll.UntilAsync(() => Task.FromResult(Count(received) >= 1));
         var first = received[0];
         Assert.True(first.At - start >= TimeSpan.FromMilliseconds(300), "group_wait respected");
         var root = first.Body.RootElement;
@@ -169,7 +169,7 @@ public sealed class NotificationManagerTests : IDisposable
         await Task.Delay(800);
         Assert.Equal(1, Count(received));
         notifier.Send([Alert("Disk", "critical", DateTimeOffset.UtcNow.AddSeconds(-1))]);
-        await Eventually(() => Task.FromResult(Count(received) >= 2));
+        await Poll.UntilAsync(() => Task.FromResult(Count(received) >= 2));
         var second = received[1].Body.RootElement;
         Assert.Equal("firing", second.GetProperty("status").GetString());
         var resolved = second.GetProperty("alerts").EnumerateArray().Single(a => a.GetProperty("labels").GetProperty("instance").GetString() == "h");
@@ -178,32 +178,60 @@ public sealed class NotificationManagerTests : IDisposable
         listener.Stop();
     }
 
+    [Fact]
+    public async Task Reconfigure_UnchangedWebhookKeepsItsGroups_AddedOneStarts_RemovedOneStops()
+    {
+        var received = new List<(string Receiver, JsonDocument Body)>();
+        await using var server = await TestWebServer.StartAsync(async ctx =>
+        {
+            using var reader = new StreamReader(ctx.Request.Body);
+            var doc = JsonDocument.Parse(await reader.ReadToEndAsync());
+            lock (received)
+            {
+                received.Add((doc.RootElement.GetProperty("receiver").GetString()!, doc));
+            }
+        });
+        WebhookRoute Route(string name) => new()
+        {
+            Name = name,
+            Url = new Uri(server.BaseAddress, name),
+            GroupWait = TimeSpan.FromMilliseconds(200),
+            GroupInterval = TimeSpan.FromMilliseconds(200),
+            RepeatInterval = TimeSpan.FromHours(1),
+        };
+        int From(string receiver)
+        {
+            lock (received)
+            {
+                return received.Count(r => r.Receiver == receiver);
+            }
+        }
+        var firing = Alert("Disk", "critical", DateTimeOffset.UtcNow.AddMinutes(5));
+        await using var notifier = new NotificationManager(new AlertingOptions { Webhooks = [Route("a")] });
+        notifier.Send([firing]);
+        await Poll.UntilAsync(() => Task.FromResult(From("a") == 1));
+
+        // A reload with the same webhook and a new one: "a" keeps its group (no repeat), "b" notifies once.
+        await notifier.ReconfigureAsync(new AlertingOptions { Webhooks = [Route("a"), Route("b")] });
+        notifier.Send([firing]);
+        await Poll.UntilAsync(() => Task.FromResult(From("b") == 1));
+        await Task.Delay(600);
+        Assert.Equal(1, From("a"));
+        Assert.Equal(["a", "b"], notifier.QueueLengthsByReceiver().Keys.Order(StringComparer.Ordinal));
+
+        // Removed: "a" receives nothing more, not even the resolution.
+        await notifier.ReconfigureAsync(new AlertingOptions { Webhooks = [Route("b")] });
+        notifier.Send([Alert("Disk", "critical", DateTimeOffset.UtcNow.AddSeconds(-1))]);
+        await Poll.UntilAsync(() => Task.FromResult(From("b") == 2));
+        Assert.Equal(1, From("a"));
+        Assert.Equal(["b"], notifier.QueueLengthsByReceiver().Keys);
+    }
+
     private static int Count(List<(DateTimeOffset, JsonDocument)> list)
     {
         lock (list)
         {
             return list.Count;
         }
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not up yet.
-            }
-            await Task.Delay(100);
-        }
-        Assert.Fail("condition not met within 20 s");
     }
 }

@@ -162,6 +162,74 @@ public sealed class RuleManagerTests : IDisposable
     }
 
     [Fact]
+    public async Task Group_LimitExceeded_RuleFailsWithPrometheusMessage_QueryOffsetReadsTheData()
+    {
+        WriteRules("a.yml", """
+            groups:
+              - name: limited
+                limit: 1
+                rules:
+                  - alert: Many
+                    expr: up > 0
+                  - record: up:copy
+                    expr: up
+              - name: offset
+                query_offset: 2m
+                rules:
+                  - record: up:offset
+                    expr: up
+            """);
+        await using var m = NewManager();
+        Assert.Empty(await m.ApplyAsync(new RuleManagerOptions { RuleFiles = ["a.yml"], BaseDirectory = _dir }));
+        var app = _storage.Appender();
+        app.Append(LabelSet.Of("__name__", "up", "instance", "a"), T0, 1);
+        app.Append(LabelSet.Of("__name__", "up", "instance", "b"), T0, 1);
+        app.Append(LabelSet.Of("__name__", "up", "instance", "a"), T0 + (2 * Minute), 7);
+        app.Commit();
+        m.EvaluateAllAt(T0 + (2 * Minute));
+
+        var limited = m.Groups.Single(g => g.Name == "limited");
+        Assert.All(limited.Rules, r => Assert.Equal(RuleHealth.Err, r.Health));
+        Assert.Equal("exceeded limit of 1 with 2 alerts", limited.Rules[0].LastError);
+        Assert.Equal("exceeded limit of 1 with 2 series", limited.Rules[1].LastError);
+        Assert.Empty(m.Alerts());
+        Assert.DoesNotContain(_storage.AllSeries(), l => l.Name == "up:copy");
+
+        // query_offset 2m: evaluated at T0+2m, the rule sees the data of T0 (value 1, both instances) and, as in
+        // Prometheus, the recorded samples carry that earlier time.
+        var offset = _storage.AllSeries().Where(l => l.Name == "up:offset").OrderBy(l => l.Get("instance"), StringComparer.Ordinal).ToList();
+        Assert.Equal(["a", "b"], offset.Select(l => l.Get("instance")));
+        Assert.All(offset, l => Assert.Equal((T0, 1.0), (_storage.SamplesOf(l).Single().T, _storage.SamplesOf(l).Single().V)));
+    }
+
+    [Fact]
+    public async Task Firing_ResentEveryResendDelay_ResolvedSentOnce()
+    {
+        WriteRules("a.yml", "groups:\n  - name: g\n    rules:\n      - alert: Down\n        expr: up == 0\n");
+        var sent = new List<(AlertingRule, List<Alert>)>();
+        await using var m = NewManager(sent);
+        await m.ApplyAsync(new RuleManagerOptions { RuleFiles = ["a.yml"], BaseDirectory = _dir, ResendDelay = TimeSpan.FromMinutes(2) });
+        var times = new List<long>();
+        for (int i = 0; i <= 6; i++)
+        {
+            long t = T0 + (i * Minute);
+            Write("up", t, i < 6 ? 0 : 1);
+            int before = sent.Count;
+            m.EvaluateAllAt(t);
+            if (sent.Count > before)
+            {
+                times.Add(t);
+            }
+        }
+        // Firing from T0: sent at once, then when more than the resend delay (2m) has passed, then the resolution.
+        Assert.Equal([T0, T0 + (3 * Minute), T0 + (6 * Minute)], times);
+        var resolved = sent[^1].Item2.Single();
+        Assert.Equal(T0 + (6 * Minute), resolved.ResolvedAtMs);
+        var firing = sent[0].Item2.Single();
+        Assert.True(firing.ValidUntilMs > T0 + (2 * Minute), "a firing alert stays valid for several resend delays");
+    }
+
+    [Fact]
     public void EvalTimestamp_StableOffsetWithinInterval()
     {
         var g = new RuleGroup("g", "f.yml", TimeSpan.FromMinutes(1), TimeSpan.Zero, 0, []);

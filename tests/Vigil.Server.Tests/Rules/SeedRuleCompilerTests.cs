@@ -15,8 +15,8 @@ public sealed class SeedRuleCompilerTests : IDisposable
     // The values of the seed's §4.3 example.
     private static PerformanceCollectionConfig SeedCollection() => new()
     {
-        CollectionInterval = 30,
-        RetentionPeriod = 86400,
+        CollectionInterval = TimeSpan.FromSeconds(30),
+        RetentionPeriod = TimeSpan.FromDays(1),
         AlertThresholds = new Dictionary<string, AlertThreshold>
         {
             ["cpu_usage"] = new() { WarningThreshold = 70, CriticalThreshold = 85, Operator = ThresholdOperator.GreaterThan },

@@ -5,6 +5,7 @@ namespace Vigil.Server.Tests.TestSupport;
 /// <summary>Sends POSIX signals to child processes the tests started.</summary>
 internal static partial class Signals
 {
+    public const int SigHup = 1;
     public const int SigInt = 2;
     public const int SigTerm = 15;
 

@@ -1,0 +1,31 @@
+namespace Vigil.Server.Tests.TestSupport;
+
+/// <summary>Waits for a condition by polling, so tests hold on a loaded machine without fixed sleeps.</summary>
+internal static class Poll
+{
+    /// <summary>
+    /// Polls <paramref name="condition"/> every 100 ms until it is true; fails with <paramref name="describe"/>'s text
+    /// after <paramref name="timeout"/> (20 s by default). An <see cref="HttpRequestException"/> counts as "not yet".
+    /// </summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, Func<string>? describe = null, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? TimeSpan.FromSeconds(20);
+        var deadline = DateTime.UtcNow + limit;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not up yet.
+            }
+            await Task.Delay(100);
+        }
+        Assert.Fail($"condition not met within {limit.TotalSeconds} s{(describe is null ? string.Empty : ":\n" + describe())}");
+    }
+}
