@@ -140,7 +140,7 @@ internal sealed class DemoRun(DemoSettings settings, TextWriter stdout, TextWrit
         {
             // Note: "after" is a fresh window past the last change (and its settle time), as long as an observation window.
             // Note: the wait covers the settle time and the rate() range too, so no value of the window sees the last change.
-            var wait = settings.Settle + settings.RateWindow + settings.Observation + settings.Step;
+            var wait = settings.EvaluatorSettle + settings.Observation + settings.Step;
             Line($"The loop is quiet (no policy can act on the pool now); measuring p99 for {Seconds(wait)} more.");
             var until = DateTimeOffset.UtcNow + wait;
             while (DateTimeOffset.UtcNow < until)
@@ -175,7 +175,7 @@ internal sealed class DemoRun(DemoSettings settings, TextWriter stdout, TextWrit
         Line($"  load     {settings.Rate.ToString("0.#", CultureInfo.InvariantCulture)} requests/s, Zipf-distributed keys");
         Line($"  vigil    {vigil} (dashboard; try: vigil optimize list --server {vigil.ToString().TrimEnd('/')})");
         Line($"  files    {dir}");
-        Line($"  loop     p99 objective {Millis(settings.Objective.TotalSeconds)}; windows: baseline {Seconds(settings.Baseline)}, settle {Seconds(settings.Settle)}, observation {Seconds(settings.Observation)}, step {Seconds(settings.Step)}; impact threshold {Percent(settings.ImpactThreshold)}");
+        Line($"  loop     p99 objective {Millis(settings.Objective.TotalSeconds)}; windows: baseline {Seconds(settings.Baseline)}, settle {Seconds(settings.EvaluatorSettle)} (with the rate() range), observation {Seconds(settings.Observation)}, step {Seconds(settings.Step)}; impact threshold {Percent(settings.ImpactThreshold)}");
         Line($"  start    pool_size {Invariant(settings.PoolSize)}, cache_size {Invariant(settings.CacheSize)}; the optimizer waits one baseline window before its first action");
     }
 
@@ -220,7 +220,7 @@ internal sealed class DemoRun(DemoSettings settings, TextWriter stdout, TextWrit
             }
             if (e.AppliedValue is not null && (before is null || !before.EndsWith("/" + e.AppliedValue, StringComparison.Ordinal)) && e.Status != "Rejected")
             {
-                Line($"applied      {Knob(e)}: {e.PreviousValue} -> {e.AppliedValue}; settling {Seconds(settings.Settle)}, then observing {Seconds(settings.Observation)}");
+                Line($"applied      {Knob(e)}: {e.PreviousValue} -> {e.AppliedValue}; settling {Seconds(settings.EvaluatorSettle)}, then observing {Seconds(settings.Observation)}");
             }
             if (!e.IsTerminal || e.Mode == "recommend")
             {

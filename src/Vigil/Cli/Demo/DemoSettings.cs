@@ -45,6 +45,12 @@ internal sealed record DemoSettings
     /// <summary>The <c>rate()</c> range of the latency and error queries: five steps, so every value rests on several scrapes.</summary>
     public TimeSpan RateWindow => Step * 5;
 
+    /// <summary>
+    /// The evaluator's settle time: <see cref="Settle"/> plus the <c>rate()</c> range, so no value of the observation
+    /// window still averages requests served before the change.
+    /// </summary>
+    public TimeSpan EvaluatorSettle => Settle + RateWindow;
+
     /// <summary>The p99 latency of the service in seconds, as the policies, the alert and the demo's report compute it.</summary>
     public string P99Query => $"histogram_quantile(0.99, sum by (le) (rate(vigil_tool_duration_seconds_bucket{{job=\"demo\",tool=\"get_item\"}}[{Duration(RateWindow)}])))";
 
@@ -79,7 +85,7 @@ internal sealed record DemoSettings
               max_actions_per_hour: 10
               evaluation:
                 baseline: {{Duration(Baseline)}}
-                settle: {{Duration(Settle)}}
+                settle: {{Duration(EvaluatorSettle)}}
                 observation: {{Duration(Observation)}}
                 step: {{step}}
                 min_samples: 5
