@@ -97,6 +97,23 @@ internal static class CommonOptions
         return option;
     }
 
+    /// <summary>A <c>--step</c> option: a duration (15s, 1m) or seconds, validated as the query API validates it.</summary>
+    public static Option<string?> Step(string description)
+    {
+        var option = new Option<string?>("--step") { Description = description, HelpName = "DURATION" };
+        option.Validators.Add(r =>
+        {
+            foreach (var token in r.Tokens)
+            {
+                if (!QueryCommand.TryParseStep(token.Value, out _, out string error))
+                {
+                    r.AddError("--step: " + error);
+                }
+            }
+        });
+        return option;
+    }
+
     /// <summary>Rejects <c>--server</c> together with an explicit <c>--data-dir</c>.</summary>
     public static void AddSourceValidator(Command command, Option<Uri?> server, Option<string> dataDir)
         => command.Validators.Add(r =>

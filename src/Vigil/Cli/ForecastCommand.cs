@@ -26,21 +26,7 @@ internal static class ForecastCommand
         var expr = new Argument<string>("EXPR") { Description = "The PromQL expression to forecast, e.g. 'node_filesystem_avail_bytes{mountpoint=\"/\"}'." };
         var horizon = Duration("--horizon", "How far ahead to forecast, e.g. 6h.", "6h");
         var lookback = Duration("--lookback", "History the model is fitted on; default four horizons, at least 1h.", null);
-        var step = new Option<string?>("--step")
-        {
-            Description = "Resolution of history and forecast: a duration (5m) or seconds. Default: the lookback divided by 480, at least 1s.",
-            HelpName = "DURATION",
-        };
-        step.Validators.Add(r =>
-        {
-            foreach (var token in r.Tokens)
-            {
-                if (!QueryCommand.TryParseStep(token.Value, out _, out string error))
-                {
-                    r.AddError("--step: " + error);
-                }
-            }
-        });
+        var step = CommonOptions.Step("Resolution of history and forecast: a duration (5m) or seconds. Default: the lookback divided by 480, at least 1s.");
         var level = new Option<double>("--level")
         {
             Description = "Coverage of the prediction interval, between 0 and 1.",

@@ -24,21 +24,7 @@ internal static class QueryCommand
         var time = CommonOptions.Time("--time", "Evaluate once at this time: Unix seconds, RFC 3339, now or now-1h. Default: now.");
         var start = CommonOptions.Time("--start", "Range query from this time (same forms as --time). Default with --end or --step: 1 hour before --end.");
         var end = CommonOptions.Time("--end", "Range query up to this time (same forms as --time). Default with --start or --step: now.");
-        var step = new Option<string?>("--step")
-        {
-            Description = "Range query resolution: a duration (15s, 1m) or seconds (15). Default: the range divided by 250, at least 1s.",
-            HelpName = "DURATION",
-        };
-        step.Validators.Add(r =>
-        {
-            foreach (var token in r.Tokens)
-            {
-                if (!TryParseStep(token.Value, out _, out string error))
-                {
-                    r.AddError("--step: " + error);
-                }
-            }
-        });
+        var step = CommonOptions.Step("Range query resolution: a duration (15s, 1m) or seconds (15). Default: the range divided by 250, at least 1s.");
         var output = new Option<string>("--output", "-o")
         {
             Description = "Output format: table (aligned columns), json (the Prometheus API's data object) or csv (one row per sample).",
