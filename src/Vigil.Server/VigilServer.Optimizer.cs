@@ -49,6 +49,7 @@ public sealed partial class VigilServer
     {
         var api = new OptimizationsApi(() => _optimizer, _options.Listen);
         app.MapGet("/api/v1/optimizations", api.ListAsync);
+        app.MapGet("/api/v1/optimizations/audit", api.AuditAsync);
         app.MapGet("/api/v1/optimizations/{id}", api.GetAsync);
         app.MapPost("/api/v1/optimizations/{id}/approve", api.ApproveAsync);
         app.MapPost("/api/v1/optimizations/{id}/reject", api.RejectAsync);

@@ -7,9 +7,11 @@ public sealed class AuthorizationConfig
     public string Type { get; init; } = "Bearer";
 
     /// <summary>The credentials (e.g. a bearer token).</summary>
+    [Secret("credentials")]
     public string? Credentials { get; init; }
 
     /// <summary>A file holding the credentials (read at every scrape), instead of <see cref="Credentials"/>.</summary>
+    [NotSecret("a file path; the credentials stay in the file")]
     public string? CredentialsFile { get; init; }
 
     internal static AuthorizationConfig? Parse(ConfigReader r, ConfigEntry section)

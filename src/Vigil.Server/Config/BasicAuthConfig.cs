@@ -10,9 +10,11 @@ public sealed class BasicAuthConfig
     public string? UsernameFile { get; init; }
 
     /// <summary>The password.</summary>
+    [Secret("password")]
     public string? Password { get; init; }
 
     /// <summary>A file holding the password (read at every scrape), instead of <see cref="Password"/>.</summary>
+    [NotSecret("a file path; the password stays in the file")]
     public string? PasswordFile { get; init; }
 
     internal static BasicAuthConfig? Parse(ConfigReader r, ConfigEntry section)

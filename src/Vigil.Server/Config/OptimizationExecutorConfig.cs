@@ -57,6 +57,7 @@ public sealed record OptimizationExecutorConfig
     public IReadOnlyList<string> RollbackCommand { get; init; } = [];
 
     /// <summary>Command: extra environment variables (values templated).</summary>
+    [Secret("env")]
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Command: the working directory; Vigil's when null.</summary>
@@ -66,6 +67,7 @@ public sealed record OptimizationExecutorConfig
     public string? Url { get; init; }
 
     /// <summary>Tunable: the bearer token (read from <c>token_file</c> at load), or null for none.</summary>
+    [Secret]
     public string? Token { get; init; }
 
     /// <summary>Tunable: the knob actions change unless their <c>tunable</c> parameter names another.</summary>

@@ -10,6 +10,7 @@ public sealed record WebhookRequestConfig
     public string Method { get; init; } = "POST";
 
     /// <summary>Extra headers (values templated).</summary>
+    [Secret("headers")]
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The body (templated); none when empty.</summary>

@@ -19,6 +19,7 @@ namespace Vigil.Server.Collectors.Postgres;
 public sealed class PostgresCollectorOptions
 {
     /// <summary><c>connection_string</c>: how to connect (Npgsql keywords or a <c>postgresql://</c> URL).</summary>
+    [Config.Secret("connection_string")]
     public string? ConnectionString { get; set; }
 
     /// <summary><c>statements</c>: read per-statement calls and time from <c>pg_stat_statements</c>; off by default (one series per statement).</summary>
