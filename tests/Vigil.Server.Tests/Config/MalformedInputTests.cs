@@ -49,6 +49,18 @@ public sealed class MalformedInputTests : IDisposable
         Assert.Equal("vigil.yaml:3:3: invalid YAML: the YAML parser stopped here; look for an unclosed [ or { before this point", error.ToString());
     }
 
+    [Fact]
+    public void Parse_AlertmanagerAddressThatMakesNoUrl_ConfigErrorAtTheTarget()
+    {
+        // Found by ConfigLoaderPropertyTests: this used to escape as UriFormatException.
+        const string yaml = "alerting:\n  alertmanagers:\n    - static_configs: [{ targets: ['127.0.0.1:90: 93'] }]\n";
+
+        var ex = Assert.Throws<ConfigException>(() => VigilConfig.Parse(yaml, "vigil.yaml"));
+
+        Assert.Equal("vigil.yaml:3:36: \"127.0.0.1:90: 93\" with path_prefix \"/\" does not make a valid URL in alerting.alertmanagers[0].static_configs[0].targets[0]",
+            Assert.Single(ex.Errors).ToString());
+    }
+
     [Theory]
     [InlineData(100_000, "[", "]")]
     [InlineData(20_000, "{a: ", "}")]
