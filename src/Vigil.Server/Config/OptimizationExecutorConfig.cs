@@ -14,10 +14,10 @@ namespace Vigil.Server.Config;
 ///     tunable: pool_size
 ///   - name: scale                      # webhook: apply, rollback and optional capture requests
 ///     type: webhook
-///     request: { url: "https://ops/scale", body: '{"target": {{ .Target | printf "%q" }}, "by": {{ .Parameters.by }}}' }
+///     request: { url: "https://ops/scale", body: '{"target": "{{ .Target }}", "by": {{ .Parameters.by }}}' }  # values JSON-escaped
 ///     capture: { url: "https://ops/size?t={{ .Target | urlquery }}", method: GET }
 ///     rollback: { url: "https://ops/size", body: '{"size": {{ .Previous }}}' }
-///   - name: resize                     # command: argv (no shell), env, timeout, rollback argv
+///   - name: resize                     # command: argv (no shell; no template in a shell's script), env, timeout, rollback argv
 ///     type: command
 ///     command: [/usr/local/bin/resize, --to, "{{ .Parameters.size }}"]
 ///     capture_command: [/usr/local/bin/resize, --show]
