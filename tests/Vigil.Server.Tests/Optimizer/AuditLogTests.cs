@@ -68,6 +68,18 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
+    public void Append_LongDetail_CutToTheOutputLimitKeepingTheEnd()
+    {
+        using var log = AuditLog.Open(_dataDir, _log);
+
+        log.Append(Entry(1) with { Detail = new string('x', 100_000) + "the end" });
+
+        string line = File.ReadAllLines(FilePath).Single();
+        Assert.True(line.Length < 5_000, $"{line.Length} characters");
+        Assert.EndsWith("the end", log.Recent(1)[0].Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Recent_MoreThanTheLimit_NewestOnly()
     {
         using var log = AuditLog.Open(null, _log);

@@ -58,9 +58,11 @@ internal sealed class AuditLog : IDisposable
         return log;
     }
 
-    /// <summary>Appends <paramref name="entry"/> and fsyncs it; an I/O error is logged, never thrown (the action itself already happened).</summary>
+    /// <summary>Appends <paramref name="entry"/> (its detail cut to 4096 characters) and fsyncs it; an I/O error is logged, never thrown (the action itself already happened).</summary>
     public void Append(AuditEntry entry)
     {
+        // Note: a captured value or a reason can be long; the line stays bounded like executor output.
+        entry = entry with { Detail = Executors.ExecutorOutput.Truncate(entry.Detail) };
         byte[] line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(entry, OptimizerJson.Writer.AuditEntry) + "\n");
         lock (_lock)
         {
