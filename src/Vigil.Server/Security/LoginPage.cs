@@ -28,10 +28,13 @@ internal static class LoginPage
         return false;
     }
 
-    /// <summary>Answers 401 with the sign-in page; <paramref name="error"/> says why a previous attempt failed.</summary>
-    public static Task WriteAsync(HttpContext ctx, WebConfig config, string? error)
+    /// <summary>
+    /// Answers 401 with the sign-in page; <paramref name="error"/> says why a previous attempt failed, and
+    /// <paramref name="next"/> is where to go after signing in (the page asked for, by default).
+    /// </summary>
+    public static Task WriteAsync(HttpContext ctx, WebConfig config, string? error, string? next = null)
     {
-        string next = ctx.Request.Path.Value is { Length: > 0 } p && ctx.Request.Path != "/-/login" ? p + ctx.Request.QueryString : "/";
+        next ??= ctx.Request.Path.Value is { Length: > 0 } p ? p + ctx.Request.QueryString : "/";
         string tokenForm = config.BearerTokens.Count == 0 ? string.Empty : $"""
             <form method="post" action="/-/login">
               <label>Bearer token <input type="password" name="token" autocomplete="current-password" autofocus required></label>
@@ -63,7 +66,7 @@ internal static class LoginPage
         string token = form["token"].ToString().Trim();
         if (WebAccess.Token(token, config) is null)
         {
-            await WriteAsync(ctx, config, "That token is not valid.").ConfigureAwait(false);
+            await WriteAsync(ctx, config, "That token is not valid.", LocalPath(form["next"].ToString())).ConfigureAwait(false);
             return;
         }
         ctx.Response.Cookies.Append(WebAccess.TokenCookie, token, new CookieOptions

@@ -306,26 +306,27 @@ internal static partial class WebConfigParser
         var clientAuth = ClientAuthType.NoClientCert;
         SslProtocols min = SslProtocols.Tls12, max = SslProtocols.Tls13;
         var ciphers = new List<TlsCipherSuite>();
-        bool any = false;
+        bool any = false, certGiven = false, keyGiven = false;
+        int errors = r.Errors.Count;
         foreach (var e in r.Mapping(section.Value, section.Path))
         {
             switch (e.Key)
             {
                 case "cert_file":
                     certFile = r.ExistingFile(e);
-                    any = true;
+                    any = certGiven = true;
                     break;
                 case "key_file":
                     keyFile = r.ExistingFile(e);
-                    any = true;
+                    any = keyGiven = true;
                     break;
                 case "cert":
                     certPem = r.String(e);
-                    any = true;
+                    any = certGiven = true;
                     break;
                 case "key":
                     keyPem = r.String(e);
-                    any = true;
+                    any = keyGiven = true;
                     break;
                 case "client_ca_file":
                     caFile = r.ExistingFile(e);
@@ -390,12 +391,11 @@ internal static partial class WebConfigParser
         {
             return null;
         }
-        int errors = r.Errors.Count;
-        if (certFile is null && string.IsNullOrEmpty(certPem))
+        if (!certGiven)
         {
             r.Error(section.KeyNode, $"{section.Path}: missing one of cert or cert_file");
         }
-        if (keyFile is null && string.IsNullOrEmpty(keyPem))
+        if (!keyGiven)
         {
             r.Error(section.KeyNode, $"{section.Path}: missing one of key or key_file");
         }
