@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Vigil.Core.Model;
 using Vigil.Server.Api;
 using Vigil.Server.Config;
 using Vigil.Server.Optimizer;

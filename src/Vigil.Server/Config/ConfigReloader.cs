@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
+using Vigil.Core.Config;
+using Vigil.Core.Model;
 using Vigil.Server.Rules;
 
 namespace Vigil.Server.Config;

@@ -1,4 +1,5 @@
 using Vigil.Core.Labels;
+using Vigil.Core.Model;
 
 namespace Vigil.Server.Config;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Vigil.Core.Labels;
+using Vigil.Core.Model;
 using Vigil.Server.Discovery;
 using Vigil.Server.Relabel;
 using YamlDotNet.RepresentationModel;

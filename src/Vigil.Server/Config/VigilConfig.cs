@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Vigil.Core.Config;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Vigil.Core.Config;
 using Vigil.Core.Labels;
 using Vigil.Server.Config;
 using YamlDotNet.Core;

@@ -1,5 +1,7 @@
 using System.IO.Enumeration;
 using Microsoft.Extensions.Logging;
+using Vigil.Core.Config;
+using Vigil.Core.Model;
 using Vigil.Server.Config;
 
 namespace Vigil.Server.Discovery;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Vigil.Core.Model;
 using Vigil.Server.Config;
 using Vigil.Server.Optimizer.Decider;
 using Vigil.Server.Optimizer.Evaluator;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Vigil.Core.Model;
 using Vigil.Core.Storage;
 using Vigil.PromQL.Engine;
 using Vigil.Server.Config;

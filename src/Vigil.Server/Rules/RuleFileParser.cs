@@ -1,5 +1,6 @@
 using System.Globalization;
 using Vigil.Core.Labels;
+using Vigil.Core.Model;
 using Vigil.PromQL.Parser;
 using Vigil.Server.Config;
 using Vigil.Server.Rules.Templates;

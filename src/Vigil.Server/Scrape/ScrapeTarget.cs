@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Vigil.Core.Labels;
+using Vigil.Core.Model;
 using Vigil.Server.Config;
 
 namespace Vigil.Server.Scrape;

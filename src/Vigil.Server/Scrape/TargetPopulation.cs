@@ -1,4 +1,5 @@
 using Vigil.Core.Labels;
+using Vigil.Core.Model;
 using Vigil.Server.Config;
 using Vigil.Server.Discovery;
 using Vigil.Server.Relabel;

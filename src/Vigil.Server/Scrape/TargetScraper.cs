@@ -11,6 +11,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Vigil.Core.Exposition;
+using Vigil.Core.Model;
 using Vigil.Server.Config;
 
 namespace Vigil.Server.Scrape;

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Vigil.Core.Config;
+using Vigil.Core.Model;
 using Vigil.Server.Config;
 using Vigil.Server.Rules;
 

@@ -1,3 +1,4 @@
+using Vigil.Core.Config;
 using Vigil.Server.Config;
 using Vigil.Server.Config.Seed;
 using Vigil.Server.Rules;

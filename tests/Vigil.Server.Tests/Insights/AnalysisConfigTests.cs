@@ -1,3 +1,4 @@
+using Vigil.Core.Config;
 using Vigil.Server.Config;
 
 namespace Vigil.Server.Tests.Insights;

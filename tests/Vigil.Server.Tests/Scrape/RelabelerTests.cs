@@ -1,3 +1,4 @@
+using Vigil.Core.Config;
 using Vigil.Core.Labels;
 using Vigil.Server.Config;
 using Vigil.Server.Relabel;

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using Npgsql;
+using Vigil.Core.Model;
 
 namespace Vigil.Server.Collectors.Postgres;
 
@@ -109,7 +110,7 @@ internal sealed class PostgresTarget : IPolledTarget, IDisposable
         catch (Exception e) when (e is NpgsqlException or DbException or IOException or TimeoutException or InvalidOperationException or FormatException
                                      || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            string error = e is OperationCanceledException ? $"timed out after {Config.PrometheusDuration.Format(Timeout)}" : e.Message;
+            string error = e is OperationCanceledException ? $"timed out after {PrometheusDuration.Format(Timeout)}" : e.Message;
             LastError = error;
             Publish([new Sample("pg_up", 0, [])]);
             _errors.Failed(Name, error);

@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Vigil.Core.Model;
 
 namespace Vigil.Server.Collectors.Probe;
 
@@ -94,7 +95,7 @@ internal sealed class ProbeTarget : IPolledTarget
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             result.Success = false;
-            result.Error = $"timed out after {Config.PrometheusDuration.Format(Timeout)}";
+            result.Error = $"timed out after {PrometheusDuration.Format(Timeout)}";
         }
         catch (Exception e) when (e is SocketException or HttpRequestException or IOException or AuthenticationException or TimeoutException)
         {

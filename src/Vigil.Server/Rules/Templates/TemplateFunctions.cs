@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Vigil.Core.Model;
 using Vigil.PromQL.Parser;
 using Vigil.Server.Config;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Core.Labels;
+using Vigil.Core.Model;
 using Vigil.Core.Storage;
 using Vigil.PromQL.Engine;
 using Vigil.PromQL.Parser;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Vigil.Core.Model;
 using Vigil.PromQL.Parser;
 using Vigil.Server.Config;
 using YamlDotNet.Core;

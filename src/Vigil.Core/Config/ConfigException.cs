@@ -1,4 +1,4 @@
-namespace Vigil.Server.Config;
+namespace Vigil.Core.Config;
 
 /// <summary>A configuration file could not be loaded; <see cref="Errors"/> lists every problem found, in file order.</summary>
 public sealed class ConfigException : Exception

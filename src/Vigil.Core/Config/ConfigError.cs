@@ -1,4 +1,4 @@
-namespace Vigil.Server.Config;
+namespace Vigil.Core.Config;
 
 /// <summary>One problem in a configuration file, positioned at a 1-based line and column.</summary>
 /// <param name="File">The file as the user named it.</param>

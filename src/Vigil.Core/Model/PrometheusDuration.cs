@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Vigil.Server.Config;
+namespace Vigil.Core.Model;
 
 /// <summary>Parses and formats durations the way Prometheus writes them: <c>5s</c>, <c>1m30s</c>, <c>2h</c>, <c>1d</c>, <c>250ms</c>.</summary>
 /// <remarks>
