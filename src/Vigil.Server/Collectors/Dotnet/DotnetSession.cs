@@ -2,7 +2,7 @@ using System.Diagnostics.Tracing;
 using System.Globalization;
 using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Tracing;
-using Vigil.Server.Metrics;
+using Vigil.Core.Exposition;
 
 namespace Vigil.Server.Collectors.Dotnet;
 
@@ -239,7 +239,7 @@ internal sealed class DotnetSession : IDisposable
                     PointKind.Summary => MetricType.Histogram,
                     _ => MetricType.Gauge,
                 };
-                p = new Point(kind, MetricNames.FromInstrument(instrument, unit, type), LabelPairs(tags));
+                p = new Point(kind, PrometheusNames.FromInstrument(instrument, unit, type), LabelPairs(tags));
                 _points.Add(key, p);
             }
             switch (kind)
@@ -290,7 +290,7 @@ internal sealed class DotnetSession : IDisposable
                 {
                     continue;
                 }
-                string label = MetricNames.LabelName(tag[..eq]);
+                string label = PrometheusNames.LabelName(tag[..eq]);
                 if (!ReservedLabels.Contains(label) && !pairs.Contains(label))
                 {
                     pairs.Add(label);

@@ -1,8 +1,8 @@
-using Vigil.Server.Metrics;
+using Vigil.Core.Exposition;
 
-namespace Vigil.Server.Tests;
+namespace Vigil.Core.Tests.Exposition;
 
-public class MetricNamesTests
+public class PrometheusNamesTests
 {
     [Theory]
     [InlineData("dotnet.gc.collections", "{collection}", "Counter", "dotnet_gc_collections_total")]
@@ -20,7 +20,7 @@ public class MetricNamesTests
     [InlineData("2xx.count", null, "Gauge", "_2xx_count")]
     [InlineData("ns:rule.rate", null, "Gauge", "ns:rule_rate")]
     public void FromInstrument_FollowsOpenTelemetryRules(string name, string? unit, string type, string expected)
-        => Assert.Equal(expected, MetricNames.FromInstrument(name, unit, Enum.Parse<MetricType>(type)));
+        => Assert.Equal(expected, PrometheusNames.FromInstrument(name, unit, Enum.Parse<MetricType>(type)));
 
     [Theory]
     [InlineData("gc.heap.generation", "gc_heap_generation")]
@@ -28,5 +28,5 @@ public class MetricNamesTests
     [InlineData("http.response.status_code", "http_response_status_code")]
     [InlineData("0day", "key_0day")]
     [InlineData("a:b", "a_b")]
-    public void LabelName_Sanitizes(string key, string expected) => Assert.Equal(expected, MetricNames.LabelName(key));
+    public void LabelName_Sanitizes(string key, string expected) => Assert.Equal(expected, PrometheusNames.LabelName(key));
 }

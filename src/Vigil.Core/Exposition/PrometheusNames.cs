@@ -1,14 +1,20 @@
+using System.Globalization;
 using System.Text;
 
-namespace Vigil.Server.Metrics;
+namespace Vigil.Core.Exposition;
 
 /// <summary>
-/// Converts OpenTelemetry/.NET instrument names, units and tag keys to Prometheus names following OpenTelemetry's
-/// "Prometheus and OpenMetrics compatibility" rules: invalid characters become <c>_</c> (runs collapsed), the unit is
-/// appended as a word (<c>s</c> → <c>seconds</c>, <c>By</c> → <c>bytes</c>, <c>{thing}</c> annotations dropped,
-/// <c>a/b</c> → <c>a_per_b</c>) unless the name already ends with it, counters get <c>_total</c> and unit-1 gauges <c>_ratio</c>.
+/// Converts OpenTelemetry/.NET instrument names, units, tag keys and tag values to Prometheus names following
+/// OpenTelemetry's "Prometheus and OpenMetrics compatibility" rules: invalid characters become <c>_</c> (runs collapsed),
+/// the unit is appended as a word (<c>s</c> → <c>seconds</c>, <c>By</c> → <c>bytes</c>, <c>{thing}</c> annotations
+/// dropped, <c>a/b</c> → <c>a_per_b</c>) unless the name already ends with it, counters get <c>_total</c> and unit-1
+/// gauges <c>_ratio</c>.
 /// </summary>
-internal static class MetricNames
+/// <remarks>
+/// The one naming module of Vigil: the server's self-metrics, the .NET runtime collector and the SDK all name through
+/// it, so an instrument exports under the same name wherever it is read. Stateless and thread-safe.
+/// </remarks>
+public static class PrometheusNames
 {
     /// <summary>The Prometheus metric family name for an instrument.</summary>
     public static string FromInstrument(string instrumentName, string? unit, MetricType type)
@@ -30,7 +36,14 @@ internal static class MetricNames
         return name;
     }
 
-    /// <summary>A Prometheus label name for a tag key: invalid characters become <c>_</c>; a leading digit gets a <c>key_</c> prefix (runs of <c>_</c> collapse).</summary>
+    /// <summary>A Prometheus metric name for a dotted name such as <c>application.queue_depth</c> (no unit or suffix added).</summary>
+    public static string MetricName(string name) => Sanitize(name, allowColon: true);
+
+    /// <summary>
+    /// A Prometheus label name for a tag key: invalid characters become <c>_</c> (runs collapse, so it never starts with
+    /// the reserved <c>__</c>); a leading digit gets a <c>key_</c> prefix; an empty key stays empty (callers drop it, as
+    /// OpenTelemetry's translator does).
+    /// </summary>
     public static string LabelName(string tagKey)
     {
         if (tagKey.Length > 0 && char.IsAsciiDigit(tagKey[0]))
@@ -40,7 +53,17 @@ internal static class MetricNames
         return Sanitize(tagKey, allowColon: false);
     }
 
-    /// <summary>The unit as a Prometheus name word, or empty for dimensionless units.</summary>
+    /// <summary>A tag value as label text: strings as they are, numbers in invariant culture, booleans as <c>true</c>/<c>false</c>, null as empty.</summary>
+    public static string TagValue(object? value) => value switch
+    {
+        null => string.Empty,
+        string s => s,
+        bool b => b ? "true" : "false",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? string.Empty,
+    };
+
+    /// <summary>The unit as a Prometheus name word, or empty for dimensionless units and pure annotations.</summary>
     public static string UnitWord(string unit)
     {
         string u = RemoveAnnotations(unit).Trim();
@@ -117,6 +140,8 @@ internal static class MetricNames
         return sb.ToString();
     }
 
+    // Note: the unit maps are OpenTelemetry's (opentelemetry-collector-contrib, translator/prometheus); "min" after a
+    // slash is accepted too, as the SDK always did.
     private static string MapUnit(string unit) => unit switch
     {
         "d" => "days",
@@ -152,7 +177,7 @@ internal static class MetricNames
     private static string MapPerUnit(string unit) => unit switch
     {
         "s" => "second",
-        "m" => "minute",
+        "m" or "min" => "minute",
         "h" => "hour",
         "d" => "day",
         "w" => "week",
