@@ -156,7 +156,7 @@ public sealed partial class VigilServer
     }
 
     private CollectionLoop NewCollectionLoop(VigilServerOptions options)
-        => new(_storage, BuildCollectors(), options.CollectionInterval, TargetLabels(), _instruments!, _loggerFactory.CreateLogger<CollectionLoop>(), _clock);
+        => new(_storage, BuildCollectors(), options.CollectionInterval, TargetLabels(), _instruments!.Collectors, _loggerFactory.CreateLogger<CollectionLoop>(), _clock);
 
     private RuleManager NewRuleManager()
         => new(_storage, new PromQLEngine(), Notify, _loggerFactory.CreateLogger<RuleManager>(), _clock);

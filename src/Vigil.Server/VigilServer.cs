@@ -131,7 +131,7 @@ public sealed partial class VigilServer : IAsyncDisposable
             _rules = NewRuleManager();
             await _rules.ApplyAsync(ruleOptions, cancellationToken).ConfigureAwait(false);
         }
-        _scrape = new ScrapeManager(_storage, _loggerFactory, _clock);
+        _scrape = new ScrapeManager(_storage, FileSdParser.ReadFile, _loggerFactory, _clock);
         CreateAnalysis();
         if (_active.Optimization is { } optimization)
         {

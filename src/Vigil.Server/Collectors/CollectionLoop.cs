@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
-using Vigil.Server.Metrics;
 
 namespace Vigil.Server.Collectors;
 
@@ -23,14 +22,14 @@ internal sealed class CollectionLoop : IAsyncDisposable
     private PeriodicTimer? _timer;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
-    private readonly ServerInstruments _instruments;
+    private readonly CollectorInstruments _instruments;
     private readonly object _collectLock = new();
     private readonly TaskCompletionSource _firstCollection = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource? _cts;
     private Task? _loop;
 
     public CollectionLoop(IAppendable storage, IReadOnlyList<ICollector> collectors, TimeSpan interval, LabelSet targetLabels,
-        ServerInstruments instruments, ILogger logger, TimeProvider? clock = null)
+        CollectorInstruments instruments, ILogger logger, TimeProvider? clock = null)
     {
         if (interval <= TimeSpan.Zero)
         {

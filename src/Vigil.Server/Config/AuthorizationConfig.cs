@@ -11,47 +11,4 @@ public sealed class AuthorizationConfig
 
     /// <summary>A file holding the credentials (read at every scrape), instead of <see cref="Credentials"/>.</summary>
     public string? CredentialsFile { get; init; }
-
-    internal static AuthorizationConfig? Parse(ConfigReader r, ConfigEntry section)
-    {
-        if (ConfigReader.IsNull(section.Value))
-        {
-            return null;
-        }
-        string type = "Bearer";
-        string? credentials = null, credentialsFile = null;
-        ConfigEntry? fileEntry = null;
-        foreach (var e in r.Mapping(section.Value, section.Path))
-        {
-            switch (e.Key)
-            {
-                case "type":
-                    string? t = r.String(e);
-                    if (string.Equals(t, "basic", StringComparison.OrdinalIgnoreCase))
-                    {
-                        r.Invalid(e, "authorization type cannot be set to \"basic\", use \"basic_auth\" instead");
-                    }
-                    else if (!string.IsNullOrWhiteSpace(t))
-                    {
-                        type = t.Trim();
-                    }
-                    break;
-                case "credentials":
-                    credentials = r.String(e);
-                    break;
-                case "credentials_file":
-                    credentialsFile = r.ExistingFile(e);
-                    fileEntry = e;
-                    break;
-                default:
-                    r.UnknownKey(e);
-                    break;
-            }
-        }
-        if (!string.IsNullOrEmpty(credentials) && fileEntry is { } fe)
-        {
-            r.Error(fe.KeyNode, $"at most one of authorization credentials & credentials_file must be configured in {section.Path}");
-        }
-        return new AuthorizationConfig { Type = type, Credentials = credentials, CredentialsFile = credentialsFile };
-    }
 }

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using YamlDotNet.RepresentationModel;
 
 namespace Vigil.Server.Config;
 
@@ -21,37 +20,6 @@ public sealed partial class FileSdConfig
     [GeneratedRegex(@"^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$", RegexOptions.CultureInvariant)]
     private static partial Regex FileNamePattern();
 
-    internal static FileSdConfig Parse(ConfigReader r, YamlNode node, string where)
-    {
-        var files = new List<string>();
-        var refresh = DefaultRefreshInterval;
-        foreach (var e in r.Mapping(node, where))
-        {
-            switch (e.Key)
-            {
-                case "files":
-                    foreach (var (fileNode, fileWhere) in r.Sequence(e))
-                    {
-                        if (r.ScalarItem(fileNode, fileWhere, "a file name or pattern") is not { } f)
-                        {
-                            continue;
-                        }
-                        if (!FileNamePattern().IsMatch(f))
-                        {
-                            r.Error(fileNode, $"path name \"{f}\" is not valid for file discovery in {fileWhere} (expected a .json, .yml or .yaml file; '*' only in the last path element)");
-                            continue;
-                        }
-                        files.Add(r.ResolvePath(f));
-                    }
-                    break;
-                case "refresh_interval":
-                    refresh = GlobalConfig.PositiveDuration(r, e) ?? refresh;
-                    break;
-                default:
-                    r.UnknownKey(e);
-                    break;
-            }
-        }
-        return new FileSdConfig { Files = files, RefreshInterval = refresh };
-    }
+    /// <summary>True for a path Prometheus accepts: a .json, .yml or .yaml file, with <c>*</c> only in the last path element.</summary>
+    internal static bool IsValidPath(string path) => FileNamePattern().IsMatch(path);
 }

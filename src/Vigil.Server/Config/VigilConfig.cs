@@ -85,7 +85,7 @@ public sealed partial class VigilConfig
                     files++;
                     try
                     {
-                        targets += Discovery.FileSdParser.ReadFile(file).Sum(g => g.Targets.Count);
+                        targets += FileSdParser.ReadFile(file).Sum(g => g.Targets.Count);
                     }
                     catch (ConfigException e)
                     {
@@ -202,7 +202,7 @@ public sealed partial class VigilConfig
                     storage = StorageConfig.Parse(r, e);
                     break;
                 case "collectors":
-                    collectors = CollectorsConfig.Parse(r, e);
+                    collectors = CollectorsConfigParser.Parse(r, e);
                     break;
                 case "scrape_configs":
                     scrapeNode = e.Value;
@@ -254,7 +254,7 @@ public sealed partial class VigilConfig
                     r.Error(node, $"empty or null scrape config section in {where}");
                     continue;
                 }
-                if (ScrapeConfig.Parse(r, node, where, global) is not { } job)
+                if (ScrapeConfigParser.Parse(r, node, where, global) is not { } job)
                 {
                     continue;
                 }

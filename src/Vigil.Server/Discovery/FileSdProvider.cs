@@ -20,9 +20,10 @@ internal sealed class FileSdProvider : IDisposable
 
     private readonly FileSdConfig _config;
     private readonly ILogger _logger;
+    private readonly TargetGroupFileReader _read;
     private readonly Action<string> _onReadError;
     private readonly object _lock = new();
-    private readonly Dictionary<string, (DateTime Modified, long Length, List<TargetGroup> Groups)> _files = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTime Modified, long Length, IReadOnlyList<TargetGroup> Groups)> _files = new(StringComparer.Ordinal);
     private readonly HashSet<string> _failing = new(StringComparer.Ordinal);
     private readonly List<FileSystemWatcher> _watchers = new();
     private Timer? _debounceTimer;
@@ -30,9 +31,10 @@ internal sealed class FileSdProvider : IDisposable
     private List<TargetGroup> _current = new();
     private bool _disposed;
 
-    public FileSdProvider(FileSdConfig config, ILogger logger, Action<string> onReadError)
+    public FileSdProvider(FileSdConfig config, TargetGroupFileReader read, ILogger logger, Action<string> onReadError)
     {
         _config = config;
+        _read = read;
         _logger = logger;
         _onReadError = onReadError;
     }
@@ -111,7 +113,7 @@ internal sealed class FileSdProvider : IDisposable
                 }
                 try
                 {
-                    var groups = FileSdParser.ReadFile(file);
+                    var groups = _read(file);
                     _files[file] = (modified, length, groups);
                     any = true;
                     if (_failing.Remove(file))

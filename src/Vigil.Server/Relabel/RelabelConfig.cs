@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Vigil.Core.Labels;
-using Vigil.Server.Config;
-using YamlDotNet.RepresentationModel;
 
 namespace Vigil.Server.Relabel;
 
@@ -44,121 +42,6 @@ public sealed partial class RelabelConfig
     [GeneratedRegex(@"^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+$", RegexOptions.CultureInvariant)]
     private static partial Regex RelabelTargetPattern();
 
-    /// <summary>Parses a list of relabel steps.</summary>
-    internal static List<RelabelConfig> ParseList(ConfigReader r, ConfigEntry e)
-    {
-        var result = new List<RelabelConfig>();
-        foreach (var (node, where) in r.Sequence(e))
-        {
-            if (ConfigReader.IsNull(node))
-            {
-                r.Error(node, $"empty or null relabeling rule in {where}");
-                continue;
-            }
-            if (Parse(r, node, where) is { } c)
-            {
-                result.Add(c);
-            }
-        }
-        return result;
-    }
-
-    private static RelabelConfig? Parse(ConfigReader r, YamlNode node, string where)
-    {
-        int errorsBefore = r.Errors.Count;
-        var sourceLabels = new List<string>();
-        bool sourceLabelsSet = false;
-        string separator = DefaultSeparator;
-        var regex = RelabelRegex.Default;
-        bool regexSet = false;
-        ulong modulus = 0;
-        string targetLabel = string.Empty;
-        string replacement = DefaultReplacement;
-        var action = RelabelAction.Replace;
-        foreach (var e in r.Mapping(node, where))
-        {
-            switch (e.Key)
-            {
-                case "source_labels":
-                    sourceLabelsSet = !ConfigReader.IsNull(e.Value);
-                    foreach (var (item, itemWhere) in r.Sequence(e))
-                    {
-                        if (r.ScalarItem(item, itemWhere, "a label name") is { } name)
-                        {
-                            if (!LabelValidation.IsValidName(name))
-                            {
-                                r.Invalid(e, item, $"\"{name}\" is not a valid label name");
-                            }
-                            sourceLabels.Add(name);
-                        }
-                    }
-                    break;
-                case "separator":
-                    separator = r.String(e) ?? DefaultSeparator;
-                    break;
-                case "regex":
-                    regexSet = true;
-                    string pattern = r.String(e) ?? string.Empty;
-                    if (RelabelRegex.TryParse(pattern, out var compiled, out string regexError))
-                    {
-                        regex = compiled;
-                    }
-                    else
-                    {
-                        r.Invalid(e, regexError);
-                    }
-                    break;
-                case "modulus":
-                    modulus = (ulong)(r.NonNegativeInteger(e) ?? 0);
-                    break;
-                case "target_label":
-                    targetLabel = r.String(e) ?? string.Empty;
-                    break;
-                case "replacement":
-                    replacement = r.String(e) ?? DefaultReplacement;
-                    break;
-                case "action":
-                    string? text = r.String(e);
-                    if (text is not null)
-                    {
-                        if (TryParseAction(text, out var parsed))
-                        {
-                            action = parsed;
-                        }
-                        else
-                        {
-                            r.Invalid(e, $"unknown relabel action \"{text}\" (use replace, keep, drop, keepequal, dropequal, hashmod, labelmap, labeldrop, labelkeep, lowercase or uppercase)");
-                        }
-                    }
-                    break;
-                default:
-                    r.UnknownKey(e);
-                    break;
-            }
-        }
-        if (r.Errors.Count != errorsBefore)
-        {
-            return null;
-        }
-        string? problem = Validate(action, sourceLabelsSet, separator, regexSet, modulus, targetLabel, replacement);
-        if (problem is not null)
-        {
-            r.Error(node, $"{problem} in {where}");
-            return null;
-        }
-        return new RelabelConfig
-        {
-            SourceLabels = sourceLabels,
-            Separator = separator,
-            Regex = regex,
-            RegexIsDefault = !regexSet,
-            Modulus = modulus,
-            TargetLabel = targetLabel,
-            Replacement = replacement,
-            Action = action,
-        };
-    }
-
     /// <summary>Parses an action name case-insensitively, as Prometheus does.</summary>
     public static bool TryParseAction(string text, out RelabelAction action)
     {
@@ -183,7 +66,8 @@ public sealed partial class RelabelConfig
     /// <summary>The action's name as written in configuration files.</summary>
     public static string ActionName(RelabelAction action) => action.ToString().ToLowerInvariant();
 
-    private static string? Validate(RelabelAction action, bool sourceLabelsSet, string separator, bool regexSet, ulong modulus,
+    /// <summary>Prometheus's checks of one step's fields together; the problem, or null when the step is valid.</summary>
+    internal static string? Validate(RelabelAction action, bool sourceLabelsSet, string separator, bool regexSet, ulong modulus,
         string targetLabel, string replacement)
     {
         string name = ActionName(action);

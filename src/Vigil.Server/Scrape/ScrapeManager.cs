@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
 using Vigil.Server.Config;
+using Vigil.Server.Discovery;
 
 namespace Vigil.Server.Scrape;
 
@@ -17,6 +18,7 @@ namespace Vigil.Server.Scrape;
 public sealed class ScrapeManager : IAsyncDisposable
 {
     private readonly IAppendable _storage;
+    private readonly TargetGroupFileReader _readTargetFile;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly TimeProvider _clock;
@@ -27,9 +29,14 @@ public sealed class ScrapeManager : IAsyncDisposable
     private bool _stopped;
 
     /// <summary>Creates a manager with no jobs; nothing runs until <see cref="ApplyConfigAsync"/>.</summary>
-    public ScrapeManager(IAppendable storage, ILoggerFactory? loggers = null, TimeProvider? clock = null)
+    /// <param name="storage">Where scraped samples go.</param>
+    /// <param name="readTargetFile">Reads the files of <c>file_sd_configs</c> (the host's configuration layer parses them).</param>
+    /// <param name="loggers">Loggers; none by default.</param>
+    /// <param name="clock">The clock; the system's by default.</param>
+    public ScrapeManager(IAppendable storage, TargetGroupFileReader readTargetFile, ILoggerFactory? loggers = null, TimeProvider? clock = null)
     {
         _storage = storage ?? throw new ArgumentNullException(nameof(storage));
+        _readTargetFile = readTargetFile ?? throw new ArgumentNullException(nameof(readTargetFile));
         _loggers = loggers ?? NullLoggerFactory.Instance;
         _logger = _loggers.CreateLogger<ScrapeManager>();
         _clock = clock ?? TimeProvider.System;
@@ -76,7 +83,7 @@ public sealed class ScrapeManager : IAsyncDisposable
                     // Note: a changed job restarts; its old loops end with staleness markers and the new ones start afresh.
                     await existing.StopAsync(markStale: true).ConfigureAwait(false);
                 }
-                var pool = new ScrapePool(job, _storage, _instruments, _loggers, _clock);
+                var pool = new ScrapePool(job, _storage, _readTargetFile, _instruments, _loggers, _clock);
                 next.Add(pool);
                 toStart.Add(pool);
             }

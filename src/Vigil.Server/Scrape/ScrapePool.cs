@@ -16,6 +16,7 @@ internal sealed class ScrapePool : IAsyncDisposable
 {
     private readonly ScrapeConfig _config;
     private readonly IAppendable _storage;
+    private readonly TargetGroupFileReader _readTargetFile;
     private readonly ScrapeInstruments _instruments;
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggers;
@@ -29,10 +30,11 @@ internal sealed class ScrapePool : IAsyncDisposable
     private bool _stopped;
     private bool _started;
 
-    public ScrapePool(ScrapeConfig config, IAppendable storage, ScrapeInstruments instruments, ILoggerFactory loggers, TimeProvider clock)
+    public ScrapePool(ScrapeConfig config, IAppendable storage, TargetGroupFileReader readTargetFile, ScrapeInstruments instruments, ILoggerFactory loggers, TimeProvider clock)
     {
         _config = config;
         _storage = storage;
+        _readTargetFile = readTargetFile;
         _instruments = instruments;
         _loggers = loggers;
         _logger = loggers.CreateLogger("Vigil.Scrape");
@@ -69,7 +71,7 @@ internal sealed class ScrapePool : IAsyncDisposable
     {
         foreach (var sd in _config.FileSdConfigs)
         {
-            var provider = new FileSdProvider(sd, _logger, _ => _instruments.FileSdReadErrors.Add(1, new KeyValuePair<string, object?>("job", _config.JobName)));
+            var provider = new FileSdProvider(sd, _readTargetFile, _logger, _ => _instruments.FileSdReadErrors.Add(1, new KeyValuePair<string, object?>("job", _config.JobName)));
             provider.Changed += OnDiscoveryChanged;
             _fileSd.Add(provider);
         }

@@ -18,7 +18,7 @@ public sealed class ScrapeManagerTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _endpoint = await MetricsEndpoint.StartAsync();
-        _manager = new ScrapeManager(_storage);
+        _manager = new ScrapeManager(_storage, FileSdParser.ReadFile);
     }
 
     public async Task DisposeAsync()

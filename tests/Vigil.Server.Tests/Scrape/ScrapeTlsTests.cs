@@ -16,7 +16,7 @@ public sealed class ScrapeTlsTests : IAsyncLifetime
     {
         _endpoint = await MetricsEndpoint.StartAsync(_certs.Server);
         _endpoint.Set("/metrics", "secure 1\n");
-        _manager = new ScrapeManager(_storage);
+        _manager = new ScrapeManager(_storage, FileSdParser.ReadFile);
     }
 
     public async Task DisposeAsync()

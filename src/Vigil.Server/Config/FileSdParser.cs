@@ -2,11 +2,11 @@ using System.Text;
 using System.Text.Json;
 using Vigil.Core.Config;
 using Vigil.Core.Labels;
-using Vigil.Server.Config;
+using Vigil.Server.Discovery;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Vigil.Server.Discovery;
+namespace Vigil.Server.Config;
 
 /// <summary>
 /// Reads a file of Prometheus's file-based service discovery: a JSON or YAML list of

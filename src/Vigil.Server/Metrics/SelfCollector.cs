@@ -1,9 +1,9 @@
 using Vigil.Core.Storage;
-using Vigil.Server.Metrics;
+using Vigil.Server.Collectors;
 using Vigil.Server.Scrape;
 using ExpositionType = Vigil.Core.Exposition.MetricType;
 
-namespace Vigil.Server.Collectors;
+namespace Vigil.Server.Metrics;
 
 /// <summary>
 /// Stores Vigil's own metrics (process, .NET runtime, TSDB and server instruments) — exactly what <c>/metrics</c> shows —
@@ -28,11 +28,11 @@ internal sealed class SelfCollector(SelfMetrics metrics, Action<MetricMetadata>?
         }
     }
 
-    private static ExpositionType TypeOf(Metrics.MetricType type) => type switch
+    private static ExpositionType TypeOf(MetricType type) => type switch
     {
-        Metrics.MetricType.Counter => ExpositionType.Counter,
-        Metrics.MetricType.Gauge => ExpositionType.Gauge,
-        Metrics.MetricType.Histogram => ExpositionType.Histogram,
+        MetricType.Counter => ExpositionType.Counter,
+        MetricType.Gauge => ExpositionType.Gauge,
+        MetricType.Histogram => ExpositionType.Histogram,
         _ => ExpositionType.Unknown,
     };
 }
