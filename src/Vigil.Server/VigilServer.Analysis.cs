@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Vigil.Server.Api;
-using Vigil.Server.Insights;
-using Vigil.Server.Optimizer.Decider;
+using Vigil.Analysis.Insights;
+using Vigil.Optimizer.Decider;
 
 namespace Vigil.Server;
 

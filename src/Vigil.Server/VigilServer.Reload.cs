@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Vigil.PromQL.Engine;
-using Vigil.Server.Collectors;
+using Vigil.Collection.Collectors;
 using Vigil.Server.Config;
-using Vigil.Server.Notifier;
-using Vigil.Server.Rules;
+using Vigil.Rules.Notifier;
+using Vigil.Rules;
 
 namespace Vigil.Server;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
-using Vigil.Server.Collectors;
+using Vigil.Collection.Collectors;
 using Vigil.Server.Metrics;
 using Vigil.Server.Tests.TestSupport;
 

@@ -1,7 +1,8 @@
-using Vigil.Server.Collectors.Dotnet;
-using Vigil.Server.Collectors.Postgres;
-using Vigil.Server.Collectors.Probe;
-using Vigil.Server.Collectors.Processes;
+using Vigil.Collection.Collectors;
+using Vigil.Collection.Collectors.Dotnet;
+using Vigil.Collection.Collectors.Postgres;
+using Vigil.Collection.Collectors.Probe;
+using Vigil.Collection.Collectors.Processes;
 
 namespace Vigil.Server.Config;
 

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Vigil.Core.Config;
 using Vigil.Core.Model;
-using Vigil.Server.Rules;
+using Vigil.Rules;
 
 namespace Vigil.Server.Config;
 

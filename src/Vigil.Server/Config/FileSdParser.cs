@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using Vigil.Collection.Discovery;
+using Vigil.Collection.Scrape;
 using Vigil.Core.Config;
 using Vigil.Core.Labels;
-using Vigil.Server.Discovery;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

@@ -1,3 +1,4 @@
+using Vigil.Collection.Scrape;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
 

@@ -1,3 +1,5 @@
+using Vigil.Collection.Scrape;
+
 namespace Vigil.Server.Config;
 
 /// <summary>Maps the HTTP client sections of a scrape job (<c>tls_config</c>, <c>basic_auth</c>, <c>authorization</c>) onto their options, with Prometheus's checks.</summary>

@@ -1,5 +1,5 @@
 using Vigil.Core.Labels;
-using Vigil.Server.Relabel;
+using Vigil.Collection.Relabel;
 using YamlDotNet.RepresentationModel;
 
 namespace Vigil.Server.Config;

@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text;
+using Vigil.Collection.Discovery;
+using Vigil.Collection.Relabel;
+using Vigil.Collection.Scrape;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
-using Vigil.Server.Discovery;
-using Vigil.Server.Relabel;
 using YamlDotNet.RepresentationModel;
 
 namespace Vigil.Server.Config;

@@ -1,6 +1,6 @@
 using Vigil.Core.Storage;
-using Vigil.Server.Collectors;
-using Vigil.Server.Scrape;
+using Vigil.Collection.Collectors;
+using Vigil.Collection.Scrape;
 using ExpositionType = Vigil.Core.Exposition.MetricType;
 
 namespace Vigil.Server.Metrics;

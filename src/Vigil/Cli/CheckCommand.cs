@@ -4,7 +4,7 @@ using System.Text;
 using Vigil.Core.Config;
 using Vigil.Core.Model;
 using Vigil.Server.Config;
-using Vigil.Server.Rules;
+using Vigil.Rules;
 
 namespace Vigil.Cli;
 

@@ -1,3 +1,4 @@
+using Vigil.Analysis.Insights;
 using Vigil.Core.Config;
 using Vigil.Server.Config;
 

@@ -3,7 +3,7 @@ using Vigil.Core.Exposition;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Server.Config;
-using Vigil.Server.Scrape;
+using Vigil.Collection.Scrape;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Scrape;

@@ -1,5 +1,5 @@
 using Vigil.Server.Config;
-using Vigil.Server.Scrape;
+using Vigil.Collection.Scrape;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Scrape;
