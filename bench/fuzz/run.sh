@@ -119,7 +119,7 @@ for dll in Vigil.Core Vigil.PromQL Vigil.Server Vigil.Tsdb YamlDotNet; do
 done
 
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1
-export AFL_FORKSRV_INIT_TMOUT=120000 AFL_SKIP_CRASHES=1 AFL_IGNORE_SEED_PROBLEMS=1 AFL_NO_STARTUP_CALIBRATION=1
+export AFL_FORKSRV_INIT_TMOUT=120000 AFL_SKIP_CRASHES=1
 stat() { awk -F' *: *' -v k="$2" '$1==k {print $2}' "$1" 2>/dev/null | head -n1; }
 summary="$art/summary.md"
 {
@@ -128,7 +128,8 @@ summary="$art/summary.md"
 } > "$summary"
 for t in "${targets[@]}"; do
   out="$art/findings/$t"
-  rm -rf "$out"
+  rm -rf "$out" "$out.log"
+  mkdir -p "$art/findings"
   dict=()
   [[ -f "$here/dict/$t.dict" ]] && dict=(-x "$here/dict/$t.dict")
   echo "== afl-fuzz $t for ${budget}s (log: $out.log)"

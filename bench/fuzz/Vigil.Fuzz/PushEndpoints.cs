@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Core.Storage;
 using Vigil.Server;
@@ -20,21 +21,24 @@ namespace Vigil.Fuzz;
 internal sealed class PushEndpoints
 {
     private const int HeadLifetime = 5000;
-    private const string PushApiType = "Vigil.Server.Api.PushApi";
 
     private readonly Type _pushApi;
-    private readonly Type _metadata;
-    private readonly Type _aggregator;
+    private readonly ConstructorInfo _constructor;
     private Func<HttpContext, Task> _import = null!;
     private Func<HttpContext, Task> _push = null!;
     private int _uses;
 
     public PushEndpoints()
     {
-        var server = typeof(VigilServer).Assembly;
-        _pushApi = server.GetType(PushApiType, throwOnError: true)!;
-        _metadata = server.GetType("Vigil.Server.Api.PushedMetadata", throwOnError: true)!;
-        _aggregator = server.GetType("Vigil.Server.Api.ObservationAggregator", throwOnError: true)!;
+        // Note: found by simple name among Vigil's assemblies, so the harness survives the handler moving between
+        // projects or namespaces; it fails loudly if it is gone.
+        var assemblies = new List<Assembly> { typeof(VigilServer).Assembly };
+        assemblies.AddRange(typeof(VigilServer).Assembly.GetReferencedAssemblies()
+            .Where(n => n.Name?.StartsWith("Vigil.", StringComparison.Ordinal) == true)
+            .Select(Assembly.Load));
+        _pushApi = assemblies.SelectMany(a => a.GetTypes()).SingleOrDefault(t => t.Name == "PushApi")
+            ?? throw new InvalidOperationException("the push handler type PushApi is gone; update the fuzz harness");
+        _constructor = _pushApi.GetConstructors(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic).Single();
         Renew();
     }
 
@@ -81,8 +85,14 @@ internal sealed class PushEndpoints
     private void Renew()
     {
         IAppendable head = new Head();
-        object api = Activator.CreateInstance(_pushApi, head, Activator.CreateInstance(_metadata, nonPublic: true),
-            Activator.CreateInstance(_aggregator, nonPublic: true), NullLogger.Instance, TimeProvider.System)!;
+        object?[] arguments = _constructor.GetParameters().Select(p => p.ParameterType switch
+        {
+            var t when t == typeof(IAppendable) => head,
+            var t when t == typeof(TimeProvider) => TimeProvider.System,
+            var t when typeof(ILogger).IsAssignableFrom(t) => NullLogger.Instance,
+            var t => Activator.CreateInstance(t, nonPublic: true),
+        }).ToArray();
+        object api = _constructor.Invoke(arguments);
         _import = Bind(api, "ImportPrometheusAsync");
         _push = Bind(api, "PushAsync");
     }
@@ -90,7 +100,7 @@ internal sealed class PushEndpoints
     private Func<HttpContext, Task> Bind(object api, string name)
     {
         var method = _pushApi.GetMethod(name, BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, [typeof(HttpContext)])
-            ?? throw new InvalidOperationException($"{PushApiType}.{name}(HttpContext) is gone; update the fuzz harness");
+            ?? throw new InvalidOperationException($"PushApi.{name}(HttpContext) is gone; update the fuzz harness");
         return method.CreateDelegate<Func<HttpContext, Task>>(api);
     }
 }

@@ -86,6 +86,7 @@ internal static class Smoke
             };
             child.BeginErrorReadLine();
             long progress = 0;
+            (long Accepted, long Rejected, long Findings) lastCounts = (0, 0, 0);
             bool finished = false;
             string? line;
             while ((line = child.StandardOutput.ReadLine()) is not null)
@@ -95,6 +96,8 @@ internal static class Smoke
                 {
                     case "progress":
                         progress = long.Parse(f[1], CultureInfo.InvariantCulture);
+                        lastCounts = (long.Parse(f[2], CultureInfo.InvariantCulture), long.Parse(f[3], CultureInfo.InvariantCulture),
+                            long.Parse(f[4], CultureInfo.InvariantCulture));
                         break;
                     case "finding" when unique.Add(f[1]):
                         Console.WriteLine($"  {target.Name}: new finding {f[1]} -> {f[2]}");
@@ -117,6 +120,9 @@ internal static class Smoke
             // The child died or hung: it ran about `progress` inputs; the one in .cur_input is the culprit.
             restarts++;
             execs += progress + 1;
+            accepted += lastCounts.Accepted;
+            rejected += lastCounts.Rejected;
+            findings += lastCounts.Findings;
             left -= progress + 1;
             string current = Path.Combine(output, ".cur_input");
             if (child.ExitCode == HangExitCode)
@@ -212,7 +218,7 @@ internal static class Smoke
             Interlocked.Exchange(ref started, 0);
             if (i % 100 == 0)
             {
-                Console.WriteLine("progress " + i.ToString(CultureInfo.InvariantCulture));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"progress {i} {accepted} {rejected} {findings}"));
             }
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"summary {i} {accepted} {rejected} {findings} {signatures.Count}"));
