@@ -35,7 +35,10 @@ internal sealed class VigilProcess : IDisposable
         }
     }
 
-    public static VigilProcess Start(string workingDirectory, params string[] args)
+    public static VigilProcess Start(string workingDirectory, params string[] args) => Start(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts vigil with extra environment variables.</summary>
+    public static VigilProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "vigil.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing; the test project must reference src/Vigil");
@@ -46,6 +49,10 @@ internal sealed class VigilProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            psi.Environment[name] = value;
+        }
         psi.ArgumentList.Add(dll);
         foreach (var a in args)
         {
