@@ -1,5 +1,7 @@
-using Vigil.Server.Insights;
-using Vigil.Server.Optimizer.Decider;
+using Microsoft.AspNetCore.Builder;
+using Vigil.Server.Api;
+using Vigil.Analysis.Insights;
+using Vigil.Optimizer.Decider;
 
 namespace Vigil.Server;
 

@@ -1,10 +1,15 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Vigil.Collection.Collectors;
+using Vigil.Core.Model;
+using Vigil.Optimizer;
+using Vigil.Optimizer.Decider;
+using Vigil.Optimizer.Evaluator;
+using Vigil.Optimizer.Executors;
+using Vigil.Optimizer.Options;
+using Vigil.Server.Api;
+using Vigil.Server.Composition;
 using Vigil.Server.Config;
-using Vigil.Server.Optimizer;
-using Vigil.Server.Optimizer.Decider;
-using Vigil.Server.Optimizer.Evaluator;
-using Vigil.Server.Optimizer.Executors;
 
 namespace Vigil.Server;
 
@@ -81,7 +86,7 @@ public sealed partial class VigilServer
             }
         }
 
-        private Collectors.CollectionLoop Loop() => server._loop ?? throw new ArgumentException("the server is not running");
+        private CollectionLoop Loop() => server._loop ?? throw new ArgumentException("the server is not running");
 
         private Rules.RuleManager Rules() => server._rules ?? throw new ArgumentException("the server runs no rules, so rules.evaluation_interval cannot change");
     }

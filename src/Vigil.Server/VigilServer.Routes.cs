@@ -5,7 +5,9 @@ using Vigil.Server.Dashboard;
 using Vigil.Server.Hosting;
 using Vigil.Server.Metrics;
 using Vigil.Server.Profiles;
-using Vigil.Server.Scrape;
+using Vigil.Collection.Push;
+using Vigil.Collection.Scrape;
+using Vigil.Core.Config;
 using Vigil.Server.Security;
 using static Vigil.Server.Hosting.Route;
 

@@ -12,24 +12,26 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Vigil.Collection.Collectors;
+using Vigil.Collection.Collectors.Dotnet;
+using Vigil.Collection.Collectors.Postgres;
+using Vigil.Collection.Collectors.Probe;
+using Vigil.Collection.Collectors.Processes;
+using Vigil.Collection.Push;
+using Vigil.Collection.Scrape;
 using Vigil.Core.Labels;
+using Vigil.Core.Model;
 using Vigil.Core.Storage;
 using Vigil.PromQL.Engine;
+using Vigil.Rules;
+using Vigil.Rules.Notifier;
 using Vigil.Server.Api;
-using Vigil.Server.Profiles;
-using Vigil.Server.Collectors;
-using Vigil.Server.Collectors.Dotnet;
-using Vigil.Server.Collectors.Postgres;
-using Vigil.Server.Collectors.Probe;
-using Vigil.Server.Collectors.Processes;
 using Vigil.Server.Config;
 using Vigil.Server.Dashboard;
 using Vigil.Server.Hosting;
 using Vigil.Server.Metrics;
 using Vigil.Server.Security;
-using Vigil.Server.Notifier;
-using Vigil.Server.Rules;
-using Vigil.Server.Scrape;
+using Vigil.Server.Profiles;
 
 namespace Vigil.Server;
 
@@ -135,7 +137,7 @@ public sealed partial class VigilServer : IAsyncDisposable
             _rules = NewRuleManager();
             await _rules.ApplyAsync(ruleOptions, cancellationToken).ConfigureAwait(false);
         }
-        _scrape = new ScrapeManager(_storage, _loggerFactory, _clock);
+        _scrape = new ScrapeManager(_storage, FileSdParser.ReadFile, _loggerFactory, _clock);
         CreateAnalysis();
         if (_active.Optimization is { } optimization)
         {

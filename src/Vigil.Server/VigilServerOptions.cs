@@ -1,3 +1,9 @@
+using Vigil.Analysis.Insights;
+using Vigil.Collection.Collectors;
+using Vigil.Collection.Scrape;
+using Vigil.Optimizer.Decider;
+using Vigil.Optimizer.Options;
+using Vigil.Rules.Notifier;
 using Vigil.Server.Config;
 
 namespace Vigil.Server;
@@ -60,19 +66,19 @@ public sealed class VigilServerOptions
     public Rules.RuleManagerOptions? Rules { get; init; }
 
     /// <summary>Where alerts are sent; null or empty sends none (they still show in <c>/api/v1/alerts</c>).</summary>
-    public Notifier.AlertingOptions? Alerting { get; init; }
+    public AlertingOptions? Alerting { get; init; }
 
     /// <summary>The <c>collectors:</c> section: dotnet, postgres, probe and process collectors to run (host and self use <see cref="CollectHost"/>/<see cref="CollectSelf"/>).</summary>
-    public Config.CollectorsConfig Collectors { get; init; } = new();
+    public CollectorsConfig Collectors { get; init; } = new();
 
     /// <summary>The jobs to scrape (<c>scrape_configs</c> of <c>vigil.yaml</c>); none by default.</summary>
     public IReadOnlyList<ScrapeConfig> ScrapeConfigs { get; init; } = [];
 
     /// <summary>The <c>optimization:</c> section: policies, executors and limits of the closed loop; null runs no optimizer.</summary>
-    public Config.OptimizationConfig? Optimization { get; init; }
+    public OptimizationConfig? Optimization { get; init; }
 
     /// <summary>The <c>analysis:</c> section: anomaly scores of the selected series and the insight engines; null (or disabled) runs no analysis.</summary>
-    public Config.AnalysisConfig? Analysis { get; init; }
+    public AnalysisConfig? Analysis { get; init; }
 
     /// <summary>Signal sources besides the rule manager's firing alerts (e.g. the insights engine) that optimization policies match.</summary>
     public IReadOnlyList<Optimizer.Decider.IOptimizationSignalSource> SignalSources { get; init; } = [];

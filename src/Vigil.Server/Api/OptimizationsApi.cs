@@ -4,9 +4,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Vigil.Server.Optimizer;
-using Vigil.Server.Optimizer.History;
-using Vigil.Server.Optimizer.Model;
+using Vigil.Optimizer;
+using Vigil.Optimizer.History;
+using Vigil.Optimizer.Model;
 
 namespace Vigil.Server.Api;
 

@@ -4,11 +4,12 @@ using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Vigil.Collection.Push;
+using Vigil.Collection.Scrape;
 using Vigil.Core.Exposition;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
-using Vigil.Server.Scrape;
 
 namespace Vigil.Server.Api;
 

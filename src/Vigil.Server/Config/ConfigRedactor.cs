@@ -1,5 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Vigil.Core.Config;
+using Vigil.Rules.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -48,9 +50,9 @@ public static partial class ConfigRedactor
     private static HashSet<string> BuildSecretKeys()
     {
         var keys = new HashSet<string>(StringComparer.Ordinal) { "bearer_token", "client_secret", "secret", "token", "api_key" };
-        foreach (var type in typeof(ConfigRedactor).Assembly.GetTypes())
+        foreach (var type in ConfigModel.Types)
         {
-            foreach (var p in type.GetProperties(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+            foreach (var p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
             {
                 if (p.GetCustomAttribute<SecretAttribute>() is { YamlKey: { } key })
                 {

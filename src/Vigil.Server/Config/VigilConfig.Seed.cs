@@ -1,5 +1,8 @@
+using Vigil.Analysis.Insights;
+using Vigil.Collection.Collectors;
+using Vigil.Rules;
+using Vigil.Rules.Seed;
 using Vigil.Server.Config.Seed;
-using Vigil.Server.Rules;
 
 namespace Vigil.Server.Config;
 

@@ -1,3 +1,12 @@
+using Vigil.Analysis.Insights;
+using Vigil.Collection.Collectors;
+using Vigil.Collection.Discovery;
+using Vigil.Collection.Scrape;
+using Vigil.Core.Config;
+using Vigil.Optimizer.Options;
+using Vigil.Rules.Notifier;
+using Vigil.Rules.Seed;
+using Vigil.Rules.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace Vigil.Server.Config;
@@ -38,7 +47,7 @@ public sealed partial class VigilConfig
     public IReadOnlyList<string> Sections { get; init; } = [];
 
     /// <summary>The <c>alerting:</c> section: Alertmanagers and webhooks; null when the file has none (no notifications).</summary>
-    public Notifier.AlertingOptions? Alerting { get; init; }
+    public AlertingOptions? Alerting { get; init; }
 
     /// <summary>The <c>analysis:</c> section, or null when the file has none (the analysis then runs with its defaults).</summary>
     public AnalysisConfig? Analysis { get; init; }
@@ -47,13 +56,13 @@ public sealed partial class VigilConfig
     public OptimizationConfig? Optimization { get; init; }
 
     /// <summary>The seed's <c>performance_collection:</c> block (its <c>alert_thresholds</c> are in <see cref="SeedRuleGroups"/>), or null.</summary>
-    public Seed.PerformanceCollectionConfig? PerformanceCollection { get; init; }
+    public PerformanceCollectionConfig? PerformanceCollection { get; init; }
 
     /// <summary>The seed's <c>performance_analysis:</c> block, or null.</summary>
     public Seed.PerformanceAnalysisConfig? PerformanceAnalysis { get; init; }
 
     /// <summary>The seed's <c>aggregation_rules:</c> (compiled into <see cref="SeedRuleGroups"/>); empty when absent.</summary>
-    public IReadOnlyList<Seed.AggregationRule> AggregationRules { get; init; } = [];
+    public IReadOnlyList<AggregationRule> AggregationRules { get; init; } = [];
 
     /// <summary>
     /// The rule groups compiled from <c>performance_collection.alert_thresholds</c> and <c>aggregation_rules</c>
@@ -77,12 +86,12 @@ public sealed partial class VigilConfig
         {
             foreach (var sd in job.FileSdConfigs)
             {
-                foreach (string file in Discovery.FileSdProvider.ExpandPatterns(sd.Files))
+                foreach (string file in FileSdProvider.ExpandPatterns(sd.Files))
                 {
                     files++;
                     try
                     {
-                        targets += Discovery.FileSdParser.ReadFile(file).Sum(g => g.Targets.Count);
+                        targets += FileSdParser.ReadFile(file).Sum(g => g.Targets.Count);
                     }
                     catch (ConfigException e)
                     {
@@ -170,10 +179,10 @@ public sealed partial class VigilConfig
         var ruleFiles = new List<string>();
         var sections = new List<string>();
         YamlNode? scrapeNode = null;
-        Notifier.AlertingOptions? alerting = null;
-        Seed.PerformanceCollectionConfig? performanceCollection = null;
+        AlertingOptions? alerting = null;
+        PerformanceCollectionConfig? performanceCollection = null;
         Seed.PerformanceAnalysisConfig? performanceAnalysis = null;
-        IReadOnlyList<Seed.AggregationRule> aggregationRules = [];
+        IReadOnlyList<AggregationRule> aggregationRules = [];
         ConfigEntry seedEntry = default;
         OptimizationConfig? optimization = null;
         AnalysisConfig? analysis = null;
@@ -190,7 +199,7 @@ public sealed partial class VigilConfig
                     storage = StorageConfig.Parse(r, e);
                     break;
                 case "collectors":
-                    collectors = CollectorsConfig.Parse(r, e);
+                    collectors = CollectorsConfigParser.Parse(r, e);
                     break;
                 case "scrape_configs":
                     scrapeNode = e.Value;
@@ -242,7 +251,7 @@ public sealed partial class VigilConfig
                     r.Error(node, $"empty or null scrape config section in {where}");
                     continue;
                 }
-                if (ScrapeConfig.Parse(r, node, where, global) is not { } job)
+                if (ScrapeConfigParser.Parse(r, node, where, global) is not { } job)
                 {
                     continue;
                 }

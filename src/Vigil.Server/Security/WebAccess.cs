@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Vigil.Core.Config;
 using Vigil.Server.Config;
 
 namespace Vigil.Server.Security;

@@ -4,6 +4,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Vigil.Core.Config;
 using Vigil.Server.Config;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;

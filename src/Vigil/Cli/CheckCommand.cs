@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Vigil.Core.Config;
+using Vigil.Core.Model;
 using Vigil.Server.Config;
-using Vigil.Server.Rules;
+using Vigil.Rules;
 
 namespace Vigil.Cli;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Vigil.Core.Model;
 using Vigil.Profiling;
 using Vigil.Server.Config;
 

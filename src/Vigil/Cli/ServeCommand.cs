@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Vigil.Analysis.Insights;
+using Vigil.Core.Config;
+using Vigil.Core.Model;
 using Vigil.Core.Storage;
 using Vigil.Server;
 using Vigil.Server.Config;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Spectre.Console;
 using Vigil.Cli.Top;
+using Vigil.Core.Model;
 using Vigil.Server.Config;
 
 namespace Vigil.Cli;

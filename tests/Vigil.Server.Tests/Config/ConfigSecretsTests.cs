@@ -3,6 +3,9 @@ using System.Net;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Vigil.Collection.Scrape;
+using Vigil.Core.Config;
+using Vigil.Optimizer.Options;
 using Vigil.Server.Config;
 using Vigil.Server.Tests.TestSupport;
 
@@ -21,54 +24,9 @@ public sealed partial class ConfigSecretsTests : IDisposable
     [GeneratedRegex("password|token|secret|key|credential|connection|header|env|param|auth|cookie|cert", RegexOptions.IgnoreCase)]
     private static partial Regex SecretLikeName();
 
-    /// <summary>Every options type reachable from <see cref="VigilConfig"/> through properties, lists and maps.</summary>
-    private static List<Type> ModelTypes()
-    {
-        var seen = new HashSet<Type>();
-        var queue = new Queue<Type>([typeof(VigilConfig)]);
-        while (queue.Count > 0)
-        {
-            var t = queue.Dequeue();
-            if (!seen.Add(t))
-            {
-                continue;
-            }
-            foreach (var p in t.GetProperties(BindingFlags.Public | BindingFlags.Instance))
-            {
-                foreach (var inner in Flatten(p.PropertyType))
-                {
-                    if (inner.Assembly == typeof(VigilConfig).Assembly && (inner.IsClass || inner.IsValueType) && !inner.IsEnum && !seen.Contains(inner))
-                    {
-                        queue.Enqueue(inner);
-                    }
-                }
-            }
-        }
-        return [.. seen];
-    }
+    private static IReadOnlyList<Type> ModelTypes() => ConfigModel.Types;
 
-    private static IEnumerable<Type> Flatten(Type t)
-    {
-        if (Nullable.GetUnderlyingType(t) is { } u)
-        {
-            t = u;
-        }
-        yield return t;
-        if (t.IsGenericType)
-        {
-            foreach (var a in t.GetGenericArguments().SelectMany(Flatten))
-            {
-                yield return a;
-            }
-        }
-        if (t.IsArray)
-        {
-            foreach (var a in Flatten(t.GetElementType()!))
-            {
-                yield return a;
-            }
-        }
-    }
+    private static IEnumerable<Type> Flatten(Type t) => ConfigModel.Flatten(t);
 
     /// <summary>True for types that can hold text: strings, and lists or maps of them.</summary>
     private static bool HoldsText(Type t)
@@ -83,8 +41,8 @@ public sealed partial class ConfigSecretsTests : IDisposable
         Assert.Contains(typeof(BasicAuthConfig), types);
         Assert.Contains(typeof(OptimizationExecutorConfig), types);
         Assert.Contains(typeof(WebhookRequestConfig), types);
-        Assert.Contains(typeof(Collectors.Postgres.PostgresCollectorOptions), types);
-        Assert.Contains(typeof(Vigil.Server.Notifier.WebhookRoute), types);
+        Assert.Contains(typeof(Vigil.Collection.Collectors.Postgres.PostgresCollectorOptions), types);
+        Assert.Contains(typeof(Vigil.Rules.Notifier.WebhookRoute), types);
     }
 
     [Fact]

@@ -2,9 +2,10 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Vigil.Cli;
+using Vigil.Core.Config;
+using Vigil.Rules;
+using Vigil.Rules.Yaml;
 using Vigil.Server.Config;
-using Vigil.Server.Discovery;
-using Vigil.Server.Rules;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Config;

@@ -1,5 +1,6 @@
+using Vigil.Core.Config;
 using Vigil.Server.Config;
-using Vigil.Server.Relabel;
+using Vigil.Collection.Relabel;
 
 namespace Vigil.Server.Tests.Config;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using Vigil.Server.Optimizer.History;
-using Vigil.Server.Optimizer.Model;
+using Vigil.Optimizer.History;
+using Vigil.Optimizer.Model;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Optimizer;

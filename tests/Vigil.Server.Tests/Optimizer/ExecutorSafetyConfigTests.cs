@@ -1,5 +1,6 @@
+using Vigil.Core.Config;
+using Vigil.Optimizer.Executors;
 using Vigil.Server.Config;
-using Vigil.Server.Optimizer.Executors;
 
 namespace Vigil.Server.Tests.Optimizer;
 

@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Vigil.Optimizer.Model;
+using Vigil.Optimizer.Options;
 using Vigil.Server.Api;
 using Vigil.Server.Config;
-using Vigil.Server.Optimizer.Model;
 using Vigil.Server.Tests.TestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Vigil.Server.Optimizer.Model;
+using Vigil.Optimizer.Model;
 using Vigil.Server.Tests.TestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
 

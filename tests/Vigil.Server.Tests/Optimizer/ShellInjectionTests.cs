@@ -1,7 +1,8 @@
 using System.Net;
 using Vigil.Cli;
+using Vigil.Optimizer.Model;
+using Vigil.Optimizer.Options;
 using Vigil.Server.Config;
-using Vigil.Server.Optimizer.Model;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Optimizer;
@@ -85,7 +86,7 @@ public sealed class ShellInjectionTests : IDisposable
             RollbackCommand = ["/bin/true"],
         }], []);
 
-        var ex = Assert.Throws<ArgumentException>(() => new Vigil.Server.Optimizer.PerformanceOptimizer(config, new MemoryStorage(), null, [], new UnusedJudge()));
+        var ex = Assert.Throws<ArgumentException>(() => new Vigil.Optimizer.PerformanceOptimizer(config, new MemoryStorage(), null, [], new UnusedJudge()));
 
         Assert.StartsWith("command executor bad: command: ", ex.Message, StringComparison.Ordinal);
     }
@@ -106,7 +107,7 @@ public sealed class ShellInjectionTests : IDisposable
             RollbackCommand = ["/bin/true"],
         }], []);
 
-        var optimizer = new Vigil.Server.Optimizer.PerformanceOptimizer(config, new MemoryStorage(), null, [], new UnusedJudge());
+        var optimizer = new Vigil.Optimizer.PerformanceOptimizer(config, new MemoryStorage(), null, [], new UnusedJudge());
 
         Assert.Equal(OptimizationMode.Auto, optimizer.Config.Mode);
     }

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Vigil.Server.Optimizer.Model;
+using Vigil.Optimizer.Executors;
+using Vigil.Optimizer.Model;
+using Vigil.Optimizer.Options;
 using Vigil.Server.Config;
-using Vigil.Server.Optimizer.Executors;
 using Vigil.Server.Tests.TestSupport;
 using static Vigil.Server.Tests.Optimizer.ExecutorTestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;

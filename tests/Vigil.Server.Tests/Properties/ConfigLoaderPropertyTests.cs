@@ -1,8 +1,9 @@
 using System.Text;
 using CsCheck;
+using Vigil.Core.Config;
+using Vigil.Rules;
+using Vigil.Rules.Yaml;
 using Vigil.Server.Config;
-using Vigil.Server.Discovery;
-using Vigil.Server.Rules;
 
 namespace Vigil.Server.Tests.Properties;
 

@@ -67,7 +67,7 @@ public sealed class InsecureListenTests : IDisposable
         await File.WriteAllTextAsync(file, "basic_auth_users:\n  alice: plain-password\n");
         await using var server = new VigilServer(new VigilServerOptions { Listen = new ListenAddress("127.0.0.1", 0), WebConfigFile = file }, new MemoryStorage());
 
-        var e = await Assert.ThrowsAsync<Vigil.Server.Config.ConfigException>(() => server.StartAsync());
+        var e = await Assert.ThrowsAsync<Vigil.Core.Config.ConfigException>(() => server.StartAsync());
 
         Assert.Equal($"{file}:2:10: invalid \"alice\" in basic_auth_users: expected a bcrypt hash ($2y$10$... from htpasswd -nBC 10), not a clear-text password", e.Errors.Single().ToString());
     }
