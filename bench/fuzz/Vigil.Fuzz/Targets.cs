@@ -2,7 +2,8 @@ using System.Text;
 using Vigil.Core.Exposition;
 using Vigil.PromQL.Parser;
 using Vigil.Server.Config;
-using Vigil.Server.Rules;
+using Vigil.Core.Config;
+using Vigil.Rules;
 
 namespace Vigil.Fuzz;
 
