@@ -21,6 +21,9 @@ internal sealed class TsdbMetrics : IDisposable
         _meter.CreateObservableCounter("vigil.tsdb.out_of_order_samples", () => head.Stats.OutOfOrderSamples, description: "Samples refused as out of order.");
         _meter.CreateObservableCounter("vigil.tsdb.duplicate_samples", () => head.Stats.DuplicateSamples, description: "Samples refused: same timestamp, different value.");
         _meter.CreateObservableCounter("vigil.tsdb.too_old_samples", () => head.Stats.TooOldSamples, description: "Samples refused as older than the head accepts.");
+        _meter.CreateObservableCounter("vigil.tsdb.too_far_in_future_samples", () => head.Stats.TooFarInFutureSamples, description: "Samples refused because their timestamp lay beyond the clock plus the max-future-timestamp margin.");
+        _meter.CreateObservableCounter("vigil.tsdb.out_of_space_errors", () => head.Stats.OutOfSpaceErrors, description: "Commits refused because the disk was full (nothing of them was stored).");
+        _meter.CreateObservableCounter("vigil.tsdb.wal.corruptions", () => db.WalCorruptions, description: "WAL corruptions (segments, checkpoints, undecodable records) found and repaired or skipped at start-up.");
         _meter.CreateObservableCounter("vigil.tsdb.invalid_label_samples", () => head.Stats.InvalidLabelSamples, description: "Samples refused for invalid labels.");
         _meter.CreateObservableGauge("vigil.tsdb.head.chunks_bytes", head.ChunkBytes, unit: "By", description: "Bytes held by head chunk buffers.");
         _meter.CreateObservableGauge("vigil.tsdb.blocks.loaded", () => (long)db.Blocks.Count, description: "Blocks currently serving queries.");
@@ -36,6 +39,7 @@ internal sealed class TsdbMetrics : IDisposable
             _meter.CreateObservableCounter("vigil.tsdb.wal.fsync.duration", () => m.FsyncSecondsTotal, unit: "s", description: "Total seconds spent in WAL fsync.");
             _meter.CreateObservableGauge("vigil.tsdb.wal.fsync.last_duration", () => m.LastFsyncSeconds, unit: "s", description: "Duration of the last WAL fsync.");
             _meter.CreateObservableCounter("vigil.tsdb.wal.written", () => m.BytesWritten, unit: "By", description: "Bytes written to the WAL.");
+            _meter.CreateObservableCounter("vigil.tsdb.wal.writes_failed", () => m.WritesFailed, description: "WAL writes or fsyncs that failed with an I/O error.");
             _meter.CreateObservableCounter("vigil.tsdb.wal.records", () => m.RecordsWritten, description: "Records written to the WAL.");
             _meter.CreateObservableGauge("vigil.tsdb.wal.segment.current", () => (long)m.CurrentSegment, description: "Index of the WAL segment being written.");
             _meter.CreateObservableCounter("vigil.tsdb.wal.corruptions_repaired", () => m.CorruptionsRepaired, description: "WAL corruptions repaired at start-up.");

@@ -68,10 +68,22 @@ public sealed partial class TsdbStorage
         _compactor = new Compactor(_log, _blockWriter);
         var blocks = Options.ReadOnly ? OpenBlocksReadOnly() : BlockDirectory.OpenBlocks(Options.DataDir, _log);
         _blocks = [.. blocks.OrderBy(b => b.Meta.MinTime)];
+        FindQuarantinedBlocks();
         if (_blocks.Length > 0)
         {
-            // Samples before the newest block's end are persisted; the head must not take or replay them.
-            Head.MinValidTime = _blocks.Max(b => b.Meta.MaxTime);
+            // Samples before the newest block's end are persisted; the head must not take or replay them. A block
+            // that ends in the future (written before future timestamps were refused) must not close the head to every
+            // current sample: it keeps serving but does not count here.
+            long maxValid = Head.MaxValidTime;
+            foreach (var b in _blocks.Where(b => b.Meta.MaxTime > maxValid))
+            {
+                _log.LogWarning("{Block} ends after the clock plus the future margin; it is served, but the head keeps taking current samples", b);
+            }
+            var past = _blocks.Where(b => b.Meta.MaxTime <= maxValid).ToList();
+            if (past.Count > 0)
+            {
+                Head.MinValidTime = past.Max(b => b.Meta.MaxTime);
+            }
         }
     }
 
@@ -83,11 +95,12 @@ public sealed partial class TsdbStorage
         {
             try
             {
-                result.Add(Block.Open(dir));
+                result.Add(Block.Open(dir, verifyChunks: true));
             }
-            catch (Exception e) when (e is BlockCorruptedException or IOException)
+            catch (Exception e) when (e is BlockCorruptedException or IOException or UnauthorizedAccessException)
             {
                 _log.LogError("skipping block {Dir}: {Error}", dir, e.Message);
+                AddMissing(MissingBlock.FromDirectory(dir, $"could not be read ({e.Message})"));
             }
         }
         // Hide blocks that are parents of another present block (a compaction not yet cleaned up).
@@ -144,7 +157,8 @@ public sealed partial class TsdbStorage
             }
             throw;
         }
-        return queriers.Count == 1 ? queriers[0] : new MergeQuerier(queriers);
+        var querier = queriers.Count == 1 ? queriers[0] : new MergeQuerier(queriers);
+        return MissingWarnings(mint, maxt) is { } warnings ? new WarningQuerier(querier, warnings) : querier;
     }
 
     private void StartMaintenance()
@@ -209,6 +223,7 @@ public sealed partial class TsdbStorage
         await _maintenanceLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await QuarantineDamagedBlocksAsync().ConfigureAwait(false);
             CompactHead(force: false, cancellationToken);
             await CompactBlocksAsync(cancellationToken).ConfigureAwait(false);
             await ApplyRetentionAsync().ConfigureAwait(false);
@@ -251,6 +266,12 @@ public sealed partial class TsdbStorage
             long mint = FloorDiv(Math.Max(hmin, Head.MinValidTime), range) * range;
             long maxt = mint + range;
             if (!force && maxt > hmax)
+            {
+                return;
+            }
+            // Note: never persist a range that has not ended by the wall clock: persisting closes it to appends, so one
+            // sample from the future would otherwise make the head refuse every current sample as too old.
+            if (!force && maxt > NowMs())
             {
                 return;
             }
@@ -329,6 +350,14 @@ public sealed partial class TsdbStorage
             {
                 Interlocked.Increment(ref _compactionFailures);
                 _log.LogError("compaction of {Count} blocks failed, keeping them: {Error}", sources.Count, e.Message);
+                if (e is BlockCorruptedException damage)
+                {
+                    // Note: a damaged source is moved aside at the next pass, so compaction does not fail on it forever.
+                    foreach (var s in sources.Where(s => damage.FilePath.StartsWith(s.Directory + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
+                    {
+                        s.ReportDamage(damage);
+                    }
+                }
                 return;
             }
             var block = Block.Open(Path.Combine(Options.DataDir, meta.Ulid.ToString()));
@@ -353,10 +382,11 @@ public sealed partial class TsdbStorage
             {
                 return;
             }
-            long newest = Math.Max(_blocks.Max(b => b.Meta.MaxTime), Head.MaxTime);
             if (Options.Retention > TimeSpan.Zero)
             {
-                long cutoff = newest - (long)Options.Retention.TotalMilliseconds;
+                // Note: counted back from the wall clock, never from the newest sample: a sample from the far future
+                // (a timestamp in the wrong unit) must not make every real block look expired.
+                long cutoff = NowMs() - (long)Math.Min(Options.Retention.TotalMilliseconds, long.MaxValue / 2);
                 doomed.AddRange(_blocks.Where(b => b.Meta.MaxTime <= cutoff));
             }
             if (Options.RetentionBytes > 0)
@@ -388,6 +418,8 @@ public sealed partial class TsdbStorage
             Interlocked.Increment(ref _retentionDeletions);
         }
     }
+
+    private long NowMs() => Options.Clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : ((a + 1) / b) - 1;
 }

@@ -9,7 +9,7 @@ namespace Vigil.Tsdb.Blocks;
 /// Files are memory-mapped: lookups in the index and chunk reads are plain memory accesses with no system call and
 /// no managed copy of the files, the OS page cache is shared with every other reader, and the block costs little
 /// heap beyond the postings offset table. Everything is validated on open (magic numbers, versions, TOC and section
-/// CRCs, meta.json); chunk CRCs are checked on every read.
+/// CRCs, meta.json); chunk CRCs are checked on every read, and at start-up for every chunk (see <see cref="Open"/>).
 /// Thread-safe: any number of queriers may run concurrently. Lifetime is reference-counted: the opener holds one
 /// reference, every querier holds one until disposed. <see cref="Dispose"/> drops the opener's reference; the files
 /// are unmapped, and <see cref="Closed"/> completes, only once the last querier is disposed, so the DB can delete a
@@ -23,6 +23,7 @@ public sealed class Block : IDisposable
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _refs = 1;
     private int _disposed;
+    private BlockCorruptedException? _damage;
 
     private Block(string dir, BlockMeta meta, IndexReader index, ChunkSegmentReader chunks, long metaSize)
     {
@@ -36,9 +37,11 @@ public sealed class Block : IDisposable
 
     /// <summary>
     /// Opens and validates the block in <paramref name="dir"/>. Throws <see cref="BlockCorruptedException"/> naming
-    /// the file and offset when a file is missing, truncated or damaged.
+    /// the file and offset when a file is missing, truncated or damaged. With <paramref name="verifyChunks"/> every
+    /// chunk record is read and its CRC checked too (a sequential read of the chunk files), so a damaged chunk is found
+    /// now rather than by a query.
     /// </summary>
-    public static Block Open(string dir)
+    public static Block Open(string dir, bool verifyChunks = false)
     {
         dir = Path.GetFullPath(dir);
         var meta = BlockMetaFile.Read(dir);
@@ -65,6 +68,14 @@ public sealed class Block : IDisposable
             {
                 throw new BlockCorruptedException(Path.Combine(dir, ChunkSegments.DirectoryName), null, $"no chunk segments but meta.json counts {meta.Stats.NumChunks} chunks");
             }
+            if (verifyChunks)
+            {
+                long found = chunks.VerifyAll();
+                if (found != meta.Stats.NumChunks)
+                {
+                    throw new BlockCorruptedException(Path.Combine(dir, ChunkSegments.DirectoryName), null, $"the chunk files hold {found} chunks but meta.json counts {meta.Stats.NumChunks}");
+                }
+            }
             return new Block(dir, meta, index, chunks, metaSize);
         }
         catch
@@ -89,6 +100,12 @@ public sealed class Block : IDisposable
 
     /// <summary>Completes when the block has been disposed and its last querier released, i.e. its files are unmapped.</summary>
     public Task Closed => _closed.Task;
+
+    /// <summary>The first damage a read met in this block's files (a chunk that failed its CRC), or null.</summary>
+    public BlockCorruptedException? Damage => Volatile.Read(ref _damage);
+
+    /// <summary>Records damage a read met; the database moves the block aside at its next maintenance pass.</summary>
+    internal void ReportDamage(BlockCorruptedException e) => Interlocked.CompareExchange(ref _damage, e, null);
 
     /// <summary>True once <see cref="Dispose"/> was called (queriers may still be reading).</summary>
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
