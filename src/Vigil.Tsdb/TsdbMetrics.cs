@@ -28,6 +28,7 @@ internal sealed class TsdbMetrics : IDisposable
         _meter.CreateObservableGauge("vigil.tsdb.head.chunks_bytes", head.ChunkBytes, unit: "By", description: "Bytes held by head chunk buffers.");
         _meter.CreateObservableGauge("vigil.tsdb.blocks.loaded", () => (long)db.Blocks.Count, description: "Blocks currently serving queries.");
         _meter.CreateObservableGauge("vigil.tsdb.storage.blocks.bytes", () => db.BlockBytes, unit: "By", description: "Bytes of all blocks on disk.");
+        _meter.CreateObservableCounter("vigil.tsdb.blocks.quarantined", () => db.BlocksQuarantined, description: "Blocks moved aside as corrupted (a chunk failed its CRC when verified or read).");
         _meter.CreateObservableCounter("vigil.tsdb.compactions", () => db.Compactions, description: "Block compactions completed.");
         _meter.CreateObservableCounter("vigil.tsdb.compactions_failed", () => db.CompactionFailures, description: "Block compactions that failed.");
         _meter.CreateObservableCounter("vigil.tsdb.head.compactions", () => db.HeadCompactions, description: "Head ranges written out as blocks.");

@@ -95,7 +95,8 @@ public sealed partial class TsdbStorage
         {
             try
             {
-                result.Add(Block.Open(dir, verifyChunks: true));
+                // Note: chunks are not verified up front: a reader reads few of them, and each read checks its CRC.
+                result.Add(Block.Open(dir));
             }
             catch (Exception e) when (e is BlockCorruptedException or IOException or UnauthorizedAccessException)
             {
@@ -171,6 +172,18 @@ public sealed partial class TsdbStorage
         var token = _maintenanceStop.Token;
         _maintenanceTask = Task.Run(async () =>
         {
+            try
+            {
+                await VerifyBlocksAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _log.LogError(e, "verifying the blocks' chunks failed: {Error}", e.Message);
+            }
             using var timer = new PeriodicTimer(Options.MaintenanceInterval);
             while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
             {

@@ -9,7 +9,7 @@ namespace Vigil.Tsdb.Blocks;
 /// Files are memory-mapped: lookups in the index and chunk reads are plain memory accesses with no system call and
 /// no managed copy of the files, the OS page cache is shared with every other reader, and the block costs little
 /// heap beyond the postings offset table. Everything is validated on open (magic numbers, versions, TOC and section
-/// CRCs, meta.json); chunk CRCs are checked on every read, and at start-up for every chunk (see <see cref="Open"/>).
+/// CRCs, meta.json); chunk CRCs are checked on every read, and for the whole block by <see cref="VerifyChunks"/>.
 /// Thread-safe: any number of queriers may run concurrently. Lifetime is reference-counted: the opener holds one
 /// reference, every querier holds one until disposed. <see cref="Dispose"/> drops the opener's reference; the files
 /// are unmapped, and <see cref="Closed"/> completes, only once the last querier is disposed, so the DB can delete a
@@ -37,11 +37,9 @@ public sealed class Block : IDisposable
 
     /// <summary>
     /// Opens and validates the block in <paramref name="dir"/>. Throws <see cref="BlockCorruptedException"/> naming
-    /// the file and offset when a file is missing, truncated or damaged. With <paramref name="verifyChunks"/> every
-    /// chunk record is read and its CRC checked too (a sequential read of the chunk files), so a damaged chunk is found
-    /// now rather than by a query.
+    /// the file and offset when a file is missing, truncated or damaged.
     /// </summary>
-    public static Block Open(string dir, bool verifyChunks = false)
+    public static Block Open(string dir)
     {
         dir = Path.GetFullPath(dir);
         var meta = BlockMetaFile.Read(dir);
@@ -67,14 +65,6 @@ public sealed class Block : IDisposable
             if (meta.Stats.NumChunks > 0 && chunks.SegmentCount == 0)
             {
                 throw new BlockCorruptedException(Path.Combine(dir, ChunkSegments.DirectoryName), null, $"no chunk segments but meta.json counts {meta.Stats.NumChunks} chunks");
-            }
-            if (verifyChunks)
-            {
-                long found = chunks.VerifyAll();
-                if (found != meta.Stats.NumChunks)
-                {
-                    throw new BlockCorruptedException(Path.Combine(dir, ChunkSegments.DirectoryName), null, $"the chunk files hold {found} chunks but meta.json counts {meta.Stats.NumChunks}");
-                }
             }
             return new Block(dir, meta, index, chunks, metaSize);
         }
@@ -125,6 +115,38 @@ public sealed class Block : IDisposable
             throw new ObjectDisposedException(nameof(Block), $"block {Meta.Ulid} is closed");
         }
         return new BlockQuerier(this, mint, maxt);
+    }
+
+    /// <summary>
+    /// Reads every chunk record front to back and checks its CRC, and that there are as many as meta.json counts (a
+    /// sequential read of the chunk files: about 50 ms per 70 MB from the page cache). Damage is recorded in
+    /// <see cref="Damage"/> and returned; null when the block is sound. Throws <see cref="ObjectDisposedException"/>
+    /// when the block is closed.
+    /// </summary>
+    public BlockCorruptedException? VerifyChunks(CancellationToken cancellationToken = default)
+    {
+        if (!TryAcquire())
+        {
+            throw new ObjectDisposedException(nameof(Block), $"block {Meta.Ulid} is closed");
+        }
+        try
+        {
+            long found = ChunkReader.VerifyAll(cancellationToken);
+            if (found != Meta.Stats.NumChunks)
+            {
+                throw new BlockCorruptedException(Path.Combine(Directory, ChunkSegments.DirectoryName), null, $"the chunk files hold {found} chunks but meta.json counts {Meta.Stats.NumChunks}");
+            }
+            return null;
+        }
+        catch (BlockCorruptedException e)
+        {
+            ReportDamage(e);
+            return e;
+        }
+        finally
+        {
+            Release();
+        }
     }
 
     /// <summary>All label names in the block, sorted.</summary>

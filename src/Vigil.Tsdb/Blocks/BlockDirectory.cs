@@ -64,7 +64,7 @@ public static partial class BlockDirectory
 
     /// <summary>
     /// Opens the healthy blocks of <paramref name="dataDir"/>, sorted by minimum time: removes leftovers of interrupted
-    /// writes and deletions, moves blocks that fail validation (index, meta.json, or the CRC of any chunk) aside to
+    /// writes and deletions, moves blocks that fail validation (meta.json, index) aside to
     /// <c>&lt;dir&gt;.corrupted</c> with an error log,
     /// and deletes blocks that were compacted into another healthy block. The caller owns the returned blocks.
     /// </summary>
@@ -77,7 +77,7 @@ public static partial class BlockDirectory
         {
             try
             {
-                blocks.Add(Block.Open(dir, verifyChunks: true));
+                blocks.Add(Block.Open(dir));
             }
             catch (BlockCorruptedException e)
             {
