@@ -24,6 +24,10 @@ public sealed partial class TsdbStorage
     private long _headCompactions;
     private long _retentionDeletions;
     private long _lastMaintenanceError;
+    private long _headPersistedTo = long.MinValue;
+
+    /// <summary>A fault-injection seam for tests: called with the range just before the head writes it as a block.</summary>
+    internal Action<long, long>? BeforeHeadBlockWrite { get; set; }
 
     /// <summary>The blocks currently serving queries, oldest first.</summary>
     public IReadOnlyList<Block> Blocks
@@ -83,6 +87,7 @@ public sealed partial class TsdbStorage
             if (past.Count > 0)
             {
                 Head.MinValidTime = past.Max(b => b.Meta.MaxTime);
+                _headPersistedTo = Head.MinValidTime;
             }
         }
     }
@@ -276,7 +281,9 @@ public sealed partial class TsdbStorage
             {
                 return;
             }
-            long mint = FloorDiv(Math.Max(hmin, Head.MinValidTime), range) * range;
+            // Note: from the end of what was really persisted, not from MinValidTime: a block write that failed (disk
+            // full) has raised MinValidTime already, and its range must be written again, not skipped and truncated away.
+            long mint = FloorDiv(Math.Max(hmin, _headPersistedTo), range) * range;
             long maxt = mint + range;
             if (!force && maxt > hmax)
             {
@@ -292,6 +299,7 @@ public sealed partial class TsdbStorage
             // Refuse appends into the range being persisted from now on, so nothing lands in the head after the
             // block is cut and is then truncated away.
             Head.MinValidTime = Math.Max(Head.MinValidTime, maxt);
+            BeforeHeadBlockWrite?.Invoke(mint, maxt);
             var meta = _blockWriter!.Write(Options.DataDir, Head.SeriesForBlock(mint, maxt), mint, maxt, cancellationToken: ct);
             if (meta.Stats.NumSamples > 0)
             {
@@ -306,6 +314,7 @@ public sealed partial class TsdbStorage
                 BlockDirectory.Delete(Path.Combine(Options.DataDir, meta.Ulid.ToString()), _log);
             }
             Head.Truncate(maxt);
+            _headPersistedTo = maxt;
             Interlocked.Increment(ref _headCompactions);
             _log.LogInformation("head range [{Min}, {Max}) written as block {Ulid}: {Series} series, {Samples} samples in {Ms} ms",
                 mint, maxt, meta.Ulid, meta.Stats.NumSeries, meta.Stats.NumSamples, (long)sw.Elapsed.TotalMilliseconds);

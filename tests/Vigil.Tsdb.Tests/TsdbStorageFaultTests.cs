@@ -176,4 +176,27 @@ public class TsdbStorageFaultTests
         // Data elsewhere still serves.
         Assert.Equal(10 * 30, CountSamples(db, Now - (30 * 60_000), Now - 1, out _));
     }
+
+    [Fact]
+    public async Task Maintain_HeadBlockWriteFailsForLackOfSpace_NextPassWritesTheSameRangeAndLosesNothing()
+    {
+        using var tmp = new TempDir();
+        using var db = Open(tmp.Path);
+        Ingest(db, Now - (6 * Hour), Now);
+        int failures = 0;
+        db.BeforeHeadBlockWrite = (_, _) =>
+        {
+            if (failures++ == 0)
+            {
+                throw new IOException("No space left on device");
+            }
+        };
+        await Assert.ThrowsAsync<IOException>(() => db.MaintainAsync());
+        Assert.Empty(db.Blocks);
+
+        await db.MaintainAsync();
+        Assert.NotEmpty(db.Blocks);
+        Assert.Equal(Now - (6 * Hour), db.Blocks[0].Meta.MinTime);
+        Assert.Equal(10 * 6 * 60, CountSamples(db, Now - (6 * Hour), Now, out _));
+    }
 }
