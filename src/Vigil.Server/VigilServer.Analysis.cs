@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Builder;
-using Vigil.Server.Api;
 using Vigil.Server.Insights;
 using Vigil.Server.Optimizer.Decider;
 
@@ -31,12 +29,5 @@ public sealed partial class VigilServer
         {
             await _analysis.DisposeAsync().ConfigureAwait(false);
         }
-    }
-
-    private void MapInsightsApi(WebApplication app)
-    {
-        var api = new InsightsApi(() => _analysis);
-        app.MapGet("/api/v1/insights", ctx => ApiJson.GuardAsync(ctx, api.ListAsync));
-        app.MapGet("/api/v1/insights/{id}", ctx => ApiJson.GuardAsync(ctx, api.GetAsync));
     }
 }

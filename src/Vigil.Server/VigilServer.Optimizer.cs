@@ -1,8 +1,5 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Vigil.Server.Api;
 using Vigil.Server.Config;
 using Vigil.Server.Optimizer;
 using Vigil.Server.Optimizer.Decider;
@@ -43,16 +40,6 @@ public sealed partial class VigilServer
         {
             await _optimizer.DisposeAsync().ConfigureAwait(false);
         }
-    }
-
-    private void MapOptimizationApi(WebApplication app)
-    {
-        var api = new OptimizationsApi(() => _optimizer, _options.Listen);
-        app.MapGet("/api/v1/optimizations", api.ListAsync);
-        app.MapGet("/api/v1/optimizations/{id}", api.GetAsync);
-        app.MapPost("/api/v1/optimizations/{id}/approve", api.ApproveAsync);
-        app.MapPost("/api/v1/optimizations/{id}/reject", api.RejectAsync);
-        app.MapPost("/api/v1/optimizations/{id}/rollback", api.RollbackAsync);
     }
 
     /// <summary>The server's settings the <c>config</c> executor may change: the collection interval and the rules' evaluation interval.</summary>

@@ -8,6 +8,24 @@ public sealed class VigilServerOptions
     /// <summary>Where the HTTP server listens; loopback port 9464 by default. Port 0 picks a free port (see <see cref="VigilServer.BaseAddress"/>).</summary>
     public ListenAddress Listen { get; init; } = ListenAddress.Default;
 
+    /// <summary>
+    /// The web configuration file (<c>--web.config.file</c>, Prometheus's format plus Vigil's scopes and bearer tokens):
+    /// TLS, basic-auth users, bearer tokens, response headers. Re-read when it changes; null serves plain HTTP to everyone.
+    /// </summary>
+    public string? WebConfigFile { get; init; }
+
+    /// <summary>
+    /// Serve beyond loopback without authentication (<c>--web.insecure-listen</c>); without it, such a listener is
+    /// refused at start with <see cref="Security.InsecureListenException"/>.
+    /// </summary>
+    public bool InsecureListen { get; init; }
+
+    /// <summary>
+    /// Host names (besides localhost and loopback addresses on a loopback listener) the server answers to
+    /// (<c>--web.allowed-hosts</c>); other Host headers get 403, which stops DNS rebinding. <c>*</c> allows any.
+    /// </summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
     /// <summary>How often the built-in collectors run; 5 seconds by default.</summary>
     public TimeSpan CollectionInterval { get; init; } = TimeSpan.FromSeconds(5);
 

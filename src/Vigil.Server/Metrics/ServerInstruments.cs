@@ -26,6 +26,8 @@ internal sealed class ServerInstruments : IDisposable
             "HTTP requests served, by handler and status code.");
         HttpRequestDuration = _meter.CreateHistogram<double>("vigil.http.request.duration", "s",
             "Time to serve an HTTP request, by handler.");
+        AuthFailures = _meter.CreateCounter<long>("vigil.http.auth.failures", "{request}",
+            "HTTP requests refused by the access checks, by reason (unauthorized, forbidden, cross_origin, host_not_allowed, rate_limited).");
     }
 
     public Counter<long> Collections { get; }
@@ -39,6 +41,8 @@ internal sealed class ServerInstruments : IDisposable
     public Counter<long> HttpRequests { get; }
 
     public Histogram<double> HttpRequestDuration { get; }
+
+    public Counter<long> AuthFailures { get; }
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

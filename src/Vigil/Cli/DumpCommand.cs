@@ -25,6 +25,7 @@ internal static class DumpCommand
         var output = CommonOptions.OutputFormat("table: one 'labels value timestamp_ms' line per sample; json: one line per series as /api/v1/export writes it ({\"metric\":…,\"values\":[…],\"timestamps\":[…]}).");
         var command = new Command("dump", "Print the samples of matching series, one 'labels value timestamp_ms' line per sample.") { match, from, to, server, dataDir, output };
         CommonOptions.AddSourceValidator(command, server, dataDir);
+        var auth = new ServerAuthOptions().AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             long now = Timestamp.Now();
@@ -38,7 +39,7 @@ internal static class DumpCommand
             var writer = new SeriesWriter(stdout, result.GetValue(output) == "json");
             if (result.GetValue(server) is { } url)
             {
-                await FromServerAsync(url, selectors, start, end, result.GetResult(from) is not null, result.GetResult(to) is not null, writer, ct).ConfigureAwait(false);
+                await FromServerAsync(auth.Target(result, url), selectors, start, end, result.GetResult(from) is not null, result.GetResult(to) is not null, writer, ct).ConfigureAwait(false);
             }
             else
             {
@@ -106,9 +107,9 @@ internal static class DumpCommand
         }
     }
 
-    private static async Task FromServerAsync(Uri url, string[] selectors, long start, long end, bool hasFrom, bool hasTo, SeriesWriter writer, CancellationToken ct)
+    private static async Task FromServerAsync(ServerTarget target, string[] selectors, long start, long end, bool hasFrom, bool hasTo, SeriesWriter writer, CancellationToken ct)
     {
-        using var remote = new RemoteServer(url);
+        using var remote = new RemoteServer(target);
         var form = RemoteServer.Form(selectors, hasFrom ? start : null, hasTo ? end : null);
         using var response = await remote.PostAsync("api/v1/export", form, ct).ConfigureAwait(false);
         await foreach (var line in RemoteServer.ReadLinesAsync(response, ct).ConfigureAwait(false))
@@ -119,14 +120,14 @@ internal static class DumpCommand
             {
                 // The export's last line when some data could not be read: everything printed so far is intact, but not all.
                 string error = root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString()! : "export incomplete";
-                throw new CliException($"{url}: {error}");
+                throw new CliException($"{target.Url}: {error}");
             }
             var labels = DataDirs.LabelsFromJson(root.GetProperty("metric"));
             var values = root.GetProperty("values").EnumerateArray().ToList();
             var timestamps = root.GetProperty("timestamps").EnumerateArray().ToList();
             if (values.Count != timestamps.Count)
             {
-                throw new CliException($"{url}: export line for {labels} has {values.Count} values but {timestamps.Count} timestamps");
+                throw new CliException($"{target.Url}: export line for {labels} has {values.Count} values but {timestamps.Count} timestamps");
             }
             var samples = new List<(long T, double V)>(values.Count);
             for (int i = 0; i < values.Count; i++)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Vigil.Core.Storage;
 using Vigil.Server;
 using Vigil.Server.Config;
+using Vigil.Server.Security;
 
 namespace Vigil.Cli;
 
@@ -101,10 +102,27 @@ internal static class ServeCommand
             });
         }
 
+        var webConfig = new Option<FileInfo?>("--web.config.file")
+        {
+            Description = "Web configuration file (Prometheus's format): TLS (tls_server_config), basic_auth_users with bcrypt hashes, plus Vigil's bearer_tokens and vigil_user_scopes. Re-read when it changes. See docs/SECURITY.md.",
+            HelpName = "FILE",
+        };
+        var insecureListen = new Option<bool>("--web.insecure-listen")
+        {
+            Description = "Allow --listen beyond loopback without authentication (everyone who can reach it may read, push, reload and approve). Refused without this flag.",
+        };
+        var allowedHosts = new Option<string[]>("--web.allowed-hosts")
+        {
+            Description = "Host names the server answers to besides localhost and loopback addresses (DNS-rebinding protection); comma-separated or repeated; * allows any.",
+            HelpName = "HOSTS",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+
         var command = new Command("serve", "Run Vigil: store host and self metrics every interval and serve the HTTP API until SIGINT or SIGTERM.")
         {
             dataDir, listen, interval, retention, retentionSize, walSync, maxFuture, config, logLevel,
-            collectors, queryTimeout, queryLookback, queryMaxSamples, queryConcurrency,
+            collectors, queryTimeout, queryLookback, queryMaxSamples, queryConcurrency, webConfig, insecureListen, allowedHosts,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -153,6 +171,9 @@ internal static class ServeCommand
                 }
                 return new VigilServerOptions
                 {
+                    WebConfigFile = result.GetValue(webConfig)?.ToString(),
+                    InsecureListen = result.GetValue(insecureListen),
+                    AllowedHosts = (result.GetValue(allowedHosts) ?? []).SelectMany(h => h.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
                     CollectHost = collectHost,
                     CollectSelf = collectSelf,
                     Listen = result.GetValue(listen)!,
@@ -293,6 +314,16 @@ internal static class ServeCommand
             catch (IOException e)
             {
                 log.LogError("{Error}", e.Message);
+                return 1;
+            }
+            catch (InsecureListenException e)
+            {
+                log.LogError("{Error}", e.Message);
+                return 1;
+            }
+            catch (ConfigException e)
+            {
+                log.LogError("The web configuration is not valid; nothing was started:\n{Errors}", string.Join('\n', e.Errors));
                 return 1;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -42,6 +42,8 @@ public sealed class OptimizationsApiTests : IAsyncLifetime
             Optimization = config,
             SignalSources = [_signals],
             StatisticalJudge = new UnusedJudge(),
+            // Note: the beyond-loopback test is about the optimizer's own guard, which stays without a web configuration.
+            InsecureListen = true,
         }, _storage);
         await server.StartAsync();
         _disposables.Add(server);

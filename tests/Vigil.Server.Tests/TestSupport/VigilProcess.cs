@@ -35,7 +35,11 @@ internal sealed class VigilProcess : IDisposable
         }
     }
 
-    public static VigilProcess Start(string workingDirectory, params string[] args) => Start(workingDirectory, [], args);
+    public static VigilProcess Start(string workingDirectory, params string[] args) => Start(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts vigil with extra environment variables.</summary>
+    public static VigilProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+        => Start(workingDirectory, environment, [], args);
 
     /// <summary>
     /// Starts vigil in a mount namespace of its own in which a tmpfs of <paramref name="size"/> (e.g. <c>4m</c>) is
@@ -48,7 +52,7 @@ internal sealed class VigilProcess : IDisposable
         Assert.True(Processes.FindExecutable("unshare") is not null, "unshare (util-linux) is needed to mount a private tmpfs");
         Assert.True(Environment.UserName == "root", "mounting a tmpfs needs root (./test.sh runs as root)");
         Directory.CreateDirectory(mountPoint);
-        return Start(workingDirectory,
+        return Start(workingDirectory, new Dictionary<string, string>(),
             ["unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=\"$1\" tmpfs \"$2\" && shift 2 && exec \"$@\"", "sh", size, mountPoint],
             args);
     }
@@ -67,7 +71,7 @@ internal sealed class VigilProcess : IDisposable
         return (p.ExitCode, err);
     }
 
-    private static VigilProcess Start(string workingDirectory, string[] wrapper, string[] args)
+    private static VigilProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, string[] wrapper, string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "vigil.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing; the test project must reference src/Vigil");
@@ -78,6 +82,10 @@ internal sealed class VigilProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            psi.Environment[name] = value;
+        }
         foreach (var a in wrapper.Skip(1))
         {
             psi.ArgumentList.Add(a);
