@@ -8,7 +8,7 @@ namespace Vigil.Collection.Push;
 /// <summary>
 /// One item of <c>POST /api/v1/push</c>, in the seed's PerformanceMetric shape: <c>metric_name</c>, <c>value</c>,
 /// <c>metric_type</c> (Counter, Gauge, Histogram, Summary; Gauge when absent), <c>unit</c>, <c>tags</c>, <c>source</c>,
-/// <c>timestamp</c> (RFC 3339 or Unix seconds; now when absent) and an ignored <c>metric_id</c>.
+/// <c>timestamp</c> (RFC 3339 or Unix seconds, fractions allowed — not milliseconds; now when absent) and an ignored <c>metric_id</c>.
 /// </summary>
 /// <param name="Name">The metric name.</param>
 /// <param name="Type">Counter, Gauge, Histogram or Summary.</param>
@@ -18,6 +18,10 @@ namespace Vigil.Collection.Push;
 /// <param name="TimestampMs">When, in milliseconds since the epoch.</param>
 internal sealed record PushedMetric(string Name, string Type, double Value, string Unit, LabelSet Labels, long TimestampMs)
 {
+    // Note: 1e11 seconds is the year 5138; a larger number of "seconds" is a timestamp in a smaller unit. Later
+    // timestamps that still pass are refused by the storage's future margin.
+    private const long LatestPlausibleMs = 100_000_000_000L * 1000;
+
     /// <summary>Validates one JSON item; on failure returns false with a message naming the field.</summary>
     public static bool TryParse(JsonElement item, long nowMs, out PushedMetric metric, out string error)
     {
@@ -122,6 +126,14 @@ internal sealed record PushedMetric(string Name, string Type, double Value, stri
                     if (!TryTimestamp(p.Value, out t))
                     {
                         error = $"timestamp must be RFC 3339 (2024-05-01T12:00:00Z) or Unix seconds, got {Describe(p.Value)}";
+                        return false;
+                    }
+                    if (t > LatestPlausibleMs)
+                    {
+                        error = p.Value.ValueKind == JsonValueKind.Number
+                            ? $"timestamp {Describe(p.Value)} read as Unix seconds lies after the year 5000: it looks like milliseconds (or micro-/nanoseconds); "
+                                + "send Unix seconds (1714564800 or 1714564800.25) or RFC 3339"
+                            : $"timestamp {Describe(p.Value)} lies after the year 5000";
                         return false;
                     }
                     break;

@@ -363,7 +363,7 @@ internal sealed class ScrapeLoop : IAsyncDisposable
                 }
                 switch (appendError)
                 {
-                    case AppendError.OutOfOrder or AppendError.DuplicateTimestamp or AppendError.TooOld or AppendError.InvalidTimestamp:
+                    case AppendError.OutOfOrder or AppendError.DuplicateTimestamp or AppendError.TooOld or AppendError.TooFarInFuture or AppendError.InvalidTimestamp:
                         _instruments.SamplesRefused.Add(1, _jobTag, new("reason", appendError.ToString()));
                         break;
                     default:

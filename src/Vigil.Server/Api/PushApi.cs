@@ -124,7 +124,7 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
         catch (StorageException e)
         {
             logger.LogWarning("Import failed in storage: {Error}", e.Message);
-            throw ApiException.Execution("storage failed: " + e.Message);
+            throw ApiException.StorageFailed(e);
         }
         foreach (var md in declared.Values)
         {
@@ -289,7 +289,7 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
         catch (StorageException e)
         {
             logger.LogWarning("Push failed in storage: {Error}", e.Message);
-            throw ApiException.Execution("storage failed: " + e.Message);
+            throw ApiException.StorageFailed(e);
         }
         batch.Commit();
         foreach (var (_, m) in parsed)

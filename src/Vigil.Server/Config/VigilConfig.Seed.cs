@@ -57,6 +57,7 @@ public sealed partial class VigilConfig
                 RetentionTime = retention,
                 RetentionSize = storage.RetentionSize,
                 WalSyncEveryCommit = storage.WalSyncEveryCommit,
+                MaxFutureTimestamp = storage.MaxFutureTimestamp,
             };
         }
     }

@@ -53,6 +53,8 @@ internal static class DumpCommand
     private static async Task FromDataDirAsync(IStorageProvider provider, string dataDir, string[] selectors, long start, long end, SeriesWriter writer, CancellationToken ct)
     {
         var store = DataDirs.OpenReadOnly(provider, dataDir);
+        var problems = new List<string>();
+        int unreadable = 0;
         try
         {
             using var q = store.Querier(start, end);
@@ -69,6 +71,7 @@ internal static class DumpCommand
                 {
                     throw new CliException($"reading {dataDir}: {set.Error.Message}");
                 }
+                problems.AddRange(set.Warnings.Where(w => !problems.Contains(w)));
             }
             ISampleIterator? it = null;
             var samples = new List<(long T, double V)>();
@@ -86,9 +89,16 @@ internal static class DumpCommand
                 }
                 if (it.Error is not null)
                 {
-                    throw new CliException($"reading {labels} in {dataDir}: {it.Error.Message}");
+                    // Note: one damaged series does not hide the others; the dump still fails at the end.
+                    unreadable++;
+                    problems.Add($"reading {labels}: {it.Error.Message}");
+                    continue;
                 }
                 await writer.WriteAsync(labels, samples).ConfigureAwait(false);
+            }
+            if (problems.Count > 0)
+            {
+                throw Incomplete(dataDir, unreadable, series.Count, problems);
             }
         }
         finally
@@ -106,6 +116,12 @@ internal static class DumpCommand
         {
             using var doc = JsonDocument.Parse(line);
             var root = doc.RootElement;
+            if (root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String && status.GetString() == "error")
+            {
+                // The export's last line when some data could not be read: everything printed so far is intact, but not all.
+                string error = root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString()! : "export incomplete";
+                throw new CliException($"{target.Url}: {error}");
+            }
             var labels = DataDirs.LabelsFromJson(root.GetProperty("metric"));
             var values = root.GetProperty("values").EnumerateArray().ToList();
             var timestamps = root.GetProperty("timestamps").EnumerateArray().ToList();
@@ -121,6 +137,25 @@ internal static class DumpCommand
             }
             await writer.WriteAsync(labels, samples).ConfigureAwait(false);
         }
+    }
+
+    private static CliException Incomplete(string dataDir, int unreadable, int total, List<string> problems)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"{dataDir}: the dump is incomplete");
+        if (unreadable > 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" ({unreadable} of {total} series could not be read and were left out)");
+        }
+        foreach (string problem in problems.Take(20))
+        {
+            sb.Append("\n  ").Append(problem);
+        }
+        if (problems.Count > 20)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"\n  … and {problems.Count - 20} more");
+        }
+        return new CliException(sb.ToString());
     }
 
     private static double ParseSpecial(string s) => s switch

@@ -57,6 +57,7 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "interval",
         };
         walSync.AcceptOnlyFromAmong("interval", "commit");
+        var maxFuture = DurationOption("--max-future-timestamp", "Refuse samples whose timestamp lies further than this ahead of the server's clock (a timestamp in the wrong unit), e.g. 10m, 1h.", "10m", allowZero: true);
         var config = new Option<FileInfo?>("--config")
         {
             Description = "Configuration file (vigil.yaml): global, storage, collectors, scrape_configs, ... Flags given on the command line win over the file.",
@@ -123,7 +124,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run Vigil: store host and self metrics every interval and serve the HTTP API until SIGINT or SIGTERM.")
         {
-            dataDir, listen, interval, retention, retentionSize, walSync, config, logLevel,
+            dataDir, listen, interval, retention, retentionSize, walSync, maxFuture, config, logLevel,
             collectors, queryTimeout, queryLookback, queryMaxSamples, queryConcurrency, webConfig, insecureListen, allowedHosts,
         };
         command.SetAction(async (result, ct) =>
@@ -160,7 +161,8 @@ internal static class ServeCommand
                 Given(dataDir) || storage.DataDir is null ? result.GetValue(dataDir)! : storage.DataDir,
                 Given(retention) || storage.RetentionTime is null ? PrometheusDuration.Parse(result.GetValue(retention)!) : storage.RetentionTime.Value,
                 retentionBytes,
-                Given(walSync) || storage.WalSyncEveryCommit is null ? result.GetValue(walSync) == "commit" : storage.WalSyncEveryCommit.Value);
+                Given(walSync) || storage.WalSyncEveryCommit is null ? result.GetValue(walSync) == "commit" : storage.WalSyncEveryCommit.Value,
+                Given(maxFuture) || storage.MaxFutureTimestamp is null ? PrometheusDuration.Parse(result.GetValue(maxFuture)!) : storage.MaxFutureTimestamp.Value);
             // Note: the same binding runs at start and at every reload, so flags keep winning over a reloaded file.
             VigilServerOptions Bind(VigilConfig file)
             {
