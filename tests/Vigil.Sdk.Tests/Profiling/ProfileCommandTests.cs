@@ -117,7 +117,7 @@ public sealed class ProfileCommandTests : IClassFixture<ProfileCommandTests.Burn
     {
         using var stdout = new StringWriter(CultureInfo.InvariantCulture);
         using var stderr = new StringWriter(CultureInfo.InvariantCulture);
-        int code = await VigilCli.RunAsync(args, new NoStorage(), stdout, stderr);
+        int code = await VigilCli.RunAsync(args, new NoStorageProvider(), stdout, stderr);
         return (code, stdout.ToString(), stderr.ToString());
     }
 
@@ -142,15 +142,5 @@ public sealed class ProfileCommandTests : IClassFixture<ProfileCommandTests.Burn
             _process?.Dispose();
             return Task.CompletedTask;
         }
-    }
-
-    /// <summary>The profile command needs no storage.</summary>
-    private sealed class NoStorage : IStorageProvider
-    {
-        public IStorage Open(StorageSettings settings, Microsoft.Extensions.Logging.ILoggerFactory loggers) => throw new InvalidOperationException("no storage in profile tests");
-
-        public ISampleQueryable OpenReadOnly(string dataDir, Microsoft.Extensions.Logging.ILoggerFactory loggers) => throw new InvalidOperationException("no storage in profile tests");
-
-        public IStorage OpenInMemory() => throw new InvalidOperationException("no storage in profile tests");
     }
 }
