@@ -122,25 +122,5 @@ public sealed class ProfileCommandTests : IClassFixture<ProfileCommandTests.Burn
     }
 
     /// <summary>The sample app burning CPU for the whole test class.</summary>
-    public sealed class BurningApp : IAsyncLifetime
-    {
-        private ChildProcess? _process;
-
-        public string Pid { get; private set; } = string.Empty;
-
-        public async Task InitializeAsync()
-        {
-            _process = ChildProcess.StartDotnet("Vigil.Sdk.SampleApp.dll", "burn");
-            string line = await _process.WaitForLineAsync("ready", TimeSpan.FromSeconds(30));
-            Pid = line.Split(' ')[1];
-            // Let the JIT settle on the hot loop before sampling.
-            await Task.Delay(500);
-        }
-
-        public Task DisposeAsync()
-        {
-            _process?.Dispose();
-            return Task.CompletedTask;
-        }
-    }
+    public sealed class BurningApp() : SampleAppFixture("burn");
 }

@@ -78,24 +78,5 @@ public sealed class ProfileWaitsTests : IClassFixture<ProfileWaitsTests.MixedApp
     }
 
     /// <summary>The sample app in <c>mixed</c> mode for the whole test class.</summary>
-    public sealed class MixedApp : IAsyncLifetime
-    {
-        private ChildProcess? _process;
-
-        public string Pid { get; private set; } = string.Empty;
-
-        public async Task InitializeAsync()
-        {
-            _process = ChildProcess.StartDotnet("Vigil.Sdk.SampleApp.dll", "mixed");
-            string line = await _process.WaitForLineAsync("ready", TimeSpan.FromSeconds(30));
-            Pid = line.Split(' ')[1];
-            await Task.Delay(500);
-        }
-
-        public Task DisposeAsync()
-        {
-            _process?.Dispose();
-            return Task.CompletedTask;
-        }
-    }
+    public sealed class MixedApp() : SampleAppFixture("mixed");
 }
