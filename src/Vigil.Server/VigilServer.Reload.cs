@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Vigil.PromQL.Engine;
-using Vigil.Server.Collectors;
+using Vigil.Collection.Collectors;
 using Vigil.Server.Config;
-using Vigil.Server.Notifier;
-using Vigil.Server.Rules;
+using Vigil.Rules.Notifier;
+using Vigil.Rules;
 
 namespace Vigil.Server;
 
@@ -156,7 +156,7 @@ public sealed partial class VigilServer
     }
 
     private CollectionLoop NewCollectionLoop(VigilServerOptions options)
-        => new(_storage, BuildCollectors(), options.CollectionInterval, TargetLabels(), _instruments!, _loggerFactory.CreateLogger<CollectionLoop>(), _clock);
+        => new(_storage, BuildCollectors(), options.CollectionInterval, TargetLabels(), _instruments!.Collectors, _loggerFactory.CreateLogger<CollectionLoop>(), _clock);
 
     private RuleManager NewRuleManager()
         => new(_storage, new PromQLEngine(), Notify, _loggerFactory.CreateLogger<RuleManager>(), _clock);

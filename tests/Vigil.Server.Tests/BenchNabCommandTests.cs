@@ -147,7 +147,7 @@ public sealed class BenchNabCommandTests : IDisposable
         string shippedJson = Path.Combine(_tmp, "shipped.json"), fixedJson = Path.Combine(_tmp, "fixed.json");
         double threshold = DetectorFactory.ShippedThreshold(DetectorFactory.DefaultName);
         // The server's anomalous uses the configured threshold, whose default is the shipped one.
-        Assert.Equal(threshold, new Vigil.Server.Config.AnalysisConfig().Threshold);
+        Assert.Equal(threshold, new Vigil.Analysis.Insights.AnalysisConfig().Threshold);
         var (code, output, err) = await RunAsync("bench", "nab", "--data", dir, "--detector", DetectorFactory.DefaultName, "--shipped", "--json", shippedJson);
         Assert.True(code == 0, err);
         Assert.Contains("shipped threshold", output, StringComparison.Ordinal);

@@ -4,9 +4,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Vigil.Server.Optimizer;
-using Vigil.Server.Optimizer.History;
-using Vigil.Server.Optimizer.Model;
+using Vigil.Optimizer;
+using Vigil.Optimizer.History;
+using Vigil.Optimizer.Model;
 
 namespace Vigil.Server.Api;
 
@@ -15,8 +15,9 @@ namespace Vigil.Server.Api;
 /// requests, in the Prometheus API's envelope.
 /// </summary>
 /// <remarks>
-/// The POST endpoints need <c>Authorization: Bearer &lt;optimization.api_token&gt;</c> whenever a token is configured,
-/// and are refused outright (403) when the server listens beyond loopback without one. Reads are open like the rest of
+/// The POST endpoints need the admin scope when the server has a web configuration with authentication (the route
+/// table says so); without one, they need <c>Authorization: Bearer &lt;optimization.api_token&gt;</c> whenever a token is
+/// configured, and are refused outright (403) when the server listens beyond loopback without one. Reads are open like the rest of
 /// the API. Nothing here creates or changes an action: executors and parameters come from the configuration only.
 /// </remarks>
 internal sealed class OptimizationsApi(Func<PerformanceOptimizer?> optimizer, ListenAddress listen)
@@ -25,18 +26,7 @@ internal sealed class OptimizationsApi(Func<PerformanceOptimizer?> optimizer, Li
     public const int DefaultLimit = 100;
 
     /// <summary>True when <paramref name="listen"/> accepts connections from other machines.</summary>
-    public static bool BeyondLoopback(ListenAddress listen)
-    {
-        if (listen.Host.Length == 0)
-        {
-            return true;
-        }
-        if (listen.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-        return !IPAddress.TryParse(listen.Host, out var ip) || !IPAddress.IsLoopback(ip);
-    }
+    public static bool BeyondLoopback(ListenAddress listen) => !listen.IsLoopback;
 
     public async Task ListAsync(HttpContext ctx)
     {
@@ -147,6 +137,11 @@ internal sealed class OptimizationsApi(Func<PerformanceOptimizer?> optimizer, Li
     /// <summary>Null when the request may change executions; otherwise the error to answer.</summary>
     private ApiException? Authorize(HttpContext ctx, string? token)
     {
+        if (Security.Caller.Of(ctx) is { IsAuthenticated: true })
+        {
+            // Note: the web configuration already authenticated the caller, and the route table required the admin scope.
+            return null;
+        }
         if (token is null)
         {
             return BeyondLoopback(listen)

@@ -4,11 +4,12 @@ using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Vigil.Collection.Push;
+using Vigil.Collection.Scrape;
 using Vigil.Core.Exposition;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
-using Vigil.Server.Scrape;
 
 namespace Vigil.Server.Api;
 
@@ -121,7 +122,7 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
         catch (StorageException e)
         {
             logger.LogWarning("Import failed in storage: {Error}", e.Message);
-            throw ApiException.Execution("storage failed: " + e.Message);
+            throw ApiException.StorageFailed(e);
         }
         foreach (var md in declared.Values)
         {
@@ -266,7 +267,7 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
         catch (StorageException e)
         {
             logger.LogWarning("Push failed in storage: {Error}", e.Message);
-            throw ApiException.Execution("storage failed: " + e.Message);
+            throw ApiException.StorageFailed(e);
         }
         batch.Commit();
         foreach (var (_, m) in parsed)

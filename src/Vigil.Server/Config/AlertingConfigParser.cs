@@ -1,5 +1,6 @@
+using Vigil.Collection.Scrape;
 using Vigil.Core.Labels;
-using Vigil.Server.Notifier;
+using Vigil.Rules.Notifier;
 
 namespace Vigil.Server.Config;
 

@@ -1,8 +1,10 @@
 using System.Globalization;
+using Vigil.Analysis.Insights;
 using Vigil.Core.Labels;
+using Vigil.Optimizer.Model;
+using Vigil.Optimizer.Options;
 using Vigil.PromQL.Parser;
-using Vigil.Server.Optimizer.Model;
-using Vigil.Server.Rules.Templates;
+using Vigil.PromQL.Templates;
 using YamlDotNet.RepresentationModel;
 
 namespace Vigil.Server.Config;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Vigil.Bench;
+using Vigil.Core.Model;
 using Vigil.Tsdb.Wal;
 
 namespace Vigil.Cli;
@@ -99,7 +100,7 @@ internal static class BenchCommand
     }
 
     private static long ParseDuration(string text, string option)
-        => Vigil.Server.Config.PrometheusDuration.TryParse(text, out var d, out _)
+        => PrometheusDuration.TryParse(text, out var d, out _)
             ? (long)d.TotalMilliseconds
             : throw new CliException($"invalid {option} \"{text}\": expected a duration such as 15s or 2h", 2);
 }

@@ -57,6 +57,7 @@ internal static class ForecastCommand
             expr, horizon, lookback, step, level, time, output, server, dataDir,
         };
         CommonOptions.AddSourceValidator(command, server, dataDir);
+        var auth = new ServerAuthOptions().AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             long now = Timestamp.Now();
@@ -72,7 +73,7 @@ internal static class ForecastCommand
             }
             var request = new QueryCommand.QueryRequest(result.GetValue(expr)!, end - lookbackMs, end, stepMs);
             var (value, warnings) = result.GetValue(server) is { } url
-                ? await QueryCommand.FromServerAsync(url, request, ct).ConfigureAwait(false)
+                ? await QueryCommand.FromServerAsync(auth.Target(result, url), request, ct).ConfigureAwait(false)
                 : await QueryCommand.FromDataDirAsync(storageProvider, result.GetValue(dataDir)!, request, ct).ConfigureAwait(false);
             foreach (var w in warnings)
             {

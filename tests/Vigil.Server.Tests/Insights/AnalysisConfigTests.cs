@@ -1,3 +1,5 @@
+using Vigil.Analysis.Insights;
+using Vigil.Core.Config;
 using Vigil.Server.Config;
 
 namespace Vigil.Server.Tests.Insights;

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using Vigil.Optimizer.Executors;
+using Vigil.Optimizer.Options;
 using Vigil.Server.Config;
-using Vigil.Server.Optimizer.Executors;
 using static Vigil.Server.Tests.Optimizer.ExecutorTestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
 

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http;
+using Vigil.Optimizer.Executors;
+using Vigil.Optimizer.Options;
 using Vigil.Server.Config;
-using Vigil.Server.Optimizer.Executors;
 using Vigil.Server.Tests.TestSupport;
 using static Vigil.Server.Tests.Optimizer.ExecutorTestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
