@@ -124,6 +124,15 @@ public sealed class MalformedInputTests : IDisposable
     }
 
     [Fact]
+    public void WebConfig_UnclosedBracketInFlowMapping_ConfigErrorWithPosition()
+    {
+        var ex = Assert.Throws<ConfigException>(() => Vigil.Server.Security.WebConfigParser.Parse(
+            "http_server_config:\n  headers: {X-Frame-Options: [\n  http2: false\n", "web.yml", _dir));
+
+        Assert.Equal("web.yml:3:3: invalid YAML: the YAML parser stopped here; look for an unclosed [ or { before this point", Assert.Single(ex.Errors).ToString());
+    }
+
+    [Fact]
     public void RuleFileParser_UnclosedBracket_ErrorWithPosition()
     {
         var result = RuleFileParser.Parse("groups:\n  - name: a\n    rules: {x: [\n    interval: 1m\n", "r.yml");
