@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Vigil.PromQL.Ast;
@@ -20,6 +21,8 @@ internal static class AstPrettier
 
     private static void Write(StringBuilder sb, Expr e, int level)
     {
+        // Note: the parser bounds the depth; this turns a too-small stack into an exception instead of a crash.
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (e)
         {
             case StepInvariantExpr si:

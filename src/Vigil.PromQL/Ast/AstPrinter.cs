@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Vigil.Core.Labels;
 using Vigil.PromQL.Parser;
@@ -17,6 +18,8 @@ internal static class AstPrinter
 
     public static void Write(StringBuilder sb, Expr e)
     {
+        // Note: the parser bounds the depth; this turns a too-small stack into an exception instead of a crash.
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (e)
         {
             case NumberLiteral n:

@@ -64,6 +64,19 @@ public sealed class PromQLEngine
 
     private QueryResult Execute(ISampleQueryable storage, string query, long start, long end, long step, QueryOptions? options, CancellationToken userToken)
     {
+        try
+        {
+            return ExecuteCore(storage, query, start, end, step, options, userToken);
+        }
+        catch (InsufficientExecutionStackException e)
+        {
+            // Note: the parser's depth limit keeps this from happening on an ordinary thread; a tiny stack still gets an error, not a crash.
+            throw new PromQLException(QueryErrorType.BadData, "expression is nested too deeply to evaluate on this thread", null, e);
+        }
+    }
+
+    private QueryResult ExecuteCore(ISampleQueryable storage, string query, long start, long end, long step, QueryOptions? options, CancellationToken userToken)
+    {
         ArgumentNullException.ThrowIfNull(storage);
         bool isRange = step != 0;
         var expr = Parse(query);
