@@ -43,7 +43,15 @@ internal static class AstPrettier
                 sb.Append(')');
                 return;
             case BinaryExpr b when NeedsSplit(b):
-                Write(sb, b.Lhs, level + 1);
+                if (b.Lhs is NumberLiteral)
+                {
+                    Indent(sb, level + 1);
+                    AstPrinter.WriteOperand(sb, b, b.Lhs);
+                }
+                else
+                {
+                    Write(sb, b.Lhs, level + 1);
+                }
                 sb.Append('\n');
                 Indent(sb, level);
                 sb.Append(b.Op.Text());
