@@ -46,6 +46,9 @@ public sealed record ListenAddress(string Host, int Port)
         return true;
     }
 
+    /// <summary>True when only this machine can connect: a loopback address or <c>localhost</c> (false for all interfaces).</summary>
+    public bool IsLoopback => Host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(Host, out var ip) && IPAddress.IsLoopback(ip));
+
     /// <summary>The address as <c>host:port</c> (IPv6 in brackets).</summary>
     public override string ToString()
         => (Host.Contains(':', StringComparison.Ordinal) ? "[" + Host + "]" : Host) + ":" + Port.ToString(CultureInfo.InvariantCulture);

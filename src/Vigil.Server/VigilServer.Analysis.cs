@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Vigil.Server.Api;
-using Vigil.Server.Insights;
-using Vigil.Server.Optimizer.Decider;
+using Vigil.Analysis.Insights;
+using Vigil.Optimizer.Decider;
 
 namespace Vigil.Server;
 
@@ -31,12 +31,5 @@ public sealed partial class VigilServer
         {
             await _analysis.DisposeAsync().ConfigureAwait(false);
         }
-    }
-
-    private void MapInsightsApi(WebApplication app)
-    {
-        var api = new InsightsApi(() => _analysis);
-        app.MapGet("/api/v1/insights", ctx => ApiJson.GuardAsync(ctx, api.ListAsync));
-        app.MapGet("/api/v1/insights/{id}", ctx => ApiJson.GuardAsync(ctx, api.GetAsync));
     }
 }

@@ -1,13 +1,15 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Vigil.Collection.Collectors;
+using Vigil.Core.Model;
+using Vigil.Optimizer;
+using Vigil.Optimizer.Decider;
+using Vigil.Optimizer.Evaluator;
+using Vigil.Optimizer.Executors;
+using Vigil.Optimizer.Options;
 using Vigil.Server.Api;
+using Vigil.Server.Composition;
 using Vigil.Server.Config;
-using Vigil.Server.Optimizer;
-using Vigil.Server.Optimizer.Decider;
-using Vigil.Server.Optimizer.Evaluator;
-using Vigil.Server.Optimizer.Executors;
 
 namespace Vigil.Server;
 
@@ -43,16 +45,6 @@ public sealed partial class VigilServer
         {
             await _optimizer.DisposeAsync().ConfigureAwait(false);
         }
-    }
-
-    private void MapOptimizationApi(WebApplication app)
-    {
-        var api = new OptimizationsApi(() => _optimizer, _options.Listen);
-        app.MapGet("/api/v1/optimizations", api.ListAsync);
-        app.MapGet("/api/v1/optimizations/{id}", api.GetAsync);
-        app.MapPost("/api/v1/optimizations/{id}/approve", api.ApproveAsync);
-        app.MapPost("/api/v1/optimizations/{id}/reject", api.RejectAsync);
-        app.MapPost("/api/v1/optimizations/{id}/rollback", api.RollbackAsync);
     }
 
     /// <summary>The server's settings the <c>config</c> executor may change: the collection interval and the rules' evaluation interval.</summary>
@@ -94,7 +86,7 @@ public sealed partial class VigilServer
             }
         }
 
-        private Collectors.CollectionLoop Loop() => server._loop ?? throw new ArgumentException("the server is not running");
+        private CollectionLoop Loop() => server._loop ?? throw new ArgumentException("the server is not running");
 
         private Rules.RuleManager Rules() => server._rules ?? throw new ArgumentException("the server runs no rules, so rules.evaluation_interval cannot change");
     }

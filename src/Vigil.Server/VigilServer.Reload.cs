@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Vigil.PromQL.Engine;
-using Vigil.Server.Collectors;
+using Vigil.Collection.Collectors;
 using Vigil.Server.Config;
-using Vigil.Server.Notifier;
-using Vigil.Server.Rules;
+using Vigil.Rules.Notifier;
+using Vigil.Rules;
 
 namespace Vigil.Server;
 
@@ -71,6 +71,9 @@ public sealed partial class VigilServer
     private async Task ReloadEndpointAsync(HttpContext ctx)
     {
         string? error;
+        // Note: a file that is refused is the client's to fix (400 with every problem, file:line:col); a server without
+        // a file to reload cannot do what was asked (500, as Prometheus answers any failed reload).
+        int failure = StatusCodes.Status400BadRequest;
         try
         {
             error = await ReloadConfigAsync("HTTP", ctx.RequestAborted).ConfigureAwait(false);
@@ -78,8 +81,9 @@ public sealed partial class VigilServer
         catch (InvalidOperationException e)
         {
             error = e.Message;
+            failure = StatusCodes.Status500InternalServerError;
         }
-        ctx.Response.StatusCode = error is null ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError;
+        ctx.Response.StatusCode = error is null ? StatusCodes.Status200OK : failure;
         ctx.Response.ContentType = "text/plain; charset=utf-8";
         if (error is not null)
         {
@@ -156,7 +160,7 @@ public sealed partial class VigilServer
     }
 
     private CollectionLoop NewCollectionLoop(VigilServerOptions options)
-        => new(_storage, BuildCollectors(), options.CollectionInterval, TargetLabels(), _instruments!, _loggerFactory.CreateLogger<CollectionLoop>(), _clock);
+        => new(_storage, BuildCollectors(), options.CollectionInterval, TargetLabels(), _instruments!.Collectors, _loggerFactory.CreateLogger<CollectionLoop>(), _clock);
 
     private RuleManager NewRuleManager()
         => new(_storage, new PromQLEngine(), Notify, _loggerFactory.CreateLogger<RuleManager>(), _clock);

@@ -7,27 +7,31 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Vigil.Collection.Collectors;
+using Vigil.Collection.Collectors.Dotnet;
+using Vigil.Collection.Collectors.Postgres;
+using Vigil.Collection.Collectors.Probe;
+using Vigil.Collection.Collectors.Processes;
+using Vigil.Collection.Push;
+using Vigil.Collection.Scrape;
 using Vigil.Core.Labels;
+using Vigil.Core.Model;
 using Vigil.Core.Storage;
 using Vigil.PromQL.Engine;
+using Vigil.Rules;
+using Vigil.Rules.Notifier;
 using Vigil.Server.Api;
-using Vigil.Server.Profiles;
-using Vigil.Server.Collectors;
-using Vigil.Server.Collectors.Dotnet;
-using Vigil.Server.Collectors.Postgres;
-using Vigil.Server.Collectors.Probe;
-using Vigil.Server.Collectors.Processes;
 using Vigil.Server.Config;
 using Vigil.Server.Dashboard;
 using Vigil.Server.Hosting;
 using Vigil.Server.Metrics;
-using Vigil.Server.Notifier;
-using Vigil.Server.Rules;
-using Vigil.Server.Scrape;
+using Vigil.Server.Security;
+using Vigil.Server.Profiles;
 
 namespace Vigil.Server;
 
@@ -110,8 +114,11 @@ public sealed partial class VigilServer : IAsyncDisposable
     public bool IsReady => _state == State.Started && _firstCollection is { IsCompleted: true };
 
     /// <summary>Binds the HTTP listener, then starts collecting. Throws <see cref="IOException"/> naming the address when it cannot bind.</summary>
+    /// <exception cref="Config.ConfigException">The web configuration file is invalid.</exception>
+    /// <exception cref="Security.InsecureListenException">The listener is beyond loopback without authentication or <see cref="VigilServerOptions.InsecureListen"/>.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        var access = LoadWebAccess();
         lock (_stateLock)
         {
             if (_state != State.New)
@@ -130,13 +137,14 @@ public sealed partial class VigilServer : IAsyncDisposable
             _rules = NewRuleManager();
             await _rules.ApplyAsync(ruleOptions, cancellationToken).ConfigureAwait(false);
         }
-        _scrape = new ScrapeManager(_storage, _loggerFactory, _clock);
+        _scrape = new ScrapeManager(_storage, FileSdParser.ReadFile, _loggerFactory, _clock);
         CreateAnalysis();
         if (_active.Optimization is { } optimization)
         {
             CreateOptimizer(optimization);
         }
-        _app = BuildWebApplication(_instruments, _selfMetrics, _scrape);
+        _access = access;
+        _app = BuildWebApplication(_instruments, _selfMetrics, _scrape, access);
         try
         {
             await _app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -291,7 +299,7 @@ public sealed partial class VigilServer : IAsyncDisposable
     private LabelSet TargetLabels()
         => LabelSet.Of("job", _options.Job, "instance", _options.Instance ?? Environment.MachineName);
 
-    private WebApplication BuildWebApplication(ServerInstruments instruments, SelfMetrics selfMetrics, ScrapeManager scrape)
+    private WebApplication BuildWebApplication(ServerInstruments instruments, SelfMetrics selfMetrics, ScrapeManager scrape, WebAccess access)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Vigil.Server" });
         builder.Logging.ClearProviders();
@@ -305,25 +313,26 @@ public sealed partial class VigilServer : IAsyncDisposable
         {
             k.AddServerHeader = false;
             var listen = _options.Listen;
+            void Configure(ListenOptions o) => ConfigureListener(o, access);
             if (listen.Host.Length == 0)
             {
-                k.ListenAnyIP(listen.Port);
+                k.ListenAnyIP(listen.Port, Configure);
             }
             else if (listen.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
             {
                 // Note: Kestrel cannot bind "localhost" to a dynamic port on both families; port 0 means IPv4 loopback.
                 if (listen.Port == 0)
                 {
-                    k.Listen(IPAddress.Loopback, 0);
+                    k.Listen(IPAddress.Loopback, 0, Configure);
                 }
                 else
                 {
-                    k.ListenLocalhost(listen.Port);
+                    k.ListenLocalhost(listen.Port, Configure);
                 }
             }
             else
             {
-                k.Listen(IPAddress.Parse(listen.Host), listen.Port);
+                k.Listen(IPAddress.Parse(listen.Host), listen.Port, Configure);
             }
         });
 
@@ -351,50 +360,18 @@ public sealed partial class VigilServer : IAsyncDisposable
                 instruments.HttpRequestDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds, handlerTag);
             }
         });
+        var errors = new ErrorMiddleware(_loggerFactory.CreateLogger("Vigil.Server.Http"));
+        app.Use(errors.InvokeAsync);
+        var checks = new AccessMiddleware(access, _options.Listen.IsLoopback, _options.AllowedHosts, instruments.AuthFailures,
+            _loggerFactory.CreateLogger<AccessMiddleware>());
+        app.Use(checks.InvokeAsync);
 
-        string[] getHead = [HttpMethods.Get, HttpMethods.Head];
-        string[] getPost = [HttpMethods.Get, HttpMethods.Post];
-        DashboardEndpoints.Map(app, ctx => WriteTextAsync(ctx, StatusCodes.Status200OK, IndexText));
-        app.MapMethods("/-/healthy", getHead, ctx => WriteTextAsync(ctx, StatusCodes.Status200OK, "Vigil is Healthy.\n"));
-        app.MapMethods("/-/ready", getHead, ctx => IsReady
-            ? WriteTextAsync(ctx, StatusCodes.Status200OK, "Vigil is Ready.\n")
-            : WriteTextAsync(ctx, StatusCodes.Status503ServiceUnavailable, "Service Unavailable\n"));
-        app.MapGet("/metrics", ctx =>
+        var routes = BuildRoutes(api, selfMetrics, scrape, access);
+        foreach (var route in routes)
         {
-            string text = PrometheusTextWriter.Write(selfMetrics.Collect());
-            ctx.Response.ContentType = PrometheusTextWriter.ContentType;
-            return ctx.Response.WriteAsync(text, ctx.RequestAborted);
-        });
-        app.MapMethods("/api/v1/query", getPost, api.QueryAsync);
-        app.MapMethods("/api/v1/query_range", getPost, api.QueryRangeAsync);
-        app.MapMethods("/api/v1/format_query", getPost, api.FormatQueryAsync);
-        app.MapMethods("/api/v1/query_exemplars", getPost, api.QueryExemplarsAsync);
-        app.MapGet("/api/v1/status/buildinfo", api.BuildInfoAsync);
-        app.MapMethods("/api/v1/series", getPost, api.SeriesAsync);
-        app.MapMethods("/api/v1/labels", getPost, api.LabelNamesAsync);
-        app.MapGet("/api/v1/label/{name}/values", api.LabelValuesAsync);
-        app.MapMethods("/api/v1/export", getPost, api.ExportAsync);
-        app.MapGet("/api/v1/status/tsdb", new TsdbStatusApi(_storage, _clock, _loggerFactory.CreateLogger<TsdbStatusApi>()).TsdbAsync);
-        app.MapGet("/api/v1/status/config", new ConfigStatusApi(() => _active.ConfigYaml).ConfigAsync);
-        app.MapMethods("/-/reload", [HttpMethods.Post, HttpMethods.Put], ReloadEndpointAsync);
-        var rulesApi = new RulesApi(() => _rules);
-        app.MapGet("/api/v1/rules", rulesApi.RulesAsync);
-        app.MapGet("/api/v1/alerts", rulesApi.AlertsAsync);
-        var pushedMetadata = new PushedMetadata();
-        // Note: /api/v1/metadata lists what targets and pushes declared plus the types and help texts of Vigil's own metrics.
-        var targets = new TargetsApi(scrape, () => pushedMetadata.All().Concat(_selfMetadata.All()));
-        var push = new PushApi(_storage, pushedMetadata, new ObservationAggregator(), _loggerFactory.CreateLogger<PushApi>(), _clock);
-        app.MapGet("/api/v1/targets", ctx => ApiJson.GuardAsync(ctx, targets.TargetsAsync));
-        app.MapGet("/api/v1/targets/metadata", ctx => ApiJson.GuardAsync(ctx, targets.TargetMetadataAsync));
-        app.MapGet("/api/v1/metadata", ctx => ApiJson.GuardAsync(ctx, targets.MetadataAsync));
-        app.MapPost("/api/v1/import/prometheus", push.ImportPrometheusAsync);
-        app.MapPost("/api/v1/push", push.PushAsync);
-        MapOptimizationApi(app);
-        var profiles = new ProfilesApi(new ProfileStore(_options.DataDirectory, _clock));
-        app.MapPost("/api/v1/profiles", ctx => ApiJson.GuardAsync(ctx, profiles.UploadAsync));
-        app.MapGet("/api/v1/profiles", ctx => ApiJson.GuardAsync(ctx, profiles.ListAsync));
-        app.MapGet("/api/v1/profiles/{id}", ctx => ApiJson.GuardAsync(ctx, profiles.GetAsync));
-        MapInsightsApi(app);
+            app.MapMethods(route.Pattern, route.Methods, route.Handler).WithMetadata(new RouteScope(route.Scope));
+        }
+        _routes = routes;
         return app;
     }
 
@@ -414,7 +391,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         "POST /api/v1/import/prometheus  push a text-format payload (optional extra_label=name=value)\n" +
         "POST /api/v1/push             push JSON metrics (metric_name, value, metric_type, unit, tags, source, timestamp)\n" +
         "/api/v1/status/tsdb           series and label cardinality (Prometheus's TSDB status)\n" +
-        "/api/v1/optimizations         optimization history; POST .../ID/approve|reject|rollback\n" +
+        "/api/v1/optimizations         optimization history; POST .../ID/approve|reject|rollback; .../audit\n" +
         "/api/v1/profiles              CPU profiles from vigil profile --upload (POST collapsed stacks)\n" +
         "/api/v1/insights              analysis insights (?state=active&type=...&severity=...)\n" +
         "/api/v1/status/config         the configuration file, secrets hidden\n" +

@@ -1,3 +1,9 @@
+using Vigil.Analysis.Insights;
+using Vigil.Collection.Collectors;
+using Vigil.Collection.Scrape;
+using Vigil.Optimizer.Decider;
+using Vigil.Optimizer.Options;
+using Vigil.Rules.Notifier;
 using Vigil.Server.Config;
 
 namespace Vigil.Server;
@@ -7,6 +13,24 @@ public sealed class VigilServerOptions
 {
     /// <summary>Where the HTTP server listens; loopback port 9464 by default. Port 0 picks a free port (see <see cref="VigilServer.BaseAddress"/>).</summary>
     public ListenAddress Listen { get; init; } = ListenAddress.Default;
+
+    /// <summary>
+    /// The web configuration file (<c>--web.config.file</c>, Prometheus's format plus Vigil's scopes and bearer tokens):
+    /// TLS, basic-auth users, bearer tokens, response headers. Re-read when it changes; null serves plain HTTP to everyone.
+    /// </summary>
+    public string? WebConfigFile { get; init; }
+
+    /// <summary>
+    /// Serve beyond loopback without authentication (<c>--web.insecure-listen</c>); without it, such a listener is
+    /// refused at start with <see cref="Security.InsecureListenException"/>.
+    /// </summary>
+    public bool InsecureListen { get; init; }
+
+    /// <summary>
+    /// Host names (besides localhost and loopback addresses on a loopback listener) the server answers to
+    /// (<c>--web.allowed-hosts</c>); other Host headers get 403, which stops DNS rebinding. <c>*</c> allows any.
+    /// </summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
 
     /// <summary>How often the built-in collectors run; 5 seconds by default.</summary>
     public TimeSpan CollectionInterval { get; init; } = TimeSpan.FromSeconds(5);
@@ -42,19 +66,19 @@ public sealed class VigilServerOptions
     public Rules.RuleManagerOptions? Rules { get; init; }
 
     /// <summary>Where alerts are sent; null or empty sends none (they still show in <c>/api/v1/alerts</c>).</summary>
-    public Notifier.AlertingOptions? Alerting { get; init; }
+    public AlertingOptions? Alerting { get; init; }
 
     /// <summary>The <c>collectors:</c> section: dotnet, postgres, probe and process collectors to run (host and self use <see cref="CollectHost"/>/<see cref="CollectSelf"/>).</summary>
-    public Config.CollectorsConfig Collectors { get; init; } = new();
+    public CollectorsConfig Collectors { get; init; } = new();
 
     /// <summary>The jobs to scrape (<c>scrape_configs</c> of <c>vigil.yaml</c>); none by default.</summary>
     public IReadOnlyList<ScrapeConfig> ScrapeConfigs { get; init; } = [];
 
     /// <summary>The <c>optimization:</c> section: policies, executors and limits of the closed loop; null runs no optimizer.</summary>
-    public Config.OptimizationConfig? Optimization { get; init; }
+    public OptimizationConfig? Optimization { get; init; }
 
     /// <summary>The <c>analysis:</c> section: anomaly scores of the selected series and the insight engines; null (or disabled) runs no analysis.</summary>
-    public Config.AnalysisConfig? Analysis { get; init; }
+    public AnalysisConfig? Analysis { get; init; }
 
     /// <summary>Signal sources besides the rule manager's firing alerts (e.g. the insights engine) that optimization policies match.</summary>
     public IReadOnlyList<Optimizer.Decider.IOptimizationSignalSource> SignalSources { get; init; } = [];

@@ -21,10 +21,14 @@ internal sealed class TsdbMetrics : IDisposable
         _meter.CreateObservableCounter("vigil.tsdb.out_of_order_samples", () => head.Stats.OutOfOrderSamples, description: "Samples refused as out of order.");
         _meter.CreateObservableCounter("vigil.tsdb.duplicate_samples", () => head.Stats.DuplicateSamples, description: "Samples refused: same timestamp, different value.");
         _meter.CreateObservableCounter("vigil.tsdb.too_old_samples", () => head.Stats.TooOldSamples, description: "Samples refused as older than the head accepts.");
+        _meter.CreateObservableCounter("vigil.tsdb.too_far_in_future_samples", () => head.Stats.TooFarInFutureSamples, description: "Samples refused because their timestamp lay beyond the clock plus the max-future-timestamp margin.");
+        _meter.CreateObservableCounter("vigil.tsdb.out_of_space_errors", () => head.Stats.OutOfSpaceErrors, description: "Commits refused because the disk was full (nothing of them was stored).");
+        _meter.CreateObservableCounter("vigil.tsdb.wal.corruptions", () => db.WalCorruptions, description: "WAL corruptions (segments, checkpoints, undecodable records) found and repaired or skipped at start-up.");
         _meter.CreateObservableCounter("vigil.tsdb.invalid_label_samples", () => head.Stats.InvalidLabelSamples, description: "Samples refused for invalid labels.");
         _meter.CreateObservableGauge("vigil.tsdb.head.chunks_bytes", head.ChunkBytes, unit: "By", description: "Bytes held by head chunk buffers.");
         _meter.CreateObservableGauge("vigil.tsdb.blocks.loaded", () => (long)db.Blocks.Count, description: "Blocks currently serving queries.");
         _meter.CreateObservableGauge("vigil.tsdb.storage.blocks.bytes", () => db.BlockBytes, unit: "By", description: "Bytes of all blocks on disk.");
+        _meter.CreateObservableCounter("vigil.tsdb.blocks.quarantined", () => db.BlocksQuarantined, description: "Blocks moved aside as corrupted (a chunk failed its CRC when verified or read).");
         _meter.CreateObservableCounter("vigil.tsdb.compactions", () => db.Compactions, description: "Block compactions completed.");
         _meter.CreateObservableCounter("vigil.tsdb.compactions_failed", () => db.CompactionFailures, description: "Block compactions that failed.");
         _meter.CreateObservableCounter("vigil.tsdb.head.compactions", () => db.HeadCompactions, description: "Head ranges written out as blocks.");
@@ -36,6 +40,7 @@ internal sealed class TsdbMetrics : IDisposable
             _meter.CreateObservableCounter("vigil.tsdb.wal.fsync.duration", () => m.FsyncSecondsTotal, unit: "s", description: "Total seconds spent in WAL fsync.");
             _meter.CreateObservableGauge("vigil.tsdb.wal.fsync.last_duration", () => m.LastFsyncSeconds, unit: "s", description: "Duration of the last WAL fsync.");
             _meter.CreateObservableCounter("vigil.tsdb.wal.written", () => m.BytesWritten, unit: "By", description: "Bytes written to the WAL.");
+            _meter.CreateObservableCounter("vigil.tsdb.wal.writes_failed", () => m.WritesFailed, description: "WAL writes or fsyncs that failed with an I/O error.");
             _meter.CreateObservableCounter("vigil.tsdb.wal.records", () => m.RecordsWritten, description: "Records written to the WAL.");
             _meter.CreateObservableGauge("vigil.tsdb.wal.segment.current", () => (long)m.CurrentSegment, description: "Index of the WAL segment being written.");
             _meter.CreateObservableCounter("vigil.tsdb.wal.corruptions_repaired", () => m.CorruptionsRepaired, description: "WAL corruptions repaired at start-up.");

@@ -8,8 +8,21 @@ public sealed class TsdbOptions
     /// <summary>The data directory (created if missing). Default <c>./data</c>.</summary>
     public string DataDir { get; set; } = "data";
 
-    /// <summary>Keep blocks whose data is newer than this; default 15 days. Zero disables time retention.</summary>
+    /// <summary>
+    /// Keep blocks whose data is newer than this, counted back from the wall clock (never from the newest sample);
+    /// default 15 days. Zero disables time retention.
+    /// </summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(15);
+
+    /// <summary>
+    /// How far ahead of the clock a sample's timestamp may be; later samples are refused (default 10 minutes). This is
+    /// what keeps one mistaken timestamp (seconds sent as milliseconds) from moving the head into the future. A margin
+    /// of 1000 years or more means no limit.
+    /// </summary>
+    public TimeSpan MaxFutureTimestamp { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The wall clock for retention and the future-timestamp bound; the system clock unless a test sets one.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
 
     /// <summary>Maximum bytes of blocks on disk (WAL excluded); 0 disables size retention.</summary>
     public long RetentionBytes { get; set; }

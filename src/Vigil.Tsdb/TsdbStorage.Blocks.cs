@@ -24,6 +24,10 @@ public sealed partial class TsdbStorage
     private long _headCompactions;
     private long _retentionDeletions;
     private long _lastMaintenanceError;
+    private long _headPersistedTo = long.MinValue;
+
+    /// <summary>A fault-injection seam for tests: called with the range just before the head writes it as a block.</summary>
+    internal Action<long, long>? BeforeHeadBlockWrite { get; set; }
 
     /// <summary>The blocks currently serving queries, oldest first.</summary>
     public IReadOnlyList<Block> Blocks
@@ -68,10 +72,23 @@ public sealed partial class TsdbStorage
         _compactor = new Compactor(_log, _blockWriter);
         var blocks = Options.ReadOnly ? OpenBlocksReadOnly() : BlockDirectory.OpenBlocks(Options.DataDir, _log);
         _blocks = [.. blocks.OrderBy(b => b.Meta.MinTime)];
+        FindQuarantinedBlocks();
         if (_blocks.Length > 0)
         {
-            // Samples before the newest block's end are persisted; the head must not take or replay them.
-            Head.MinValidTime = _blocks.Max(b => b.Meta.MaxTime);
+            // Samples before the newest block's end are persisted; the head must not take or replay them. A block
+            // that ends in the future (written before future timestamps were refused) must not close the head to every
+            // current sample: it keeps serving but does not count here.
+            long maxValid = Head.MaxValidTime;
+            foreach (var b in _blocks.Where(b => b.Meta.MaxTime > maxValid))
+            {
+                _log.LogWarning("{Block} ends after the clock plus the future margin; it is served, but the head keeps taking current samples", b);
+            }
+            var past = _blocks.Where(b => b.Meta.MaxTime <= maxValid).ToList();
+            if (past.Count > 0)
+            {
+                Head.MinValidTime = past.Max(b => b.Meta.MaxTime);
+                _headPersistedTo = Head.MinValidTime;
+            }
         }
     }
 
@@ -83,11 +100,13 @@ public sealed partial class TsdbStorage
         {
             try
             {
+                // Note: chunks are not verified up front: a reader reads few of them, and each read checks its CRC.
                 result.Add(Block.Open(dir));
             }
-            catch (Exception e) when (e is BlockCorruptedException or IOException)
+            catch (Exception e) when (e is BlockCorruptedException or IOException or UnauthorizedAccessException)
             {
                 _log.LogError("skipping block {Dir}: {Error}", dir, e.Message);
+                AddMissing(MissingBlock.FromDirectory(dir, $"could not be read ({e.Message})"));
             }
         }
         // Hide blocks that are parents of another present block (a compaction not yet cleaned up).
@@ -144,7 +163,8 @@ public sealed partial class TsdbStorage
             }
             throw;
         }
-        return queriers.Count == 1 ? queriers[0] : new MergeQuerier(queriers);
+        var querier = queriers.Count == 1 ? queriers[0] : new MergeQuerier(queriers);
+        return MissingWarnings(mint, maxt) is { } warnings ? new WarningQuerier(querier, warnings) : querier;
     }
 
     private void StartMaintenance()
@@ -157,6 +177,18 @@ public sealed partial class TsdbStorage
         var token = _maintenanceStop.Token;
         _maintenanceTask = Task.Run(async () =>
         {
+            try
+            {
+                await VerifyBlocksAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _log.LogError(e, "verifying the blocks' chunks failed: {Error}", e.Message);
+            }
             using var timer = new PeriodicTimer(Options.MaintenanceInterval);
             while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
             {
@@ -209,6 +241,7 @@ public sealed partial class TsdbStorage
         await _maintenanceLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await QuarantineDamagedBlocksAsync().ConfigureAwait(false);
             CompactHead(force: false, cancellationToken);
             await CompactBlocksAsync(cancellationToken).ConfigureAwait(false);
             await ApplyRetentionAsync().ConfigureAwait(false);
@@ -248,9 +281,17 @@ public sealed partial class TsdbStorage
             {
                 return;
             }
-            long mint = FloorDiv(Math.Max(hmin, Head.MinValidTime), range) * range;
+            // Note: from the end of what was really persisted, not from MinValidTime: a block write that failed (disk
+            // full) has raised MinValidTime already, and its range must be written again, not skipped and truncated away.
+            long mint = FloorDiv(Math.Max(hmin, _headPersistedTo), range) * range;
             long maxt = mint + range;
             if (!force && maxt > hmax)
+            {
+                return;
+            }
+            // Note: never persist a range that has not ended by the wall clock: persisting closes it to appends, so one
+            // sample from the future would otherwise make the head refuse every current sample as too old.
+            if (!force && maxt > NowMs())
             {
                 return;
             }
@@ -258,6 +299,7 @@ public sealed partial class TsdbStorage
             // Refuse appends into the range being persisted from now on, so nothing lands in the head after the
             // block is cut and is then truncated away.
             Head.MinValidTime = Math.Max(Head.MinValidTime, maxt);
+            BeforeHeadBlockWrite?.Invoke(mint, maxt);
             var meta = _blockWriter!.Write(Options.DataDir, Head.SeriesForBlock(mint, maxt), mint, maxt, cancellationToken: ct);
             if (meta.Stats.NumSamples > 0)
             {
@@ -272,6 +314,7 @@ public sealed partial class TsdbStorage
                 BlockDirectory.Delete(Path.Combine(Options.DataDir, meta.Ulid.ToString()), _log);
             }
             Head.Truncate(maxt);
+            _headPersistedTo = maxt;
             Interlocked.Increment(ref _headCompactions);
             _log.LogInformation("head range [{Min}, {Max}) written as block {Ulid}: {Series} series, {Samples} samples in {Ms} ms",
                 mint, maxt, meta.Ulid, meta.Stats.NumSeries, meta.Stats.NumSamples, (long)sw.Elapsed.TotalMilliseconds);
@@ -329,6 +372,14 @@ public sealed partial class TsdbStorage
             {
                 Interlocked.Increment(ref _compactionFailures);
                 _log.LogError("compaction of {Count} blocks failed, keeping them: {Error}", sources.Count, e.Message);
+                if (e is BlockCorruptedException damage)
+                {
+                    // Note: a damaged source is moved aside at the next pass, so compaction does not fail on it forever.
+                    foreach (var s in sources.Where(s => damage.FilePath.StartsWith(s.Directory + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
+                    {
+                        s.ReportDamage(damage);
+                    }
+                }
                 return;
             }
             var block = Block.Open(Path.Combine(Options.DataDir, meta.Ulid.ToString()));
@@ -353,10 +404,11 @@ public sealed partial class TsdbStorage
             {
                 return;
             }
-            long newest = Math.Max(_blocks.Max(b => b.Meta.MaxTime), Head.MaxTime);
             if (Options.Retention > TimeSpan.Zero)
             {
-                long cutoff = newest - (long)Options.Retention.TotalMilliseconds;
+                // Note: counted back from the wall clock, never from the newest sample: a sample from the far future
+                // (a timestamp in the wrong unit) must not make every real block look expired.
+                long cutoff = NowMs() - (long)Math.Min(Options.Retention.TotalMilliseconds, long.MaxValue / 2);
                 doomed.AddRange(_blocks.Where(b => b.Meta.MaxTime <= cutoff));
             }
             if (Options.RetentionBytes > 0)
@@ -388,6 +440,8 @@ public sealed partial class TsdbStorage
             Interlocked.Increment(ref _retentionDeletions);
         }
     }
+
+    private long NowMs() => Options.Clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : ((a + 1) / b) - 1;
 }

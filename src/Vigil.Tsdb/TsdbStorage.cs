@@ -42,7 +42,15 @@ public sealed partial class TsdbStorage : IStorage, IDisposable
         }
         try
         {
-            Head = new Head.Head(options.BlockRange);
+            if (options.MaxFutureTimestamp < TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), options.MaxFutureTimestamp, "the maximum future timestamp margin must not be negative");
+            }
+            Head = new Head.Head(options.BlockRange)
+            {
+                MaxFutureMs = options.MaxFutureTimestamp >= TimeSpan.FromDays(365 * 1000) ? long.MaxValue : (long)options.MaxFutureTimestamp.TotalMilliseconds,
+                Clock = options.Clock,
+            };
             OpenBlocks();
             if (!options.ReadOnly)
             {
@@ -112,94 +120,6 @@ public sealed partial class TsdbStorage : IStorage, IDisposable
         }
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         return Head.Appender();
-    }
-
-    private void ReplayWal()
-    {
-        if (!Directory.Exists(WalDir))
-        {
-            return;
-        }
-        var sw = Stopwatch.StartNew();
-        long records = 0, samples = 0, unknownRefs = 0, seriesCount = 0;
-        string? corruption = null;
-        var decoder = new WalRecordDecoder();
-        var seriesBuf = new List<WalSeries>();
-        var sampleBuf = new List<WalSample>();
-        long minValid = Head.MinValidTime;
-        long chunkRange = Head.ChunkRange;
-        long mint = long.MaxValue, maxt = long.MinValue;
-        using (var reader = WalReader.OpenReplay(WalDir))
-        {
-            try
-            {
-                while (reader.Next())
-                {
-                    records++;
-                    var rec = reader.Record;
-                    switch (WalRecords.GetRecordType(rec))
-                    {
-                        case WalRecordType.Series:
-                            seriesBuf.Clear();
-                            decoder.DecodeSeries(rec, seriesBuf);
-                            foreach (var s in seriesBuf)
-                            {
-                                Head.Restore(s.Ref, s.Labels);
-                                seriesCount++;
-                            }
-                            break;
-                        case WalRecordType.Samples:
-                            sampleBuf.Clear();
-                            decoder.DecodeSamples(rec, sampleBuf);
-                            foreach (var x in sampleBuf)
-                            {
-                                if (x.T < minValid)
-                                {
-                                    continue; // already persisted in a block
-                                }
-                                var s = Head.ByRef(x.Ref);
-                                if (s is null)
-                                {
-                                    unknownRefs++;
-                                    continue;
-                                }
-                                lock (s)
-                                {
-                                    if (s.Append(x.T, x.V, chunkRange) == AppendCheck.Ok)
-                                    {
-                                        samples++;
-                                        mint = Math.Min(mint, x.T);
-                                        maxt = Math.Max(maxt, x.T);
-                                    }
-                                }
-                            }
-                            break;
-                    }
-                }
-            }
-            catch (WalCorruptionException e)
-            {
-                corruption = e.Message;
-                _log.LogError("WAL corruption found during replay: {Error}; records before it were replayed", e.Message);
-                if (_wal is not null)
-                {
-                    reader.Dispose();
-                    _wal.Repair(e);
-                }
-            }
-        }
-        if (samples > 0)
-        {
-            Head.UpdateTimeBounds(mint, maxt);
-            Interlocked.Add(ref Head.Stats._samplesAppended, samples);
-        }
-        LastReplay = new ReplayStats(records, seriesCount, samples, unknownRefs, sw.Elapsed, corruption);
-        if (unknownRefs > 0)
-        {
-            _log.LogWarning("WAL replay: {Count} samples referenced unknown series and were dropped", unknownRefs);
-        }
-        _log.LogInformation("WAL replay: {Records} records, {Series} series, {Samples} samples in {Ms} ms",
-            records, seriesCount, samples, (long)sw.Elapsed.TotalMilliseconds);
     }
 
     /// <inheritdoc />

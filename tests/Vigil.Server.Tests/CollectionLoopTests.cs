@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
-using Vigil.Server.Collectors;
+using Vigil.Collection.Collectors;
 using Vigil.Server.Metrics;
 using Vigil.Server.Tests.TestSupport;
 
@@ -18,7 +18,7 @@ public sealed class CollectionLoopTests : IDisposable
     public void Dispose() => _instruments.Dispose();
 
     private CollectionLoop Loop(params ICollector[] collectors)
-        => new(_storage, collectors, TimeSpan.FromSeconds(5), Target, _instruments, NullLogger.Instance, _clock);
+        => new(_storage, collectors, TimeSpan.FromSeconds(5), Target, _instruments.Collectors, NullLogger.Instance, _clock);
 
     private static LabelSet Full(string metric, params string[] pairs)
         => LabelSet.Of([LabelSet.MetricName, metric, "job", "vigil", "instance", "box", .. pairs]);

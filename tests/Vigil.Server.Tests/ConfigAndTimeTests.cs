@@ -1,3 +1,4 @@
+using Vigil.Core.Model;
 using Vigil.Server.Api;
 using Vigil.Server.Config;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
-using Vigil.Server.Collectors.Dotnet;
+using Vigil.Collection.Collectors.Dotnet;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Vigil.Server.Collectors;
-using Vigil.Server.Collectors.Host;
+using Vigil.Collection.Collectors;
+using Vigil.Collection.Collectors.Host;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests;

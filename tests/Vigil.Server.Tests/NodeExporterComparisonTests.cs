@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Core.Labels;
-using Vigil.Server.Collectors;
+using Vigil.Collection.Collectors;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Vigil.Server.Collectors.Postgres;
+using Vigil.Collection.Collectors.Postgres;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests;

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
-using Vigil.Server.Collectors.Probe;
+using Vigil.Collection.Collectors.Probe;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests;

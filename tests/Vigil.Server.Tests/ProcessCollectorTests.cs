@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
-using Vigil.Server.Collectors;
-using Vigil.Server.Collectors.Processes;
+using Vigil.Collection.Collectors;
+using Vigil.Collection.Collectors.Processes;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Vigil.Server.Collectors;
+using Vigil.Collection.Collectors;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests;

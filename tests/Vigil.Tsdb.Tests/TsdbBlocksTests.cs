@@ -9,7 +9,8 @@ public class TsdbBlocksTests
 {
     private const long Hour = 3600_000;
 
-    private static TsdbStorage Open(string dir, TimeSpan? retention = null, long retentionBytes = 0, bool readOnly = false)
+    // Note: the data of these tests lies in the first hours of 1970; retention counts back from this clock.
+    private static TsdbStorage Open(string dir, TimeSpan? retention = null, long retentionBytes = 0, bool readOnly = false, long nowMs = 24 * Hour)
         => TsdbStorage.Open(new TsdbOptions
         {
             DataDir = dir,
@@ -17,6 +18,7 @@ public class TsdbBlocksTests
             Retention = retention ?? TimeSpan.FromDays(15),
             RetentionBytes = retentionBytes,
             ReadOnly = readOnly,
+            Clock = new TestClock(nowMs),
         });
 
     private static LabelSet Series(int i) => LabelSet.Of("__name__", "load", "host", $"h{i}");
@@ -100,7 +102,7 @@ public class TsdbBlocksTests
     public async Task Maintain_TimeRetention_DeletesWholeOldBlocks()
     {
         using var tmp = new TempDir();
-        using var db = Open(tmp.Path, retention: TimeSpan.FromHours(5));
+        using var db = Open(tmp.Path, retention: TimeSpan.FromHours(5), nowMs: 12 * Hour);
         Ingest(db, 0, 12);
         await db.MaintainAsync();
         Assert.True(db.RetentionDeletions >= 1);

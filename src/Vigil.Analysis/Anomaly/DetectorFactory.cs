@@ -14,7 +14,11 @@ public static class DetectorFactory
         WindowedGaussianDetector.DetectorName,
         KMeansEnsembleDetector.DetectorName,
         SpectralResidualDetector.DetectorName,
+        ArtimeDetector.DetectorName,
     ];
+
+    /// <summary>The detectors that accept NAB's per-file inputs (<c>input_min</c>, <c>input_max</c>, <c>probation</c>).</summary>
+    public static IReadOnlyList<string> NabInputDetectors { get; } = [ArtimeDetector.DetectorName];
 
     /// <summary>Creates a fresh detector; unknown names and parameters throw <see cref="ArgumentException"/> naming them.</summary>
     public static IStreamingDetector Create(string name, IReadOnlyDictionary<string, double>? parameters = null) => name switch
@@ -24,8 +28,43 @@ public static class DetectorFactory
         WindowedGaussianDetector.DetectorName => new WindowedGaussianDetector(parameters),
         KMeansEnsembleDetector.DetectorName => new KMeansEnsembleDetector(parameters),
         SpectralResidualDetector.DetectorName => new SpectralResidualDetector(parameters),
+        ArtimeDetector.DetectorName => new ArtimeDetector(parameters),
         _ => throw new ArgumentException($"unknown detector \"{name}\" (known: {string.Join(", ", Names)}).", nameof(name)),
     };
+
+    /// <summary>
+    /// The threshold a detector ships with: what <c>vigil serve</c> compares scores with for <c>anomalous</c> when the
+    /// configuration names no threshold. Chosen on the NAB files in the repository's test data (see docs/BENCHMARKS.md).
+    /// </summary>
+    public static double ShippedThreshold(string name) => name switch
+    {
+        ArtimeDetector.DetectorName => ArtimeDetector.ShippedThreshold,
+        _ when Names.Contains(name) => 0.5,
+        _ => throw new ArgumentException($"unknown detector \"{name}\" (known: {string.Join(", ", Names)}).", nameof(name)),
+    };
+
+    /// <summary>
+    /// The small parameter grid <c>vigil bench nab --cv</c> chooses from on the training folds, the defaults first
+    /// (an empty set means the detector's defaults).
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, double>> Grid(string name) => name switch
+    {
+        VigilDetector.DetectorName => [Set(), Set(("window", 5000)), Set(("suppress", 60)), Set(("window", 5000), ("suppress", 60))],
+        WindowedGaussianDetector.DetectorName => [Set(), Set(("window", 1000))],
+        ArtimeDetector.DetectorName => ArtimeDetector.Grid,
+        _ when Names.Contains(name) => [Set()],
+        _ => throw new ArgumentException($"unknown detector \"{name}\" (known: {string.Join(", ", Names)}).", nameof(name)),
+    };
+
+    internal static IReadOnlyDictionary<string, double> Set(params (string Name, double Value)[] values)
+    {
+        var d = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (n, v) in values)
+        {
+            d[n] = v;
+        }
+        return d;
+    }
 
     /// <summary>Rebuilds a detector, parameters and learned state, from <see cref="IStreamingDetector.SaveState"/> bytes.</summary>
     public static IStreamingDetector Restore(byte[] state)
@@ -39,6 +78,7 @@ public static class DetectorFactory
             WindowedGaussianDetector.DetectorName => WindowedGaussianDetector.Load(r),
             KMeansEnsembleDetector.DetectorName => KMeansEnsembleDetector.Load(r),
             SpectralResidualDetector.DetectorName => SpectralResidualDetector.Load(r),
+            ArtimeDetector.DetectorName => ArtimeDetector.Load(r),
             _ => throw new FormatException($"detector state: unknown detector \"{r.DetectorName}\"."),
         };
         r.EnsureEnd();

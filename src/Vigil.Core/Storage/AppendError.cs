@@ -23,4 +23,10 @@ public enum AppendError
 
     /// <summary>The storage is closed or read-only.</summary>
     Closed,
+
+    /// <summary>The timestamp lies further in the future than the storage accepts (beyond its clock plus a margin).</summary>
+    TooFarInFuture,
+
+    /// <summary>The storage could not write because its disk is full; nothing of the batch was stored. Retry later.</summary>
+    OutOfSpace,
 }

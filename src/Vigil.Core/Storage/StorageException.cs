@@ -9,6 +9,10 @@ public class StorageException : Exception
     public StorageException(AppendError error, string message)
         : base(message) => Error = error;
 
+    /// <summary>Creates an exception for a refused append or commit caused by <paramref name="inner"/>.</summary>
+    public StorageException(AppendError error, string message, Exception? inner)
+        : base(message, inner) => Error = error;
+
     /// <summary>Creates a general storage exception.</summary>
     public StorageException(string message, Exception? inner = null)
         : base(message, inner) => Error = AppendError.None;
@@ -38,6 +42,8 @@ public class StorageException : Exception
             AppendError.InvalidLabels => "invalid labels",
             AppendError.InvalidTimestamp => "invalid timestamp",
             AppendError.Closed => "storage is closed",
+            AppendError.TooFarInFuture => "out of bounds: sample timestamp is too far in the future (is it in the wrong unit?)",
+            AppendError.OutOfSpace => "no space left on the storage's disk",
             _ => "append failed",
         };
         return new StorageException(error, $"{what} for series {labels} at timestamp {t}{(detail is null ? "" : ": " + detail)}");

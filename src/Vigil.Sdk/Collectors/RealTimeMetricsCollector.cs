@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Vigil.Core.Exposition;
 using Vigil.Sdk.Exposition;
 using Vigil.Sdk.Summaries;
 

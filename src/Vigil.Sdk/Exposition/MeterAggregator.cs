@@ -442,7 +442,7 @@ internal sealed class MeterAggregator : IDisposable
                 var labels = new Label[copy.Length];
                 for (int i = 0; i < copy.Length; i++)
                 {
-                    labels[i] = new Label(PrometheusNames.TagLabelName(copy[i].Key), PrometheusNames.TagValue(copy[i].Value));
+                    labels[i] = new Label(SdkLabelNames.ForTag(copy[i].Key), PrometheusNames.TagValue(copy[i].Value));
                 }
                 Array.Sort(labels);
                 var point = new Point(HashOf(tags), copy, labels, buckets);

@@ -265,7 +265,7 @@ public sealed class VigilMetrics : IDisposable
                 labels.Clear();
                 foreach (var (k, v) in point.Tags)
                 {
-                    labels.Add(new Label(PrometheusNames.TagLabelName(k), v));
+                    labels.Add(new Label(SdkLabelNames.ForTag(k), v));
                 }
                 labels.Sort();
                 // Note: no timestamp: a stopped collector's last value must go stale in Prometheus rather than be pinned in the past.

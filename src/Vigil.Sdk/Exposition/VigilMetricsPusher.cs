@@ -25,14 +25,21 @@ public sealed class VigilMetricsPusher : IAsyncDisposable
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
     private readonly Label[] _labels;
+    private readonly VigilServerCredentials? _credentials;
     private CancellationTokenSource? _stop;
     private Task? _loop;
     private long _pushes;
     private long _failures;
     private volatile string? _lastError;
 
-    /// <summary>Creates a pusher of <paramref name="metrics"/> to <paramref name="server"/> (its base URL); call <see cref="Start"/> or <see cref="PushAsync"/>.</summary>
-    public VigilMetricsPusher(VigilMetrics metrics, Uri server, TimeSpan? interval = null, IReadOnlyDictionary<string, string>? labels = null, HttpClient? http = null)
+    /// <summary>
+    /// Creates a pusher of <paramref name="metrics"/> to <paramref name="server"/> (its base URL); call
+    /// <see cref="Start"/> or <see cref="PushAsync"/>. <paramref name="credentials"/> authenticate to a server with a web
+    /// configuration (a token or user with the write scope); <paramref name="tls"/> says how to trust an https server
+    /// (not with <paramref name="http"/>, whose handler decides that).
+    /// </summary>
+    public VigilMetricsPusher(VigilMetrics metrics, Uri server, TimeSpan? interval = null, IReadOnlyDictionary<string, string>? labels = null, HttpClient? http = null,
+        VigilServerCredentials? credentials = null, VigilTlsOptions? tls = null)
     {
         _metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
         ArgumentNullException.ThrowIfNull(server);
@@ -63,8 +70,13 @@ public sealed class VigilMetricsPusher : IAsyncDisposable
             }
         }
         _labels = [.. all.Where(p => p.Value.Length > 0).Select(p => new Label(p.Key, p.Value)).Order()];
+        if (http is not null && tls is not null)
+        {
+            throw new ArgumentException("give either an HttpClient or TLS options: the client's handler decides which certificates to trust", nameof(tls));
+        }
+        _credentials = credentials;
         _ownsHttp = http is null;
-        _http = http ?? new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        _http = http ?? new HttpClient(tls?.CreateHandler() ?? new SocketsHttpHandler(), disposeHandler: true) { Timeout = TimeSpan.FromSeconds(10) };
     }
 
     /// <summary>The URL pushed to.</summary>
@@ -93,7 +105,12 @@ public sealed class VigilMetricsPusher : IAsyncDisposable
             byte[] body = Render();
             using var content = new ByteArrayContent(body);
             content.Headers.ContentType = MediaTypeHeaderValue.Parse(ExpositionFormat.PrometheusTextContentType);
-            using var response = await _http.PostAsync(ImportUrl, content, cancellationToken).ConfigureAwait(false);
+            using var request = new HttpRequestMessage(HttpMethod.Post, ImportUrl) { Content = content };
+            if (_credentials is not null)
+            {
+                request.Headers.Authorization = _credentials.ToHeader();
+            }
+            using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 string text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Vigil.Core.Exposition;
 using Vigil.Core.Labels;
 using Vigil.Sdk.Exposition;
 
@@ -42,7 +43,7 @@ internal sealed class ToolSeries
         var labels = new Label[copy.Length];
         for (int i = 0; i < copy.Length; i++)
         {
-            labels[i] = new Label(PrometheusNames.TagLabelName(copy[i].Key), PrometheusNames.TagValue(copy[i].Value));
+            labels[i] = new Label(SdkLabelNames.ForTag(copy[i].Key), PrometheusNames.TagValue(copy[i].Value));
         }
         Array.Sort(labels);
         return new ToolSeries(copy, labels, overflow: false);

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Vigil.Core.Storage;
 
 namespace Vigil.Server.Api;
 
@@ -17,4 +18,12 @@ internal sealed class ApiException(string errorType, string message, int statusC
 
     /// <summary>Storage failed while answering (HTTP 422, <c>execution</c>).</summary>
     public static ApiException Execution(string message) => new("execution", message, StatusCodes.Status422UnprocessableEntity);
+
+    /// <summary>
+    /// A commit the storage could not make: HTTP 507 <c>unavailable</c> when its disk is full (the client may retry once
+    /// space returns; nothing was stored), otherwise 422 <c>execution</c>.
+    /// </summary>
+    public static ApiException StorageFailed(StorageException e) => e.Error == AppendError.OutOfSpace
+        ? new("unavailable", "storage is full, nothing was stored; retry when space is freed: " + e.Message, StatusCodes.Status507InsufficientStorage)
+        : Execution("storage failed: " + e.Message);
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Vigil.Server.Insights;
+using Vigil.Analysis.Insights;
 
 namespace Vigil.Server.Api;
 

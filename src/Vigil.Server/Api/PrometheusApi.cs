@@ -178,6 +178,7 @@ internal sealed partial class PrometheusApi : IDisposable
         var hints = new SelectHints(start, end);
         // Note: with several match[] the same series can match more than once; a sorted map keeps each once, in order.
         var series = new SortedDictionary<LabelSet, ISeries>(LabelOrder);
+        var problems = new List<string>();
         foreach (var set in matcherSets)
         {
             var ss = q.Select(true, hints, set);
@@ -186,50 +187,81 @@ internal sealed partial class PrometheusApi : IDisposable
                 series.TryAdd(ss.Current.Labels, ss.Current);
             }
             ThrowIfFailed(ss);
+            foreach (string warning in ss.Warnings)
+            {
+                if (!problems.Contains(warning))
+                {
+                    problems.Add(warning);
+                }
+            }
         }
         ctx.Response.StatusCode = StatusCodes.Status200OK;
         ctx.Response.ContentType = "application/stream+json";
         var w = new Utf8JsonWriter(ctx.Response.BodyWriter, ApiJson.WriterOptions);
         await using (w.ConfigureAwait(false))
         {
-            try
+            int unreadable = await WriteExportLinesAsync(ctx, w, series.Values, start, end, problems).ConfigureAwait(false);
+            if (problems.Count > 0)
             {
-                await WriteExportLinesAsync(ctx, w, series.Values, start, end).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is StorageException or IOException or InvalidDataException)
-            {
-                // Note: the status line may already be out, so the only honest signal left is to abort the response.
-                _logger.LogWarning("{Path}: reading samples failed: {Error}", ctx.Request.Path, e.Message);
-                ctx.Abort();
+                // Note: the status line is out, so incomplete data is reported by a last line in Prometheus's error shape
+                // (a reader expecting only series lines fails on it too, instead of taking a partial export for whole).
+                _logger.LogWarning("{Path}: export incomplete: {Error}", ctx.Request.Path, problems[0]);
+                w.WriteStartObject();
+                w.WriteString("status"u8, "error"u8);
+                w.WriteString("errorType"u8, "execution"u8);
+                w.WriteString("error"u8, unreadable > 0
+                    ? string.Create(CultureInfo.InvariantCulture, $"export incomplete: {unreadable} of {series.Count} series could not be read and were left out (first: {problems[0]})")
+                    : "export incomplete: " + problems[0]);
+                w.WriteStartArray("errors"u8);
+                foreach (string problem in problems.Take(100))
+                {
+                    w.WriteStringValue(problem);
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+                w.Flush();
+                w.Reset();
+                ctx.Response.BodyWriter.Write("\n"u8);
+                await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
             }
         }
     }
 
-    private static async Task WriteExportLinesAsync(HttpContext ctx, Utf8JsonWriter w, IEnumerable<ISeries> series, long start, long end)
+    /// <summary>Writes one line per readable series; a series whose samples cannot be read is left out and described in <paramref name="problems"/>. Returns how many were left out.</summary>
+    private static async Task<int> WriteExportLinesAsync(HttpContext ctx, Utf8JsonWriter w, IEnumerable<ISeries> series, long start, long end, List<string> problems)
     {
         ISampleIterator? it = null;
         var timestamps = new List<long>();
+        var values = new List<double>();
         long unflushed = 0;
+        int unreadable = 0;
         foreach (var s in series)
         {
             it = s.Iterator(it);
-            w.WriteStartObject();
-            w.WritePropertyName("metric"u8);
-            ApiJson.WriteLabels(w, s.Labels);
-            w.WriteStartArray("values"u8);
             timestamps.Clear();
+            values.Clear();
             while (it.Next())
             {
                 if (it.T < start || it.T > end)
                 {
                     continue;
                 }
-                WriteValue(w, it.V);
+                values.Add(it.V);
                 timestamps.Add(it.T);
             }
             if (it.Error is not null)
             {
-                throw new StorageException($"reading {s.Labels}: {it.Error.Message}", it.Error);
+                unreadable++;
+                problems.Add($"reading {s.Labels}: {it.Error.Message}");
+                continue;
+            }
+            w.WriteStartObject();
+            w.WritePropertyName("metric"u8);
+            ApiJson.WriteLabels(w, s.Labels);
+            w.WriteStartArray("values"u8);
+            foreach (double v in values)
+            {
+                WriteValue(w, v);
             }
             w.WriteEndArray();
             w.WriteStartArray("timestamps"u8);
@@ -250,6 +282,7 @@ internal sealed partial class PrometheusApi : IDisposable
             }
         }
         await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+        return unreadable;
     }
 
     /// <summary>Finite values as JSON numbers; NaN (including staleness markers) and infinities as Prometheus spells them, in strings.</summary>

@@ -4,11 +4,12 @@ using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Vigil.Collection.Push;
+using Vigil.Collection.Scrape;
 using Vigil.Core.Exposition;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
-using Vigil.Server.Scrape;
 
 namespace Vigil.Server.Api;
 
@@ -28,6 +29,8 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
     public const int MaxBodyBytes = 32 * 1024 * 1024;
 
     private const int MaxErrorsReported = 100;
+
+    private const string InvalidText = "a string is not valid UTF-8 (invalid bytes, or a lone surrogate escape such as \\ud800)";
 
     public async Task ImportPrometheusAsync(HttpContext ctx)
     {
@@ -121,7 +124,7 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
         catch (StorageException e)
         {
             logger.LogWarning("Import failed in storage: {Error}", e.Message);
-            throw ApiException.Execution("storage failed: " + e.Message);
+            throw ApiException.StorageFailed(e);
         }
         foreach (var md in declared.Values)
         {
@@ -146,7 +149,15 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
             }
             using (doc)
             {
-                var items = Items(doc.RootElement);
+                List<JsonElement> items;
+                try
+                {
+                    items = Items(doc.RootElement);
+                }
+                catch (InvalidOperationException)
+                {
+                    throw ApiException.BadData(InvalidText);
+                }
                 var (stored, errors) = await PushItemsAsync(items, ctx.RequestAborted).ConfigureAwait(false);
                 if (errors.Count > 0)
                 {
@@ -201,7 +212,19 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
         var parsed = new List<(int Index, PushedMetric Metric)>(items.Count);
         for (int i = 0; i < items.Count; i++)
         {
-            if (PushedMetric.TryParse(items[i], now, out var metric, out string error))
+            bool parsedOk;
+            PushedMetric metric;
+            string error;
+            try
+            {
+                parsedOk = PushedMetric.TryParse(items[i], now, out metric, out error);
+            }
+            catch (InvalidOperationException)
+            {
+                // Note: System.Text.Json checks a string's UTF-8 only when it is decoded, so a bad string surfaces here.
+                (parsedOk, metric, error) = (false, null!, InvalidText);
+            }
+            if (parsedOk)
             {
                 parsed.Add((i, metric));
             }
@@ -266,7 +289,7 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
         catch (StorageException e)
         {
             logger.LogWarning("Push failed in storage: {Error}", e.Message);
-            throw ApiException.Execution("storage failed: " + e.Message);
+            throw ApiException.StorageFailed(e);
         }
         batch.Commit();
         foreach (var (_, m) in parsed)

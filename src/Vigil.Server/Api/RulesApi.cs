@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Vigil.Server.Rules;
+using Vigil.Rules;
 
 namespace Vigil.Server.Api;
 

@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Vigil.Core.Labels;
+using Vigil.Core.Model;
 using Vigil.Server.Config;
-using Vigil.Server.Scrape;
+using Vigil.Collection.Scrape;
 
 namespace Vigil.Server.Api;
 

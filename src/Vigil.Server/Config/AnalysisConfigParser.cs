@@ -1,4 +1,5 @@
 using Vigil.Analysis.Anomaly;
+using Vigil.Analysis.Insights;
 using Vigil.PromQL.Parser;
 using YamlDotNet.RepresentationModel;
 

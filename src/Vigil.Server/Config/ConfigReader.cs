@@ -1,4 +1,6 @@
 using System.Globalization;
+using Vigil.Core.Config;
+using Vigil.Core.Model;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

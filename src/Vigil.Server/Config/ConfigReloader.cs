@@ -1,7 +1,9 @@
 using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
-using Vigil.Server.Rules;
+using Vigil.Core.Config;
+using Vigil.Core.Model;
+using Vigil.Rules;
 
 namespace Vigil.Server.Config;
 

@@ -1,4 +1,6 @@
+using Vigil.Collection.Scrape;
 using Vigil.Core.Labels;
+using Vigil.Core.Model;
 
 namespace Vigil.Server.Config;
 
@@ -6,10 +8,10 @@ namespace Vigil.Server.Config;
 public sealed class GlobalConfig
 {
     /// <summary>Prometheus's default scrape interval: 1m.</summary>
-    public static readonly TimeSpan DefaultScrapeInterval = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan DefaultScrapeInterval = ScrapeConfig.DefaultScrapeInterval;
 
     /// <summary>Prometheus's default scrape timeout: 10s.</summary>
-    public static readonly TimeSpan DefaultScrapeTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultScrapeTimeout = ScrapeConfig.DefaultScrapeTimeout;
 
     /// <summary>Prometheus's default rule evaluation interval: 1m.</summary>
     public static readonly TimeSpan DefaultEvaluationInterval = TimeSpan.FromMinutes(1);

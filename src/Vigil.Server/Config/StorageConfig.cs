@@ -21,12 +21,16 @@ public sealed class StorageConfig
     /// </summary>
     public bool? WalSyncEveryCommit { get; init; }
 
+    /// <summary>How far ahead of the server's clock a sample may lie (<c>max_future_timestamp</c>, default 10m); later samples are refused.</summary>
+    public TimeSpan? MaxFutureTimestamp { get; init; }
+
     internal static StorageConfig Parse(ConfigReader r, ConfigEntry section)
     {
         string? dataDir = null;
         TimeSpan? retention = null;
         long? size = null;
         bool? syncEveryCommit = null;
+        TimeSpan? maxFuture = null;
         foreach (var e in r.Mapping(section.Value, section.Key))
         {
             switch (e.Key)
@@ -44,6 +48,9 @@ public sealed class StorageConfig
                     break;
                 case "retention_time":
                     retention = r.Duration(e);
+                    break;
+                case "max_future_timestamp":
+                    maxFuture = r.Duration(e);
                     break;
                 case "retention_size":
                     size = r.Bytes(e);
@@ -69,6 +76,6 @@ public sealed class StorageConfig
                     break;
             }
         }
-        return new StorageConfig { DataDir = dataDir, RetentionTime = retention, RetentionSize = size, WalSyncEveryCommit = syncEveryCommit };
+        return new StorageConfig { DataDir = dataDir, RetentionTime = retention, RetentionSize = size, WalSyncEveryCommit = syncEveryCommit, MaxFutureTimestamp = maxFuture };
     }
 }

@@ -1,5 +1,8 @@
+using Vigil.Analysis.Insights;
+using Vigil.Collection.Collectors;
+using Vigil.Rules;
+using Vigil.Rules.Seed;
 using Vigil.Server.Config.Seed;
-using Vigil.Server.Rules;
 
 namespace Vigil.Server.Config;
 
@@ -54,6 +57,7 @@ public sealed partial class VigilConfig
                 RetentionTime = retention,
                 RetentionSize = storage.RetentionSize,
                 WalSyncEveryCommit = storage.WalSyncEveryCommit,
+                MaxFutureTimestamp = storage.MaxFutureTimestamp,
             };
         }
     }

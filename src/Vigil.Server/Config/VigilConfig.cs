@@ -1,5 +1,12 @@
-using System.Text.RegularExpressions;
-using YamlDotNet.Core;
+using Vigil.Analysis.Insights;
+using Vigil.Collection.Collectors;
+using Vigil.Collection.Discovery;
+using Vigil.Collection.Scrape;
+using Vigil.Core.Config;
+using Vigil.Optimizer.Options;
+using Vigil.Rules.Notifier;
+using Vigil.Rules.Seed;
+using Vigil.Rules.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace Vigil.Server.Config;
@@ -40,7 +47,7 @@ public sealed partial class VigilConfig
     public IReadOnlyList<string> Sections { get; init; } = [];
 
     /// <summary>The <c>alerting:</c> section: Alertmanagers and webhooks; null when the file has none (no notifications).</summary>
-    public Notifier.AlertingOptions? Alerting { get; init; }
+    public AlertingOptions? Alerting { get; init; }
 
     /// <summary>The <c>analysis:</c> section, or null when the file has none (the analysis then runs with its defaults).</summary>
     public AnalysisConfig? Analysis { get; init; }
@@ -49,13 +56,13 @@ public sealed partial class VigilConfig
     public OptimizationConfig? Optimization { get; init; }
 
     /// <summary>The seed's <c>performance_collection:</c> block (its <c>alert_thresholds</c> are in <see cref="SeedRuleGroups"/>), or null.</summary>
-    public Seed.PerformanceCollectionConfig? PerformanceCollection { get; init; }
+    public PerformanceCollectionConfig? PerformanceCollection { get; init; }
 
     /// <summary>The seed's <c>performance_analysis:</c> block, or null.</summary>
     public Seed.PerformanceAnalysisConfig? PerformanceAnalysis { get; init; }
 
     /// <summary>The seed's <c>aggregation_rules:</c> (compiled into <see cref="SeedRuleGroups"/>); empty when absent.</summary>
-    public IReadOnlyList<Seed.AggregationRule> AggregationRules { get; init; } = [];
+    public IReadOnlyList<AggregationRule> AggregationRules { get; init; } = [];
 
     /// <summary>
     /// The rule groups compiled from <c>performance_collection.alert_thresholds</c> and <c>aggregation_rules</c>
@@ -79,12 +86,12 @@ public sealed partial class VigilConfig
         {
             foreach (var sd in job.FileSdConfigs)
             {
-                foreach (string file in Discovery.FileSdProvider.ExpandPatterns(sd.Files))
+                foreach (string file in FileSdProvider.ExpandPatterns(sd.Files))
                 {
                     files++;
                     try
                     {
-                        targets += Discovery.FileSdParser.ReadFile(file).Sum(g => g.Targets.Count);
+                        targets += FileSdParser.ReadFile(file).Sum(g => g.Targets.Count);
                     }
                     catch (ConfigException e)
                     {
@@ -95,9 +102,6 @@ public sealed partial class VigilConfig
         }
         return errors;
     }
-
-    [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ", RegexOptions.CultureInvariant)]
-    private static partial Regex YamlPositionPrefix();
 
     /// <summary>
     /// Reads and parses <paramref name="path"/>; relative paths inside resolve against its directory. Throws
@@ -145,15 +149,9 @@ public sealed partial class VigilConfig
     {
         ArgumentNullException.ThrowIfNull(yaml);
         var r = new ConfigReader(fileName, baseDirectory ?? Directory.GetCurrentDirectory());
-        var stream = new YamlStream();
-        try
+        if (!SafeYaml.TryLoad(yaml, out var stream, out var syntax))
         {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException e)
-        {
-            string message = YamlPositionPrefix().Replace(e.Message, string.Empty);
-            r.Error(e.Start, "invalid YAML: " + message);
+            r.Errors.Add(new ConfigError(fileName, syntax.Line, syntax.Column, "invalid YAML: " + syntax.Message));
             throw new ConfigException(r.Errors);
         }
         if (stream.Documents.Count == 0)
@@ -181,10 +179,10 @@ public sealed partial class VigilConfig
         var ruleFiles = new List<string>();
         var sections = new List<string>();
         YamlNode? scrapeNode = null;
-        Notifier.AlertingOptions? alerting = null;
-        Seed.PerformanceCollectionConfig? performanceCollection = null;
+        AlertingOptions? alerting = null;
+        PerformanceCollectionConfig? performanceCollection = null;
         Seed.PerformanceAnalysisConfig? performanceAnalysis = null;
-        IReadOnlyList<Seed.AggregationRule> aggregationRules = [];
+        IReadOnlyList<AggregationRule> aggregationRules = [];
         ConfigEntry seedEntry = default;
         OptimizationConfig? optimization = null;
         AnalysisConfig? analysis = null;
@@ -201,7 +199,7 @@ public sealed partial class VigilConfig
                     storage = StorageConfig.Parse(r, e);
                     break;
                 case "collectors":
-                    collectors = CollectorsConfig.Parse(r, e);
+                    collectors = CollectorsConfigParser.Parse(r, e);
                     break;
                 case "scrape_configs":
                     scrapeNode = e.Value;
@@ -253,7 +251,7 @@ public sealed partial class VigilConfig
                     r.Error(node, $"empty or null scrape config section in {where}");
                     continue;
                 }
-                if (ScrapeConfig.Parse(r, node, where, global) is not { } job)
+                if (ScrapeConfigParser.Parse(r, node, where, global) is not { } job)
                 {
                     continue;
                 }

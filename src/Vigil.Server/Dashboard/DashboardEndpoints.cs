@@ -1,7 +1,7 @@
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Net.Http.Headers;
+using Vigil.Server.Hosting;
+using Vigil.Server.Security;
 
 namespace Vigil.Server.Dashboard;
 
@@ -20,19 +20,19 @@ internal static class DashboardEndpoints
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
     /// <summary>
-    /// Maps the dashboard. <paramref name="plainIndex"/> answers <c>/</c> for clients that do not ask for HTML (curl,
-    /// scripts), so they still get the list of endpoints.
+    /// The dashboard's routes (all need the read scope). <paramref name="plainIndex"/> answers <c>/</c> for clients
+    /// that do not ask for HTML (curl, scripts), so they still get the list of endpoints.
     /// </summary>
-    public static void Map(IEndpointRouteBuilder app, RequestDelegate plainIndex)
+    public static IEnumerable<Route> Routes(RequestDelegate plainIndex)
     {
         var assets = DashboardAssets.Instance;
-        string[] getHead = [HttpMethods.Get, HttpMethods.Head];
-        app.MapMethods("/", getHead, ctx => WantsHtml(ctx.Request) ? SendPageAsync(ctx, assets) : plainIndex(ctx));
+        yield return new Route(Route.GetHead, "/", AccessScope.Read, ctx => WantsHtml(ctx.Request) ? SendPageAsync(ctx, assets) : plainIndex(ctx),
+            "the dashboard (the list of endpoints for non-browsers)");
         foreach (string page in Pages)
         {
-            app.MapMethods(page, getHead, ctx => SendPageAsync(ctx, assets));
+            yield return new Route(Route.GetHead, page, AccessScope.Read, ctx => SendPageAsync(ctx, assets), "a dashboard page");
         }
-        app.MapMethods("/assets/{file}", getHead, ctx =>
+        yield return new Route(Route.GetHead, "/assets/{file}", AccessScope.Read, ctx =>
         {
             string file = (string)ctx.Request.RouteValues["file"]!;
             if (file == "index.html" || !assets.TryGet(file, out var asset))
@@ -41,7 +41,7 @@ internal static class DashboardEndpoints
                 return Task.CompletedTask;
             }
             return SendAsync(ctx, asset);
-        });
+        }, "the dashboard's scripts and styles");
     }
 
     private static bool WantsHtml(HttpRequest request)

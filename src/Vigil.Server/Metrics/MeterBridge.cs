@@ -106,7 +106,13 @@ internal sealed class MeterBridge : IDisposable
         {
             return;
         }
-        string name = MetricNames.FromInstrument(instrument.Name, instrument.Unit, type);
+        string name = Core.Exposition.PrometheusNames.FromInstrument(instrument.Name, instrument.Unit, type switch
+        {
+            MetricType.Counter => Core.Exposition.MetricType.Counter,
+            MetricType.Gauge => Core.Exposition.MetricType.Gauge,
+            MetricType.Histogram => Core.Exposition.MetricType.Histogram,
+            _ => Core.Exposition.MetricType.Unknown,
+        });
         double[]? bounds = kind == PointKind.Histogram ? HistogramBounds(instrument) : null;
         var state = new InstrumentState(instrument, name, type, kind, bounds, this);
         lock (_instrumentsLock)
@@ -218,14 +224,6 @@ internal sealed class MeterBridge : IDisposable
         return result;
     }
 
-    private static string FormatTagValue(object? value) => value switch
-    {
-        null => string.Empty,
-        string s => s,
-        bool b => b ? "true" : "false",
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? string.Empty,
-    };
 
     /// <summary>How an instrument's measurements become a point value.</summary>
     private enum PointKind
@@ -411,8 +409,8 @@ internal sealed class MeterBridge : IDisposable
             Array.Sort(sortedTags, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
             foreach (var t in sortedTags)
             {
-                string name = MetricNames.LabelName(t.Key);
-                string value = FormatTagValue(t.Value);
+                string name = Core.Exposition.PrometheusNames.LabelName(t.Key);
+                string value = Core.Exposition.PrometheusNames.TagValue(t.Value);
                 if (name.Length == 0 || value.Length == 0)
                 {
                     continue;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Vigil.Server.Collectors;
+using Vigil.Collection.Collectors;
 
 namespace Vigil.Server.Metrics;
 

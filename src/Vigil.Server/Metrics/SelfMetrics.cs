@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using Vigil.Server.Collectors;
+using Vigil.Collection.Collectors;
 
 namespace Vigil.Server.Metrics;
 

@@ -9,7 +9,7 @@ namespace Vigil.Tsdb.Blocks;
 /// Files are memory-mapped: lookups in the index and chunk reads are plain memory accesses with no system call and
 /// no managed copy of the files, the OS page cache is shared with every other reader, and the block costs little
 /// heap beyond the postings offset table. Everything is validated on open (magic numbers, versions, TOC and section
-/// CRCs, meta.json); chunk CRCs are checked on every read.
+/// CRCs, meta.json); chunk CRCs are checked on every read, and for the whole block by <see cref="VerifyChunks"/>.
 /// Thread-safe: any number of queriers may run concurrently. Lifetime is reference-counted: the opener holds one
 /// reference, every querier holds one until disposed. <see cref="Dispose"/> drops the opener's reference; the files
 /// are unmapped, and <see cref="Closed"/> completes, only once the last querier is disposed, so the DB can delete a
@@ -23,6 +23,7 @@ public sealed class Block : IDisposable
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _refs = 1;
     private int _disposed;
+    private BlockCorruptedException? _damage;
 
     private Block(string dir, BlockMeta meta, IndexReader index, ChunkSegmentReader chunks, long metaSize)
     {
@@ -90,6 +91,12 @@ public sealed class Block : IDisposable
     /// <summary>Completes when the block has been disposed and its last querier released, i.e. its files are unmapped.</summary>
     public Task Closed => _closed.Task;
 
+    /// <summary>The first damage a read met in this block's files (a chunk that failed its CRC), or null.</summary>
+    public BlockCorruptedException? Damage => Volatile.Read(ref _damage);
+
+    /// <summary>Records damage a read met; the database moves the block aside at its next maintenance pass.</summary>
+    internal void ReportDamage(BlockCorruptedException e) => Interlocked.CompareExchange(ref _damage, e, null);
+
     /// <summary>True once <see cref="Dispose"/> was called (queriers may still be reading).</summary>
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
@@ -108,6 +115,38 @@ public sealed class Block : IDisposable
             throw new ObjectDisposedException(nameof(Block), $"block {Meta.Ulid} is closed");
         }
         return new BlockQuerier(this, mint, maxt);
+    }
+
+    /// <summary>
+    /// Reads every chunk record front to back and checks its CRC, and that there are as many as meta.json counts (a
+    /// sequential read of the chunk files: about 50 ms per 70 MB from the page cache). Damage is recorded in
+    /// <see cref="Damage"/> and returned; null when the block is sound. Throws <see cref="ObjectDisposedException"/>
+    /// when the block is closed.
+    /// </summary>
+    public BlockCorruptedException? VerifyChunks(CancellationToken cancellationToken = default)
+    {
+        if (!TryAcquire())
+        {
+            throw new ObjectDisposedException(nameof(Block), $"block {Meta.Ulid} is closed");
+        }
+        try
+        {
+            long found = ChunkReader.VerifyAll(cancellationToken);
+            if (found != Meta.Stats.NumChunks)
+            {
+                throw new BlockCorruptedException(Path.Combine(Directory, ChunkSegments.DirectoryName), null, $"the chunk files hold {found} chunks but meta.json counts {Meta.Stats.NumChunks}");
+            }
+            return null;
+        }
+        catch (BlockCorruptedException e)
+        {
+            ReportDamage(e);
+            return e;
+        }
+        finally
+        {
+            Release();
+        }
     }
 
     /// <summary>All label names in the block, sorted.</summary>

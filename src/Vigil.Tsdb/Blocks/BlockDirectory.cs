@@ -64,7 +64,8 @@ public static partial class BlockDirectory
 
     /// <summary>
     /// Opens the healthy blocks of <paramref name="dataDir"/>, sorted by minimum time: removes leftovers of interrupted
-    /// writes and deletions, moves blocks that fail validation aside to <c>&lt;dir&gt;.corrupted</c> with an error log,
+    /// writes and deletions, moves blocks that fail validation (meta.json, index) aside to
+    /// <c>&lt;dir&gt;.corrupted</c> with an error log,
     /// and deletes blocks that were compacted into another healthy block. The caller owns the returned blocks.
     /// </summary>
     public static IReadOnlyList<Block> OpenBlocks(string dataDir, ILogger? logger = null)
@@ -114,6 +115,27 @@ public static partial class BlockDirectory
         }
         result.Sort(static (a, b) => a.Meta.MinTime != b.Meta.MinTime ? a.Meta.MinTime.CompareTo(b.Meta.MinTime) : a.Meta.Ulid.CompareTo(b.Meta.Ulid));
         return result;
+    }
+
+    /// <summary>Directories of <paramref name="dataDir"/> holding blocks moved aside by <see cref="MoveAside"/>, sorted by name.</summary>
+    public static IReadOnlyList<string> ListCorruptedDirs(string dataDir)
+    {
+        if (!Directory.Exists(dataDir))
+        {
+            return [];
+        }
+        var dirs = new List<string>();
+        foreach (var d in Directory.EnumerateDirectories(dataDir))
+        {
+            string name = Path.GetFileName(d);
+            int cut = name.IndexOf(CorruptedSuffix, StringComparison.Ordinal);
+            if (cut > 0 && Ulid.TryParse(name[..cut], out _))
+            {
+                dirs.Add(d);
+            }
+        }
+        dirs.Sort(StringComparer.Ordinal);
+        return dirs;
     }
 
     /// <summary>Renames <paramref name="blockDir"/> to <c>&lt;dir&gt;.corrupted</c> (or <c>.corrupted.N</c> if taken) and logs why; returns the new path.</summary>

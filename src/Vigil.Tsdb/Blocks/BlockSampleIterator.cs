@@ -152,6 +152,7 @@ internal sealed class BlockSampleIterator : ISampleIterator
         }
         catch (BlockCorruptedException e)
         {
+            querier.Block.ReportDamage(e);
             return Fail(e);
         }
         if (_buf.Length < data.Length + Slack)
@@ -168,7 +169,9 @@ internal sealed class BlockSampleIterator : ISampleIterator
     private BlockCorruptedException ChunkError(Exception e)
     {
         var (path, offset) = _querier!.Block.ChunkReader.Locate(_chunks[_ci].Ref);
-        return new BlockCorruptedException(path, offset, e.Message, e);
+        var error = new BlockCorruptedException(path, offset, e.Message, e);
+        _querier.Block.ReportDamage(error);
+        return error;
     }
 
     private bool Finish()

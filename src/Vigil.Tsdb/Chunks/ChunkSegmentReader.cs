@@ -100,7 +100,41 @@ internal sealed class ChunkSegmentReader : IDisposable
             throw new BlockCorruptedException(_segments.Length > 0 ? Path.GetDirectoryName(_segments[0].Path)! : ChunkSegments.DirectoryName, null,
                 $"chunk reference 0x{chunkRef:x} names segment {segment} but the block has {_segments.Length}");
         }
-        var file = _segments[segment - 1];
+        encoding = ChunkEncoding.Xor;
+        return ReadRecord(_segments[segment - 1], offset, out _);
+    }
+
+    /// <summary>
+    /// Reads every chunk record of every segment front to back, checking lengths, encodings and CRCs, and that the
+    /// records fill each file exactly; returns how many chunks there are. Throws <see cref="BlockCorruptedException"/>
+    /// naming file and offset of the first bad record.
+    /// </summary>
+    public long VerifyAll(CancellationToken cancellationToken = default)
+    {
+        long chunks = 0;
+        foreach (var file in _segments)
+        {
+            long offset = ChunkSegments.HeaderSize;
+            while (offset < file.Length)
+            {
+                if ((chunks & 0xFFF) == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+                if (offset > uint.MaxValue)
+                {
+                    throw new BlockCorruptedException(file.Path, offset, "chunk segment is larger than 4 GiB");
+                }
+                ReadRecord(file, (uint)offset, out int size);
+                offset += size;
+                chunks++;
+            }
+        }
+        return chunks;
+    }
+
+    private static ReadOnlySpan<byte> ReadRecord(MappedFile file, uint offset, out int recordSize)
+    {
         var rest = file.SpanFrom(offset);
         int pos = 0;
         if (offset < ChunkSegments.HeaderSize || !Varint.TryReadUnsigned(rest, ref pos, out ulong len))
@@ -118,8 +152,7 @@ internal sealed class ChunkSegmentReader : IDisposable
         {
             throw new BlockCorruptedException(file.Path, offset, $"chunk CRC-32C mismatch (stored 0x{stored:x8}, computed 0x{actual:x8})");
         }
-        encoding = (ChunkEncoding)body[0];
-        if (encoding != ChunkEncoding.Xor)
+        if ((ChunkEncoding)body[0] != ChunkEncoding.Xor)
         {
             throw new BlockCorruptedException(file.Path, offset, $"unknown chunk encoding {body[0]}");
         }
@@ -127,6 +160,7 @@ internal sealed class ChunkSegmentReader : IDisposable
         {
             throw new BlockCorruptedException(file.Path, offset, $"chunk of {len} bytes is too short");
         }
+        recordSize = pos + (int)len + 1 + 4;
         return body[1..];
     }
 

@@ -38,6 +38,29 @@ public sealed class Head : IAppendable, ISampleQueryable
     /// <summary>The block range in ms (default 2 h); chunks never cross a multiple of it.</summary>
     public long ChunkRange { get; }
 
+    /// <summary>The default of <see cref="MaxFutureMs"/>: 10 minutes.</summary>
+    public const long DefaultMaxFutureMs = 10 * 60 * 1000;
+
+    /// <summary>
+    /// How far ahead of <see cref="Clock"/> a sample may lie, in ms (default 10 minutes); later samples are refused with
+    /// <see cref="AppendError.TooFarInFuture"/>, so one mistaken timestamp (seconds read as milliseconds, nanoseconds)
+    /// cannot push the head's time range into the future.
+    /// </summary>
+    public long MaxFutureMs { get; init; } = DefaultMaxFutureMs;
+
+    /// <summary>The wall clock that bounds future timestamps.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>The newest timestamp an append may carry now: the clock plus <see cref="MaxFutureMs"/>.</summary>
+    public long MaxValidTime
+    {
+        get
+        {
+            long now = Clock.GetUtcNow().ToUnixTimeMilliseconds();
+            return MaxFutureMs >= long.MaxValue - now ? long.MaxValue : now + MaxFutureMs;
+        }
+    }
+
     internal IHeadLog? Log { get; set; }
 
     internal MemPostings Postings => _postings;
@@ -109,6 +132,16 @@ public sealed class Head : IAppendable, ISampleQueryable
         }
         Interlocked.Increment(ref Stats._seriesCreated);
         return s;
+    }
+
+    /// <summary>Makes later series references start after <paramref name="reference"/> (one seen in the WAL, even of a lost series).</summary>
+    internal void ReserveRefsUpTo(ulong reference)
+    {
+        long cur;
+        while ((cur = Interlocked.Read(ref _lastRef)) < (long)reference)
+        {
+            Interlocked.CompareExchange(ref _lastRef, (long)reference, cur);
+        }
     }
 
     internal void UpdateTimeBounds(long mint, long maxt)

@@ -1,5 +1,6 @@
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
+using Vigil.Tsdb.Internal;
 
 namespace Vigil.Tsdb.Head;
 
@@ -9,9 +10,15 @@ internal sealed class HeadAppender : IAppender
     private readonly Head _head;
     private readonly List<PendingSample> _samples = new();
     private readonly List<MemSeries> _touched = new();
+    private readonly long _maxValidTime;
     private bool _done;
 
-    public HeadAppender(Head head) => _head = head;
+    public HeadAppender(Head head)
+    {
+        _head = head;
+        // Note: read the clock once per batch, not per sample; a batch is short-lived.
+        _maxValidTime = head.MaxValidTime;
+    }
 
     public bool TryAppend(ref SeriesRef seriesRef, LabelSet labels, long timestampMs, double value, out AppendError error)
     {
@@ -23,6 +30,12 @@ internal sealed class HeadAppender : IAppender
         {
             Interlocked.Increment(ref _head.Stats._tooOld);
             error = AppendError.TooOld;
+            return false;
+        }
+        if (timestampMs > _maxValidTime)
+        {
+            Interlocked.Increment(ref _head.Stats._tooFarInFuture);
+            error = AppendError.TooFarInFuture;
             return false;
         }
         MemSeries? s = seriesRef.IsSet ? _head.ByRef(seriesRef.Value) : null;
@@ -91,11 +104,21 @@ internal sealed class HeadAppender : IAppender
                 {
                     log.Log(newSeries, _samples);
                 }
-                catch
+                catch (Exception e)
                 {
                     foreach (var s in newSeries)
                     {
                         Interlocked.Exchange(ref s.Logged, 0);
+                    }
+                    if (e is IOException io)
+                    {
+                        // Note: nothing of the batch reached the head; the caller may retry once the cause is gone.
+                        if (DiskErrors.IsOutOfSpace(io))
+                        {
+                            Interlocked.Increment(ref _head.Stats._outOfSpace);
+                            throw new StorageException(AppendError.OutOfSpace, $"no space left on the disk holding the write-ahead log; nothing of the batch was stored ({io.Message})", io);
+                        }
+                        throw new StorageException($"writing the write-ahead log failed; nothing of the batch was stored: {io.Message}", io);
                     }
                     throw;
                 }

@@ -11,6 +11,8 @@ public sealed class HeadStats
     internal long _seriesCreated;
     internal long _seriesRemoved;
     internal long _chunksRemoved;
+    internal long _tooFarInFuture;
+    internal long _outOfSpace;
 
     /// <summary>Samples committed into the head.</summary>
     public long SamplesAppended => Interlocked.Read(ref _samplesAppended);
@@ -23,6 +25,12 @@ public sealed class HeadStats
 
     /// <summary>Samples refused because older than the head accepts.</summary>
     public long TooOldSamples => Interlocked.Read(ref _tooOld);
+
+    /// <summary>Samples refused because their timestamp lies beyond the clock plus the allowed margin.</summary>
+    public long TooFarInFutureSamples => Interlocked.Read(ref _tooFarInFuture);
+
+    /// <summary>Commits that failed because the disk was full (nothing of them was stored).</summary>
+    public long OutOfSpaceErrors => Interlocked.Read(ref _outOfSpace);
 
     /// <summary>Samples refused because of invalid labels.</summary>
     public long InvalidLabelSamples => Interlocked.Read(ref _invalidLabels);

@@ -135,6 +135,45 @@ public static class Checkpoint
         return stats;
     }
 
+    /// <summary>
+    /// Cuts a damaged checkpoint at the damage, as <see cref="WriteAheadLog.Repair"/> cuts a segment: the damaged
+    /// segment of the checkpoint is truncated at <see cref="WalCorruptionException.Offset"/> (created empty when it is
+    /// missing) and its later segments are deleted, so the checkpoint holds exactly the records that replayed. Writes one
+    /// line to <paramref name="log"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The corruption is not inside a checkpoint.</exception>
+    /// <exception cref="IOException">The checkpoint could not be rewritten.</exception>
+    public static void Repair(WalCorruptionException corruption, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(corruption);
+        if (!corruption.InCheckpoint)
+        {
+            throw new ArgumentException("the corruption is not inside a checkpoint; use WriteAheadLog.Repair", nameof(corruption));
+        }
+        string dir = Path.GetFullPath(corruption.Directory);
+        int deleted = 0;
+        foreach (int index in SegmentFiles.List(dir))
+        {
+            if (index > corruption.Segment)
+            {
+                File.Delete(SegmentFiles.PathOf(dir, index));
+                deleted++;
+            }
+        }
+        // Note: a missing segment is recreated empty so the checkpoint's segments stay gap-free for the next replay.
+        using (var handle = File.OpenHandle(SegmentFiles.PathOf(dir, corruption.Segment), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete))
+        {
+            if (RandomAccess.GetLength(handle) > corruption.Offset)
+            {
+                RandomAccess.SetLength(handle, corruption.Offset);
+            }
+            RandomAccess.FlushToDisk(handle);
+        }
+        NativeFileSystem.SyncDirectory(dir);
+        log?.Invoke(string.Create(CultureInfo.InvariantCulture,
+            $"wal: repaired corruption in {Path.GetFileName(dir)} segment {SegmentFiles.Name(corruption.Segment)} at offset {corruption.Offset} ({corruption.Reason}): truncated it there and deleted {deleted} later checkpoint segment(s)"));
+    }
+
     /// <summary>Deletes leftover <c>checkpoint.*.tmp</c> directories and every checkpoint older than the last one.</summary>
     internal static void DeleteLeftovers(string walDirectory, Action<string>? log)
     {

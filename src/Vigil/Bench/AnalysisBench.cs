@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
 using Vigil.Server.Config;
-using Vigil.Server.Insights;
+using Vigil.Analysis.Insights;
 using Vigil.Tsdb;
 
 namespace Vigil.Bench;

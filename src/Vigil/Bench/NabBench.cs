@@ -71,17 +71,22 @@ internal sealed class NabBench
         return new NabBench(dir, files, profiles);
     }
 
-    /// <summary>Streams every file through a fresh detector per file, in parallel across files; returns the scores and the points per second per core.</summary>
-    public (double[][] Scores, double PointsPerSecond) Run(string detector, IReadOnlyDictionary<string, double>? parameters, Action<int>? fileDone)
+    /// <summary>Streams every file through a fresh detector per file, <paramref name="parallel"/> files at a time; returns the scores and the points per second per core.</summary>
+    /// <remarks>
+    /// With <paramref name="nabInputs"/> each file's minimum, maximum and NAB probation length are added to the
+    /// parameters (as <c>input_min</c>, <c>input_max</c>, <c>probation</c>), as NAB's runner hands them to every
+    /// detector: look-ahead a server does not have, for reproducing published detectors.
+    /// </remarks>
+    public (double[][] Scores, double PointsPerSecond) Run(string detector, IReadOnlyDictionary<string, double>? parameters, Action<int>? fileDone, int parallel = 1, bool nabInputs = false)
     {
         var scores = new double[Files.Count][];
         long ticks = 0;
         int done = 0;
         var baseTime = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
-        Parallel.For(0, Files.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, f =>
+        Parallel.For(0, Files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel) }, f =>
         {
             var file = Files[f];
-            var d = DetectorFactory.Create(detector, parameters);
+            var d = DetectorFactory.Create(detector, nabInputs ? WithNabInputs(parameters, file) : parameters);
             var output = new double[file.Length];
             var sw = Stopwatch.StartNew();
             for (int i = 0; i < file.Length; i++)
@@ -100,6 +105,21 @@ internal sealed class NabBench
             points += file.Length;
         }
         return (scores, points / TimeSpan.FromTicks(Math.Max(ticks, 1)).TotalSeconds);
+    }
+
+    private static Dictionary<string, double> WithNabInputs(IReadOnlyDictionary<string, double>? parameters, NabSeries file)
+    {
+        var p = new Dictionary<string, double>(parameters ?? new Dictionary<string, double>(), StringComparer.Ordinal);
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        foreach (double v in file.Values)
+        {
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+        }
+        p["input_min"] = min;
+        p["input_max"] = max;
+        p["probation"] = NabScorer.ProbationLength(file.Length);
+        return p;
     }
 
     /// <summary>Writes one CSV per file, <c>timestamp,value,anomaly_score</c>, laid out as NAB's <c>results/</c> folder.</summary>
@@ -126,6 +146,17 @@ internal sealed class NabBench
         foreach (var profile in Profiles)
         {
             results.Add(NabScorer.Optimize(Files, scores, profile));
+        }
+        return results;
+    }
+
+    /// <summary>Scores a detector's outputs under every profile at one fixed threshold (no sweep).</summary>
+    public IReadOnlyList<NabResult> ScoreAt(double[][] scores, double threshold)
+    {
+        var results = new List<NabResult>();
+        foreach (var profile in Profiles)
+        {
+            results.Add(NabScorer.ScoreAt(Files, scores, profile, threshold));
         }
         return results;
     }

@@ -23,6 +23,7 @@ internal static class AnalyzeCommand
         {
             server, output, state, type, severity,
         };
+        var auth = new ServerAuthOptions().AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             var query = new StringBuilder("api/v1/insights");
@@ -35,7 +36,7 @@ internal static class AnalyzeCommand
                     sep = '&';
                 }
             }
-            using var client = new OptimizeCommand.Client(result.GetValue(server)!, null);
+            using var client = new OptimizeCommand.Client(auth.Target(result, result.GetValue(server)!), null);
             using var doc = await client.SendAsync(HttpMethod.Get, query.ToString(), ct).ConfigureAwait(false);
             var data = doc.RootElement.GetProperty("data");
             if (result.GetValue(output) == "json")

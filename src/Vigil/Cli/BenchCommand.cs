@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Vigil.Bench;
+using Vigil.Core.Model;
 using Vigil.Tsdb.Wal;
 
 namespace Vigil.Cli;
@@ -61,7 +62,7 @@ internal static class BenchCommand
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {data.SeriesCount} series × {perSeries} samples to {result.GetValue(output)}"));
             return Task.FromResult(0);
         });
-        return new Command("bench", "End-to-end benchmarks (results as JSON) and their data generator.") { tsdb, generate, BenchNabCommand.Create(stdout, stderr), Analysis(stdout, stderr) };
+        return new Command("bench", "End-to-end benchmarks (results as JSON) and their data generator.") { tsdb, generate, BenchNabCommand.Create(stdout, stderr), BenchForecastCommand.Create(stdout, stderr), Analysis(stdout, stderr) };
     }
 
     private static Command Analysis(TextWriter stdout, TextWriter stderr)
@@ -99,7 +100,7 @@ internal static class BenchCommand
     }
 
     private static long ParseDuration(string text, string option)
-        => Vigil.Server.Config.PrometheusDuration.TryParse(text, out var d, out _)
+        => PrometheusDuration.TryParse(text, out var d, out _)
             ? (long)d.TotalMilliseconds
             : throw new CliException($"invalid {option} \"{text}\": expected a duration such as 15s or 2h", 2);
 }

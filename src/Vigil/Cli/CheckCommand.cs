@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Vigil.Core.Config;
+using Vigil.Core.Model;
 using Vigil.Server.Config;
-using Vigil.Server.Rules;
+using Vigil.Rules;
 
 namespace Vigil.Cli;
 
@@ -102,7 +104,7 @@ internal static class CheckCommand
         }
         sb.Append(inv, $"  collectors: {(collectors.Count == 0 ? "none" : string.Join(", ", collectors))} every {PrometheusDuration.Format(c.Collectors.Interval)}\n");
         var s = c.Storage;
-        if (s.DataDir is not null || s.RetentionTime is not null || s.RetentionSize is not null || s.WalSyncEveryCommit is not null)
+        if (s.DataDir is not null || s.RetentionTime is not null || s.RetentionSize is not null || s.WalSyncEveryCommit is not null || s.MaxFutureTimestamp is not null)
         {
             var parts = new List<string>();
             if (s.DataDir is not null)
@@ -120,6 +122,10 @@ internal static class CheckCommand
             if (s.WalSyncEveryCommit is { } sync)
             {
                 parts.Add("wal_sync " + (sync ? "commit" : "interval"));
+            }
+            if (s.MaxFutureTimestamp is { } future)
+            {
+                parts.Add("max_future_timestamp " + PrometheusDuration.Format(future));
             }
             sb.Append("  storage: ").AppendJoin(", ", parts).Append('\n');
         }

@@ -22,10 +22,12 @@ internal static class CliHelp
         ["vigil serve"] = ([
             "vigil serve                                   # ./data, http://127.0.0.1:9464, host and self collectors",
             "vigil serve --config vigil.yaml --listen :9464 # scrape targets, rules, analysis, optimizer from the file",
-            "vigil serve --data-dir /var/lib/vigil --retention 30d --retention-size 20GB"],
+            "vigil serve --data-dir /var/lib/vigil --retention 30d --retention-size 20GB",
+            "vigil serve --max-future-timestamp 1h          # accept samples up to 1 h ahead of this machine's clock"],
             "0 after SIGINT or SIGTERM (a clean shutdown), 1 when it cannot start (port in use, data directory locked, bad configuration), 2 usage error."),
         ["vigil series"] = (["vigil series --match 'node_cpu_seconds_total{mode=\"idle\"}'", "vigil series --match '{job=\"vigil\"}' --server http://127.0.0.1:9464 --output json"], null),
-        ["vigil dump"] = (["vigil dump --match node_load1 --from now-1h", "vigil dump --match '{job=\"node\"}' --server http://127.0.0.1:9464 --output json > node.jsonl"], null),
+        ["vigil dump"] = (["vigil dump --match node_load1 --from now-1h", "vigil dump --match '{job=\"node\"}' --server http://127.0.0.1:9464 --output json > node.jsonl"],
+            "0 when every matching sample was printed, 1 on failure or incomplete data (a damaged block or series: everything readable is printed first, what is missing on standard error), 2 usage error."),
         ["vigil query"] = ([
             "vigil query 'up'                                  # instant query on ./data",
             "vigil query 'rate(http_requests_total[5m])' --start now-1h --step 1m --server http://127.0.0.1:9464",
@@ -43,7 +45,8 @@ internal static class CliHelp
         ["vigil bench"] = (["vigil bench tsdb --series 10000", "vigil bench nab --detector vigil"], null),
         ["vigil bench tsdb"] = (["vigil bench tsdb --series 100000 --samples 120 > tsdb.json"], null),
         ["vigil bench generate"] = (["vigil bench generate --series 10000 --duration 2h -o data.om", "vigil import openmetrics data.om --data-dir ./data"], null),
-        ["vigil bench nab"] = (["vigil bench nab                       # every detector on the NAB corpus, a progress bar per detector", "vigil bench nab --detector mad --param window=500 --json nab.json"], null),
+        ["vigil bench nab"] = (["vigil bench nab                       # every detector on the NAB corpus, a progress bar per detector", "vigil bench nab --detector vigil --cv --json cv.json   # cross-validated by NAB category", "vigil bench nab --shipped              # at the thresholds vigil serve uses", "vigil bench nab --detector mad --param window=500 --json nab.json"], null),
+        ["vigil bench forecast"] = (["vigil bench forecast                  # NAB dev files and the synthetic sets", "vigil bench forecast --synthetic-only --json forecast.json"], null),
         ["vigil bench analysis"] = (["vigil bench analysis --series 10000 --interval 15s > analysis.json"], null),
         ["vigil profile"] = ([
             "vigil profile --pid 1234                                  # 30 s, hottest functions and bottlenecks",

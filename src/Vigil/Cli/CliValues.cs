@@ -1,5 +1,6 @@
 using System.Globalization;
 using Vigil.Core.Labels;
+using Vigil.Core.Model;
 using Vigil.PromQL.Parser;
 using Vigil.Server.Api;
 using Vigil.Server.Config;

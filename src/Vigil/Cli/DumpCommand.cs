@@ -25,6 +25,7 @@ internal static class DumpCommand
         var output = CommonOptions.OutputFormat("table: one 'labels value timestamp_ms' line per sample; json: one line per series as /api/v1/export writes it ({\"metric\":…,\"values\":[…],\"timestamps\":[…]}).");
         var command = new Command("dump", "Print the samples of matching series, one 'labels value timestamp_ms' line per sample.") { match, from, to, server, dataDir, output };
         CommonOptions.AddSourceValidator(command, server, dataDir);
+        var auth = new ServerAuthOptions().AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             long now = Timestamp.Now();
@@ -38,7 +39,7 @@ internal static class DumpCommand
             var writer = new SeriesWriter(stdout, result.GetValue(output) == "json");
             if (result.GetValue(server) is { } url)
             {
-                await FromServerAsync(url, selectors, start, end, result.GetResult(from) is not null, result.GetResult(to) is not null, writer, ct).ConfigureAwait(false);
+                await FromServerAsync(auth.Target(result, url), selectors, start, end, result.GetResult(from) is not null, result.GetResult(to) is not null, writer, ct).ConfigureAwait(false);
             }
             else
             {
@@ -52,6 +53,8 @@ internal static class DumpCommand
     private static async Task FromDataDirAsync(IStorageProvider provider, string dataDir, string[] selectors, long start, long end, SeriesWriter writer, CancellationToken ct)
     {
         var store = DataDirs.OpenReadOnly(provider, dataDir);
+        var problems = new List<string>();
+        int unreadable = 0;
         try
         {
             using var q = store.Querier(start, end);
@@ -68,6 +71,7 @@ internal static class DumpCommand
                 {
                     throw new CliException($"reading {dataDir}: {set.Error.Message}");
                 }
+                problems.AddRange(set.Warnings.Where(w => !problems.Contains(w)));
             }
             ISampleIterator? it = null;
             var samples = new List<(long T, double V)>();
@@ -85,9 +89,16 @@ internal static class DumpCommand
                 }
                 if (it.Error is not null)
                 {
-                    throw new CliException($"reading {labels} in {dataDir}: {it.Error.Message}");
+                    // Note: one damaged series does not hide the others; the dump still fails at the end.
+                    unreadable++;
+                    problems.Add($"reading {labels}: {it.Error.Message}");
+                    continue;
                 }
                 await writer.WriteAsync(labels, samples).ConfigureAwait(false);
+            }
+            if (problems.Count > 0)
+            {
+                throw Incomplete(dataDir, unreadable, series.Count, problems);
             }
         }
         finally
@@ -96,21 +107,27 @@ internal static class DumpCommand
         }
     }
 
-    private static async Task FromServerAsync(Uri url, string[] selectors, long start, long end, bool hasFrom, bool hasTo, SeriesWriter writer, CancellationToken ct)
+    private static async Task FromServerAsync(ServerTarget target, string[] selectors, long start, long end, bool hasFrom, bool hasTo, SeriesWriter writer, CancellationToken ct)
     {
-        using var remote = new RemoteServer(url);
+        using var remote = new RemoteServer(target);
         var form = RemoteServer.Form(selectors, hasFrom ? start : null, hasTo ? end : null);
         using var response = await remote.PostAsync("api/v1/export", form, ct).ConfigureAwait(false);
         await foreach (var line in RemoteServer.ReadLinesAsync(response, ct).ConfigureAwait(false))
         {
             using var doc = JsonDocument.Parse(line);
             var root = doc.RootElement;
+            if (root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String && status.GetString() == "error")
+            {
+                // The export's last line when some data could not be read: everything printed so far is intact, but not all.
+                string error = root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString()! : "export incomplete";
+                throw new CliException($"{target.Url}: {error}");
+            }
             var labels = DataDirs.LabelsFromJson(root.GetProperty("metric"));
             var values = root.GetProperty("values").EnumerateArray().ToList();
             var timestamps = root.GetProperty("timestamps").EnumerateArray().ToList();
             if (values.Count != timestamps.Count)
             {
-                throw new CliException($"{url}: export line for {labels} has {values.Count} values but {timestamps.Count} timestamps");
+                throw new CliException($"{target.Url}: export line for {labels} has {values.Count} values but {timestamps.Count} timestamps");
             }
             var samples = new List<(long T, double V)>(values.Count);
             for (int i = 0; i < values.Count; i++)
@@ -120,6 +137,25 @@ internal static class DumpCommand
             }
             await writer.WriteAsync(labels, samples).ConfigureAwait(false);
         }
+    }
+
+    private static CliException Incomplete(string dataDir, int unreadable, int total, List<string> problems)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"{dataDir}: the dump is incomplete");
+        if (unreadable > 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" ({unreadable} of {total} series could not be read and were left out)");
+        }
+        foreach (string problem in problems.Take(20))
+        {
+            sb.Append("\n  ").Append(problem);
+        }
+        if (problems.Count > 20)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"\n  … and {problems.Count - 20} more");
+        }
+        return new CliException(sb.ToString());
     }
 
     private static double ParseSpecial(string s) => s switch

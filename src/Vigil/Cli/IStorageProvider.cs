@@ -26,4 +26,5 @@ internal interface IStorageProvider
 /// <param name="Retention">How long to keep data; zero keeps it forever.</param>
 /// <param name="RetentionBytes">Maximum bytes of blocks on disk; zero for no limit.</param>
 /// <param name="SyncEveryCommit">True to fsync the WAL before every commit is acknowledged, false for group fsync every second.</param>
-internal sealed record StorageSettings(string DataDir, TimeSpan Retention, long RetentionBytes, bool SyncEveryCommit);
+/// <param name="MaxFutureTimestamp">How far ahead of the clock a sample may lie; later ones are refused.</param>
+internal sealed record StorageSettings(string DataDir, TimeSpan Retention, long RetentionBytes, bool SyncEveryCommit, TimeSpan MaxFutureTimestamp);

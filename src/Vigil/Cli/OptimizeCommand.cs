@@ -58,6 +58,7 @@ internal static class OptimizeCommand
             }
         });
         var command = new Command("list", "List the optimizer's executions, newest first.") { server, status, limit, output };
+        var auth = new ServerAuthOptions().AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             var query = new StringBuilder("api/v1/optimizations?limit=").Append(result.GetValue(limit).ToString(CultureInfo.InvariantCulture));
@@ -65,7 +66,7 @@ internal static class OptimizeCommand
             {
                 query.Append("&status=").Append(Uri.EscapeDataString(s));
             }
-            using var client = new Client(result.GetValue(server)!, null);
+            using var client = new Client(auth.Target(result, result.GetValue(server)!), null);
             using var doc = await client.SendAsync(HttpMethod.Get, query.ToString(), ct).ConfigureAwait(false);
             var data = doc.RootElement.GetProperty("data");
             if (result.GetValue(output) == "json")
@@ -103,9 +104,10 @@ internal static class OptimizeCommand
         var output = OutputOption();
         var id = IdArgument();
         var command = new Command("show", "Show one execution: action, trigger, times, values, evaluation evidence, notes.") { id, server, output };
+        var auth = new ServerAuthOptions().AddTo(command);
         command.SetAction(async (result, ct) =>
         {
-            using var client = new Client(result.GetValue(server)!, null);
+            using var client = new Client(auth.Target(result, result.GetValue(server)!), null);
             using var doc = await client.SendAsync(HttpMethod.Get, "api/v1/optimizations/" + Uri.EscapeDataString(result.GetValue(id)!), ct).ConfigureAwait(false);
             var e = doc.RootElement.GetProperty("data");
             if (result.GetValue(output) == "json")
@@ -125,12 +127,13 @@ internal static class OptimizeCommand
         var id = IdArgument();
         var tokenFile = new Option<FileInfo?>("--token-file")
         {
-            Description = $"A file holding the optimizer API token (optimization.api_token_file); default: the {TokenVariable} environment variable.",
+            Description = $"A file holding the optimizer API token (optimization.api_token_file) for a server without a web configuration; default: the {TokenVariable} environment variable. With --auth-file or {ServerAuthOptions.TokenVariable}, those are sent instead.",
             HelpName = "FILE",
         };
         var by = new Option<string?>("--by") { Description = "Who decides (recorded in the execution's notes); default: the user name.", HelpName = "NAME" };
         var reason = new Option<string?>("--reason") { Description = "Why (recorded in the notes).", HelpName = "TEXT" };
         var command = new Command(verb, description) { id, server, tokenFile, by };
+        var auth = new ServerAuthOptions().AddTo(command);
         if (withReason)
         {
             command.Options.Add(reason);
@@ -154,7 +157,7 @@ internal static class OptimizeCommand
             {
                 form.Add(new("reason", r));
             }
-            using var client = new Client(result.GetValue(server)!, string.IsNullOrEmpty(token) ? null : token);
+            using var client = new Client(auth.Target(result, result.GetValue(server)!), string.IsNullOrEmpty(token) ? null : token);
             using var doc = await client.SendAsync(HttpMethod.Post, $"api/v1/optimizations/{Uri.EscapeDataString(result.GetValue(id)!)}/{verb}", ct, form).ConfigureAwait(false);
             var e = doc.RootElement.GetProperty("data");
             await stdout.WriteLineAsync($"{Str(e, "id")}: {Str(e, "status")} ({Str(e, "phase").ToLowerInvariant()})").ConfigureAwait(false);
@@ -297,15 +300,15 @@ internal static class OptimizeCommand
     }
 
     /// <summary>The optimizer API over HTTP; failures become <see cref="CliException"/> with the server's error text.</summary>
-    internal sealed class Client(Uri server, string? token) : IDisposable
+    internal sealed class Client(ServerTarget target, string? token) : IDisposable
     {
-        private readonly HttpClient _http = new() { BaseAddress = server, Timeout = TimeSpan.FromSeconds(60) };
+        private readonly HttpClient _http = target.CreateClient(TimeSpan.FromSeconds(60));
 
         public async Task<JsonDocument> SendAsync(HttpMethod method, string path, CancellationToken ct, IEnumerable<KeyValuePair<string, string>>? form = null)
         {
             using var request = new HttpRequestMessage(method, path);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            if (token is not null)
+            if (token is not null && target.Credentials is null)
             {
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             }
@@ -313,7 +316,7 @@ internal static class OptimizeCommand
             {
                 request.Content = new FormUrlEncodedContent(form);
             }
-            var url = new Uri(server, path);
+            var url = new Uri(target.Url, path);
             HttpResponseMessage response;
             try
             {
@@ -339,7 +342,7 @@ internal static class OptimizeCommand
                 {
                     string error = doc.RootElement.TryGetProperty("error", out var m) ? m.GetString() ?? body : body;
                     doc.Dispose();
-                    throw new CliException($"{url} answered {(int)response.StatusCode} {response.ReasonPhrase}: {error}");
+                    throw new CliException($"{url} answered {(int)response.StatusCode} {response.ReasonPhrase}: {error}{target.AuthHint((int)response.StatusCode)}");
                 }
                 return doc;
             }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Vigil.Core.Model;
 using Vigil.Profiling;
 using Vigil.Server.Config;
 
@@ -101,6 +102,7 @@ internal static class ProfileCommand
         {
             pid, duration, format, output, top, threshold, upload, server,
         };
+        var auth = new ServerAuthOptions().AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             int processId = result.GetValue(pid);
@@ -120,7 +122,7 @@ internal static class ProfileCommand
             string? file = result.GetValue(output);
             if (result.GetValue(upload))
             {
-                await UploadAsync(profile, result.GetValue(server)!, stdout, ct).ConfigureAwait(false);
+                await UploadAsync(profile, auth.Target(result, result.GetValue(server)!), stdout, ct).ConfigureAwait(false);
                 if (file is null)
                 {
                     return 0;
@@ -184,7 +186,7 @@ internal static class ProfileCommand
     }
 
     /// <summary>Sends the collapsed stacks to <c>/api/v1/profiles</c> and prints where the dashboard shows them.</summary>
-    private static async Task UploadAsync(CpuProfile profile, Uri server, TextWriter stdout, CancellationToken ct)
+    private static async Task UploadAsync(CpuProfile profile, ServerTarget server, TextWriter stdout, CancellationToken ct)
     {
         using var collapsed = new StringWriter(CultureInfo.InvariantCulture);
         CpuProfileWriters.WriteCollapsed(profile, collapsed);
@@ -199,7 +201,7 @@ internal static class ProfileCommand
         using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
         string id = doc.RootElement.GetProperty("data").GetProperty("id").GetString()!;
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"uploaded profile {id} ({profile.TotalSamples} samples): {new Uri(server, "profiles?id=" + id)}")).ConfigureAwait(false);
+            $"uploaded profile {id} ({profile.TotalSamples} samples): {new Uri(server.Url, "profiles?id=" + id)}")).ConfigureAwait(false);
     }
 
     /// <summary>Parses <c>5%</c> or <c>0.05</c> into 0.05.</summary>

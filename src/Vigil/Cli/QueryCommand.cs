@@ -38,6 +38,7 @@ internal static class QueryCommand
         {
             expr, time, start, end, step, output, server, dataDir,
         };
+        var auth = new ServerAuthOptions().AddTo(command);
         CommonOptions.AddSourceValidator(command, server, dataDir);
         command.Validators.Add(r =>
         {
@@ -56,7 +57,7 @@ internal static class QueryCommand
                 ? RangeRequest(query, CommonOptions.TimeValue(result, start, now), CommonOptions.TimeValue(result, end, now) ?? now, result.GetValue(step))
                 : new QueryRequest(query, CommonOptions.TimeValue(result, time, now) ?? now, 0, 0);
             var (value, warnings) = result.GetValue(server) is { } url
-                ? await FromServerAsync(url, request, ct).ConfigureAwait(false)
+                ? await FromServerAsync(auth.Target(result, url), request, ct).ConfigureAwait(false)
                 : await FromDataDirAsync(storageProvider, result.GetValue(dataDir)!, request, ct).ConfigureAwait(false);
             foreach (var w in warnings)
             {
@@ -145,9 +146,10 @@ internal static class QueryCommand
         }
     }
 
-    internal static async Task<(QueryValue Value, IReadOnlyList<string> Warnings)> FromServerAsync(Uri url, QueryRequest request, CancellationToken ct)
+    internal static async Task<(QueryValue Value, IReadOnlyList<string> Warnings)> FromServerAsync(ServerTarget target, QueryRequest request, CancellationToken ct)
     {
-        using var remote = new RemoteServer(url);
+        var url = target.Url;
+        using var remote = new RemoteServer(target);
         var form = new List<KeyValuePair<string, string>> { new("query", request.Query) };
         string path;
         if (request.Step == 0)

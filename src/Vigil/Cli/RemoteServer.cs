@@ -5,9 +5,9 @@ using System.Text.Json;
 namespace Vigil.Cli;
 
 /// <summary>Reads from a running Vigil (or Prometheus-compatible) server's HTTP API for <c>vigil series</c> and <c>vigil dump</c>.</summary>
-internal sealed class RemoteServer(Uri baseAddress) : IDisposable
+internal sealed class RemoteServer(ServerTarget target) : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
+    private readonly HttpClient _http = target.CreateClient(Timeout.InfiniteTimeSpan);
 
     /// <summary>Sends a form POST to <paramref name="path"/>; throws <see cref="CliException"/> with the server's error or the connection problem.</summary>
     public Task<HttpResponseMessage> PostAsync(string path, IEnumerable<KeyValuePair<string, string>> form, CancellationToken ct)
@@ -31,7 +31,7 @@ internal sealed class RemoteServer(Uri baseAddress) : IDisposable
         {
             string body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
             response.Dispose();
-            throw new CliException($"{new Uri(_http.BaseAddress!, path)} answered {(int)response.StatusCode} {response.ReasonPhrase}: {ErrorText(body)}");
+            throw new CliException($"{new Uri(_http.BaseAddress!, path)} answered {(int)response.StatusCode} {response.ReasonPhrase}: {ErrorText(body)}{target.AuthHint((int)response.StatusCode)}");
         }
         return response;
     }

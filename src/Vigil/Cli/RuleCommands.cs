@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Vigil.Server.Rules;
-using Vigil.Server.Rules.Testing;
+using Vigil.Rules;
+using Vigil.Rules.Testing;
 
 namespace Vigil.Cli;
 

@@ -19,11 +19,12 @@ internal static class SeriesCommand
         var output = CommonOptions.OutputFormat("table: one series per line in label order; json: an array of label objects, as /api/v1/series answers.");
         var command = new Command("series", "List the series matching selectors, one per line in label order.") { match, server, dataDir, output };
         CommonOptions.AddSourceValidator(command, server, dataDir);
+        var auth = new ServerAuthOptions().AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             string[] selectors = result.GetValue(match)!;
             var labels = result.GetValue(server) is { } url
-                ? await FromServerAsync(url, selectors, stderr, ct).ConfigureAwait(false)
+                ? await FromServerAsync(auth.Target(result, url), selectors, stderr, ct).ConfigureAwait(false)
                 : await FromDataDirAsync(storageProvider, result.GetValue(dataDir)!, selectors).ConfigureAwait(false);
             if (result.GetValue(output) == "json")
             {
@@ -82,9 +83,9 @@ internal static class SeriesCommand
         return found;
     }
 
-    private static async Task<SortedSet<LabelSet>> FromServerAsync(Uri url, string[] selectors, TextWriter stderr, CancellationToken ct)
+    private static async Task<SortedSet<LabelSet>> FromServerAsync(ServerTarget target, string[] selectors, TextWriter stderr, CancellationToken ct)
     {
-        using var remote = new RemoteServer(url);
+        using var remote = new RemoteServer(target);
         using var response = await remote.PostAsync("api/v1/series", RemoteServer.Form(selectors), ct).ConfigureAwait(false);
         await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
         using var doc = await JsonDocument.ParseAsync(body, cancellationToken: ct).ConfigureAwait(false);

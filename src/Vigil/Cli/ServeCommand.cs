@@ -1,9 +1,13 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Vigil.Analysis.Insights;
+using Vigil.Core.Config;
+using Vigil.Core.Model;
 using Vigil.Core.Storage;
 using Vigil.Server;
 using Vigil.Server.Config;
+using Vigil.Server.Security;
 
 namespace Vigil.Cli;
 
@@ -53,6 +57,7 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "interval",
         };
         walSync.AcceptOnlyFromAmong("interval", "commit");
+        var maxFuture = DurationOption("--max-future-timestamp", "Refuse samples whose timestamp lies further than this ahead of the server's clock (a timestamp in the wrong unit), e.g. 10m, 1h.", "10m", allowZero: true);
         var config = new Option<FileInfo?>("--config")
         {
             Description = "Configuration file (vigil.yaml): global, storage, collectors, scrape_configs, ... Flags given on the command line win over the file.",
@@ -100,10 +105,27 @@ internal static class ServeCommand
             });
         }
 
+        var webConfig = new Option<FileInfo?>("--web.config.file")
+        {
+            Description = "Web configuration file (Prometheus's format): TLS (tls_server_config), basic_auth_users with bcrypt hashes, plus Vigil's bearer_tokens and vigil_user_scopes. Re-read when it changes. See docs/SECURITY.md.",
+            HelpName = "FILE",
+        };
+        var insecureListen = new Option<bool>("--web.insecure-listen")
+        {
+            Description = "Allow --listen beyond loopback without authentication (everyone who can reach it may read, push, reload and approve). Refused without this flag.",
+        };
+        var allowedHosts = new Option<string[]>("--web.allowed-hosts")
+        {
+            Description = "Host names the server answers to besides localhost and loopback addresses (DNS-rebinding protection); comma-separated or repeated; * allows any.",
+            HelpName = "HOSTS",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+
         var command = new Command("serve", "Run Vigil: store host and self metrics every interval and serve the HTTP API until SIGINT or SIGTERM.")
         {
-            dataDir, listen, interval, retention, retentionSize, walSync, config, logLevel,
-            collectors, queryTimeout, queryLookback, queryMaxSamples, queryConcurrency,
+            dataDir, listen, interval, retention, retentionSize, walSync, maxFuture, config, logLevel,
+            collectors, queryTimeout, queryLookback, queryMaxSamples, queryConcurrency, webConfig, insecureListen, allowedHosts,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -139,7 +161,8 @@ internal static class ServeCommand
                 Given(dataDir) || storage.DataDir is null ? result.GetValue(dataDir)! : storage.DataDir,
                 Given(retention) || storage.RetentionTime is null ? PrometheusDuration.Parse(result.GetValue(retention)!) : storage.RetentionTime.Value,
                 retentionBytes,
-                Given(walSync) || storage.WalSyncEveryCommit is null ? result.GetValue(walSync) == "commit" : storage.WalSyncEveryCommit.Value);
+                Given(walSync) || storage.WalSyncEveryCommit is null ? result.GetValue(walSync) == "commit" : storage.WalSyncEveryCommit.Value,
+                Given(maxFuture) || storage.MaxFutureTimestamp is null ? PrometheusDuration.Parse(result.GetValue(maxFuture)!) : storage.MaxFutureTimestamp.Value);
             // Note: the same binding runs at start and at every reload, so flags keep winning over a reloaded file.
             VigilServerOptions Bind(VigilConfig file)
             {
@@ -151,6 +174,9 @@ internal static class ServeCommand
                 }
                 return new VigilServerOptions
                 {
+                    WebConfigFile = result.GetValue(webConfig)?.ToString(),
+                    InsecureListen = result.GetValue(insecureListen),
+                    AllowedHosts = (result.GetValue(allowedHosts) ?? []).SelectMany(h => h.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
                     CollectHost = collectHost,
                     CollectSelf = collectSelf,
                     Listen = result.GetValue(listen)!,
@@ -291,6 +317,16 @@ internal static class ServeCommand
             catch (IOException e)
             {
                 log.LogError("{Error}", e.Message);
+                return 1;
+            }
+            catch (InsecureListenException e)
+            {
+                log.LogError("{Error}", e.Message);
+                return 1;
+            }
+            catch (ConfigException e)
+            {
+                log.LogError("The web configuration is not valid; nothing was started:\n{Errors}", string.Join('\n', e.Errors));
                 return 1;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Spectre.Console;
 using Vigil.Cli.Top;
+using Vigil.Core.Model;
 using Vigil.Server.Config;
 
 namespace Vigil.Cli;
@@ -41,12 +42,13 @@ internal static class TopCommand
         {
             server, interval, once, output,
         };
-        command.SetAction((result, ct) => RunAsync(result.GetValue(server)!, PrometheusDuration.Parse(result.GetValue(interval)!),
+        var auth = new ServerAuthOptions().AddTo(command);
+        command.SetAction((result, ct) => RunAsync(auth.Target(result, result.GetValue(server)!), PrometheusDuration.Parse(result.GetValue(interval)!),
             result.GetValue(once), result.GetValue(output) == "json", stdout, stderr, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(Uri server, TimeSpan interval, bool once, bool json, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    private static async Task<int> RunAsync(ServerTarget server, TimeSpan interval, bool once, bool json, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         void OnSignal(PosixSignalContext context)
@@ -121,18 +123,18 @@ internal static class TopCommand
         {
             do
             {
-                console.Write(TopView.Render(server, snapshot, interval, problem, live: false));
+                console.Write(TopView.Render(server.Url, snapshot, interval, problem, live: false));
                 console.WriteLine();
                 await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             }
             while (!once && await NextAsync().ConfigureAwait(false));
             return 0;
         }
-        await console.Live(TopView.Render(server, snapshot, interval, problem, live: true)).AutoClear(false).StartAsync(async ctx =>
+        await console.Live(TopView.Render(server.Url, snapshot, interval, problem, live: true)).AutoClear(false).StartAsync(async ctx =>
         {
             while (await NextAsync().ConfigureAwait(false))
             {
-                ctx.UpdateTarget(TopView.Render(server, snapshot, interval, problem, live: true));
+                ctx.UpdateTarget(TopView.Render(server.Url, snapshot, interval, problem, live: true));
             }
         }).ConfigureAwait(false);
         return 0;

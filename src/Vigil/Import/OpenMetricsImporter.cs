@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Vigil.Core.Exposition;
 using Vigil.Core.Labels;
@@ -86,9 +87,15 @@ internal sealed class OpenMetricsImporter
     {
         var last = new SeriesByteMap<long>();
         long samples = 0, mint = long.MaxValue, maxt = long.MinValue;
+        long latest = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + Tsdb.Head.Head.DefaultMaxFutureMs;
         ParseFile(file, progress, "validating", ct, parser =>
         {
             long t = parser.TimestampMs ?? throw Error(file, parser.CreateError("sample has no timestamp; an import needs explicit timestamps"));
+            if (t > latest)
+            {
+                throw Error(file, parser.CreateError(string.Create(CultureInfo.InvariantCulture,
+                    $"timestamp {t} of series {parser.BuildLabelSet()} (in ms) lies more than 10 minutes after now; OpenMetrics timestamps are Unix seconds: is it in milliseconds?")));
+            }
             ref long prev = ref last.GetValueRefOrAddDefault(parser.SeriesBytes, out bool exists);
             if (exists && t <= prev)
             {

@@ -5,7 +5,7 @@ using Vigil.Core.Model;
 using Vigil.Core.Storage;
 using Vigil.Server;
 using Vigil.Server.Config;
-using Vigil.Server.Rules;
+using Vigil.Rules;
 using Vigil.Tsdb;
 
 namespace Vigil.Dashboard.Tests.TestSupport;

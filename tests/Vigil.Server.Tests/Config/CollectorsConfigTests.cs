@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Vigil.Core.Config;
 using Vigil.Server.Config;
 using Vigil.Tsdb;
 

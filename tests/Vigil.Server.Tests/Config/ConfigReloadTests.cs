@@ -2,8 +2,8 @@ using System.Text.Json;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
 using Vigil.Server.Config;
-using Vigil.Server.Optimizer.Model;
-using Vigil.Server.Rules;
+using Vigil.Optimizer.Model;
+using Vigil.Rules;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Config;

@@ -1,6 +1,8 @@
+using Vigil.Core.Config;
+using Vigil.Rules;
+using Vigil.Rules.Seed;
 using Vigil.Server.Config;
 using Vigil.Server.Config.Seed;
-using Vigil.Server.Rules;
 
 namespace Vigil.Server.Tests.Config;
 

@@ -1,5 +1,6 @@
+using Vigil.Core.Config;
 using Vigil.Server.Config;
-using Vigil.Server.Relabel;
+using Vigil.Collection.Relabel;
 
 namespace Vigil.Server.Tests.Config;
 
@@ -292,6 +293,7 @@ public sealed class VigilConfigTests
               retention_time: 30d
               retention_size: 1GB
               wal_sync: commit
+              max_future_timestamp: 1h
             collectors:
               interval: 10s
               host: { enabled: false }
@@ -300,6 +302,7 @@ public sealed class VigilConfigTests
         Assert.Equal(TimeSpan.FromDays(30), c.Storage.RetentionTime);
         Assert.Equal(1L << 30, c.Storage.RetentionSize);
         Assert.True(c.Storage.WalSyncEveryCommit);
+        Assert.Equal(TimeSpan.FromHours(1), c.Storage.MaxFutureTimestamp);
         Assert.Equal(TimeSpan.FromSeconds(10), c.Collectors.Interval);
         Assert.False(c.Collectors.Host);
         Assert.True(c.Collectors.Self);

@@ -1,13 +1,14 @@
 using System.Net;
 using System.Text.Json;
+using Vigil.Analysis.Insights;
 using Vigil.Cli;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
+using Vigil.Optimizer.Model;
+using Vigil.Optimizer.Options;
+using Vigil.Rules;
 using Vigil.Server.Config;
-using Vigil.Server.Insights;
-using Vigil.Server.Optimizer.Model;
-using Vigil.Server.Rules;
 using Vigil.Server.Tests.Optimizer;
 using Vigil.Server.Tests.TestSupport;
 

@@ -3,7 +3,7 @@ using Vigil.Core.Labels;
 using Vigil.Core.Storage;
 using Vigil.PromQL.Engine;
 using Vigil.Server.Config;
-using Vigil.Server.Insights;
+using Vigil.Analysis.Insights;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Insights;

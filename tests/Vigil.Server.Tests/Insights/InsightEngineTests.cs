@@ -3,8 +3,8 @@ using Vigil.Core.Labels;
 using Vigil.Core.Storage;
 using Vigil.PromQL.Engine;
 using Vigil.Server.Config;
-using Vigil.Server.Insights;
-using Vigil.Server.Optimizer.Model;
+using Vigil.Analysis.Insights;
+using Vigil.Optimizer.Model;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Insights;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Core.Labels;
-using Vigil.Server.Insights;
+using Vigil.Analysis.Insights;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Insights;

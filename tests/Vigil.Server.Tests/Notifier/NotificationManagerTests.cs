@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Vigil.Core.Labels;
-using Vigil.Server.Notifier;
+using Vigil.Rules.Notifier;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Notifier;

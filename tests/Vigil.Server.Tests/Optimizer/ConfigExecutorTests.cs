@@ -1,6 +1,8 @@
+using Vigil.Analysis.Insights;
+using Vigil.Optimizer.Model;
+using Vigil.Optimizer.Options;
+using Vigil.Rules;
 using Vigil.Server.Config;
-using Vigil.Server.Optimizer.Model;
-using Vigil.Server.Rules;
 using Vigil.Server.Tests.TestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
 

@@ -1,4 +1,5 @@
-using Vigil.Server.Optimizer.Model;
+using Vigil.Analysis.Insights;
+using Vigil.Optimizer.Model;
 
 namespace Vigil.Server.Tests.Optimizer;
 

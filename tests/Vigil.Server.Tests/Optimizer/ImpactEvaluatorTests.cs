@@ -1,9 +1,10 @@
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
+using Vigil.Optimizer.Evaluator;
+using Vigil.Optimizer.Model;
+using Vigil.Optimizer.Options;
 using Vigil.PromQL.Engine;
 using Vigil.Server.Config;
-using Vigil.Server.Optimizer.Evaluator;
-using Vigil.Server.Optimizer.Model;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Optimizer;

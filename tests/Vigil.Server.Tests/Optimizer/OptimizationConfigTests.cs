@@ -1,6 +1,9 @@
+using Vigil.Analysis.Insights;
+using Vigil.Core.Config;
 using Vigil.Core.Labels;
+using Vigil.Optimizer.Model;
+using Vigil.Optimizer.Options;
 using Vigil.Server.Config;
-using Vigil.Server.Optimizer.Model;
 
 namespace Vigil.Server.Tests.Optimizer;
 

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Vigil.Analysis.Insights;
+using Vigil.Optimizer.Decider;
+using Vigil.Optimizer.Model;
+using Vigil.Optimizer.Options;
 using Vigil.Server.Config;
-using Vigil.Server.Optimizer.Decider;
-using Vigil.Server.Optimizer.Model;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
 
 namespace Vigil.Server.Tests.Optimizer;

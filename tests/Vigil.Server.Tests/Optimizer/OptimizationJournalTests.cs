@@ -1,7 +1,8 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Vigil.Server.Optimizer.History;
-using Vigil.Server.Optimizer.Model;
+using Vigil.Analysis.Insights;
+using Vigil.Optimizer.History;
+using Vigil.Optimizer.Model;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Optimizer;

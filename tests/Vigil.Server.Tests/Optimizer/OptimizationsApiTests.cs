@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Vigil.Optimizer.Model;
+using Vigil.Optimizer.Options;
 using Vigil.Server.Api;
 using Vigil.Server.Config;
-using Vigil.Server.Optimizer.Model;
 using Vigil.Server.Tests.TestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
 
@@ -42,6 +43,8 @@ public sealed class OptimizationsApiTests : IAsyncLifetime
             Optimization = config,
             SignalSources = [_signals],
             StatisticalJudge = new UnusedJudge(),
+            // Note: the beyond-loopback test is about the optimizer's own guard, which stays without a web configuration.
+            InsecureListen = true,
         }, _storage);
         await server.StartAsync();
         _disposables.Add(server);

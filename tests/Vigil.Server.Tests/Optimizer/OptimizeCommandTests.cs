@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Vigil.Cli;
 using Vigil.Core.Storage;
-using Vigil.Server.Optimizer.Model;
+using Vigil.Optimizer.Model;
 using Vigil.Server.Tests.TestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
 

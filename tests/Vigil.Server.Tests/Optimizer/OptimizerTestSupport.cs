@@ -1,7 +1,9 @@
+using Vigil.Analysis.Insights;
+using Vigil.Optimizer.Decider;
+using Vigil.Optimizer.Evaluator;
+using Vigil.Optimizer.Model;
+using Vigil.Optimizer.Options;
 using Vigil.Server.Config;
-using Vigil.Server.Optimizer.Decider;
-using Vigil.Server.Optimizer.Evaluator;
-using Vigil.Server.Optimizer.Model;
 
 namespace Vigil.Server.Tests.Optimizer;
 

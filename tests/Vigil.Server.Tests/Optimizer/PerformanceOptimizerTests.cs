@@ -1,7 +1,9 @@
+using Vigil.Analysis.Insights;
+using Vigil.Optimizer;
+using Vigil.Optimizer.History;
+using Vigil.Optimizer.Model;
+using Vigil.Optimizer.Options;
 using Vigil.Server.Config;
-using Vigil.Server.Optimizer;
-using Vigil.Server.Optimizer.History;
-using Vigil.Server.Optimizer.Model;
 using Vigil.Server.Tests.TestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
 

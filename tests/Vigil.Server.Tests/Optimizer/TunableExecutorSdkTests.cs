@@ -1,7 +1,7 @@
 using System.Net;
 using Vigil.Sdk.Exposition;
 using Vigil.Sdk.Tunables;
-using Vigil.Server.Optimizer.Executors;
+using Vigil.Optimizer.Executors;
 using static Vigil.Server.Tests.Optimizer.ExecutorTestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Vigil.Server.Config;
-using Vigil.Server.Optimizer.Executors;
+using Vigil.Optimizer.Executors;
 using Vigil.Server.Tests.TestSupport;
 using static Vigil.Server.Tests.Optimizer.ExecutorTestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;

@@ -2,7 +2,7 @@ using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
 using Vigil.PromQL.Engine;
-using Vigil.Server.Rules;
+using Vigil.Rules;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Rules;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Vigil.Server.Rules.Testing;
+using Vigil.Rules.Testing;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Rules;

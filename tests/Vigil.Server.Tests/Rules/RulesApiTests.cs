@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Vigil.Server.Rules;
+using Vigil.Rules;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Rules;

@@ -1,6 +1,7 @@
+using Vigil.Core.Config;
 using Vigil.Core.Labels;
 using Vigil.Server.Config;
-using Vigil.Server.Relabel;
+using Vigil.Collection.Relabel;
 
 namespace Vigil.Server.Tests.Scrape;
 

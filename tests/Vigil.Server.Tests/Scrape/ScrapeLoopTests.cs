@@ -5,7 +5,7 @@ using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
 using Vigil.Server.Config;
-using Vigil.Server.Scrape;
+using Vigil.Collection.Scrape;
 
 namespace Vigil.Server.Tests.Scrape;
 

@@ -3,7 +3,7 @@ using Vigil.Core.Exposition;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Server.Config;
-using Vigil.Server.Scrape;
+using Vigil.Collection.Scrape;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Scrape;
@@ -18,7 +18,7 @@ public sealed class ScrapeManagerTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _endpoint = await MetricsEndpoint.StartAsync();
-        _manager = new ScrapeManager(_storage);
+        _manager = new ScrapeManager(_storage, FileSdParser.ReadFile);
     }
 
     public async Task DisposeAsync()

@@ -1,5 +1,5 @@
 using Vigil.Server.Config;
-using Vigil.Server.Scrape;
+using Vigil.Collection.Scrape;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Scrape;
@@ -16,7 +16,7 @@ public sealed class ScrapeTlsTests : IAsyncLifetime
     {
         _endpoint = await MetricsEndpoint.StartAsync(_certs.Server);
         _endpoint.Set("/metrics", "secure 1\n");
-        _manager = new ScrapeManager(_storage);
+        _manager = new ScrapeManager(_storage, FileSdParser.ReadFile);
     }
 
     public async Task DisposeAsync()

@@ -1,7 +1,7 @@
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
-using Vigil.Server.Collectors;
+using Vigil.Collection.Collectors;
 using Vigil.Tsdb;
 
 namespace Vigil.Server.Tests.TestSupport;

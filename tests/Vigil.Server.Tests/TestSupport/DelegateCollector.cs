@@ -1,5 +1,5 @@
 using Vigil.Core.Storage;
-using Vigil.Server.Collectors;
+using Vigil.Collection.Collectors;
 
 namespace Vigil.Server.Tests.TestSupport;
 

@@ -37,20 +37,23 @@ internal sealed class ExporterProcess : IAsyncDisposable
     }
 
     /// <summary>Starts Prometheus scraping <paramref name="targets"/> (host:port) every second under job "node", and waits until it is ready.</summary>
-    public static async Task<ExporterProcess> StartPrometheusAsync(params string[] targets)
+    public static Task<ExporterProcess> StartPrometheusAsync(params string[] targets) => StartPrometheusWithConfigAsync($"""
+        global:
+          scrape_interval: 1s
+        scrape_configs:
+          - job_name: node
+            static_configs:
+              - targets: [{string.Join(", ", targets.Select(t => "'" + t + "'"))}]
+        """);
+
+    /// <summary>Starts Prometheus with <paramref name="configYaml"/> as its configuration file, and waits until it is ready.</summary>
+    public static async Task<ExporterProcess> StartPrometheusWithConfigAsync(string configYaml)
     {
         string exe = Processes.FindExecutable("prometheus")
             ?? throw new InvalidOperationException("prometheus is not installed; ./test.sh installs it (apt-get install prometheus)");
         string dir = Directory.CreateTempSubdirectory("vigil-prometheus-").FullName;
         string config = Path.Combine(dir, "prometheus.yml");
-        await File.WriteAllTextAsync(config, $"""
-            global:
-              scrape_interval: 1s
-            scrape_configs:
-              - job_name: node
-                static_configs:
-                  - targets: [{string.Join(", ", targets.Select(t => "'" + t + "'"))}]
-            """);
+        await File.WriteAllTextAsync(config, configYaml);
         int port = Processes.FreePort();
         var prometheus = Start(exe, dir, port, $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(dir, "data")}",
             $"--web.listen-address=127.0.0.1:{port}");

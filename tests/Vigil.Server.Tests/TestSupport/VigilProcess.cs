@@ -35,17 +35,65 @@ internal sealed class VigilProcess : IDisposable
         }
     }
 
-    public static VigilProcess Start(string workingDirectory, params string[] args)
+    public static VigilProcess Start(string workingDirectory, params string[] args) => Start(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts vigil with extra environment variables.</summary>
+    public static VigilProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+        => Start(workingDirectory, environment, [], args);
+
+    /// <summary>
+    /// Starts vigil in a mount namespace of its own in which a tmpfs of <paramref name="size"/> (e.g. <c>4m</c>) is
+    /// mounted on <paramref name="mountPoint"/>: a real, small file system that fills up, invisible to every other
+    /// process (so host-metric tests running alongside see no extra mount). Needs root, as <c>./test.sh</c> runs.
+    /// <see cref="RunInNamespaceAsync"/> runs commands that see the same mount.
+    /// </summary>
+    public static VigilProcess StartOnPrivateTmpfs(string workingDirectory, string mountPoint, string size, params string[] args)
+    {
+        Assert.True(Processes.FindExecutable("unshare") is not null, "unshare (util-linux) is needed to mount a private tmpfs");
+        Assert.True(Environment.UserName == "root", "mounting a tmpfs needs root (./test.sh runs as root)");
+        Directory.CreateDirectory(mountPoint);
+        return Start(workingDirectory, new Dictionary<string, string>(),
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=\"$1\" tmpfs \"$2\" && shift 2 && exec \"$@\"", "sh", size, mountPoint],
+            args);
+    }
+
+    /// <summary>Runs <c>sh -c <paramref name="script"/></c> in this process's mount namespace; returns its exit code and stderr.</summary>
+    public async Task<(int Code, string Stderr)> RunInNamespaceAsync(string script)
+    {
+        var psi = new ProcessStartInfo("nsenter") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in new[] { "-t", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "-m", "sh", "-c", script })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string err = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return (p.ExitCode, err);
+    }
+
+    private static VigilProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, string[] wrapper, string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "vigil.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing; the test project must reference src/Vigil");
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(wrapper.Length > 0 ? wrapper[0] : "dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            psi.Environment[name] = value;
+        }
+        foreach (var a in wrapper.Skip(1))
+        {
+            psi.ArgumentList.Add(a);
+        }
+        if (wrapper.Length > 0)
+        {
+            psi.ArgumentList.Add("dotnet");
+        }
         psi.ArgumentList.Add(dll);
         foreach (var a in args)
         {

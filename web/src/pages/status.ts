@@ -1,7 +1,15 @@
-// Status: build information, configuration, TSDB statistics and the server's own metrics.
+// Status: security (TLS, authentication, who is signed in), build information, configuration, TSDB statistics and the server's own metrics.
 import { apiGet, getText } from '../api';
 import { definitions, Panel, panelsPage, table, type Page, type PageContext } from '../components';
 import { formatBytes, formatNumber, formatTime, h } from '../dom';
+
+interface SecurityStatus {
+  listen: string;
+  tls: boolean;
+  authentication: string[];
+  insecureListen: boolean;
+  caller: { name: string; scope: string; method: string };
+}
 
 interface TsdbStatus {
   headStats: { numSeries: number; numLabelPairs: number; chunkCount?: number; minTime: number; maxTime: number };
@@ -41,6 +49,20 @@ function mount(ctx: PageContext) {
     const r = await apiGet<Record<string, string>>('/api/v1/status/buildinfo');
     return definitions(Object.entries(r.data).map(([k, v]) => [k, v]));
   }, 'buildinfo');
+  const security = new Panel('Security', async () => {
+    const r = await apiGet<SecurityStatus>('/api/v1/status/security');
+    const d = r.data;
+    return [
+      ...r.warnings.map((w) => h('div.warning', null, w)),
+      definitions([
+        ['Listening on', d.listen],
+        ['TLS', d.tls ? 'on' : 'off'],
+        ['Authentication', d.authentication.length === 0 ? 'none' : d.authentication.join(', ')],
+        ['Signed in as', d.caller.method === 'none' ? 'anonymous (no authentication)' : `${d.caller.name} (${d.caller.method})`],
+        ['Scope', d.caller.scope],
+      ]),
+    ];
+  }, 'security', true);
   const tsdb = new Panel('TSDB', async () => {
     const r = await apiGet<TsdbStatus>('/api/v1/status/tsdb', { limit: '10' });
     const s = r.data.headStats;
@@ -73,7 +95,7 @@ function mount(ctx: PageContext) {
     const r = await apiGet<{ yaml: string }>('/api/v1/status/config');
     return h('pre.config', null, r.data.yaml);
   }, 'config');
-  return panelsPage(ctx, 'Status', [build, tsdb, metrics, config]);
+  return panelsPage(ctx, 'Status', [security, build, tsdb, metrics, config]);
 }
 
 export const statusPage: Page = { path: '/status', title: 'Status', mount };

@@ -1,6 +1,7 @@
 using Vigil.Core.Labels;
 using Vigil.PromQL.Parser;
-using Vigil.Server.Rules;
+using Vigil.Rules;
+using Vigil.Rules.Seed;
 using YamlDotNet.RepresentationModel;
 
 namespace Vigil.Server.Config.Seed;

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using Vigil.Core.Model;
 
 namespace Vigil.Cli.Demo;
 
@@ -368,7 +369,7 @@ internal sealed class DemoRun(DemoSettings settings, TextWriter stdout, TextWrit
 
     private static string Percent(double? v) => v is { } x ? (x * 100).ToString("0.#", CultureInfo.InvariantCulture) + " %" : "-";
 
-    private static string Seconds(TimeSpan t) => Server.Config.PrometheusDuration.Format(t);
+    private static string Seconds(TimeSpan t) => PrometheusDuration.Format(t);
 
     private static string Invariant(int v) => v.ToString(CultureInfo.InvariantCulture);
 

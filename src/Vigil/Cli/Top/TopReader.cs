@@ -5,9 +5,9 @@ using System.Text.Json;
 namespace Vigil.Cli.Top;
 
 /// <summary>Reads a <see cref="TopSnapshot"/> from a Prometheus-compatible <c>/api/v1/query</c>, all queries at one evaluation time.</summary>
-internal sealed class TopReader(Uri server, TimeProvider clock) : IDisposable
+internal sealed class TopReader(ServerTarget server, TimeProvider clock) : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = server, Timeout = TimeSpan.FromSeconds(30) };
+    private readonly HttpClient _http = server.CreateClient(TimeSpan.FromSeconds(30));
 
     public async Task<TopSnapshot> ReadAsync(CancellationToken ct)
     {
@@ -70,7 +70,7 @@ internal sealed class TopReader(Uri server, TimeProvider clock) : IDisposable
                 if (!response.IsSuccessStatusCode || root.GetProperty("status").GetString() != "success")
                 {
                     string error = root.TryGetProperty("error", out var e) ? e.GetString() ?? string.Empty : body;
-                    throw new CliException($"query {expr} failed: {error}");
+                    throw new CliException($"query {expr} failed: {error}{server.AuthHint((int)response.StatusCode)}");
                 }
                 var data = root.GetProperty("data");
                 var found = new List<(Dictionary<string, string>, double)>();

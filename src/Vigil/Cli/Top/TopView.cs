@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Rendering;
+using Vigil.Core.Model;
 using Vigil.Server.Config;
 
 namespace Vigil.Cli.Top;

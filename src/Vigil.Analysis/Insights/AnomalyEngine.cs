@@ -1,0 +1,88 @@
+using Vigil.Core.Labels;
+
+namespace Vigil.Analysis.Insights;
+
+/// <summary>
+/// The anomaly engine: the series the scorer finds anomalous at the same time (within its hold time), grouped by
+/// <c>instance</c>, the most anomalous first. A cluster of at least <c>anomaly.min_series</c> series is an
+/// <see cref="InsightType.AnomalyDetected"/>, updated while the cluster lasts; its severity grows with the number and
+/// share of series involved.
+/// </summary>
+internal sealed class AnomalyEngine : IInsightEngine
+{
+    /// <summary>The most series listed in one insight.</summary>
+    public const int MaxListed = 20;
+
+    /// <inheritdoc />
+    public string Name => "anomaly";
+
+    /// <inheritdoc />
+    public IReadOnlyList<Finding> Run(InsightContext context)
+    {
+        var findings = new List<Finding>();
+        foreach (var cluster in context.Anomalous.GroupBy(a => a.Labels.Get("instance")))
+        {
+            var members = cluster.OrderByDescending(a => a.PeakScore).ToList();
+            if (members.Count < context.Config.AnomalyMinSeries)
+            {
+                continue;
+            }
+            string instance = cluster.Key;
+            int scored = context.Rates.TryGetValue(instance, out var r) ? r.Scored : members.Count;
+            double share = (double)members.Count / Math.Max(1, scored);
+            // Note: the share counts only for clusters of several series; one series out of one is not an outage.
+            var severity = members.Count >= 10 || (share >= 0.2 && members.Count >= 5) ? InsightSeverity.Critical
+                : members.Count >= 5 || (share >= 0.2 && members.Count >= 3) ? InsightSeverity.High
+                : members.Count >= 2 ? InsightSeverity.Medium
+                : InsightSeverity.Low;
+            var top = members[0];
+            long since = members.Min(m => m.SinceMs);
+            string where = instance.Length == 0 ? string.Empty : $" on {instance}";
+            string names = string.Join(", ", members.Take(3).Select(m => $"{m.Labels.Name} ({InsightContext.Format(m.PeakScore)})"));
+            string description = members.Count == 1
+                ? $"anomaly{where}: {names}"
+                : $"{members.Count} series anomalous together{where} ({InsightContext.Format(share * 100)} % of {scored}), most anomalous: {names}";
+            var labels = new Dictionary<string, string>(StringComparer.Ordinal) { ["series"] = top.Labels.Name };
+            if (instance.Length > 0)
+            {
+                labels["instance"] = instance;
+            }
+            string job = top.Labels.Get("job");
+            if (job.Length > 0)
+            {
+                labels["job"] = job;
+            }
+            string component = instance.Length > 0 ? instance : job.Length > 0 ? job : top.Labels.ToString();
+            // Note: the complement of the product of (1 − score) is the chance that at least one detection is real, if independent.
+            double confidence = 1 - members.Aggregate(1.0, (p, m) => p * (1 - Math.Clamp(m.PeakScore, 0, 1)));
+            findings.Add(new Finding(
+                instance.Length == 0 ? "cluster" : $"cluster{{instance=\"{instance}\"}}",
+                InsightType.AnomalyDetected,
+                severity,
+                description,
+                labels,
+                members.Take(MaxListed).Select(m => m.Labels).ToList(),
+                confidence,
+                new Dictionary<string, double>
+                {
+                    ["series"] = members.Count,
+                    ["scored_series"] = scored,
+                    ["anomaly_rate"] = share,
+                    ["max_score"] = top.PeakScore,
+                    ["since_seconds"] = (context.NowMs - since) / 1000.0,
+                },
+                [
+                    new OptimizationRecommendation
+                    {
+                        Type = OptimizationActionType.CodeOptimization,
+                        Description = $"Investigate what changed{where} around {DateTimeOffset.FromUnixTimeMilliseconds(since):u}, starting with {top.Labels.Name}",
+                        ExpectedImpact = 0.3,
+                        ImplementationCost = ImplementationCost.High,
+                        Priority = 50 + ((int)severity * 50),
+                        AffectedComponents = [component],
+                    },
+                ]));
+        }
+        return findings;
+    }
+}

@@ -1,0 +1,90 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Vigil.Server.Api;
+using Vigil.Server.Dashboard;
+using Vigil.Server.Hosting;
+using Vigil.Server.Metrics;
+using Vigil.Server.Profiles;
+using Vigil.Collection.Push;
+using Vigil.Collection.Scrape;
+using Vigil.Core.Config;
+using Vigil.Server.Security;
+using static Vigil.Server.Hosting.Route;
+
+namespace Vigil.Server;
+
+/// <summary>
+/// Every HTTP route of the server in one table: methods, path, the scope a caller needs when authentication is
+/// configured, the handler and a line for the docs (<c>docs/SECURITY.md</c> lists this table; a test keeps them equal).
+/// Errors of every handler are answered by <see cref="ErrorMiddleware"/>.
+/// </summary>
+public sealed partial class VigilServer
+{
+    private IReadOnlyList<Route>? _routes;
+
+    /// <summary>The routes of the running server.</summary>
+    internal IReadOnlyList<Route> Routes => _routes ?? throw new InvalidOperationException("the server has not been started");
+
+    private List<Route> BuildRoutes(PrometheusApi api, SelfMetrics selfMetrics, ScrapeManager scrape, WebAccess access)
+    {
+        var tsdb = new TsdbStatusApi(_storage, _clock, _loggerFactory.CreateLogger<TsdbStatusApi>());
+        var config = new ConfigStatusApi(() => _active.ConfigYaml);
+        var rules = new RulesApi(() => _rules);
+        var pushedMetadata = new PushedMetadata();
+        // Note: /api/v1/metadata lists what targets and pushes declared plus the types and help texts of Vigil's own metrics.
+        var targets = new TargetsApi(scrape, () => pushedMetadata.All().Concat(_selfMetadata.All()));
+        var push = new PushApi(_storage, pushedMetadata, new ObservationAggregator(), _loggerFactory.CreateLogger<PushApi>(), _clock);
+        var optimizations = new OptimizationsApi(() => _optimizer, _options.Listen);
+        var profiles = new ProfilesApi(new ProfileStore(_options.DataDirectory, _clock));
+        var insights = new InsightsApi(() => _analysis);
+        var security = new SecurityStatusApi(access, _options);
+
+        var routes = new List<Route>(DashboardEndpoints.Routes(ctx => WriteTextAsync(ctx, StatusCodes.Status200OK, IndexText)))
+        {
+            new(GetHead, "/-/healthy", AccessScope.Public, ctx => WriteTextAsync(ctx, StatusCodes.Status200OK, "Vigil is Healthy.\n"), "liveness"),
+            new(GetHead, "/-/ready", AccessScope.Public, ctx => IsReady
+                ? WriteTextAsync(ctx, StatusCodes.Status200OK, "Vigil is Ready.\n")
+                : WriteTextAsync(ctx, StatusCodes.Status503ServiceUnavailable, "Service Unavailable\n"), "readiness"),
+            new(Post, "/-/login", AccessScope.Public, ctx => LoginPage.LoginAsync(ctx, access), "the dashboard's sign-in form (checks the bearer token it is given)"),
+            new(Post, "/-/logout", AccessScope.Public, LoginPage.LogoutAsync, "forgets the dashboard's sign-in cookie"),
+            new(Get, "/metrics", AccessScope.Read, ctx =>
+            {
+                string text = PrometheusTextWriter.Write(selfMetrics.Collect());
+                ctx.Response.ContentType = PrometheusTextWriter.ContentType;
+                return ctx.Response.WriteAsync(text, ctx.RequestAborted);
+            }, "Vigil's own metrics"),
+            new(GetPost, "/api/v1/query", AccessScope.Read, api.QueryAsync, "PromQL instant query"),
+            new(GetPost, "/api/v1/query_range", AccessScope.Read, api.QueryRangeAsync, "PromQL range query"),
+            new(GetPost, "/api/v1/format_query", AccessScope.Read, api.FormatQueryAsync, "PromQL formatting"),
+            new(GetPost, "/api/v1/query_exemplars", AccessScope.Read, api.QueryExemplarsAsync, "exemplars"),
+            new(Get, "/api/v1/status/buildinfo", AccessScope.Read, api.BuildInfoAsync, "version information"),
+            new(GetPost, "/api/v1/series", AccessScope.Read, api.SeriesAsync, "series matching selectors"),
+            new(GetPost, "/api/v1/labels", AccessScope.Read, api.LabelNamesAsync, "label names"),
+            new(Get, "/api/v1/label/{name}/values", AccessScope.Read, api.LabelValuesAsync, "label values"),
+            new(GetPost, "/api/v1/export", AccessScope.Read, api.ExportAsync, "raw samples as JSON lines"),
+            new(Get, "/api/v1/status/tsdb", AccessScope.Read, tsdb.TsdbAsync, "cardinality statistics"),
+            new(Get, "/api/v1/status/security", AccessScope.Read, security.StatusAsync, "TLS, authentication and the caller's scope"),
+            new(Get, "/api/v1/status/config", AccessScope.Admin, config.ConfigAsync, "the configuration file (secrets hidden)"),
+            new(PostPut, "/-/reload", AccessScope.Admin, ReloadEndpointAsync, "reload the configuration file"),
+            new(Get, "/api/v1/rules", AccessScope.Read, rules.RulesAsync, "recording and alerting rules"),
+            new(Get, "/api/v1/alerts", AccessScope.Read, rules.AlertsAsync, "active alerts"),
+            new(Get, "/api/v1/targets", AccessScope.Read, targets.TargetsAsync, "scrape targets"),
+            new(Get, "/api/v1/targets/metadata", AccessScope.Read, targets.TargetMetadataAsync, "metadata of scraped metrics"),
+            new(Get, "/api/v1/metadata", AccessScope.Read, targets.MetadataAsync, "metric types and help texts"),
+            new(Post, "/api/v1/import/prometheus", AccessScope.Write, push.ImportPrometheusAsync, "push samples in the text format"),
+            new(Post, "/api/v1/push", AccessScope.Write, push.PushAsync, "push JSON metrics"),
+            new(Get, "/api/v1/optimizations", AccessScope.Read, optimizations.ListAsync, "optimization history"),
+            new(Get, "/api/v1/optimizations/audit", AccessScope.Read, optimizations.AuditAsync, "the optimizer's audit log"),
+            new(Get, "/api/v1/optimizations/{id}", AccessScope.Read, optimizations.GetAsync, "one optimization"),
+            new(Post, "/api/v1/optimizations/{id}/approve", AccessScope.Admin, optimizations.ApproveAsync, "execute a pending action"),
+            new(Post, "/api/v1/optimizations/{id}/reject", AccessScope.Admin, optimizations.RejectAsync, "reject a pending action"),
+            new(Post, "/api/v1/optimizations/{id}/rollback", AccessScope.Admin, optimizations.RollbackAsync, "undo an action"),
+            new(Post, "/api/v1/profiles", AccessScope.Write, profiles.UploadAsync, "upload a CPU profile"),
+            new(Get, "/api/v1/profiles", AccessScope.Read, profiles.ListAsync, "CPU profiles"),
+            new(Get, "/api/v1/profiles/{id}", AccessScope.Read, profiles.GetAsync, "one CPU profile"),
+            new(Get, "/api/v1/insights", AccessScope.Read, insights.ListAsync, "analysis insights"),
+            new(Get, "/api/v1/insights/{id}", AccessScope.Read, insights.GetAsync, "one insight"),
+        };
+        return routes;
+    }
+}
