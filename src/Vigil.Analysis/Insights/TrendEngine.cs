@@ -26,7 +26,7 @@ internal sealed class TrendEngine : IInsightEngine
         {
             foreach (var s in context.Range(q.Query, config.Window))
             {
-                if (Analyze(q.Name, q.Kind, s, config.Window, config.TrendPValue, config.TrendMinChange) is { } f)
+                if (Analyze(q.Name, q.Kind, s, config.Window, config.TrendPValue, config.TrendMinChange, q.Query) is { } f)
                 {
                     findings.Add(f);
                 }
@@ -36,7 +36,7 @@ internal sealed class TrendEngine : IInsightEngine
     }
 
     /// <summary>The finding for one series, or null when it has no significant rise.</summary>
-    internal static Finding? Analyze(string name, string kind, RangeSeries s, TimeSpan window, double pValue, double minChange)
+    internal static Finding? Analyze(string name, string kind, RangeSeries s, TimeSpan window, double pValue, double minChange, string? query = null)
     {
         var (x, y) = Finite(s);
         if (x.Length < MinPoints)
@@ -89,6 +89,16 @@ internal sealed class TrendEngine : IInsightEngine
                 Priority = 150 + (int)severity * 50,
                 AffectedComponents = [component],
             },
+            // Note: a host's load (node_*) is about the machine behind an exporter, which is not scaled out.
+            _ when name.StartsWith("node_", StringComparison.Ordinal) => new OptimizationRecommendation
+            {
+                Type = OptimizationActionType.ConfigurationUpdate,
+                Description = $"Load of the host {component} reports on is rising: find the processes behind it (top, pidstat) before they saturate the machine; evidence: {name} rose {Percent(change)}, p = {InsightContext.Format(trend.PValue)}",
+                ExpectedImpact = 0.25,
+                ImplementationCost = ImplementationCost.Low,
+                Priority = 80 + (int)severity * 50,
+                AffectedComponents = [component],
+            },
             _ => new OptimizationRecommendation
             {
                 Type = OptimizationActionType.ScaleOut,
@@ -120,7 +130,8 @@ internal sealed class TrendEngine : IInsightEngine
                 ["end"] = end,
                 ["points"] = x.Length,
             },
-            [recommendation]);
+            [recommendation],
+            query is null ? null : [EvidenceQuery.For(name, query, labels)]);
     }
 
     /// <summary>The finite points of a series.</summary>
