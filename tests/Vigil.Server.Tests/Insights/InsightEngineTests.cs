@@ -91,6 +91,26 @@ public sealed class InsightEngineTests
     }
 
     [Fact]
+    public void Trend_DailyRiseAlsoSeenYesterday_NoTrendButARiseBeyondItIsOne()
+    {
+        var r = new Random(8);
+        // Load follows a daily cycle; this hour is on its rising flank (+10 % .. +20 % over the hour), as it was yesterday.
+        double Daily(double ago) => 1 + (0.8 * Math.Sin(2 * Math.PI * ((-ago / 86_400) + 0.1)));
+        Write(L("node_load1"), TimeSpan.FromHours(25), ago => Daily(ago) * (1 + (0.02 * (r.NextDouble() - 0.5))));
+        Assert.Empty(new TrendEngine().Run(Context()));
+
+        // Without yesterday, the same hour is a rising trend (as the engine reported before comparing with it).
+        var fresh = new InsightEngineTests();
+        fresh.Write(L("node_load1"), TimeSpan.FromHours(1), ago => Daily(ago) * (1 + (0.02 * (r.NextDouble() - 0.5))));
+        Assert.Single(new TrendEngine().Run(fresh.Context()));
+
+        // A rise on top of yesterday's is still found.
+        var worse = new InsightEngineTests();
+        worse.Write(L("node_load1"), TimeSpan.FromHours(25), ago => (Daily(ago) * (1 + (0.02 * (r.NextDouble() - 0.5)))) + (ago < 3600 ? 0.5 * (3600 - ago) / 3600 : 0));
+        Assert.Single(new TrendEngine().Run(worse.Context()));
+    }
+
+    [Fact]
     public void Capacity_DiskFillingAGigabyteAnHour_TimeToFullInsideItsInterval()
     {
         const double gb = 1 << 30;
