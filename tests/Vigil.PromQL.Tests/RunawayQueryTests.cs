@@ -138,3 +138,47 @@ public sealed class RunawayQueryTests
         Assert.Equal("query processing would load too many samples into memory in query execution", ex.Message);
     }
 }
+
+/// <summary>Memory of large queries goes back: big buffers are not kept, and a large query is followed by a collection.</summary>
+public sealed class QueryMemoryTests
+{
+    [Fact]
+    public void PointPool_BufferAboveCeiling_IsNotKeptButSmallOneIs()
+    {
+        var big = PointPool.Rent(1 << 20);
+        PointPool.Return(big);
+        Assert.NotSame(big, PointPool.Rent(1 << 20));
+
+        var small = PointPool.Rent(1024);
+        PointPool.Return(small);
+        Assert.Same(small, PointPool.Rent(1024));
+    }
+
+    [Fact]
+    public async Task Query_AllocatingMoreThanThreshold_IsFollowedByACollection()
+    {
+        var storage = new MemoryStorage();
+        var app = storage.Appender();
+        for (int s = 0; s < 50; s++)
+        {
+            var labels = LabelSet.Of("__name__", "m", "i", s.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            for (long t = 0; t < 3_600_000; t += 15_000)
+            {
+                app.Append(labels, t, t);
+            }
+        }
+        app.Commit();
+        var engine = new PromQLEngine(new EngineOptions { ReturnMemoryAfterBytes = 1 << 20 });
+        long runs = MemoryReturn.Runs;
+        using (var r = engine.RangeQuery(storage, "m * 2", 0, 3_600_000, 1000))
+        {
+            Assert.Equal(50, ((MatrixValue)r.Value).Series.Count);
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (MemoryReturn.Runs == runs && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.True(MemoryReturn.Runs > runs, "no collection followed the large query");
+    }
+}
