@@ -61,6 +61,7 @@ public sealed partial class VigilServer : IAsyncDisposable
     private readonly object _stateLock = new();
     private readonly PushedMetadata _selfMetadata = new();
     private ServerInstruments? _instruments;
+    private Collection.Push.RemoteWrite.RemoteWriteInstruments? _remoteWriteInstruments;
     private SelfMetrics? _selfMetrics;
     private CollectionLoop? _loop;
     private ScrapeManager? _scrape;
@@ -218,6 +219,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         _api?.Dispose();
         _selfMetrics?.Dispose();
         _instruments?.Dispose();
+        _remoteWriteInstruments?.Dispose();
         _logger.LogInformation("Vigil server stopped");
     }
 
