@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Vigil.Core.Exposition;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
@@ -72,11 +73,22 @@ internal sealed class RemoteWriteSeriesCache
         return entry;
     }
 
+    /// <summary>
+    /// Picks a shard from the key's length and two 8-byte windows (its middle and its end).
+    /// </summary>
+    /// <remarks>
+    /// Note: each shard's map hashes the whole key anyway; the shard only spreads lock traffic, so a cheap, weaker
+    /// choice here costs at most some contention, never a wrong answer.
+    /// </remarks>
     private SeriesByteMap<Entry> Shard(ReadOnlySpan<byte> key)
     {
-        var h = default(HashCode);
-        h.AddBytes(key);
-        return _shards[(uint)h.ToHashCode() % ShardCount];
+        ulong h = (ulong)key.Length;
+        if (key.Length >= 8)
+        {
+            h ^= BinaryPrimitives.ReadUInt64LittleEndian(key[^8..]);
+            h ^= BinaryPrimitives.ReadUInt64LittleEndian(key.Slice((key.Length / 2) - 4, 8)) * 0x9E3779B97F4A7C15UL;
+        }
+        return _shards[(int)((h * 0x9E3779B97F4A7C15UL) >> 59)];
     }
 
     /// <summary>A remembered series. <see cref="Ref"/> is read and written without a lock: a stale value only costs a lookup.</summary>
