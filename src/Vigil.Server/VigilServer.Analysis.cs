@@ -20,6 +20,8 @@ public sealed partial class VigilServer
             return;
         }
         _analysis = new AnalysisService(config, _storage, _options.DataDirectory, TargetLabels(), _loggerFactory, _clock);
+        // Note: recommendations take impact and cost from what the optimizer measured (it may be created later or reloaded).
+        _analysis.ActionHistory = new Composition.OptimizerActionHistory(() => _optimizer);
     }
 
     /// <summary>The optimizer's signal source for insights (it reads the analysis of this server, if any).</summary>

@@ -80,6 +80,7 @@ public sealed partial class VigilServer
             new(Post, "/api/v1/push", AccessScope.Write, push.PushAsync, "push JSON metrics"),
             new(Post, "/api/v1/write", AccessScope.Write, remoteWrite.WriteAsync, "Prometheus remote-write 1.0 and 2.0"),
             new(Get, "/api/v1/optimizations", AccessScope.Read, optimizations.ListAsync, "optimization history"),
+            new(Get, "/api/v1/optimizations/audit", AccessScope.Read, optimizations.AuditAsync, "the optimizer's audit log"),
             new(Get, "/api/v1/optimizations/{id}", AccessScope.Read, optimizations.GetAsync, "one optimization"),
             new(Post, "/api/v1/optimizations/{id}/approve", AccessScope.Admin, optimizations.ApproveAsync, "execute a pending action"),
             new(Post, "/api/v1/optimizations/{id}/reject", AccessScope.Admin, optimizations.RejectAsync, "reject a pending action"),

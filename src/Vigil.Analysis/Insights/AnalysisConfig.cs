@@ -1,3 +1,4 @@
+using Vigil.Core.Config;
 using Vigil.Core.Labels;
 
 namespace Vigil.Analysis.Insights;
@@ -33,6 +34,7 @@ public sealed record AnalysisConfig
     public string Detector { get; init; } = Vigil.Analysis.Anomaly.DetectorFactory.DefaultName;
 
     /// <summary>The detector's parameters (validated by the detector itself).</summary>
+    [NotSecret("numbers that tune a detector")]
     public IReadOnlyDictionary<string, double> DetectorParameters { get; init; } = new Dictionary<string, double>();
 
     /// <summary>A score at or above this makes a point anomalous.</summary>
@@ -100,6 +102,9 @@ public sealed record AnalysisInsightsConfig
 
     /// <summary>Bottleneck engine: the correlation with latency at which a resource's saturation is named as its cause.</summary>
     public double MinCorrelation { get; init; } = 0.7;
+
+    /// <summary>Bottleneck engine: whether Vigil's own series (<c>vigil_*</c>, e.g. rule evaluation and collector durations) are latency candidates; off by default, since they follow the host's load without being anyone's latency.</summary>
+    public bool BottleneckIncludeSelf { get; init; }
 
     /// <summary>Capacity engine: the window the usage trend is fitted on.</summary>
     public TimeSpan CapacityWindow { get; init; } = TimeSpan.FromHours(6);

@@ -52,6 +52,12 @@ public sealed class AnalysisService : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The optimizer's measured history of actions, which the host fills when it runs an optimizer: recommendations take
+    /// their impact and cost from it where it has measured the action, and stay marked <c>prior</c> otherwise.
+    /// </summary>
+    public IActionHistory ActionHistory { get; set; } = NoActionHistory.Instance;
+
     /// <summary>The configuration in force.</summary>
     public AnalysisConfig Config => _config;
 
@@ -186,7 +192,11 @@ public sealed class AnalysisService : IAsyncDisposable
                 _logger.LogWarning(e, "Insights: the {Engine} engine failed; its insights stay as they are", engine.Name);
                 continue;
             }
-            Store.Apply(engine.Name, findings.Where(f => f.Confidence >= _config.Insights.MinConfidence).ToList());
+            var history = ActionHistory;
+            Store.Apply(engine.Name, findings
+                .Where(f => f.Confidence >= _config.Insights.MinConfidence)
+                .Select(f => f with { Recommendations = f.Recommendations.Select(r => r.WithHistory(history)).ToList() })
+                .ToList());
         }
         WriteActiveCounts(now);
     }

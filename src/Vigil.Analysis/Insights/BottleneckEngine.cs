@@ -24,7 +24,11 @@ internal sealed class BottleneckEngine : IInsightEngine
     public string Name => "bottleneck";
 
     /// <summary>One USE signal of a resource. A null threshold means the configured utilization threshold.</summary>
-    internal sealed record Signal(string Resource, string Kind, string Query, double? Threshold);
+    internal sealed record Signal(string Resource, string Kind, string Query, double? Threshold)
+    {
+        /// <summary>Whether the signal describes a host (node exporter or the host collector), not an application: its <c>instance</c> is the exporter, which is not scaled out.</summary>
+        public bool Host => Query.Contains("node_", StringComparison.Ordinal);
+    }
 
     /// <summary>The built-in signals (series that do not exist just give nothing).</summary>
     internal static readonly Signal[] Signals =
@@ -56,20 +60,25 @@ internal sealed class BottleneckEngine : IInsightEngine
             }
         }
         var latency = new List<(string Name, RangeSeries Series)>();
+        var queries = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var q in WatchedQueries.Discover(context.MetricNames(config.Window), config))
         {
-            if (q.Kind == WatchedQueries.Latency)
+            // Note: Vigil's own series (rule evaluation, collector durations) follow the host's load, so they correlate
+            // with it without being anyone's latency; they are candidates only when asked for (bottleneck.include_self).
+            if (q.Kind == WatchedQueries.Latency && (config.BottleneckIncludeSelf || !WatchedQueries.IsSelf(q.Name)))
             {
+                queries[q.Name] = q.Query;
                 latency.AddRange(context.Range(q.Query, config.Window).Select(s => (q.Name, s)));
             }
         }
-        return Analyze(measured, latency, context.NowMs, config.Utilization, config.MinCorrelation, config.TrendPValue);
+        return Analyze(measured, latency, context.NowMs, config.Utilization, config.MinCorrelation, config.TrendPValue, queries);
     }
 
     /// <summary>The findings for measured signals and latency series (aligned on the same steps).</summary>
     internal static List<Finding> Analyze(IReadOnlyList<(Signal Signal, RangeSeries Series)> measured, IReadOnlyList<(string Name, RangeSeries Series)> latency,
-        long nowMs, double utilizationThreshold, double minCorrelation, double pValue)
+        long nowMs, double utilizationThreshold, double minCorrelation, double pValue, IReadOnlyDictionary<string, string>? latencyQueries = null)
     {
+        latencyQueries ??= new Dictionary<string, string>();
         double recentFrom = nowMs - Recent.TotalMilliseconds;
         // Note: the best latency correlation of each resource signal, for the evidence and the "latency follows" findings.
         var best = new Dictionary<RangeSeries, (double R, string Latency)>();
@@ -94,6 +103,8 @@ internal sealed class BottleneckEngine : IInsightEngine
             bool over = false;
             LabelSet labels = LabelSet.Empty;
             var affected = new List<LabelSet>();
+            var queries = new List<EvidenceQuery>();
+            bool host = false;
             foreach (var (signal, s) in group)
             {
                 labels = s.Labels.WithoutMetricName();
@@ -116,6 +127,8 @@ internal sealed class BottleneckEngine : IInsightEngine
                 over = true;
                 confidence = Math.Max(confidence, s.ShareAtLeast(recentFrom, threshold));
                 affected.Add(labels.With(LabelSet.MetricName, group.Key.Resource + "_" + signal.Kind));
+                queries.Add(EvidenceQuery.For(group.Key.Resource + "_" + signal.Kind, signal.Query, labels));
+                host |= signal.Host;
                 reasons.Add($"{signal.Kind} {InsightContext.Format(mean)} ≥ {InsightContext.Format(threshold)}");
                 var s2 = signal.Kind == Utilization && signal.Threshold is null
                     ? mean >= 0.97 ? InsightSeverity.Critical : mean >= 0.9 ? InsightSeverity.High : InsightSeverity.Medium
@@ -137,16 +150,17 @@ internal sealed class BottleneckEngine : IInsightEngine
             }
             var signalLabels = labels.ToDictionary();
             signalLabels["resource"] = resource;
+            string because = $"{string.Join(", ", reasons)} over the last {InsightContext.Format(Recent)}";
             findings.Add(new Finding($"{resource}{labels}", InsightType.BottleneckDetected, severity, description, signalLabels, affected,
-                confidence, evidence, Recommend(resource, component, severity)));
+                confidence, evidence, Recommend(resource, labels, host, severity, because), queries));
         }
-        findings.AddRange(LatencyFollows(measured, latency, best, minCorrelation, pValue));
+        findings.AddRange(LatencyFollows(measured, latency, best, minCorrelation, pValue, latencyQueries));
         return findings;
     }
 
     /// <summary>Rising latency series and the resource signal that explains them best (over the minimum correlation).</summary>
     private static IEnumerable<Finding> LatencyFollows(IReadOnlyList<(Signal Signal, RangeSeries Series)> measured, IReadOnlyList<(string Name, RangeSeries Series)> latency,
-        Dictionary<RangeSeries, (double R, string Latency)> best, double minCorrelation, double pValue)
+        Dictionary<RangeSeries, (double R, string Latency)> best, double minCorrelation, double pValue, IReadOnlyDictionary<string, string> latencyQueries)
     {
         foreach (var (name, l) in latency)
         {
@@ -196,6 +210,12 @@ internal sealed class BottleneckEngine : IInsightEngine
                 evidence.TryAdd($"correlation_{m.Signal.Resource}_{m.Signal.Kind}", m.R);
             }
             var severity = t.R >= 0.9 ? InsightSeverity.High : InsightSeverity.Medium;
+            var queries = new List<EvidenceQuery>
+            {
+                latencyQueries.TryGetValue(name, out string? lq) ? EvidenceQuery.For(name, lq, latencyLabels) : new EvidenceQuery(name, l.Labels.ToString()),
+                EvidenceQuery.For(resource + "_" + t.Signal.Kind, t.Signal.Query, resourceLabels),
+            };
+            string because = $"latency {name}{latencyLabels} rises {InsightContext.Format(trend.Slope * 3_600_000)}/h and follows {resource} {t.Signal.Kind} (r = {InsightContext.Format(t.R)})";
             yield return new Finding(
                 $"latency/{name}{latencyLabels}",
                 InsightType.BottleneckDetected,
@@ -206,7 +226,8 @@ internal sealed class BottleneckEngine : IInsightEngine
                 [l.Labels.Has(LabelSet.MetricName) ? l.Labels : latencyLabels, resourceLabels.With(LabelSet.MetricName, resource + "_" + t.Signal.Kind)],
                 t.R,
                 evidence,
-                Recommend(resource, TrendEngine.Component(resourceLabels), severity));
+                Recommend(resource, resourceLabels, t.Signal.Host, severity, because),
+                queries);
         }
     }
 
@@ -247,41 +268,49 @@ internal sealed class BottleneckEngine : IInsightEngine
         return va > 1e-12 * Math.Max(1, saa) && vb > 1e-12 * Math.Max(1, sbb) ? cov / Math.Sqrt(va * vb) : double.NaN;
     }
 
-    /// <summary>What to do about a saturated resource.</summary>
-    internal static List<OptimizationRecommendation> Recommend(string resource, string component, InsightSeverity severity)
+    /// <summary>
+    /// What to do about a saturated resource, fitted to its target: a host signal (the <c>instance</c> of a node exporter
+    /// or the host collector) is about the machine, so the advice is to give the machine more of the resource or to find
+    /// and limit what uses it — never to scale the exporter out; an application signal (thread pool, GC, connection pool)
+    /// is about the application at that instance. Every description names what to change and ends with the evidence.
+    /// </summary>
+    internal static List<OptimizationRecommendation> Recommend(string resource, LabelSet labels, bool host, InsightSeverity severity, string because)
     {
+        string component = TrendEngine.Component(labels);
+        string job = labels.Get("job");
+        string target = host ? $"the host {component} reports on{(job.Length == 0 ? string.Empty : $" (job {job})")}" : component;
         OptimizationRecommendation R(OptimizationActionType type, string description, double impact, ImplementationCost cost, int priority)
-            => OptimizationRecommendation.For(component, severity, type, description, impact, cost, priority);
+            => OptimizationRecommendation.For(component, severity, type, $"{description}; evidence: {because}", impact, cost, priority);
         return resource switch
         {
             "cpu" =>
             [
-                R(OptimizationActionType.ScaleOut, $"Spread the load of {component} over more instances", 0.4, ImplementationCost.High, 150),
-                R(OptimizationActionType.ScaleUp, $"Give {component} more CPU cores", 0.3, ImplementationCost.Medium, 140),
-                R(OptimizationActionType.CodeOptimization, $"Profile the hottest code paths on {component}", 0.25, ImplementationCost.Medium, 100),
+                R(OptimizationActionType.ConfigurationUpdate, $"Find the processes using the CPU on {target} (top, pidstat) and limit or move the busiest (CPU quota, fewer workers, another machine)", 0.3, ImplementationCost.Low, 150),
+                R(OptimizationActionType.ScaleUp, $"Give {target} more CPU cores", 0.3, ImplementationCost.Medium, 140),
+                R(OptimizationActionType.CodeOptimization, $"Profile the hottest code of the busiest process on {target} (vigil profile)", 0.25, ImplementationCost.Medium, 100),
             ],
             "memory" =>
             [
-                R(OptimizationActionType.ScaleUp, $"Give {component} more memory", 0.3, ImplementationCost.Medium, 150),
-                R(OptimizationActionType.CacheOptimization, $"Bound the caches on {component} (size limits, eviction)", 0.2, ImplementationCost.Low, 120),
+                R(OptimizationActionType.ConfigurationUpdate, $"Find the processes holding the memory on {target} (by resident size) and bound their caches or heaps", 0.3, ImplementationCost.Low, 150),
+                R(OptimizationActionType.ScaleUp, $"Give {target} more memory", 0.3, ImplementationCost.Medium, 140),
             ],
             "disk" =>
             [
-                R(OptimizationActionType.ScaleUp, $"Move {component} to faster storage (SSD/NVMe, more IOPS)", 0.4, ImplementationCost.High, 140),
-                R(OptimizationActionType.CacheOptimization, $"Cache hot reads on {component} to take load off the disk", 0.3, ImplementationCost.Medium, 130),
+                R(OptimizationActionType.ConfigurationUpdate, $"Find the processes doing the I/O on {target} (iotop, pidstat -d) and cut or cache their reads and writes", 0.3, ImplementationCost.Medium, 140),
+                R(OptimizationActionType.ScaleUp, $"Move the busy disk{(labels.Get("device").Length == 0 ? string.Empty : " " + labels.Get("device"))} of {target} to faster storage (SSD/NVMe, more IOPS)", 0.4, ImplementationCost.High, 130),
             ],
             "network" =>
             [
-                R(OptimizationActionType.NetworkOptimization, $"Check the network of {component}: drops and errors (link, MTU, buffers, connection reuse)", 0.3, ImplementationCost.Medium, 140),
+                R(OptimizationActionType.NetworkOptimization, $"Check the network of {target}{(labels.Get("device").Length == 0 ? string.Empty : " on " + labels.Get("device"))}: drops and errors (link, MTU, ring buffers, connection reuse)", 0.3, ImplementationCost.Medium, 140),
             ],
             "file_descriptors" =>
             [
-                R(OptimizationActionType.ConfigurationUpdate, $"Raise the open-file limit of {component} and look for leaked handles", 0.3, ImplementationCost.Low, 140),
+                R(OptimizationActionType.ConfigurationUpdate, $"Raise the open-file limit (fs.file-max, LimitNOFILE) of {target} and look for the process leaking handles", 0.3, ImplementationCost.Low, 140),
             ],
             "thread_pool" =>
             [
-                R(OptimizationActionType.ConfigurationUpdate, $"Raise the thread pool's minimum threads of {component} (ThreadPool.SetMinThreads)", 0.3, ImplementationCost.Low, 150),
-                R(OptimizationActionType.CodeOptimization, $"Remove blocking calls (sync over async) on {component}", 0.5, ImplementationCost.Medium, 140),
+                R(OptimizationActionType.CodeOptimization, $"Remove blocking calls (sync over async) in {component}", 0.5, ImplementationCost.Medium, 150),
+                R(OptimizationActionType.ConfigurationUpdate, $"Raise the thread pool's minimum threads of {component} (ThreadPool.SetMinThreads)", 0.3, ImplementationCost.Low, 140),
             ],
             "gc" =>
             [
@@ -290,10 +319,10 @@ internal sealed class BottleneckEngine : IInsightEngine
             ],
             "db_connections" =>
             [
-                R(OptimizationActionType.DatabaseOptimization, $"Speed up the slowest queries of {component} (indexes, fewer round trips) so connections return sooner", 0.4, ImplementationCost.Medium, 150),
+                R(OptimizationActionType.DatabaseOptimization, $"Speed up the slowest queries of {component}{(labels.Get("pool_name").Length == 0 ? string.Empty : $" (pool {labels.Get("pool_name")})")} (indexes, fewer round trips) so connections return sooner", 0.4, ImplementationCost.Medium, 150),
                 R(OptimizationActionType.ConfigurationUpdate, $"Grow the connection pool of {component} (Maximum Pool Size), within the database's max_connections", 0.3, ImplementationCost.Low, 140),
             ],
-            _ => [R(OptimizationActionType.ScaleUp, $"Add capacity for {resource} on {component}", 0.3, ImplementationCost.Medium, 100)],
+            _ => [R(OptimizationActionType.ScaleUp, $"Add capacity for {resource} on {target}", 0.3, ImplementationCost.Medium, 100)],
         };
     }
 }

@@ -41,7 +41,10 @@ internal sealed class CapacityEngine : IInsightEngine
                 if (limits.TryGetValue(labels, out double limit)
                     && Analyze(resource.Name, usage, limit, context.NowMs, config.CapacityHorizon, config.TrendPValue) is { } f)
                 {
-                    findings.Add(f);
+                    findings.Add(f with
+                    {
+                        Queries = [EvidenceQuery.For(resource.Name + "_usage", resource.Usage, labels), EvidenceQuery.For(resource.Name + "_limit", resource.Limit, labels)],
+                    });
                 }
             }
         }

@@ -12,6 +12,7 @@ namespace Vigil.Analysis.Insights;
 /// <param name="Confidence">In [0, 1].</param>
 /// <param name="Evidence">The numbers behind it.</param>
 /// <param name="Recommendations">What to do, highest priority first.</param>
+/// <param name="Queries">PromQL that computes each affected series (same order), so the dashboard charts series that are derived rather than stored.</param>
 internal sealed record Finding(
     string Key,
     InsightType Type,
@@ -21,4 +22,5 @@ internal sealed record Finding(
     IReadOnlyList<LabelSet> AffectedSeries,
     double Confidence,
     IReadOnlyDictionary<string, double> Evidence,
-    IReadOnlyList<OptimizationRecommendation> Recommendations);
+    IReadOnlyList<OptimizationRecommendation> Recommendations,
+    IReadOnlyList<EvidenceQuery>? Queries = null);

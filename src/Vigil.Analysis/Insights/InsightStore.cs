@@ -156,6 +156,7 @@ internal sealed class InsightStore
         Description = f.Description,
         Labels = f.Labels,
         AffectedSeries = f.AffectedSeries.Select(l => (IReadOnlyDictionary<string, string>)l.ToDictionary()).ToList(),
+        EvidenceQueries = f.Queries ?? [],
         Confidence = f.Confidence,
         Evidence = f.Evidence,
         Recommendations = f.Recommendations,

@@ -11,11 +11,40 @@ public sealed record OptimizationRecommendation
     /// <summary>What to do, in words, naming the resource.</summary>
     public required string Description { get; init; }
 
-    /// <summary>The expected relative improvement of the affected metric (0.3 = 30 %); a rough guide, not a measurement.</summary>
+    /// <summary>The expected relative improvement of the affected metric (0.3 = 30 %): the optimizer's measured median when it has taken this action on this component before, else a prior.</summary>
     public double ExpectedImpact { get; init; }
 
-    /// <summary>How much work it takes.</summary>
+    /// <summary>How much it costs: measured from the optimizer's history (the share of executions failed or rolled back) when there is one, else a prior.</summary>
     public ImplementationCost ImplementationCost { get; init; }
+
+    /// <summary>Where <see cref="ExpectedImpact"/> and <see cref="ImplementationCost"/> come from: <c>measured</c> (the optimizer's history of this action) or <c>prior</c> (the engine's guess).</summary>
+    public string Basis { get; init; } = PriorBasis;
+
+    /// <summary>How many finished executions of this action the measured numbers rest on (0 for a prior).</summary>
+    public int MeasuredExecutions { get; init; }
+
+    /// <summary>The basis of a guess.</summary>
+    public const string PriorBasis = "prior";
+
+    /// <summary>The basis of numbers from the optimizer's history.</summary>
+    public const string MeasuredBasis = "measured";
+
+    /// <summary>This recommendation with impact and cost from <paramref name="history"/> when it has measured the action on the first affected component; unchanged (prior) otherwise.</summary>
+    public OptimizationRecommendation WithHistory(IActionHistory history)
+    {
+        string component = AffectedComponents.Count > 0 ? AffectedComponents[0] : string.Empty;
+        if (history.Find(Type, component) is not { Executions: > 0 } m)
+        {
+            return this;
+        }
+        return this with
+        {
+            ExpectedImpact = double.IsFinite(m.MedianImpact) ? m.MedianImpact : ExpectedImpact,
+            ImplementationCost = m.Cost,
+            Basis = MeasuredBasis,
+            MeasuredExecutions = m.Executions,
+        };
+    }
 
     /// <summary>Higher first among the recommendations of all active insights.</summary>
     public int Priority { get; init; }

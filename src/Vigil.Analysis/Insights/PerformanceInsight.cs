@@ -33,6 +33,12 @@ public sealed record PerformanceInsight
     /// <summary>The series involved, as label sets (with <c>__name__</c>), the most relevant first.</summary>
     public IReadOnlyList<IReadOnlyDictionary<string, string>> AffectedSeries { get; init; } = [];
 
+    /// <summary>
+    /// The PromQL that computes what the insight cites, one per chart: the stored series itself when it is stored, the
+    /// expression the engine evaluated (restricted to the affected labels) when the series is derived (a utilization, a p95).
+    /// </summary>
+    public IReadOnlyList<EvidenceQuery> EvidenceQueries { get; init; } = [];
+
     /// <summary>How sure the engine is, in [0, 1] (e.g. 1 − p of a trend test, the share of the window a resource was saturated).</summary>
     public double Confidence { get; init; }
 

@@ -8,6 +8,8 @@ namespace Vigil.Analysis.Insights;
 /// saturation series (<see cref="WatchedQueries"/>). A significant rise (p below <c>trend.p_value</c>) that changes the
 /// level by at least <c>trend.min_change</c> over the window is a <see cref="InsightType.PerformanceDegradation"/>
 /// (latency, errors) or a <see cref="InsightType.TrendIdentified"/> (saturation, which has not hurt latency yet).
+/// A rise that yesterday's same hour also had (daily traffic climbing in the morning) is no trend: where the series is
+/// stored a day back, the test runs on today minus yesterday, and only a rise left after that is reported.
 /// </summary>
 internal sealed class TrendEngine : IInsightEngine
 {
@@ -24,19 +26,95 @@ internal sealed class TrendEngine : IInsightEngine
         var findings = new List<Finding>();
         foreach (var q in WatchedQueries.Discover(context.MetricNames(config.Window), config))
         {
+            Dictionary<LabelSet, RangeSeries>? yesterday = null;
             foreach (var s in context.Range(q.Query, config.Window))
             {
-                if (Analyze(q.Name, q.Kind, s, config.Window, config.TrendPValue, config.TrendMinChange) is { } f)
+                if (Analyze(q.Name, q.Kind, s, config.Window, config.TrendPValue, config.TrendMinChange, q.Query) is not { } f)
                 {
-                    findings.Add(f);
+                    continue;
                 }
+                yesterday ??= context.Range(Offset(q.Query, Day), config.Window)
+                    .GroupBy(y => y.Labels.WithoutMetricName())
+                    .ToDictionary(g => g.Key, g => g.First());
+                if (yesterday.TryGetValue(s.Labels.WithoutMetricName(), out var y) && Seasonal(s, y, config.TrendPValue, config.TrendMinChange))
+                {
+                    continue;
+                }
+                findings.Add(f);
             }
         }
         return findings;
     }
 
+    /// <summary>The season compared against: a day.</summary>
+    internal static readonly TimeSpan Day = TimeSpan.FromDays(1);
+
+    /// <summary><paramref name="query"/> shifted back by <paramref name="by"/> (every selector gets the offset; the expression as written when it does not parse).</summary>
+    internal static string Offset(string query, TimeSpan by)
+    {
+        try
+        {
+            var expr = Vigil.PromQL.Parser.PromQLParser.ParseExpr(query);
+            Vigil.PromQL.Ast.AstWalker.Inspect(expr, (node, _) =>
+            {
+                if (node is Vigil.PromQL.Ast.VectorSelector v)
+                {
+                    v.OriginalOffset += (long)by.TotalMilliseconds;
+                }
+            });
+            return expr.ToString();
+        }
+        catch (Vigil.PromQL.Parser.PromQLParseException)
+        {
+            return query;
+        }
+    }
+
+    /// <summary>
+    /// Whether the rise of <paramref name="today"/> is the season's: yesterday's series (<paramref name="yesterday"/>,
+    /// evaluated a day back, on the same steps) covers most of the window, and today minus yesterday
+    /// has no significant rise of at least <paramref name="minChange"/> of today's level.
+    /// </summary>
+    internal static bool Seasonal(RangeSeries today, RangeSeries yesterday, double pValue, double minChange)
+    {
+        var byTime = new Dictionary<double, double>();
+        for (int i = 0; i < yesterday.Times.Length; i++)
+        {
+            if (double.IsFinite(yesterday.Values[i]))
+            {
+                byTime[yesterday.Times[i]] = yesterday.Values[i];
+            }
+        }
+        var x = new List<double>();
+        var d = new List<double>();
+        var level = new List<double>();
+        for (int i = 0; i < today.Times.Length; i++)
+        {
+            if (double.IsFinite(today.Values[i]) && byTime.TryGetValue(today.Times[i], out double y))
+            {
+                x.Add(today.Times[i] / 1000.0);
+                d.Add(today.Values[i] - y);
+                level.Add(today.Values[i]);
+            }
+        }
+        // Note: yesterday must cover most of today's window, or the comparison says nothing.
+        if (x.Count < Math.Max(MinPoints, today.Times.Length * 0.8))
+        {
+            return false;
+        }
+        var trend = Trend.TheilSen([.. x], [.. d]);
+        if (!(trend.Slope > 0) || !(trend.PValue < pValue))
+        {
+            return true;
+        }
+        double rise = trend.Slope * (x[^1] - x[0]);
+        double start = level[0];
+        double scale = Math.Max(Math.Abs(start), Median([.. level]) * 0.5);
+        return scale > 0 && rise / scale < minChange;
+    }
+
     /// <summary>The finding for one series, or null when it has no significant rise.</summary>
-    internal static Finding? Analyze(string name, string kind, RangeSeries s, TimeSpan window, double pValue, double minChange)
+    internal static Finding? Analyze(string name, string kind, RangeSeries s, TimeSpan window, double pValue, double minChange, string? query = null)
     {
         var (x, y) = Finite(s);
         if (x.Length < MinPoints)
@@ -89,6 +167,16 @@ internal sealed class TrendEngine : IInsightEngine
                 Priority = 150 + (int)severity * 50,
                 AffectedComponents = [component],
             },
+            // Note: a host's load (node_*) is about the machine behind an exporter, which is not scaled out.
+            _ when name.StartsWith("node_", StringComparison.Ordinal) => new OptimizationRecommendation
+            {
+                Type = OptimizationActionType.ConfigurationUpdate,
+                Description = $"Load of the host {component} reports on is rising: find the processes behind it (top, pidstat) before they saturate the machine; evidence: {name} rose {Percent(change)}, p = {InsightContext.Format(trend.PValue)}",
+                ExpectedImpact = 0.25,
+                ImplementationCost = ImplementationCost.Low,
+                Priority = 80 + (int)severity * 50,
+                AffectedComponents = [component],
+            },
             _ => new OptimizationRecommendation
             {
                 Type = OptimizationActionType.ScaleOut,
@@ -120,7 +208,8 @@ internal sealed class TrendEngine : IInsightEngine
                 ["end"] = end,
                 ["points"] = x.Length,
             },
-            [recommendation]);
+            [recommendation],
+            query is null ? null : [EvidenceQuery.For(name, query, labels)]);
     }
 
     /// <summary>The finite points of a series.</summary>

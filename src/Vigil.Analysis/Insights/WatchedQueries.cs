@@ -71,6 +71,9 @@ internal static class WatchedQueries
         return result;
     }
 
+    /// <summary>Whether a watched series (by its name as Discover gives it) is one of Vigil's own (<c>vigil_*</c>).</summary>
+    public static bool IsSelf(string name) => name.StartsWith("vigil_", StringComparison.Ordinal);
+
     private static bool HasWord(string[] words, string[] wanted)
     {
         foreach (string w in words)

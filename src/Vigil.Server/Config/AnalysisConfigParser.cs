@@ -204,6 +204,9 @@ internal static class AnalysisConfigParser
                             case "min_correlation":
                                 c = c with { MinCorrelation = OptimizationConfigParser.Number(r, b, 0, 1) ?? c.MinCorrelation };
                                 break;
+                            case "include_self":
+                                c = c with { BottleneckIncludeSelf = r.Bool(b) ?? c.BottleneckIncludeSelf };
+                                break;
                             default:
                                 r.UnknownKey(b);
                                 break;

@@ -9,7 +9,7 @@ namespace Vigil.Cli;
 /// <summary><c>vigil bench …</c>: end-to-end benchmarks that print JSON, and the synthetic data generator they use.</summary>
 internal static class BenchCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create(IStorageProvider storage, TextWriter stdout, TextWriter stderr)
     {
         var series = new Option<int>("--series") { Description = "Number of series.", DefaultValueFactory = _ => 100_000 };
         var samples = new Option<int>("--samples") { Description = "Samples per series.", DefaultValueFactory = _ => 120 };
@@ -62,7 +62,7 @@ internal static class BenchCommand
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {data.SeriesCount} series × {perSeries} samples to {result.GetValue(output)}"));
             return Task.FromResult(0);
         });
-        return new Command("bench", "End-to-end benchmarks (results as JSON) and their data generator.") { tsdb, generate, BenchNabCommand.Create(stdout, stderr), Analysis(stdout, stderr) };
+        return new Command("bench", "End-to-end benchmarks (results as JSON) and their data generator.") { tsdb, generate, BenchNabCommand.Create(stdout, stderr), BenchForecastCommand.Create(stdout, stderr), BenchInsightsCommand.Create(storage, stdout, stderr), Analysis(stdout, stderr) };
     }
 
     private static Command Analysis(TextWriter stdout, TextWriter stderr)

@@ -22,7 +22,7 @@ internal static class VigilCli
         TopCommand.Create(stdout, stderr),
         CheckCommand.Create(stdout, stderr, RuleCommands.CheckRules(stdout, stderr)),
         RuleCommands.CreateTest(storage, stdout, stderr),
-        BenchCommand.Create(stdout, stderr),
+        BenchCommand.Create(storage, stdout, stderr),
         ProfileCommand.Create(stdout, stderr),
         OptimizeCommand.Create(stdout),
         Demo.DemoCommand.Create(stdout, stderr),

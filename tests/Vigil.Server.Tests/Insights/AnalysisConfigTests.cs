@@ -45,7 +45,7 @@ public sealed class AnalysisConfigTests
                   p_value: 0.001
                   min_change: 0.2
                   queries: [{ name: p99, kind: latency, query: 'histogram_quantile(0.99, rate(x_bucket[5m]))' }]
-                bottleneck: { utilization: 0.75, min_correlation: 0.6 }
+                bottleneck: { utilization: 0.75, min_correlation: 0.6, include_self: true }
                 capacity:
                   window: 12h
                   horizon: 14d
@@ -59,7 +59,8 @@ public sealed class AnalysisConfigTests
         var i = a.Insights;
         Assert.Equal((TimeSpan.FromMinutes(2), TimeSpan.FromHours(3), 0.9, 50), (i.Interval, i.Window, i.MinConfidence, i.HistoryLimit));
         Assert.Equal((0.001, 0.2, "latency"), (i.TrendPValue, i.TrendMinChange, Assert.Single(i.TrendQueries).Kind));
-        Assert.Equal((0.75, 0.6), (i.Utilization, i.MinCorrelation));
+        Assert.Equal((0.75, 0.6, true), (i.Utilization, i.MinCorrelation, i.BottleneckIncludeSelf));
+        Assert.False(Parse("analysis: { enabled: true }").Analysis!.Insights.BottleneckIncludeSelf);
         Assert.Equal((TimeSpan.FromHours(12), TimeSpan.FromDays(14), "queue"), (i.CapacityWindow, i.CapacityHorizon, Assert.Single(i.CapacityResources).Name));
         Assert.Equal(3, i.AnomalyMinSeries);
         Assert.Equal("vigil", Parse("analysis: { detector: vigil }").Analysis!.Detector);

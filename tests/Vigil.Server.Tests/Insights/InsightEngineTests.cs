@@ -91,6 +91,26 @@ public sealed class InsightEngineTests
     }
 
     [Fact]
+    public void Trend_DailyRiseAlsoSeenYesterday_NoTrendButARiseBeyondItIsOne()
+    {
+        var r = new Random(8);
+        // Load follows a daily cycle; this hour is on its rising flank (+10 % .. +20 % over the hour), as it was yesterday.
+        double Daily(double ago) => 1 + (0.8 * Math.Sin(2 * Math.PI * ((-ago / 86_400) + 0.1)));
+        Write(L("node_load1"), TimeSpan.FromHours(25), ago => Daily(ago) * (1 + (0.02 * (r.NextDouble() - 0.5))));
+        Assert.Empty(new TrendEngine().Run(Context()));
+
+        // Without yesterday, the same hour is a rising trend (as the engine reported before comparing with it).
+        var fresh = new InsightEngineTests();
+        fresh.Write(L("node_load1"), TimeSpan.FromHours(1), ago => Daily(ago) * (1 + (0.02 * (r.NextDouble() - 0.5))));
+        Assert.Single(new TrendEngine().Run(fresh.Context()));
+
+        // A rise on top of yesterday's is still found.
+        var worse = new InsightEngineTests();
+        worse.Write(L("node_load1"), TimeSpan.FromHours(25), ago => (Daily(ago) * (1 + (0.02 * (r.NextDouble() - 0.5)))) + (ago < 3600 ? 0.5 * (3600 - ago) / 3600 : 0));
+        Assert.Single(new TrendEngine().Run(worse.Context()));
+    }
+
+    [Fact]
     public void Capacity_DiskFillingAGigabyteAnHour_TimeToFullInsideItsInterval()
     {
         const double gb = 1 << 30;
@@ -129,20 +149,8 @@ public sealed class InsightEngineTests
     [Fact]
     public void Bottleneck_CpuSaturatedAndLatencyFollowsIt_BothFindings()
     {
-        var r = new Random(5);
-        double idle = 0;
-        var app = _storage.Appender();
-        for (long t = Now - 3_600_000; t <= Now; t += Step)
-        {
-            double ago = (Now - t) / 1000.0;
-            // Utilization climbs from 0.3 to 0.95 over the hour; latency follows it.
-            double utilization = 0.3 + (0.65 * (3600 - ago) / 3600) + (0.02 * (r.NextDouble() - 0.5));
-            idle += 15 * (1 - utilization);
-            app.Append(L("node_cpu_seconds_total", "cpu", "0", "mode", "idle"), t, idle);
-            app.Append(L("node_load1"), t, 4 * utilization);
-            app.Append(L("http_request_duration_seconds"), t, 0.05 + (0.2 * utilization * utilization) + (0.005 * r.NextDouble()));
-        }
-        app.Commit();
+        // Utilization climbs from 0.3 to 0.95 over the hour; latency follows it.
+        WriteBusyHost(LabelSet.Of("job", "shop", "instance", "web-1"), (L("http_request_duration_seconds"), u => 0.05 + (0.2 * u * u)));
 
         var findings = new BottleneckEngine().Run(Context());
 
@@ -153,7 +161,8 @@ public sealed class InsightEngineTests
         Assert.InRange(cpu.Evidence["saturation"], 3.6, 3.9);
         Assert.True(cpu.Evidence["utilization_latency_correlation"] > 0.9);
         Assert.Contains(cpu.Severity, new[] { InsightSeverity.High, InsightSeverity.Critical });
-        Assert.Equal(OptimizationActionType.ScaleOut, cpu.Recommendations[0].Type);
+        // Note: node_* signals describe the host behind an exporter: never "spread the load over more instances".
+        Assert.DoesNotContain(cpu.Recommendations, r => r.Type == OptimizationActionType.ScaleOut);
 
         var follows = Assert.Single(findings, f => f.Key.StartsWith("latency/", StringComparison.Ordinal));
         Assert.Equal("cpu", follows.Labels["resource"]);
@@ -194,5 +203,132 @@ public sealed class InsightEngineTests
         Assert.Equal(0.03, a.Evidence["anomaly_rate"], 6);
         Assert.Equal(InsightSeverity.Low, findings[1].Severity);
         Assert.Empty(new AnomalyEngine().Run(Context(new AnalysisInsightsConfig { AnomalyMinSeries = 2 }, anomalous: [anomalous[3]], rates: rates)));
+    }
+
+    /// <summary>Host CPU climbing over the hour, with the given extra series following it (seconds before now → utilization → value).</summary>
+    private void WriteBusyHost(LabelSet host, params (LabelSet Labels, Func<double, double> Value)[] following)
+    {
+        var r = new Random(7);
+        double idle = 0;
+        var app = _storage.Appender();
+        for (long t = Now - 3_600_000; t <= Now; t += Step)
+        {
+            double ago = (Now - t) / 1000.0;
+            double utilization = 0.3 + (0.65 * (3600 - ago) / 3600) + (0.02 * (r.NextDouble() - 0.5));
+            idle += 15 * (1 - utilization);
+            app.Append(host.With(LabelSet.MetricName, "node_cpu_seconds_total").With("cpu", "0").With("mode", "idle"), t, idle);
+            app.Append(host.With(LabelSet.MetricName, "node_load1"), t, 4 * utilization);
+            foreach (var (labels, value) in following)
+            {
+                app.Append(labels, t, value(utilization) + (0.002 * r.NextDouble()));
+            }
+        }
+        app.Commit();
+    }
+
+    [Fact]
+    public void Bottleneck_VigilOwnDurationsFollowTheLoad_NotCandidatesUnlessAsked()
+    {
+        var host = LabelSet.Of("job", "node", "instance", "127.0.0.1:19100");
+        var vigil = LabelSet.Of("job", "vigil", "instance", "127.0.0.1:9464");
+        WriteBusyHost(host,
+            (vigil.With(LabelSet.MetricName, "vigil_rule_evaluation_duration_seconds"), u => 0.01 + (0.05 * u)),
+            (vigil.With(LabelSet.MetricName, "vigil_collector_duration_seconds"), u => 0.02 + (0.1 * u)));
+
+        var findings = new BottleneckEngine().Run(Context());
+
+        var cpu = Assert.Single(findings);
+        Assert.StartsWith("cpu", cpu.Key, StringComparison.Ordinal);
+        Assert.DoesNotContain("vigil_", cpu.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain(cpu.Evidence.Keys, k => k.EndsWith("_latency_correlation", StringComparison.Ordinal));
+
+        var asked = new BottleneckEngine().Run(Context(new AnalysisInsightsConfig { BottleneckIncludeSelf = true }));
+        Assert.Contains(asked, f => f.Key.StartsWith("latency/vigil_collector_duration_seconds", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Bottleneck_NodeExporterTarget_HostAdviceWithEvidenceNotScaleOut()
+    {
+        var host = LabelSet.Of("job", "node", "instance", "127.0.0.1:19100");
+        WriteBusyHost(host, (L("http_request_duration_seconds"), u => 0.05 + (0.2 * u * u)));
+
+        var findings = new BottleneckEngine().Run(Context());
+
+        Assert.Equal(2, findings.Count);
+        foreach (var f in findings)
+        {
+            Assert.Equal("cpu", f.Labels["resource"]);
+            Assert.DoesNotContain(f.Recommendations, r => r.Type == OptimizationActionType.ScaleOut);
+            Assert.DoesNotContain(f.Recommendations, r => r.Description.Contains("more instances", StringComparison.Ordinal));
+            Assert.All(f.Recommendations, r => Assert.Contains("the host 127.0.0.1:19100 reports on (job node)", r.Description, StringComparison.Ordinal));
+            Assert.All(f.Recommendations, r => Assert.Contains("; evidence: ", r.Description, StringComparison.Ordinal));
+        }
+        var cpu = Assert.Single(findings, f => f.Key.StartsWith("cpu", StringComparison.Ordinal));
+        Assert.Contains("evidence: utilization 0.9", cpu.Recommendations[0].Description, StringComparison.Ordinal);
+        var follows = Assert.Single(findings, f => f.Key.StartsWith("latency/", StringComparison.Ordinal));
+        Assert.Contains("follows cpu", follows.Recommendations[0].Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bottleneck_EvidenceQueries_EvaluateToTheCitedSeries()
+    {
+        var host = LabelSet.Of("job", "node", "instance", "127.0.0.1:19100");
+        WriteBusyHost(host, (L("http_request_duration_seconds"), u => 0.05 + (0.2 * u * u)));
+        // Another host at rest: the charts of the busy one must not show it.
+        var idleHost = LabelSet.Of("job", "node", "instance", "10.0.0.2:9100");
+        var app = _storage.Appender();
+        double idle = 0;
+        for (long t = Now - 3_600_000; t <= Now; t += Step)
+        {
+            idle += 15 * 0.9;
+            app.Append(idleHost.With(LabelSet.MetricName, "node_cpu_seconds_total").With("cpu", "0").With("mode", "idle"), t, idle);
+            app.Append(idleHost.With(LabelSet.MetricName, "node_load1"), t, 0.2);
+        }
+        app.Commit();
+
+        var cpu = Assert.Single(new BottleneckEngine().Run(Context()), f => f.Key.StartsWith("cpu", StringComparison.Ordinal));
+
+        Assert.NotNull(cpu.Queries);
+        Assert.Equal(cpu.AffectedSeries.Select(l => l.Name), cpu.Queries!.Select(q => q.Name));
+        var engine = new PromQLEngine();
+        foreach (var q in cpu.Queries!)
+        {
+            using var result = engine.RangeQuery(_storage, q.Query, Now - 600_000, Now, 15_000, null, default);
+            var series = Assert.Single(Assert.IsType<MatrixValue>(result.Value).Series);
+            Assert.Equal("127.0.0.1:19100", series.Metric.Get("instance"));
+            string kind = q.Name["cpu_".Length..];
+            Assert.InRange(series.Points[^1].F, cpu.Evidence[kind] * 0.9, cpu.Evidence[kind] * 1.1);
+        }
+    }
+
+    [Fact]
+    public void Recommendation_OptimizerHistory_MeasuredImpactAndCostElsePrior()
+    {
+        OptimizationExecution E(ExecutionStatus status, double? impact, string target = "web-1/pool") => new()
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            Action = new OptimizationAction { Id = "a", Type = OptimizationActionType.ConfigurationUpdate, Target = target, Policy = "p", Executor = "x" },
+            Status = status,
+            ActualImpact = impact,
+        };
+        var executions = new[]
+        {
+            E(ExecutionStatus.Completed, 0.2), E(ExecutionStatus.Completed, 0.4), E(ExecutionStatus.RolledBack, -0.1), E(ExecutionStatus.Running, null),
+            E(ExecutionStatus.Completed, 0.9, "web-2/pool"),
+        };
+        var measured = Vigil.Server.Composition.OptimizerActionHistory.Measure(executions, OptimizationActionType.ConfigurationUpdate, "web-1");
+        Assert.Equal(new MeasuredAction(3, 0.2, 1.0 / 3), measured);
+        Assert.Null(Vigil.Server.Composition.OptimizerActionHistory.Measure(executions, OptimizationActionType.ScaleUp, "web-1"));
+
+        var prior = OptimizationRecommendation.For("web-1", InsightSeverity.High, OptimizationActionType.ConfigurationUpdate, "Grow the pool", 0.3, ImplementationCost.Low, 100);
+        Assert.Equal((0.3, ImplementationCost.Low, "prior", 0), (prior.ExpectedImpact, prior.ImplementationCost, prior.Basis, prior.MeasuredExecutions));
+        var fromHistory = prior.WithHistory(new FixedHistory(measured));
+        Assert.Equal((0.2, ImplementationCost.High, "measured", 3), (fromHistory.ExpectedImpact, fromHistory.ImplementationCost, fromHistory.Basis, fromHistory.MeasuredExecutions));
+        Assert.Equal("prior", prior.WithHistory(NoActionHistory.Instance).Basis);
+    }
+
+    private sealed class FixedHistory(MeasuredAction? m) : IActionHistory
+    {
+        public MeasuredAction? Find(OptimizationActionType type, string component) => component == "web-1" ? m : null;
     }
 }

@@ -16,12 +16,17 @@ export interface Insight {
   description: string;
   labels: Record<string, string>;
   affectedSeries: Record<string, string>[];
+  /** PromQL that computes each cited series (derived ones such as a utilization or a p95 are not stored). */
+  evidenceQueries?: { name: string; query: string }[];
   confidence: number;
   evidence: Record<string, number | string>;
   startsAt: string;
   updatedAt: string;
   endsAt?: string;
-  recommendations: { type: string; description: string; expectedImpact: number; implementationCost: string; priority: number; affectedComponents: string[] }[];
+  recommendations: {
+    type: string; description: string; expectedImpact: number; implementationCost: string; priority: number; affectedComponents: string[];
+    basis?: 'measured' | 'prior'; measuredExecutions?: number;
+  }[];
 }
 
 export interface InsightList { enabled: boolean; insights: Insight[] }
@@ -61,8 +66,9 @@ class InsightView {
         h('div', null,
           h('h3', null, 'Evidence'),
           definitions(evidence),
-          i.recommendations.length ? [h('h3', null, 'Recommendations'), table(['Action', 'What', 'Impact', 'Cost'], i.recommendations.map((r) => [
+          i.recommendations.length ? [h('h3', null, 'Recommendations'), table(['Action', 'What', 'Impact', 'Cost', 'Basis'], i.recommendations.map((r) => [
             r.type, r.description, `${formatNumber(100 * r.expectedImpact)}%`, r.implementationCost,
+            r.basis === 'measured' ? `measured (${r.measuredExecutions ?? 0} runs)` : 'prior',
           ]), 'compact recommendations')] : null,
           h('div.muted', null, `started ${formatTime(Date.parse(i.startsAt) / 1000)}, updated ${formatTime(Date.parse(i.updatedAt) / 1000)}`))));
     if (draw) void this.draw(chartBox);
@@ -83,7 +89,12 @@ class InsightView {
     const started = Date.parse(i.startsAt) / 1000;
     // Note: the largest value of each step, so a one-sample spike is not lost between the chart's points.
     const peaks = (selectors: string[]) => selectors.map((sel) => `max_over_time(${sel}[${step}s])`).join(' or ');
-    const queries: [string, string, string][] = [['values', 'Affected series (largest value per step)', peaks(series.map(selector))]];
+    // Note: an insight that cites derived series (a utilization, a p95) carries the PromQL computing each; those are
+    // charted as expressions, one chart each, so the chart shows exactly what the engine evaluated.
+    const cited = (i.evidenceQueries ?? []).slice(0, chartedSeries);
+    const queries: [string, string, string][] = cited.length > 0
+      ? cited.map((q) => ['evidence', q.name, q.query] as [string, string, string])
+      : [['values', 'Affected series (largest value per step)', peaks(series.map(selector))]];
     if (i.engine === 'anomaly') {
       const scores = series.map((m) => {
         const { __name__: name, ...rest } = m;
@@ -99,8 +110,8 @@ class InsightView {
         const [kind, title, q] = queries[n];
         const heading = h('h3', null, h('a', { href: exploreLink(q, '1h') }, title));
         if (r.data.resultType !== 'matrix' || r.data.result.length === 0) {
-          // Note: some engines name derived series (a utilization they computed) that are not stored as such.
-          parts.push(h('div', { 'data-chart': kind }, heading, h('div.muted', null, `No stored samples for ${series.map(selector).join(', ')} in this time range.`)));
+          const what = kind === 'evidence' ? q : series.map(selector).join(', ');
+          parts.push(h('div', { 'data-chart': kind }, heading, h('div.muted', null, `No samples for ${what} in this time range.`)));
           return;
         }
         const chart = new Chart(180);
