@@ -173,8 +173,12 @@ public sealed class RemoteWriteApiTests : IAsyncLifetime
     [Fact]
     public async Task Write_OutOfOrderSample_400NamingTheSeriesNothingStored()
     {
-        var request = OneSeries("rw_ooo", 2);
-        request.Timeseries[0].Samples.Add(new V1.Sample { Timestamp = T0, Value = 9 });
+        using (var first = await PostAsync(Snappy(OneSeries("rw_ooo", 2))))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
+        }
+        var request = OneSeries("rw_other", 1);
+        request.Timeseries.Add(OneSeries("rw_ooo", 1).Timeseries[0]);
 
         using var r = await PostAsync(Snappy(request));
 
@@ -183,7 +187,8 @@ public sealed class RemoteWriteApiTests : IAsyncLifetime
         Assert.Contains("out of order sample for series rw_ooo{job=\"remote\"}", error, StringComparison.Ordinal);
         Assert.EndsWith("nothing was stored", error, StringComparison.Ordinal);
         Assert.Equal("0", Header(r, RemoteWriteApi.SamplesWrittenHeader));
-        Assert.Empty(_storage.AllSeries());
+        Assert.Equal(2, _storage.AllSeries().Sum(s => _storage.SamplesOf(s).Count));
+        Assert.DoesNotContain(_storage.AllSeries(), s => s.Name == "rw_other");
     }
 
     [Fact]

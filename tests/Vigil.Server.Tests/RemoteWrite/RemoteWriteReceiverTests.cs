@@ -160,15 +160,37 @@ public sealed class RemoteWriteReceiverTests
     [Fact]
     public void Write_SampleRefusedByTheStorageMidRequest_NothingOfTheRequestStored()
     {
+        var first = new V1.WriteRequest();
+        first.Timeseries.Add(Series(["__name__", "b"], (T0 + 1000, 1)));
+        Assert.Null(Write(first, RemoteWriteProtocol.V1).Error);
         var request = new V1.WriteRequest();
         request.Timeseries.Add(Series(["__name__", "a"], (T0, 1)));
-        request.Timeseries.Add(Series(["__name__", "b"], (T0 + 1000, 1), (T0, 2)));
+        request.Timeseries.Add(Series(["__name__", "b"], (T0, 2)));
 
         var result = Write(request, RemoteWriteProtocol.V1);
 
         Assert.Equal(AppendError.OutOfOrder, result.Refusal);
         Assert.Contains("out of order sample for series b{} at timestamp 1700000000000", result.Error, StringComparison.Ordinal);
-        Assert.Empty(_storage.AllSeries());
+        Assert.Equal(LabelSet.Of("__name__", "b"), Assert.Single(_storage.AllSeries()));
+        Assert.Equal([new Sample(T0 + 1000, 1)], _storage.SamplesOf(LabelSet.Of("__name__", "b")));
+    }
+
+    [Fact]
+    public void Write_SeriesSamplesOutOfOrderWithinTheRequest_StoredInTimeOrder()
+    {
+        // vmagent merges its workers' buffers into one block: one series can come twice, newer samples first.
+        var request = new V1.WriteRequest();
+        request.Timeseries.Add(Series(["__name__", "up", "host", "a"], (T0 + 2000, 3), (T0 + 3000, 4)));
+        request.Timeseries.Add(Series(["__name__", "up", "host", "b"], (T0, 9)));
+        request.Timeseries.Add(Series(["__name__", "up", "host", "a"], (T0, 1), (T0 + 1000, 2)));
+
+        var result = Write(request, RemoteWriteProtocol.V1);
+
+        Assert.Null(result.Error);
+        Assert.Equal(5, result.Samples);
+        Assert.Equal([new Sample(T0, 1), new Sample(T0 + 1000, 2), new Sample(T0 + 2000, 3), new Sample(T0 + 3000, 4)],
+            _storage.SamplesOf(LabelSet.Of("__name__", "up", "host", "a")));
+        Assert.Equal([new Sample(T0, 9)], _storage.SamplesOf(LabelSet.Of("__name__", "up", "host", "b")));
     }
 
     [Fact]

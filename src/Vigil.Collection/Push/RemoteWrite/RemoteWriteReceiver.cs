@@ -17,7 +17,8 @@ namespace Vigil.Collection.Push.RemoteWrite;
 /// sender did not sort are sorted) and every sample appended; the first problem — a malformed message, invalid labels,
 /// a sample the storage refuses (out of order, too old, too far in the future) — rolls the whole batch back and is
 /// returned as <see cref="RemoteWriteResult.Error"/>. Prometheus's 1.0 receiver behaves the same way; for 2.0 it may
-/// write part of a request, Vigil does not (the response headers then report zero written).</para>
+/// write part of a request, Vigil does not (the response headers then report zero written). Samples of one series that
+/// a request holds out of time order are put in order before they are refused for it.</para>
 /// <para>Native histograms and exemplars are counted and dropped: Vigil's storage holds neither yet, and refusing them
 /// would make a sender drop the float samples sent alongside. 2.0 senders see it in
 /// <c>X-Prometheus-Remote-Write-Histograms-Written: 0</c>. Created (start) timestamps are ignored, as Prometheus does
@@ -29,7 +30,30 @@ internal sealed class RemoteWriteReceiver(IAppendable storage, PushedMetadata me
     /// <summary>Decodes and stores <paramref name="message"/>; throws <see cref="StorageException"/> when the commit fails.</summary>
     public RemoteWriteResult Write(ReadOnlySpan<byte> message, RemoteWriteProtocol protocol)
     {
-        var batch = new Batch(storage.Appender(), cache);
+        var result = Write(message, protocol, sorted: false, out var batch);
+        if (result.Refusal == AppendError.OutOfOrder)
+        {
+            // Note: some senders put a series' samples out of time order within one request (vmagent merges the
+            // buffers of its workers into one block). Sorting every request would cost every sender; a request
+            // refused for order is read once more with each series' samples sorted, and refused only if that fails too.
+            result = Write(message, protocol, sorted: true, out batch);
+        }
+        if (result.Error is not null)
+        {
+            instruments?.Rejected(result.Refusal);
+            return result;
+        }
+        foreach (var md in batch.Metadata.Values)
+        {
+            metadata.Set(md);
+        }
+        instruments?.Written(result.Samples, result.HistogramsDropped, result.ExemplarsDropped);
+        return result;
+    }
+
+    private RemoteWriteResult Write(ReadOnlySpan<byte> message, RemoteWriteProtocol protocol, bool sorted, out Batch batch)
+    {
+        batch = new Batch(storage.Appender(), cache, sorted);
         try
         {
             try
@@ -42,6 +66,7 @@ internal sealed class RemoteWriteReceiver(IAppendable storage, PushedMetadata me
                 {
                     batch.ReadV2(message);
                 }
+                batch.AppendSorted();
             }
             catch (RemoteWriteFormatException e)
             {
@@ -50,26 +75,23 @@ internal sealed class RemoteWriteReceiver(IAppendable storage, PushedMetadata me
             if (batch.Error is not null)
             {
                 batch.Appender.Rollback();
-                instruments?.Rejected(batch.Refusal);
                 return new RemoteWriteResult(0, batch.Histograms, batch.Exemplars, batch.Error, batch.Refusal);
             }
             batch.Appender.Commit();
+            return new RemoteWriteResult(batch.Samples, batch.Histograms, batch.Exemplars, null, AppendError.None);
         }
         finally
         {
             batch.Dispose();
         }
-        foreach (var md in batch.Metadata.Values)
-        {
-            metadata.Set(md);
-        }
-        instruments?.Written(batch.Samples, batch.Histograms, batch.Exemplars);
-        return new RemoteWriteResult(batch.Samples, batch.Histograms, batch.Exemplars, null, AppendError.None);
     }
 
     /// <summary>The state of one request: the appender, counts, and scratch space reused from series to series.</summary>
-    private sealed class Batch(IAppender appender, RemoteWriteSeriesCache cache) : IDisposable
+    private sealed class Batch(IAppender appender, RemoteWriteSeriesCache cache, bool sorted) : IDisposable
     {
+        private readonly List<(int Series, long T, double V)>? _held = sorted ? [] : null;
+        private readonly List<RemoteWriteSeriesCache.Entry> _heldSeries = [];
+        private readonly Dictionary<RemoteWriteSeriesCache.Entry, int> _heldIndex = [];
         private readonly List<LabelRange> _labels = new(16);
         private readonly List<(int Offset, int Length)> _symbols = [];
         private readonly List<(int Offset, int Length)> _series = [];
@@ -473,6 +495,13 @@ internal sealed class RemoteWriteReceiver(IAppendable storage, PushedMetadata me
         private void AppendSamples(ReadOnlySpan<byte> ts, RemoteWriteSeriesCache.Entry entry)
         {
             var seriesRef = entry.Ref;
+            int held = -1;
+            if (_held is not null && !_heldIndex.TryGetValue(entry, out held))
+            {
+                held = _heldSeries.Count;
+                _heldSeries.Add(entry);
+                _heldIndex.Add(entry, held);
+            }
             var r = new ProtoReader(ts);
             while (r.TryReadTag(out int field, out int wireType))
             {
@@ -499,6 +528,11 @@ internal sealed class RemoteWriteReceiver(IAppendable storage, PushedMetadata me
                             break;
                     }
                 }
+                if (_held is not null)
+                {
+                    _held.Add((held, t, v));
+                    continue;
+                }
                 if (!Appender.TryAppend(ref seriesRef, entry.Labels, t, v, out var refused))
                 {
                     Fail(StorageException.ForAppend(refused, entry.Labels, t).Message, refused);
@@ -507,6 +541,49 @@ internal sealed class RemoteWriteReceiver(IAppendable storage, PushedMetadata me
                 Samples++;
             }
             entry.Ref = seriesRef;
+        }
+
+        /// <summary>In sorted mode, appends the held samples series by series in time order (equal times keep their order).</summary>
+        public void AppendSorted()
+        {
+            if (_held is null || Error is not null)
+            {
+                return;
+            }
+            var order = new int[_held.Count];
+            for (int i = 0; i < order.Length; i++)
+            {
+                order[i] = i;
+            }
+            var held = _held;
+            Array.Sort(order, (a, b) =>
+            {
+                int c = held[a].Series.CompareTo(held[b].Series);
+                if (c == 0)
+                {
+                    c = held[a].T.CompareTo(held[b].T);
+                }
+                return c != 0 ? c : a.CompareTo(b);
+            });
+            var seriesRef = SeriesRef.None;
+            int current = -1;
+            foreach (int i in order)
+            {
+                var (series, t, v) = held[i];
+                var entry = _heldSeries[series];
+                if (series != current)
+                {
+                    current = series;
+                    seriesRef = entry.Ref;
+                }
+                if (!Appender.TryAppend(ref seriesRef, entry.Labels, t, v, out var refused))
+                {
+                    Fail(StorageException.ForAppend(refused, entry.Labels, t).Message, refused);
+                    return;
+                }
+                entry.Ref = seriesRef;
+                Samples++;
+            }
         }
 
         private void AddMetadata(ReadOnlySpan<byte> name, ulong type, ReadOnlySpan<byte> help, ReadOnlySpan<byte> unit)
