@@ -135,6 +135,10 @@ public sealed partial class VigilServer
             await _rules.ApplyAsync(rules, ct).ConfigureAwait(false);
         }
         _active = next;
+        if (_otlp is not null)
+        {
+            _otlp.Options = next.Otlp;
+        }
         await _scrape!.ApplyConfigAsync(next.ScrapeConfigs).ConfigureAwait(false);
 
         if (old.CollectHost != next.CollectHost || old.CollectSelf != next.CollectSelf || old.Collectors.Fingerprint != next.Collectors.Fingerprint)

@@ -31,7 +31,7 @@ public sealed partial class VigilServer
         var tsdb = new TsdbStatusApi(_storage, _clock, _loggerFactory.CreateLogger<TsdbStatusApi>());
         var config = new ConfigStatusApi(() => _active.ConfigYaml);
         var rules = new RulesApi(() => _rules);
-        var pushedMetadata = new PushedMetadata();
+        var pushedMetadata = _pushedMetadata;
         // Note: /api/v1/metadata lists what targets and pushes declared plus the types and help texts of Vigil's own metrics.
         var targets = new TargetsApi(scrape, () => pushedMetadata.All().Concat(_selfMetadata.All()));
         var push = new PushApi(_storage, pushedMetadata, new ObservationAggregator(), _loggerFactory.CreateLogger<PushApi>(), _clock, _options.MaxPushBodyBytes);
@@ -39,6 +39,7 @@ public sealed partial class VigilServer
         var remoteWrite = new RemoteWriteApi(
             new RemoteWriteReceiver(_storage, pushedMetadata, new RemoteWriteSeriesCache(), _remoteWriteInstruments),
             _options.MaxPushBodyBytes, _loggerFactory.CreateLogger<RemoteWriteApi>());
+        var otlp = new OtlpApi(Otlp, _loggerFactory.CreateLogger<OtlpApi>());
         var optimizations = new OptimizationsApi(() => _optimizer, _options.Listen);
         var profiles = new ProfilesApi(new ProfileStore(_options.DataDirectory, _clock));
         var insights = new InsightsApi(() => _analysis);
@@ -79,6 +80,8 @@ public sealed partial class VigilServer
             new(Post, "/api/v1/import/prometheus", AccessScope.Write, push.ImportPrometheusAsync, "push samples in the text format"),
             new(Post, "/api/v1/push", AccessScope.Write, push.PushAsync, "push JSON metrics"),
             new(Post, "/api/v1/write", AccessScope.Write, remoteWrite.WriteAsync, "Prometheus remote-write 1.0 and 2.0"),
+            new(Post, "/v1/metrics", AccessScope.Write, otlp.ExportAsync, "OTLP/HTTP metrics (protobuf or JSON)"),
+            new(Post, "/api/v1/otlp/v1/metrics", AccessScope.Write, otlp.ExportAsync, "OTLP/HTTP metrics at Prometheus's path"),
             new(Get, "/api/v1/optimizations", AccessScope.Read, optimizations.ListAsync, "optimization history"),
             new(Get, "/api/v1/optimizations/audit", AccessScope.Read, optimizations.AuditAsync, "the optimizer's audit log"),
             new(Get, "/api/v1/optimizations/{id}", AccessScope.Read, optimizations.GetAsync, "one optimization"),

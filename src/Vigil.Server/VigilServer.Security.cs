@@ -26,12 +26,14 @@ public sealed partial class VigilServer
     {
         var access = WebAccess.Load(_options.WebConfigFile, _loggerFactory.CreateLogger("Vigil.Server.Web"), _clock);
         var config = access.Current();
-        if (!_options.Listen.IsLoopback && !config.RequiresAuthentication)
+        bool beyondLoopback = !_options.Listen.IsLoopback || _options.OtlpGrpcListen is { IsLoopback: false };
+        if (beyondLoopback && !config.RequiresAuthentication)
         {
             if (!_options.InsecureListen)
             {
+                var where = _options.Listen.IsLoopback ? _options.OtlpGrpcListen! : _options.Listen;
                 throw new InsecureListenException(
-                    $"refusing to listen on {_options.Listen} without authentication: anyone who can reach it could read, push, reload and approve optimizations. " +
+                    $"refusing to listen on {where} without authentication: anyone who can reach it could read, push, reload and approve optimizations. " +
                     $"Give {WebConfigFlag} FILE with basic_auth_users or bearer_tokens (see docs/SECURITY.md), listen on 127.0.0.1, " +
                     "or pass --web.insecure-listen to serve everyone anyway");
             }
@@ -42,6 +44,21 @@ public sealed partial class VigilServer
             _logger.LogInformation("Web configuration {File}: {Summary}", Path.GetFullPath(_options.WebConfigFile), WebAccess.Describe(config));
         }
         return access;
+    }
+
+    /// <summary>Sets up the OTLP/gRPC listener: HTTP/2 only (cleartext with prior knowledge, or TLS with ALPN h2).</summary>
+    private static void ConfigureGrpcListener(ListenOptions listen, WebAccess access)
+    {
+        listen.Protocols = HttpProtocols.Http2;
+        if (access.Current().Tls is null)
+        {
+            return;
+        }
+        listen.UseHttps(new TlsHandshakeCallbackOptions
+        {
+            OnConnection = _ => ValueTask.FromResult(access.ServerOptions([SslApplicationProtocol.Http2])),
+            HandshakeTimeout = TimeSpan.FromSeconds(10),
+        });
     }
 
     /// <summary>Sets up one Kestrel listener: HTTPS with per-handshake settings when the web configuration has TLS.</summary>

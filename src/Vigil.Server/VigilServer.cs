@@ -17,6 +17,7 @@ using Vigil.Collection.Collectors.Dotnet;
 using Vigil.Collection.Collectors.Postgres;
 using Vigil.Collection.Collectors.Probe;
 using Vigil.Collection.Collectors.Processes;
+using Vigil.Collection.Otlp;
 using Vigil.Collection.Push;
 using Vigil.Collection.Scrape;
 using Vigil.Core.Labels;
@@ -60,6 +61,9 @@ public sealed partial class VigilServer : IAsyncDisposable
     private readonly TimeProvider _clock;
     private readonly object _stateLock = new();
     private readonly PushedMetadata _selfMetadata = new();
+    private readonly PushedMetadata _pushedMetadata = new();
+    private OtlpReceiver? _otlp;
+    private ListenOptions? _grpcListener;
     private ServerInstruments? _instruments;
     private Collection.Push.RemoteWrite.RemoteWriteInstruments? _remoteWriteInstruments;
     private SelfMetrics? _selfMetrics;
@@ -110,6 +114,27 @@ public sealed partial class VigilServer : IAsyncDisposable
 
     /// <summary>The base URL the server listens on, e.g. <c>http://127.0.0.1:9464/</c> (the real port when 0 was asked).</summary>
     public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException("the server has not been started");
+
+    /// <summary>The OTLP/gRPC address, e.g. <c>http://127.0.0.1:4317/</c> (the real port when 0 was asked); null without <see cref="VigilServerOptions.OtlpGrpcListen"/>.</summary>
+    public Uri? OtlpGrpcAddress
+    {
+        get
+        {
+            if (_grpcListener is null || _baseAddress is null)
+            {
+                return null;
+            }
+            var listen = _options.OtlpGrpcListen!;
+            int port = _grpcListener.IPEndPoint?.Port ?? listen.Port;
+            string host = listen.Host.Length == 0 || listen.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase) && port == 0
+                ? "127.0.0.1"
+                : listen.Host.Contains(':', StringComparison.Ordinal) ? "[" + listen.Host + "]" : listen.Host;
+            return new Uri(string.Create(CultureInfo.InvariantCulture, $"{_baseAddress.Scheme}://{host}:{port}/"));
+        }
+    }
+
+    /// <summary>The OTLP receiver (its options follow configuration reloads).</summary>
+    internal OtlpReceiver Otlp => _otlp ?? throw new InvalidOperationException("the server has not been started");
 
     /// <summary>True once the first collection has finished (what <c>/-/ready</c> reports) and until the server stops.</summary>
     public bool IsReady => _state == State.Started && _firstCollection is { IsCompleted: true };
@@ -311,30 +336,24 @@ public sealed partial class VigilServer : IAsyncDisposable
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddRoutingCore();
+        _otlp = new OtlpReceiver(_storage, _pushedMetadata, _active.Otlp, _clock);
+        if (_options.OtlpGrpcListen is not null)
+        {
+            builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = PushApi.MaxBodyBytes);
+            builder.Services.AddSingleton(_otlp);
+            builder.Services.AddSingleton<OtlpGrpcService>();
+        }
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            var listen = _options.Listen;
-            void Configure(ListenOptions o) => ConfigureListener(o, access);
-            if (listen.Host.Length == 0)
+            Listen(k, _options.Listen, o => ConfigureListener(o, access));
+            if (_options.OtlpGrpcListen is { } grpc)
             {
-                k.ListenAnyIP(listen.Port, Configure);
-            }
-            else if (listen.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
-            {
-                // Note: Kestrel cannot bind "localhost" to a dynamic port on both families; port 0 means IPv4 loopback.
-                if (listen.Port == 0)
+                Listen(k, grpc, o =>
                 {
-                    k.Listen(IPAddress.Loopback, 0, Configure);
-                }
-                else
-                {
-                    k.ListenLocalhost(listen.Port, Configure);
-                }
-            }
-            else
-            {
-                k.Listen(IPAddress.Parse(listen.Host), listen.Port, Configure);
+                    ConfigureGrpcListener(o, access);
+                    _grpcListener = o;
+                });
             }
         });
 
@@ -373,8 +392,36 @@ public sealed partial class VigilServer : IAsyncDisposable
         {
             app.MapMethods(route.Pattern, route.Methods, route.Handler).WithMetadata(new RouteScope(route.Scope));
         }
+        if (_options.OtlpGrpcListen is not null)
+        {
+            app.MapGrpcService<OtlpGrpcService>().WithMetadata(new RouteScope(AccessScope.Write));
+        }
         _routes = routes;
         return app;
+    }
+
+    private static void Listen(KestrelServerOptions k, ListenAddress listen, Action<ListenOptions> configure)
+    {
+        if (listen.Host.Length == 0)
+        {
+            k.ListenAnyIP(listen.Port, configure);
+        }
+        else if (listen.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            // Note: Kestrel cannot bind "localhost" to a dynamic port on both families; port 0 means IPv4 loopback.
+            if (listen.Port == 0)
+            {
+                k.Listen(IPAddress.Loopback, 0, configure);
+            }
+            else
+            {
+                k.ListenLocalhost(listen.Port, configure);
+            }
+        }
+        else
+        {
+            k.Listen(IPAddress.Parse(listen.Host), listen.Port, configure);
+        }
     }
 
     private const string IndexText =
@@ -392,6 +439,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         "/api/v1/status/buildinfo      version information\n" +
         "POST /api/v1/import/prometheus  push a text-format payload (optional extra_label=name=value)\n" +
         "POST /api/v1/push             push JSON metrics (metric_name, value, metric_type, unit, tags, source, timestamp)\n" +
+        "POST /v1/metrics              OTLP/HTTP metrics, protobuf or JSON (also /api/v1/otlp/v1/metrics)\n" +
         "/api/v1/status/tsdb           series and label cardinality (Prometheus's TSDB status)\n" +
         "/api/v1/optimizations         optimization history; POST .../ID/approve|reject|rollback; .../audit\n" +
         "/api/v1/profiles              CPU profiles from vigil profile --upload (POST collapsed stacks)\n" +

@@ -15,6 +15,16 @@ public sealed class VigilServerOptions
     public ListenAddress Listen { get; init; } = ListenAddress.Default;
 
     /// <summary>
+    /// Where OTLP/gRPC is served (<c>--otlp.grpc-listen</c>, HTTP/2; TLS and authentication as the main listener); null
+    /// (the default) serves no gRPC. OTLP/HTTP is always on the main listener. Port 0 picks a free port
+    /// (see <see cref="VigilServer.OtlpGrpcAddress"/>).
+    /// </summary>
+    public ListenAddress? OtlpGrpcListen { get; init; }
+
+    /// <summary>The <c>otlp:</c> section: how OTLP metrics are translated into Prometheus series; reloaded with the configuration file.</summary>
+    public Collection.Otlp.OtlpOptions Otlp { get; init; } = Collection.Otlp.OtlpOptions.Default;
+
+    /// <summary>
     /// The web configuration file (<c>--web.config.file</c>, Prometheus's format plus Vigil's scopes and bearer tokens):
     /// TLS, basic-auth users, bearer tokens, response headers. Re-read when it changes; null serves plain HTTP to everyone.
     /// </summary>

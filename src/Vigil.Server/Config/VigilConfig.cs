@@ -52,6 +52,9 @@ public sealed partial class VigilConfig
     /// <summary>The <c>analysis:</c> section, or null when the file has none (the analysis then runs with its defaults).</summary>
     public AnalysisConfig? Analysis { get; init; }
 
+    /// <summary>The <c>otlp:</c> section: how OTLP metrics are translated (defaults when absent).</summary>
+    public Collection.Otlp.OtlpOptions Otlp { get; init; } = Collection.Otlp.OtlpOptions.Default;
+
     /// <summary>The <c>optimization:</c> section, or null when the file has none (no optimizer runs).</summary>
     public OptimizationConfig? Optimization { get; init; }
 
@@ -133,6 +136,7 @@ public sealed partial class VigilConfig
             Alerting = config.Alerting,
             Analysis = config.Analysis,
             Optimization = config.Optimization,
+            Otlp = config.Otlp,
             PerformanceCollection = config.PerformanceCollection,
             PerformanceAnalysis = config.PerformanceAnalysis,
             AggregationRules = config.AggregationRules,
@@ -186,6 +190,7 @@ public sealed partial class VigilConfig
         ConfigEntry seedEntry = default;
         OptimizationConfig? optimization = null;
         AnalysisConfig? analysis = null;
+        var otlp = Collection.Otlp.OtlpOptions.Default;
         ConfigEntry scrapeEntry = default;
         foreach (var e in r.Mapping(root, string.Empty))
         {
@@ -231,7 +236,10 @@ public sealed partial class VigilConfig
                     aggregationRules = Seed.SeedConfigParser.AggregationRules(r, e);
                     seedEntry = seedEntry.KeyNode is null ? e : seedEntry;
                     break;
-                case "remote_write" or "remote_read" or "scrape_config_files" or "tracing" or "otlp" or "runtime":
+                case "otlp":
+                    otlp = OtlpConfigParser.Parse(r, e);
+                    break;
+                case "remote_write" or "remote_read" or "scrape_config_files" or "tracing" or "runtime":
                     r.Unsupported(e);
                     break;
                 default:
@@ -277,6 +285,7 @@ public sealed partial class VigilConfig
             Alerting = alerting,
             Analysis = analysis,
             Optimization = optimization,
+            Otlp = otlp,
             PerformanceCollection = performanceCollection,
             PerformanceAnalysis = performanceAnalysis,
             AggregationRules = aggregationRules,

@@ -32,6 +32,20 @@ internal static class ServeCommand
                 return ListenAddress.Default;
             },
         };
+        var otlpGrpcListen = new Option<ListenAddress?>("--otlp.grpc-listen")
+        {
+            Description = "Serve OTLP/gRPC metrics (MetricsService/Export, HTTP/2) on host:port, e.g. 127.0.0.1:4317; off by default. OTLP/HTTP is always on --listen at /v1/metrics.",
+            HelpName = "ADDR",
+            CustomParser = r =>
+            {
+                if (ListenAddress.TryParse(r.Tokens[0].Value, out var a, out string error))
+                {
+                    return a;
+                }
+                r.AddError("--otlp.grpc-listen: " + error);
+                return null;
+            },
+        };
         var interval = DurationOption("--interval", "How often the built-in collectors (host, Vigil itself) run, e.g. 5s, 1m30s.", "5s", allowZero: false);
         var retention = DurationOption("--retention", "How long to keep data, e.g. 15d, 4w; 0 keeps data forever.", "15d", allowZero: true);
         var retentionSize = new Option<string>("--retention-size")
@@ -144,7 +158,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run Vigil: store host and self metrics every interval and serve the HTTP API until SIGINT or SIGTERM.")
         {
-            dataDir, listen, interval, retention, retentionSize, walSync, maxFuture, config, logLevel,
+            dataDir, listen, otlpGrpcListen, interval, retention, retentionSize, walSync, maxFuture, config, logLevel,
             collectors, queryTimeout, queryLookback, queryMaxSamples, queryConcurrency, pushMaxSize, webConfig, insecureListen, allowedHosts,
         };
         command.SetAction(async (result, ct) =>
@@ -201,6 +215,8 @@ internal static class ServeCommand
                     CollectHost = collectHost,
                     CollectSelf = collectSelf,
                     Listen = result.GetValue(listen)!,
+                    OtlpGrpcListen = result.GetValue(otlpGrpcListen),
+                    Otlp = file.Otlp,
                     CollectionInterval = Given(interval) ? PrometheusDuration.Parse(result.GetValue(interval)!) : file.Collectors.Interval,
                     DataDirectory = settings.DataDir,
                     QueryTimeout = PrometheusDuration.Parse(result.GetValue(queryTimeout)!),

@@ -119,7 +119,9 @@ public sealed class ConfigReloadProcessTests : IDisposable
         // Editing a rule file is noticed without a signal.
         Write("rules/a.yml", "groups:\n  - name: a\n    rules:\n      - record: vigil:one\n        expr: vector(1)\n      - record: vigil:three\n        expr: vector(3)\n");
         await Poll.UntilAsync(async () => (await RuleNamesAsync(http)).Contains("a/vigil:three"), () => vigil.Stderr, TimeSpan.FromSeconds(60));
-        Assert.Contains("(file changed)", vigil.Stderr, StringComparison.Ordinal);
+        // Note: the log line is read from the child's stderr pipe asynchronously, so it may arrive after the API shows
+        // the new rule.
+        await Poll.UntilAsync(() => Task.FromResult(vigil.Stderr.Contains("(file changed)", StringComparison.Ordinal)), () => vigil.Stderr, TimeSpan.FromSeconds(30));
 
         // And a good file on SIGHUP is applied.
         Write("vigil.yaml", GoodConfig.Replace("evaluation_interval: 1s", "evaluation_interval: 3s", StringComparison.Ordinal));
