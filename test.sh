@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
-packages=(prometheus prometheus-node-exporter postgresql prometheus-alertmanager chromium)
+packages=(prometheus prometheus-node-exporter postgresql prometheus-alertmanager chromium victoria-metrics)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,6 +6,7 @@ using Vigil.Server.Hosting;
 using Vigil.Server.Metrics;
 using Vigil.Server.Profiles;
 using Vigil.Collection.Push;
+using Vigil.Collection.Push.RemoteWrite;
 using Vigil.Collection.Scrape;
 using Vigil.Core.Config;
 using Vigil.Server.Security;
@@ -33,7 +34,11 @@ public sealed partial class VigilServer
         var pushedMetadata = _pushedMetadata;
         // Note: /api/v1/metadata lists what targets and pushes declared plus the types and help texts of Vigil's own metrics.
         var targets = new TargetsApi(scrape, () => pushedMetadata.All().Concat(_selfMetadata.All()));
-        var push = new PushApi(_storage, pushedMetadata, new ObservationAggregator(), _loggerFactory.CreateLogger<PushApi>(), _clock);
+        var push = new PushApi(_storage, pushedMetadata, new ObservationAggregator(), _loggerFactory.CreateLogger<PushApi>(), _clock, _options.MaxPushBodyBytes);
+        _remoteWriteInstruments = new RemoteWriteInstruments();
+        var remoteWrite = new RemoteWriteApi(
+            new RemoteWriteReceiver(_storage, pushedMetadata, new RemoteWriteSeriesCache(), _remoteWriteInstruments),
+            _options.MaxPushBodyBytes, _loggerFactory.CreateLogger<RemoteWriteApi>());
         var otlp = new OtlpApi(Otlp, _loggerFactory.CreateLogger<OtlpApi>());
         var optimizations = new OptimizationsApi(() => _optimizer, _options.Listen);
         var profiles = new ProfilesApi(new ProfileStore(_options.DataDirectory, _clock));
@@ -74,6 +79,7 @@ public sealed partial class VigilServer
             new(Get, "/api/v1/metadata", AccessScope.Read, targets.MetadataAsync, "metric types and help texts"),
             new(Post, "/api/v1/import/prometheus", AccessScope.Write, push.ImportPrometheusAsync, "push samples in the text format"),
             new(Post, "/api/v1/push", AccessScope.Write, push.PushAsync, "push JSON metrics"),
+            new(Post, "/api/v1/write", AccessScope.Write, remoteWrite.WriteAsync, "Prometheus remote-write 1.0 and 2.0"),
             new(Post, "/v1/metrics", AccessScope.Write, otlp.ExportAsync, "OTLP/HTTP metrics (protobuf or JSON)"),
             new(Post, "/api/v1/otlp/v1/metrics", AccessScope.Write, otlp.ExportAsync, "OTLP/HTTP metrics at Prometheus's path"),
             new(Get, "/api/v1/optimizations", AccessScope.Read, optimizations.ListAsync, "optimization history"),

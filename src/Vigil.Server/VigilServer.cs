@@ -65,6 +65,7 @@ public sealed partial class VigilServer : IAsyncDisposable
     private OtlpReceiver? _otlp;
     private ListenOptions? _grpcListener;
     private ServerInstruments? _instruments;
+    private Collection.Push.RemoteWrite.RemoteWriteInstruments? _remoteWriteInstruments;
     private SelfMetrics? _selfMetrics;
     private CollectionLoop? _loop;
     private ScrapeManager? _scrape;
@@ -243,6 +244,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         _api?.Dispose();
         _selfMetrics?.Dispose();
         _instruments?.Dispose();
+        _remoteWriteInstruments?.Dispose();
         _logger.LogInformation("Vigil server stopped");
     }
 

@@ -42,6 +42,12 @@ public sealed class VigilServerOptions
     /// </summary>
     public IReadOnlyList<string> AllowedHosts { get; init; } = [];
 
+    /// <summary>
+    /// The largest body a push endpoint accepts (<c>/api/v1/write</c>, <c>/api/v1/import/prometheus</c>,
+    /// <c>/api/v1/push</c>), compressed and after decompression; larger ones get 413. 32 MiB by default, as VictoriaMetrics.
+    /// </summary>
+    public int MaxPushBodyBytes { get; init; } = Api.PushApi.MaxBodyBytes;
+
     /// <summary>How often the built-in collectors run; 5 seconds by default.</summary>
     public TimeSpan CollectionInterval { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -23,9 +23,9 @@ namespace Vigil.Server.Api;
 /// nothing was wrong; otherwise nothing is stored and the answer lists each problem (with its item index, or the line and
 /// column of the payload). Thread-safe.
 /// </remarks>
-internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, ObservationAggregator aggregator, ILogger logger, TimeProvider clock)
+internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, ObservationAggregator aggregator, ILogger logger, TimeProvider clock, int maxBodyBytes = PushApi.MaxBodyBytes)
 {
-    /// <summary>The largest request body accepted (after decompression), as VictoriaMetrics' default.</summary>
+    /// <summary>The largest request body accepted by default (after decompression), as VictoriaMetrics' default.</summary>
     public const int MaxBodyBytes = 32 * 1024 * 1024;
 
     private const int MaxErrorsReported = 100;
@@ -37,7 +37,7 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
         try
         {
             var extra = ParseExtraLabels(ctx.Request.Query["extra_label"]);
-            byte[] body = await ReadBodyAsync(ctx).ConfigureAwait(false);
+            byte[] body = await ReadBodyAsync(ctx, maxBodyBytes).ConfigureAwait(false);
             var format = ExpositionFormat.FromContentType(ctx.Request.ContentType);
             var result = Import(body, format, extra, Timestamp.Now(clock));
             if (result.Error is not null)
@@ -137,7 +137,7 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
     {
         try
         {
-            byte[] body = await ReadBodyAsync(ctx).ConfigureAwait(false);
+            byte[] body = await ReadBodyAsync(ctx, maxBodyBytes).ConfigureAwait(false);
             JsonDocument doc;
             try
             {
@@ -354,16 +354,16 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
         return result;
     }
 
-    /// <summary>Reads a POST body of at most <see cref="MaxBodyBytes"/>, gzip or plain; throws <see cref="ApiException"/> otherwise.</summary>
-    internal static async Task<byte[]> ReadBodyAsync(HttpContext ctx)
+    /// <summary>Reads a POST body of at most <paramref name="maxBytes"/>, gzip or plain; throws <see cref="ApiException"/> otherwise.</summary>
+    internal static async Task<byte[]> ReadBodyAsync(HttpContext ctx, int maxBytes = MaxBodyBytes)
     {
         if (!HttpMethods.IsPost(ctx.Request.Method))
         {
             throw new ApiException("bad_data", "use POST", StatusCodes.Status405MethodNotAllowed);
         }
-        if (ctx.Request.ContentLength > MaxBodyBytes)
+        if (ctx.Request.ContentLength > maxBytes)
         {
-            throw TooLarge();
+            throw TooLarge(maxBytes);
         }
         Stream body = ctx.Request.Body;
         GZipStream? gzip = null;
@@ -383,9 +383,9 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
             int n;
             while ((n = await body.ReadAsync(chunk, ctx.RequestAborted).ConfigureAwait(false)) > 0)
             {
-                if (ms.Length + n > MaxBodyBytes)
+                if (ms.Length + n > maxBytes)
                 {
-                    throw TooLarge();
+                    throw TooLarge(maxBytes);
                 }
                 ms.Write(chunk, 0, n);
             }
@@ -405,6 +405,9 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
         return ms.ToArray();
     }
 
-    private static ApiException TooLarge()
-        => new("bad_data", $"request body larger than {MaxBodyBytes / (1024 * 1024)}MB", StatusCodes.Status413RequestEntityTooLarge);
+    /// <summary>HTTP 413 for a body over <paramref name="maxBytes"/>.</summary>
+    internal static ApiException TooLarge(int maxBytes)
+        => new("bad_data", maxBytes % (1024 * 1024) == 0
+            ? $"request body larger than {maxBytes / (1024 * 1024)}MB"
+            : $"request body larger than {maxBytes} bytes", StatusCodes.Status413RequestEntityTooLarge);
 }

@@ -119,6 +119,26 @@ internal static class ServeCommand
             });
         }
 
+        var pushMaxSize = new Option<string>("--push.max-request-size")
+        {
+            Description = "Largest body accepted by /api/v1/write, /api/v1/import/prometheus and /api/v1/push, compressed and decompressed, e.g. 32MB, 512KB (powers of 1024); larger ones get 413.",
+            HelpName = "SIZE",
+            DefaultValueFactory = _ => "32MB",
+        };
+        pushMaxSize.Validators.Add(r =>
+        {
+            foreach (var token in r.Tokens)
+            {
+                if (!CliValues.TryParseBytes(token.Value, out long bytes, out string error))
+                {
+                    r.AddError("--push.max-request-size: " + error);
+                }
+                else if (bytes <= 0 || bytes > 1L << 30)
+                {
+                    r.AddError($"--push.max-request-size: {token.Value} is out of range: use more than 0 and at most 1GB");
+                }
+            }
+        });
         var webConfig = new Option<FileInfo?>("--web.config.file")
         {
             Description = "Web configuration file (Prometheus's format): TLS (tls_server_config), basic_auth_users with bcrypt hashes, plus Vigil's bearer_tokens and vigil_user_scopes. Re-read when it changes. See docs/SECURITY.md.",
@@ -139,7 +159,7 @@ internal static class ServeCommand
         var command = new Command("serve", "Run Vigil: store host and self metrics every interval and serve the HTTP API until SIGINT or SIGTERM.")
         {
             dataDir, listen, otlpGrpcListen, interval, retention, retentionSize, walSync, maxFuture, config, logLevel,
-            collectors, queryTimeout, queryLookback, queryMaxSamples, queryConcurrency, webConfig, insecureListen, allowedHosts,
+            collectors, queryTimeout, queryLookback, queryMaxSamples, queryConcurrency, pushMaxSize, webConfig, insecureListen, allowedHosts,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -171,6 +191,7 @@ internal static class ServeCommand
             {
                 retentionBytes = storage.RetentionSize.Value;
             }
+            CliValues.TryParseBytes(result.GetValue(pushMaxSize)!, out long pushMaxBytes, out _);
             var settings = new StorageSettings(
                 Given(dataDir) || storage.DataDir is null ? result.GetValue(dataDir)! : storage.DataDir,
                 Given(retention) || storage.RetentionTime is null ? PrometheusDuration.Parse(result.GetValue(retention)!) : storage.RetentionTime.Value,
@@ -202,6 +223,7 @@ internal static class ServeCommand
                     QueryLookbackDelta = PrometheusDuration.Parse(result.GetValue(queryLookback)!),
                     QueryMaxSamples = result.GetValue(queryMaxSamples),
                     QueryMaxConcurrency = result.GetValue(queryConcurrency),
+                    MaxPushBodyBytes = (int)pushMaxBytes,
                     Collectors = file.Collectors,
                     ScrapeConfigs = file.ScrapeConfigs,
                     ConfigYaml = file.SourceText is null ? null : ConfigRedactor.Redact(file.SourceText),

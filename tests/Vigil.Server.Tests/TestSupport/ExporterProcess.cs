@@ -46,8 +46,11 @@ internal sealed class ExporterProcess : IAsyncDisposable
               - targets: [{string.Join(", ", targets.Select(t => "'" + t + "'"))}]
         """);
 
-    /// <summary>Starts Prometheus with <paramref name="configYaml"/> as its configuration file, and waits until it is ready.</summary>
-    public static async Task<ExporterProcess> StartPrometheusWithConfigAsync(string configYaml)
+    /// <summary>
+    /// Starts Prometheus with <paramref name="configYaml"/> as its configuration file (<see cref="ConfigFile"/>) and
+    /// <paramref name="extraArgs"/>, and waits until it is ready.
+    /// </summary>
+    public static async Task<ExporterProcess> StartPrometheusWithConfigAsync(string configYaml, params string[] extraArgs)
     {
         string exe = Processes.FindExecutable("prometheus")
             ?? throw new InvalidOperationException("prometheus is not installed; ./test.sh installs it (apt-get install prometheus)");
@@ -55,13 +58,44 @@ internal sealed class ExporterProcess : IAsyncDisposable
         string config = Path.Combine(dir, "prometheus.yml");
         await File.WriteAllTextAsync(config, configYaml);
         int port = Processes.FreePort();
-        var prometheus = Start(exe, dir, port, $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(dir, "data")}",
-            $"--web.listen-address=127.0.0.1:{port}");
+        var prometheus = Start(exe, dir, port, [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(dir, "data")}",
+            $"--web.listen-address=127.0.0.1:{port}", .. extraArgs]);
         await prometheus.WaitForAsync("-/ready");
         return prometheus;
     }
 
-    private static ExporterProcess Start(string exe, string? directory, int port, params string[] args)
+    /// <summary>
+    /// Starts vmagent (Debian package victoria-metrics) remote-writing to <paramref name="remoteWriteUrl"/>, with its
+    /// queue in a temporary directory, and waits until it answers.
+    /// </summary>
+    public static async Task<ExporterProcess> StartVmagentAsync(string remoteWriteUrl, params string[] extraArgs)
+    {
+        string exe = Processes.FindExecutable("vmagent")
+            ?? throw new InvalidOperationException("vmagent is not installed; ./test.sh installs it (apt-get install victoria-metrics)");
+        string dir = Directory.CreateTempSubdirectory("vigil-vmagent-").FullName;
+        int port = Processes.FreePort();
+        var vmagent = Start(exe, dir, port, [$"-httpListenAddr=127.0.0.1:{port}", $"-remoteWrite.url={remoteWriteUrl}",
+            $"-remoteWrite.tmpDataPath={Path.Combine(dir, "queue")}", .. extraArgs]);
+        await vmagent.WaitForAsync("health");
+        return vmagent;
+    }
+
+    /// <summary>The configuration file of a Prometheus started here (rewrite it and POST /-/reload), or null.</summary>
+    public string? ConfigFile => _directory is null ? null : Path.Combine(_directory, "prometheus.yml");
+
+    /// <summary>What the process wrote to stdout and stderr so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    private static ExporterProcess Start(string exe, string? directory, int port, params IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo(exe)
         {
