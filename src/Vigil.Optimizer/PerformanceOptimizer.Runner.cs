@@ -245,11 +245,25 @@ public sealed partial class PerformanceOptimizer
         cts.CancelAfter(timeout);
         try
         {
-            return await call(snapshot, cts.Token).ConfigureAwait(false);
+            var result = await call(snapshot, cts.Token).ConfigureAwait(false);
+            AuditCall(e, what, "ok", result switch
+            {
+                ExecutorResult r => FirstLine(r.Output),
+                string captured => "captured " + captured,
+                _ => string.Empty,
+            });
+            return result;
         }
         catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
         {
-            throw new ExecutorException($"{e.Action.Executor}: {what} did not finish within {PrometheusDuration.Format(timeout)}");
+            var ex = new ExecutorException($"{e.Action.Executor}: {what} did not finish within {PrometheusDuration.Format(timeout)}");
+            AuditCall(e, what, "failed", ex.Message);
+            throw ex;
+        }
+        catch (ExecutorException ex) when (!_stop.IsCancellationRequested)
+        {
+            AuditCall(e, what, "failed", ex.Message);
+            throw;
         }
         catch (ExecutorException ex) when (_stop.IsCancellationRequested)
         {
@@ -257,6 +271,15 @@ public sealed partial class PerformanceOptimizer
             throw new OperationCanceledException("stopping", ex, _stop.Token);
         }
     }
+
+    /// <summary>Records an executor call in the audit log.</summary>
+    private void AuditCall(OptimizationExecution e, string what, string result, string detail)
+        => _audit.Append(new AuditEntry(_clock.GetUtcNow(), AuditEntry.OptimizerPrincipal, "execution", what, e.Id, result, detail)
+        {
+            Executor = e.Action.Executor,
+            Policy = e.Action.Policy,
+            Target = e.Action.Target,
+        });
 
     /// <summary>Waits until <paramref name="until"/>; false when a user asked for a rollback meanwhile. Throws when the optimizer stops.</summary>
     private async Task<bool> WaitUntilAsync(DateTimeOffset until, Runner runner)

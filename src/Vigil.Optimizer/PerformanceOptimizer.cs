@@ -44,6 +44,7 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
     private readonly Dictionary<string, Runner> _runners = new(StringComparer.Ordinal);
     private Configured _configured;
     private OptimizationJournal? _journal;
+    private AuditLog _audit;
     private PeriodicTimer? _timer;
     private Task? _loop;
     private bool _started;
@@ -78,6 +79,7 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
         _decider = new OptimizationDecider(_logger);
         _evaluator = new ImpactEvaluator(storage, new PromQLEngine(), judge ?? throw new ArgumentNullException(nameof(judge)));
         _configured = Build(config);
+        _audit = AuditLog.Open(null, _logger);
     }
 
     /// <summary>The configuration in force.</summary>
@@ -85,6 +87,35 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
 
     /// <summary>The journal file, or null when the history is kept in memory.</summary>
     public string? HistoryPath => _journal?.Path;
+
+    /// <summary>The audit log file (<c>optimizer/audit.jsonl</c> in the data directory), or null when it is kept in memory.</summary>
+    public string? AuditPath => _audit.Path;
+
+    /// <summary>The newest audit entries (requests and executor calls), newest first.</summary>
+    public IReadOnlyList<AuditEntry> AuditEntries(int limit) => _audit.Recent(limit);
+
+    /// <summary>
+    /// Records a request about execution <paramref name="id"/> (approve, reject, rollback) in the audit log, with the
+    /// execution's policy, executor and target when it exists.
+    /// </summary>
+    public void AuditRequest(string principal, string action, string id, string result, string detail)
+    {
+        OptimizationExecution? e;
+        try
+        {
+            e = Find(id);
+        }
+        catch (OptimizerException)
+        {
+            e = null;
+        }
+        _audit.Append(new AuditEntry(_clock.GetUtcNow(), principal, "request", action, e?.Id ?? id, result, detail)
+        {
+            Executor = e?.Action.Executor,
+            Policy = e?.Action.Policy,
+            Target = e?.Action.Target,
+        });
+    }
 
     /// <summary>Loads the history, rolls back or resumes executions a crash interrupted, and starts the loop.</summary>
     public void Start()
@@ -98,6 +129,7 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
             _started = true;
             _startedAt = _clock.GetUtcNow();
             _journal = OptimizationJournal.Open(_dataDirectory, _logger, out var loaded);
+            _audit = AuditLog.Open(_dataDirectory, _logger);
             foreach (var e in loaded)
             {
                 _executions.Add(e);
@@ -136,6 +168,7 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
         {
             _journal?.Dispose();
         }
+        _audit.Dispose();
         _timer?.Dispose();
         _metrics.Dispose();
         _http.Dispose();
@@ -339,13 +372,14 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
     private Configured Build(OptimizationConfig config)
     {
         var executors = new Dictionary<string, IOptimizationExecutor>(StringComparer.Ordinal);
+        var allow = new ExecutorAllowList(config.AllowedCommands, config.AllowedWebhookHosts);
         foreach (var ec in config.Executors)
         {
             IOptimizationExecutor executor = ec.Type switch
             {
-                OptimizationExecutorKind.Webhook => new WebhookExecutor(ec, _http),
-                OptimizationExecutorKind.Command => new CommandExecutor(ec),
-                OptimizationExecutorKind.Tunable => new TunableExecutor(ec, _http),
+                OptimizationExecutorKind.Webhook => new WebhookExecutor(ec, _http, allow),
+                OptimizationExecutorKind.Command => new CommandExecutor(ec, allow),
+                OptimizationExecutorKind.Tunable => new TunableExecutor(ec, _http, allow),
                 OptimizationExecutorKind.Config => new ConfigExecutor(ec, _live
                     ?? throw new ArgumentException($"executor {ec.Name}: this server has no live settings to change")),
                 _ => throw new ArgumentException($"executor {ec.Name}: unknown type {ec.Type}"),

@@ -3,6 +3,7 @@ using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.PromQL.Parser;
 using Vigil.PromQL.Templates;
+using Vigil.Rules.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -39,15 +40,9 @@ public static class RuleFileParser
     {
         var errors = new List<RuleFileError>();
         var groups = new List<RuleGroupSpec>();
-        var stream = new YamlStream();
-        try
+        if (!SafeYaml.TryLoad(text, out var stream, out var syntax))
         {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            string msg = e.InnerException is { } inner && !string.IsNullOrEmpty(inner.Message) ? e.Message + ": " + inner.Message : e.Message;
-            errors.Add(new RuleFileError(fileName, (int)e.Start.Line, (int)e.Start.Column, null, "YAML syntax error: " + StripMarkPrefix(msg)));
+            errors.Add(new RuleFileError(fileName, syntax.Line, syntax.Column, null, "YAML syntax error: " + syntax.Message));
             return new RuleFileParseResult(groups, errors);
         }
         if (stream.Documents.Count == 0 || IsNull(stream.Documents[0].RootNode))
@@ -447,12 +442,5 @@ public static class RuleFileParser
             }
         }
         return result;
-    }
-
-    private static string StripMarkPrefix(string message)
-    {
-        // YamlDotNet prefixes messages with "(Line: 3, Col: 5, Idx: 20) - (Line: …): "; the position is reported separately.
-        int i = message.IndexOf("): ", StringComparison.Ordinal);
-        return message.StartsWith("(Line:", StringComparison.Ordinal) && i > 0 ? message[(i + 3)..] : message;
     }
 }

@@ -71,6 +71,9 @@ public sealed partial class VigilServer
     private async Task ReloadEndpointAsync(HttpContext ctx)
     {
         string? error;
+        // Note: a file that is refused is the client's to fix (400 with every problem, file:line:col); a server without
+        // a file to reload cannot do what was asked (500, as Prometheus answers any failed reload).
+        int failure = StatusCodes.Status400BadRequest;
         try
         {
             error = await ReloadConfigAsync("HTTP", ctx.RequestAborted).ConfigureAwait(false);
@@ -78,8 +81,9 @@ public sealed partial class VigilServer
         catch (InvalidOperationException e)
         {
             error = e.Message;
+            failure = StatusCodes.Status500InternalServerError;
         }
-        ctx.Response.StatusCode = error is null ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError;
+        ctx.Response.StatusCode = error is null ? StatusCodes.Status200OK : failure;
         ctx.Response.ContentType = "text/plain; charset=utf-8";
         if (error is not null)
         {

@@ -74,6 +74,7 @@ public sealed partial class VigilServer
             new(Post, "/api/v1/import/prometheus", AccessScope.Write, push.ImportPrometheusAsync, "push samples in the text format"),
             new(Post, "/api/v1/push", AccessScope.Write, push.PushAsync, "push JSON metrics"),
             new(Get, "/api/v1/optimizations", AccessScope.Read, optimizations.ListAsync, "optimization history"),
+            new(Get, "/api/v1/optimizations/audit", AccessScope.Read, optimizations.AuditAsync, "the optimizer's audit log"),
             new(Get, "/api/v1/optimizations/{id}", AccessScope.Read, optimizations.GetAsync, "one optimization"),
             new(Post, "/api/v1/optimizations/{id}/approve", AccessScope.Admin, optimizations.ApproveAsync, "execute a pending action"),
             new(Post, "/api/v1/optimizations/{id}/reject", AccessScope.Admin, optimizations.RejectAsync, "reject a pending action"),

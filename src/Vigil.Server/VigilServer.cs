@@ -391,7 +391,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         "POST /api/v1/import/prometheus  push a text-format payload (optional extra_label=name=value)\n" +
         "POST /api/v1/push             push JSON metrics (metric_name, value, metric_type, unit, tags, source, timestamp)\n" +
         "/api/v1/status/tsdb           series and label cardinality (Prometheus's TSDB status)\n" +
-        "/api/v1/optimizations         optimization history; POST .../ID/approve|reject|rollback\n" +
+        "/api/v1/optimizations         optimization history; POST .../ID/approve|reject|rollback; .../audit\n" +
         "/api/v1/profiles              CPU profiles from vigil profile --upload (POST collapsed stacks)\n" +
         "/api/v1/insights              analysis insights (?state=active&type=...&severity=...)\n" +
         "/api/v1/status/config         the configuration file, secrets hidden\n" +

@@ -96,7 +96,7 @@ public class CapacityForecastTests
     [Fact]
     public void StepForecast_TooFewValues_ThrowsNamingTheCount()
     {
-        var e = Assert.Throws<ArgumentException>(() => StepForecast.Fit([0L, 1000, 2000], [1.0, double.NaN, 2], 1000, 5000));
-        Assert.Contains("at least 4 values, the series has 2", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<ForecastException>(() => StepForecast.Fit([0L, 1000, 2000], [1.0, double.NaN, 2], 1000, 5000));
+        Assert.Equal("a forecast needs at least 4 values, the series has 2", e.Message);
     }
 }

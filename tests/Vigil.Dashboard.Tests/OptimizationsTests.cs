@@ -66,6 +66,22 @@ public sealed class OptimizationsTests(DashboardServer server)
         Assert.Contains("rolled back: /bin/sh", rollbackEvents[1], StringComparison.Ordinal);
         Assert.Empty(await keptView.Locator("ol.events li[data-event=rollback]").AllAsync());
 
+        // The audit log lists the optimizer's executor calls as the API returns them, newest first.
+        using (var doc = JsonDocument.Parse(await server.Http.GetStringAsync("/api/v1/optimizations/audit?limit=50")))
+        {
+            var entries = doc.RootElement.GetProperty("data").GetProperty("entries");
+            var audit = page.Locator("section[data-panel=audit]");
+            await Assertions.Expect(audit).ToHaveAttributeAsync("data-state", "ready");
+            var rows = audit.Locator("table.audit tbody tr");
+            Assert.True(await rows.CountAsync() >= entries.GetArrayLength(), "the page shows at least what the API had a moment before");
+            var texts = await rows.AllInnerTextsAsync();
+            Assert.Contains(texts, t => t.Contains("optimizer", StringComparison.Ordinal) && t.Contains("executor apply", StringComparison.Ordinal)
+                && t.Contains("kitchen/workers", StringComparison.Ordinal) && t.Contains("ok", StringComparison.Ordinal));
+            Assert.Contains(texts, t => t.Contains("executor rollback", StringComparison.Ordinal) && t.Contains("cellar/workers", StringComparison.Ordinal));
+            Assert.Contains(entries.EnumerateArray(), e => e.GetProperty("action").GetString() == "rollback"
+                && e.GetProperty("target").GetString() == "cellar/workers" && e.GetProperty("result").GetString() == "ok");
+        }
+
         // The status filter asks the API for rolled-back executions only.
         await page.Locator("#status-filter").SelectOptionAsync("RolledBack");
         await Assertions.Expect(page.Locator("article.execution")).ToHaveCountAsync(1);

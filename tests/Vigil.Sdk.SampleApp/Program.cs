@@ -10,6 +10,8 @@ namespace Vigil.Sdk.SampleApp;
 /// A small app instrumented with the SDK, started by the SDK's tests as a child process.
 /// <c>serve PORT</c>: runs tools with a known latency mix and error rate and serves <c>/metrics</c> on 127.0.0.1:PORT.
 /// <c>burn [SECONDS]</c>: burns CPU in <see cref="CpuBurner.SpinPrimes"/> until killed or for SECONDS (a target for <c>vigil profile</c>).
+/// <c>mixed</c>: one thread burns CPU in <see cref="CpuBurner.SpinPrimes"/> while others wait in every common way (idle thread-pool
+/// workers, <c>Monitor.Wait</c>, a wait handle, <c>Thread.Sleep</c>, <c>Task.Delay</c>, a blocking socket read), until killed.
 /// </summary>
 public static class Program
 {
@@ -29,7 +31,12 @@ public static class Program
             CpuBurner.Run(until);
             return 0;
         }
-        await Console.Error.WriteLineAsync("usage: Vigil.Sdk.SampleApp serve PORT | burn [SECONDS]").ConfigureAwait(false);
+        if (args.Length >= 1 && args[0] == "mixed")
+        {
+            await Waiters.RunAsync().ConfigureAwait(false);
+            return 0;
+        }
+        await Console.Error.WriteLineAsync("usage: Vigil.Sdk.SampleApp serve PORT | burn [SECONDS] | mixed").ConfigureAwait(false);
         return 2;
     }
 
@@ -108,4 +115,61 @@ public static class CpuBurner
         }
         return count;
     }
+}
+
+/// <summary>Threads that wait in the usual ways beside one that works, so a profiler must tell them apart.</summary>
+public static class Waiters
+{
+    private static readonly object s_gate = new();
+
+    /// <summary>Starts the waiters and the burner, prints <c>ready PID</c>, and runs until killed.</summary>
+    public static async Task RunAsync()
+    {
+        // Note: a burst of short work items grows the thread pool; the workers then idle in LowLevelLifoSemaphore.Wait.
+        ThreadPool.SetMinThreads(8, 8);
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => Thread.SpinWait(1000)))).ConfigureAwait(false);
+        Start("monitor", () =>
+        {
+            lock (s_gate)
+            {
+                while (true)
+                {
+                    Monitor.Wait(s_gate);
+                }
+            }
+        });
+        using var handle = new AutoResetEvent(false);
+        Start("wait-handle", () => handle.WaitOne());
+        Start("sleeper", () =>
+        {
+            while (true)
+            {
+                Thread.Sleep(1000);
+            }
+        });
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port).ConfigureAwait(false);
+        using var server = await listener.AcceptSocketAsync().ConfigureAwait(false);
+        Start("socket-reader", () =>
+        {
+            var buffer = new byte[16];
+            // Note: the peer never sends, so the read blocks for ever.
+            server.Receive(buffer);
+        });
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                await Task.Delay(50).ConfigureAwait(false);
+            }
+        });
+        Start("burner", () => CpuBurner.Run(TimeSpan.MaxValue));
+        Console.WriteLine("ready " + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        Console.Out.Flush();
+        await Task.Delay(Timeout.Infinite).ConfigureAwait(false);
+    }
+
+    private static void Start(string name, ThreadStart body) => new Thread(body) { IsBackground = true, Name = name }.Start();
 }

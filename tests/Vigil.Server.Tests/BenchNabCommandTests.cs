@@ -13,7 +13,7 @@ public sealed class BenchNabCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_tmp, recursive: true);
 
-    private static string NabDir()
+    internal static string NabDir()
     {
         string? env = Environment.GetEnvironmentVariable("VIGIL_TESTDATA");
         if (!string.IsNullOrEmpty(env))

@@ -2,20 +2,20 @@ namespace Vigil.Analysis.Forecasting;
 
 /// <summary>
 /// Forecasts a series sampled on a regular step (a range query's output): fills missing steps by linear interpolation,
-/// fits additive Holt–Winters with the season detected from the data (Holt's linear trend without one) and forecasts up
-/// to a horizon with prediction intervals.
+/// lets <see cref="Forecaster"/> choose a model (Holt–Winters with the detected season, a damped trend, a level, or the
+/// last season repeated) and forecasts up to a horizon with intervals calibrated on the series' own errors.
 /// </summary>
 public sealed class StepForecast
 {
-    private StepForecast(HoltWinters model, int observations, IReadOnlyList<TimedForecast> points)
+    private StepForecast(Forecaster model, int observations, IReadOnlyList<TimedForecast> points)
     {
         Model = model;
         Observations = observations;
         Points = points;
     }
 
-    /// <summary>The fitted model (season length in steps, smoothing parameters, residual deviation).</summary>
-    public HoltWinters Model { get; }
+    /// <summary>The fitted model (kind, season length in steps, smoothing parameters, residual deviation).</summary>
+    public Forecaster Model { get; }
 
     /// <summary>The number of steps the model was fitted on (after filling gaps).</summary>
     public int Observations { get; }
@@ -26,9 +26,10 @@ public sealed class StepForecast
     /// <summary>
     /// Fits and forecasts. <paramref name="timesMs"/> must increase and lie on the grid of <paramref name="stepMs"/>
     /// from the first time (other times are rounded to the nearest step); non-finite values count as missing.
-    /// Throws <see cref="ArgumentException"/> when fewer than four finite values remain.
+    /// <paramref name="nonNegative"/> null cuts forecasts and bounds at zero when no value is negative.
     /// </summary>
-    public static StepForecast Fit(ReadOnlySpan<long> timesMs, ReadOnlySpan<double> values, long stepMs, long horizonMs, double level = 0.95)
+    /// <exception cref="ForecastException">Fewer than four finite values.</exception>
+    public static StepForecast Fit(ReadOnlySpan<long> timesMs, ReadOnlySpan<double> values, long stepMs, long horizonMs, double level = 0.95, bool? nonNegative = null)
     {
         if (timesMs.Length != values.Length)
         {
@@ -47,7 +48,7 @@ public sealed class StepForecast
         }
         if (first < 0)
         {
-            throw new ArgumentException("the series has no finite values.", nameof(values));
+            throw new ForecastException("the series has no finite values");
         }
         long start = timesMs[first];
         int n = (int)Math.Round((double)(timesMs[last] - start) / stepMs) + 1;
@@ -68,7 +69,7 @@ public sealed class StepForecast
         }
         if (finite < 4)
         {
-            throw new ArgumentException($"a forecast needs at least 4 values, the series has {finite}.", nameof(values));
+            throw new ForecastException($"a forecast needs at least 4 values, the series has {finite}");
         }
         // Note: gaps (missed scrapes, restarts) are bridged linearly so the model sees one value per step.
         int previous = 0;
@@ -84,8 +85,8 @@ public sealed class StepForecast
             }
             previous = k;
         }
-        var model = HoltWinters.Fit(grid);
         int steps = (int)Math.Max(1, horizonMs / stepMs);
+        var model = Forecaster.Fit(grid, steps, nonNegative: nonNegative);
         var forecast = model.Forecast(steps, level);
         long lastTime = start + ((long)(n - 1) * stepMs);
         var points = new TimedForecast[steps];

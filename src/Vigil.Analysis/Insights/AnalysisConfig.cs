@@ -1,3 +1,4 @@
+using Vigil.Core.Config;
 using Vigil.Core.Labels;
 
 namespace Vigil.Analysis.Insights;
@@ -33,6 +34,7 @@ public sealed record AnalysisConfig
     public string Detector { get; init; } = Vigil.Analysis.Anomaly.DetectorFactory.DefaultName;
 
     /// <summary>The detector's parameters (validated by the detector itself).</summary>
+    [NotSecret("numbers that tune a detector")]
     public IReadOnlyDictionary<string, double> DetectorParameters { get; init; } = new Dictionary<string, double>();
 
     /// <summary>A score at or above this makes a point anomalous.</summary>

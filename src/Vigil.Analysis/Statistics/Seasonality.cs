@@ -9,9 +9,11 @@ public static class Seasonality
     /// <summary>
     /// Finds the period (in points) with the strongest autocorrelation peak between <paramref name="minPeriod"/> and
     /// <paramref name="maxPeriod"/> (default: a third of the length, so at least three cycles are seen); returns period 0
-    /// when no peak reaches <paramref name="minStrength"/>.
+    /// when no peak reaches <paramref name="minStrength"/>. With <paramref name="minProminence"/> &gt; 0 a peak counts only
+    /// when the autocorrelation fell at least that much below it at a shorter lag, so the wobble of a smooth series'
+    /// slowly falling autocorrelation (a "peak" at lag 2) is not taken for a season.
     /// </summary>
-    public static SeasonalityResult Detect(ReadOnlySpan<double> values, int minPeriod = 2, int maxPeriod = 0, double minStrength = 0.3)
+    public static SeasonalityResult Detect(ReadOnlySpan<double> values, int minPeriod = 2, int maxPeriod = 0, double minStrength = 0.3, double minProminence = 0)
     {
         int n = values.Length;
         if (maxPeriod <= 0)
@@ -34,10 +36,16 @@ public static class Seasonality
             acf[k] = Math.Min(1.0, acf[k] * n / (n - k));
         }
         // Note: harmonics (2p, 3p) also peak; take the first peak that is nearly as strong as the strongest one.
+        var trough = new double[maxPeriod + 1];
+        trough[0] = acf[0];
+        for (int k = 1; k <= maxPeriod; k++)
+        {
+            trough[k] = Math.Min(trough[k - 1], acf[k]);
+        }
         double best = double.NegativeInfinity;
         for (int k = minPeriod; k < maxPeriod; k++)
         {
-            if (acf[k] >= acf[k - 1] && acf[k] >= acf[k + 1] && acf[k] > best)
+            if (IsPeak(acf, trough, k, minProminence) && acf[k] > best)
             {
                 best = acf[k];
             }
@@ -48,12 +56,58 @@ public static class Seasonality
         }
         for (int k = minPeriod; k < maxPeriod; k++)
         {
-            if (acf[k] >= acf[k - 1] && acf[k] >= acf[k + 1] && acf[k] >= 0.9 * best)
+            if (IsPeak(acf, trough, k, minProminence) && acf[k] >= 0.9 * best)
             {
                 return new SeasonalityResult(k, acf[k]);
             }
         }
         return default;
+    }
+
+    private static bool IsPeak(double[] acf, double[] trough, int k, double minProminence)
+        => acf[k] >= acf[k - 1] && acf[k] >= acf[k + 1] && acf[k] - trough[k] >= minProminence;
+
+    /// <summary>
+    /// Sharpens a detected <paramref name="period"/> with the autocorrelation peaks at its multiples (up to half the
+    /// series): the peak near j·p, divided by j, measures the period j times more finely than the first peak does, which
+    /// noise and a trend shift by a point or two. Returns <paramref name="period"/> when no multiple peaks clearly.
+    /// </summary>
+    public static int Refine(ReadOnlySpan<double> values, int period)
+    {
+        int n = values.Length;
+        if (period < 2 || 2 * period >= n / 2)
+        {
+            return period;
+        }
+        var acf = Autocorrelation(values, (n / 2) + 1);
+        for (int k = 1; k < acf.Length; k++)
+        {
+            acf[k] = Math.Min(1.0, acf[k] * n / (n - k));
+        }
+        double estimate = period;
+        for (int j = 2; ; j++)
+        {
+            int centre = (int)Math.Round(j * estimate);
+            int width = Math.Max(1, (int)Math.Round(0.03 * centre));
+            if (centre + width >= acf.Length)
+            {
+                break;
+            }
+            int at = centre - width;
+            for (int k = centre - width + 1; k <= centre + width; k++)
+            {
+                if (acf[k] > acf[at])
+                {
+                    at = k;
+                }
+            }
+            if (acf[at] < 0.3 || at == centre - width || at == centre + width)
+            {
+                break;
+            }
+            estimate = (double)at / j;
+        }
+        return Math.Max(2, (int)Math.Round(estimate));
     }
 
     /// <summary>The sample autocorrelation of the linearly detrended series at lags 0 … <paramref name="lags"/>−1 (biased estimator, r(0) = 1).</summary>

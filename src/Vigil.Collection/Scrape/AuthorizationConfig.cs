@@ -1,3 +1,5 @@
+using Vigil.Core.Config;
+
 namespace Vigil.Collection.Scrape;
 
 /// <summary>The <c>Authorization</c> header for scrapes (<c>authorization</c>): a type (Bearer by default) and credentials.</summary>
@@ -7,8 +9,10 @@ public sealed class AuthorizationConfig
     public string Type { get; init; } = "Bearer";
 
     /// <summary>The credentials (e.g. a bearer token).</summary>
+    [Secret("credentials")]
     public string? Credentials { get; init; }
 
     /// <summary>A file holding the credentials (read at every scrape), instead of <see cref="Credentials"/>.</summary>
+    [NotSecret("a file path; the credentials stay in the file")]
     public string? CredentialsFile { get; init; }
 }

@@ -1,3 +1,5 @@
+using Vigil.Core.Config;
+
 namespace Vigil.Collection.Scrape;
 
 /// <summary>HTTP basic authentication for scrapes (<c>basic_auth</c>): a user name and a password or password file.</summary>
@@ -10,8 +12,10 @@ public sealed class BasicAuthConfig
     public string? UsernameFile { get; init; }
 
     /// <summary>The password.</summary>
+    [Secret("password")]
     public string? Password { get; init; }
 
     /// <summary>A file holding the password (read at every scrape), instead of <see cref="Password"/>.</summary>
+    [NotSecret("a file path; the password stays in the file")]
     public string? PasswordFile { get; init; }
 }

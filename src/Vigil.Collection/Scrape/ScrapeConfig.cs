@@ -1,5 +1,6 @@
 using Vigil.Collection.Discovery;
 using Vigil.Collection.Relabel;
+using Vigil.Core.Config;
 
 namespace Vigil.Collection.Scrape;
 
@@ -29,6 +30,7 @@ public sealed class ScrapeConfig
     public string Scheme { get; init; } = "http";
 
     /// <summary>URL query parameters of every scrape request.</summary>
+    [Secret("params")]
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Params { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 
     /// <summary>True to keep labels exposed by the target when they clash with target labels (false renames them <c>exported_*</c>).</summary>

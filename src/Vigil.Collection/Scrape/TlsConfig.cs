@@ -1,3 +1,5 @@
+using Vigil.Core.Config;
+
 namespace Vigil.Collection.Scrape;
 
 /// <summary>TLS settings for HTTPS scrapes (<c>tls_config</c>): CA, client certificate, server name, verification.</summary>
@@ -10,9 +12,11 @@ public sealed class TlsConfig
     public string? CaFile { get; init; }
 
     /// <summary>A PEM client certificate presented to the target (with <see cref="KeyFile"/>).</summary>
+    [NotSecret("a file path; the certificate is public anyway")]
     public string? CertFile { get; init; }
 
     /// <summary>The PEM private key of <see cref="CertFile"/>.</summary>
+    [NotSecret("a file path; the key stays in the file")]
     public string? KeyFile { get; init; }
 
     /// <summary>The name expected in the target's certificate and sent as SNI, instead of the target's host.</summary>

@@ -9,7 +9,10 @@ namespace Vigil.Optimizer.Executors;
 /// <c>.Previous</c> (the captured value, empty before capture), <c>.Phase</c> (<c>capture</c>, <c>apply</c> or
 /// <c>rollback</c>), and the trigger's <c>.Labels</c>, <c>.Severity</c>, <c>.Signal</c> and <c>.Value</c>.
 /// </summary>
-/// <remarks>Immutable and thread-safe. Write <c>{{ .Target | printf "%q" }}</c> to get a quoted JSON string.</remarks>
+/// <remarks>
+/// Immutable and thread-safe. In a webhook's JSON body values are JSON-escaped: write <c>"{{ .Target }}"</c> (or
+/// <c>{{ .Target | printf "%q" }}</c>) for a JSON string.
+/// </remarks>
 internal sealed class ActionTemplate
 {
     private readonly GoTemplate _template;
@@ -42,12 +45,12 @@ internal sealed class ActionTemplate
         };
     }
 
-    /// <summary>Runs the template; a failure becomes an <see cref="ExecutorException"/> naming the template.</summary>
-    public string Render(IReadOnlyDictionary<string, object?> fields)
+    /// <summary>Runs the template, escaping what its actions print with <paramref name="escaper"/> when given; a failure becomes an <see cref="ExecutorException"/> naming the template.</summary>
+    public string Render(IReadOnlyDictionary<string, object?> fields, TemplateEscaper? escaper = null)
     {
         try
         {
-            return _template.Execute(fields);
+            return _template.Execute(fields, escaper);
         }
         catch (TemplateException e)
         {

@@ -12,8 +12,11 @@ namespace Vigil.Optimizer.Executors;
 /// </summary>
 /// <remarks>
 /// Exit code 0 is success. Every run also gets <c>VIGIL_EXECUTION_ID</c>, <c>VIGIL_POLICY</c>, <c>VIGIL_TARGET</c>,
-/// <c>VIGIL_PHASE</c>, <c>VIGIL_PREVIOUS</c> and <c>VIGIL_PARAM_&lt;NAME&gt;</c> (upper case) in its environment. When the
-/// call's token is cancelled (the action's timeout) the process and its children are killed.
+/// <c>VIGIL_PHASE</c>, <c>VIGIL_PREVIOUS</c>, <c>VIGIL_PARAM_&lt;NAME&gt;</c> (upper case), the trigger's
+/// <c>VIGIL_SIGNAL</c>, <c>VIGIL_SEVERITY</c> and <c>VIGIL_LABEL_&lt;name&gt;</c> (the label name as it is) in its
+/// environment. No template may reach code a shell or interpreter runs (<see cref="ShellScriptCheck"/>): the
+/// constructor refuses such an argv, so values reach scripts only as variables or separate arguments. When the call's
+/// token is cancelled (the action's timeout) the process and its children are killed.
 /// </remarks>
 internal sealed class CommandExecutor : IOptimizationExecutor
 {
@@ -23,12 +26,23 @@ internal sealed class CommandExecutor : IOptimizationExecutor
     private readonly (string Name, ActionTemplate Value)[] _environment;
     private readonly string? _workingDirectory;
 
-    public CommandExecutor(OptimizationExecutorConfig config)
+    public CommandExecutor(OptimizationExecutorConfig config, ExecutorAllowList? allow = null)
     {
         Name = config.Name;
         if (config.Command.Count == 0 || config.RollbackCommand.Count == 0)
         {
             throw new ArgumentException($"command executor {config.Name} needs command and rollback_command");
+        }
+        foreach (var (key, argv) in new[] { ("command", config.Command), ("capture_command", config.CaptureCommand), ("rollback_command", config.RollbackCommand) })
+        {
+            if (ShellScriptCheck.Find(argv) is var (at, why))
+            {
+                throw new ArgumentException($"command executor {config.Name}: {key}: {ShellTemplateAdvice(at, why)}");
+            }
+            if (argv.Count > 0 && (allow ?? ExecutorAllowList.None).CheckCommand(argv[0]) is { } denied)
+            {
+                throw new ArgumentException($"command executor {config.Name}: {key}: {denied}");
+            }
         }
         _apply = Compile(config.Name + ".command", config.Command);
         _capture = Compile(config.Name + ".capture_command", config.CaptureCommand);
@@ -69,6 +83,15 @@ internal sealed class CommandExecutor : IOptimizationExecutor
         return new ExecutorResult(execution.PreviousValue, output);
     }
 
+    /// <summary>What to tell a user whose argv templates into code at <paramref name="index"/>: why it is refused and how to write it.</summary>
+    public static string ShellTemplateAdvice(int index, string why)
+        => index == 0
+            ? why
+            : $"argument {index.ToString(CultureInfo.InvariantCulture)} is a template inside code that is run ({why}), so a pushed label "
+              + "could run commands as Vigil; pass values as environment variables instead, e.g. "
+              + "[/bin/sh, -c, 'echo \"service=$VIGIL_LABEL_service\"'] (also $VIGIL_TARGET, $VIGIL_PARAM_<NAME> and the executor's env), "
+              + "or as arguments after the script: [/bin/sh, -c, 'echo \"$1\"', sh, '{{ .Labels.service }}']";
+
     private static ActionTemplate[] Compile(string name, IReadOnlyList<string> argv)
         => argv.Select((a, i) => ActionTemplate.Parse(name + "[" + i.ToString(CultureInfo.InvariantCulture) + "]", a)).ToArray();
 
@@ -101,9 +124,23 @@ internal sealed class CommandExecutor : IOptimizationExecutor
         {
             psi.Environment["VIGIL_PARAM_" + EnvName(key)] = value;
         }
+        if (execution.Trigger is { } trigger)
+        {
+            psi.Environment["VIGIL_SIGNAL"] = trigger.Type;
+            psi.Environment["VIGIL_SEVERITY"] = trigger.Severity;
+            foreach (var (label, value) in trigger.Labels)
+            {
+                psi.Environment["VIGIL_LABEL_" + EnvName(label, upper: false)] = value;
+            }
+        }
         foreach (var (name, value) in _environment)
         {
             psi.Environment[name] = value.Render(fields);
+        }
+        if (psi.ArgumentList.Any(a => a.Contains('\0', StringComparison.Ordinal)) || psi.Environment.Values.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true))
+        {
+            // Note: a program cannot receive a NUL inside an argument or variable; refusing beats passing a cut value.
+            throw new ExecutorException($"command {Name} ({phase}): an argument or environment value holds a NUL character");
         }
         string commandLine = string.Join(' ', new[] { psi.FileName }.Concat(psi.ArgumentList));
         Process process;
@@ -157,12 +194,12 @@ internal sealed class CommandExecutor : IOptimizationExecutor
         return ExecutorOutput.Truncate(both);
     }
 
-    private static string EnvName(string key)
+    private static string EnvName(string key, bool upper = true)
     {
         var sb = new StringBuilder(key.Length);
         foreach (char c in key)
         {
-            sb.Append(char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_');
+            sb.Append(char.IsAsciiLetterOrDigit(c) ? (upper ? char.ToUpperInvariant(c) : c) : '_');
         }
         return sb.ToString();
     }

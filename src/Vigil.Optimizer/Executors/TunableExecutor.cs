@@ -16,12 +16,16 @@ internal sealed class TunableExecutor : IOptimizationExecutor
     private readonly TunableClient _client;
     private readonly string? _defaultTunable;
 
-    public TunableExecutor(OptimizationExecutorConfig config, HttpClient http)
+    public TunableExecutor(OptimizationExecutorConfig config, HttpClient http, ExecutorAllowList? allow = null)
     {
         Name = config.Name;
         if (!Uri.TryCreate(config.Url, UriKind.Absolute, out var url))
         {
             throw new ArgumentException($"tunable executor {config.Name} needs an absolute url");
+        }
+        if ((allow ?? ExecutorAllowList.None).CheckUrl(url) is { } denied)
+        {
+            throw new ArgumentException($"tunable executor {config.Name}: {denied}");
         }
         _client = new TunableClient(http, url, config.Token);
         _defaultTunable = config.Tunable;

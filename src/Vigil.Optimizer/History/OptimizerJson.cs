@@ -6,7 +6,7 @@ using Vigil.Optimizer.Model;
 
 namespace Vigil.Optimizer.History;
 
-/// <summary>The JSON shape of executions, shared by the history journal and <c>/api/v1/optimizations</c>.</summary>
+/// <summary>The JSON shape of executions and audit entries, shared by the history journal, the audit log and <c>/api/v1/optimizations</c>.</summary>
 /// <remarks>camelCase names, enums as their names, durations as seconds, times as RFC 3339; non-finite numbers as strings.</remarks>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
@@ -16,6 +16,7 @@ namespace Vigil.Optimizer.History;
     Converters = [typeof(SecondsJsonConverter)])]
 [JsonSerializable(typeof(OptimizationExecution))]
 [JsonSerializable(typeof(List<OptimizationExecution>))]
+[JsonSerializable(typeof(AuditEntry))]
 internal sealed partial class OptimizerJson : JsonSerializerContext
 {
     private static readonly Lazy<OptimizerJson> Relaxed = new(() => new OptimizerJson(new JsonSerializerOptions(Default!.Options)

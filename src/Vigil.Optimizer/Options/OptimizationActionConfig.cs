@@ -1,4 +1,5 @@
 using Vigil.Analysis.Insights;
+using Vigil.Core.Config;
 using Vigil.Optimizer.Model;
 
 namespace Vigil.Optimizer.Options;
@@ -29,6 +30,7 @@ public sealed record OptimizationActionConfig
     public string Target { get; init; } = string.Empty;
 
     /// <summary>The executor's parameters (values are templates).</summary>
+    [NotSecret("shown with every execution (API, dashboard, VIGIL_PARAM_* variables); secrets belong in an executor's env")]
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Higher first when several candidates compete; 0 by default.</summary>

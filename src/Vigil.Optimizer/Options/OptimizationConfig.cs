@@ -1,3 +1,4 @@
+using Vigil.Core.Config;
 using Vigil.Optimizer.Model;
 
 namespace Vigil.Optimizer.Options;
@@ -20,6 +21,8 @@ namespace Vigil.Optimizer.Options;
 ///   pending_ttl: 1h                    # recommendations and unapproved actions expire
 ///   history_limit: 10000               # executions kept in the history
 ///   api_token_file: secrets/optimizer.token   # required by approve/reject/rollback when listening beyond loopback
+///   allowed_commands: [/opt/vigil/actions/*]  # programs command executors may run (absolute paths, * within a segment)
+///   allowed_webhook_hosts: [ops.internal, "*.svc.cluster.local", "127.0.0.1:5080"]  # hosts webhook and tunable executors may reach
 ///   evaluation: { ... }                # OptimizationEvaluationConfig
 ///   executors: [ ... ]                 # OptimizationExecutorConfig
 ///   policies: [ ... ]                  # OptimizationPolicyConfig
@@ -59,7 +62,20 @@ public sealed record OptimizationConfig
     public int HistoryLimit { get; init; } = 10_000;
 
     /// <summary>The bearer token approve, reject and rollback need (read from <c>api_token_file</c>), or null.</summary>
+    [Secret]
     public string? ApiToken { get; init; }
+
+    /// <summary>
+    /// The programs <c>command</c> executors may run: absolute paths or patterns (<c>*</c> within a path segment,
+    /// <c>**</c> across); empty allows any absolute path.
+    /// </summary>
+    public IReadOnlyList<string> AllowedCommands { get; init; } = [];
+
+    /// <summary>
+    /// The hosts <c>webhook</c> and <c>tunable</c> executors may send requests to: names, addresses, <c>*.domain</c>,
+    /// optionally with <c>:port</c>; empty allows any host.
+    /// </summary>
+    public IReadOnlyList<string> AllowedWebhookHosts { get; init; } = [];
 
     /// <summary>Evaluation defaults.</summary>
     public OptimizationEvaluationConfig Evaluation { get; init; } = new();

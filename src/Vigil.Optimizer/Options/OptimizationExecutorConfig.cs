@@ -1,3 +1,5 @@
+using Vigil.Core.Config;
+
 namespace Vigil.Optimizer.Options;
 
 /// <summary>
@@ -14,10 +16,10 @@ namespace Vigil.Optimizer.Options;
 ///     tunable: pool_size
 ///   - name: scale                      # webhook: apply, rollback and optional capture requests
 ///     type: webhook
-///     request: { url: "https://ops/scale", body: '{"target": {{ .Target | printf "%q" }}, "by": {{ .Parameters.by }}}' }
+///     request: { url: "https://ops/scale", body: '{"target": "{{ .Target }}", "by": {{ .Parameters.by }}}' }  # values JSON-escaped
 ///     capture: { url: "https://ops/size?t={{ .Target | urlquery }}", method: GET }
 ///     rollback: { url: "https://ops/size", body: '{"size": {{ .Previous }}}' }
-///   - name: resize                     # command: argv (no shell), env, timeout, rollback argv
+///   - name: resize                     # command: argv (no shell; no template in a shell's script), env, timeout, rollback argv
 ///     type: command
 ///     command: [/usr/local/bin/resize, --to, "{{ .Parameters.size }}"]
 ///     capture_command: [/usr/local/bin/resize, --show]
@@ -57,6 +59,7 @@ public sealed record OptimizationExecutorConfig
     public IReadOnlyList<string> RollbackCommand { get; init; } = [];
 
     /// <summary>Command: extra environment variables (values templated).</summary>
+    [Secret("env")]
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Command: the working directory; Vigil's when null.</summary>
@@ -66,6 +69,7 @@ public sealed record OptimizationExecutorConfig
     public string? Url { get; init; }
 
     /// <summary>Tunable: the bearer token (read from <c>token_file</c> at load), or null for none.</summary>
+    [Secret]
     public string? Token { get; init; }
 
     /// <summary>Tunable: the knob actions change unless their <c>tunable</c> parameter names another.</summary>

@@ -1,3 +1,5 @@
+using Vigil.Core.Config;
+
 namespace Vigil.Optimizer.Options;
 
 /// <summary>One HTTP request of a webhook executor (apply, capture or rollback); URL, header values and body are Go templates.</summary>
@@ -10,6 +12,7 @@ public sealed record WebhookRequestConfig
     public string Method { get; init; } = "POST";
 
     /// <summary>Extra headers (values templated).</summary>
+    [Secret("headers")]
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The body (templated); none when empty.</summary>

@@ -44,11 +44,16 @@ public sealed class GoTemplate
     /// Runs the template against named fields (<c>.Name</c>); values may be strings, numbers, string maps or nested field
     /// maps. Throws <see cref="TemplateException"/> when execution fails, e.g. on an unknown field.
     /// </summary>
-    public string Execute(IReadOnlyDictionary<string, object?> fields)
+    /// <param name="fields">The data.</param>
+    /// <param name="escaper">Escapes what each action prints for the output's context (URL, JSON); null prints it as it is.</param>
+    public string Execute(IReadOnlyDictionary<string, object?> fields, TemplateEscaper? escaper = null)
     {
         ArgumentNullException.ThrowIfNull(fields);
-        return new TemplateExecutor(_name, _text, fields, []).Run(_nodes);
+        return new TemplateExecutor(_name, _text, fields, [], escaper).Run(_nodes);
     }
+
+    /// <summary>True when the text holds at least one action (<c>{{ … }}</c>), i.e. its output can depend on data.</summary>
+    public static bool HasActions(string text) => text.Contains("{{", StringComparison.Ordinal);
 
     /// <summary>Runs the template; on failure returns <c>&lt;error expanding template: …&gt;</c> as Prometheus does, so the rule keeps working.</summary>
     public string Expand(AlertTemplateData data)

@@ -15,9 +15,11 @@ internal sealed class TemplateExecutor
     private readonly object? _data;
     private readonly List<(string Name, object? Value)> _vars = new();
     private readonly StringBuilder _out = new();
+    private readonly TemplateEscaper? _escaper;
 
-    public TemplateExecutor(string name, string text, object? data, IEnumerable<KeyValuePair<string, object?>> variables)
+    public TemplateExecutor(string name, string text, object? data, IEnumerable<KeyValuePair<string, object?>> variables, TemplateEscaper? escaper = null)
     {
+        _escaper = escaper;
         _name = name;
         _text = text;
         _data = data;
@@ -92,7 +94,8 @@ internal sealed class TemplateExecutor
                     object? v = EvalPipeline(a.Pipeline, dot);
                     if (a.Pipeline.Variables.Count == 0)
                     {
-                        _out.Append(v is null ? "<no value>" : GoFormat.Print(v));
+                        string printed = v is null ? "<no value>" : GoFormat.Print(v);
+                        _out.Append(_escaper is null ? printed : _escaper.Escape(a.Pipeline, printed));
                     }
                     break;
                 case BlockNode b:

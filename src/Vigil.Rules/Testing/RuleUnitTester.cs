@@ -435,14 +435,9 @@ public sealed class RuleUnitTester
     {
         public static UnitTestFile Parse(string text, string file)
         {
-            var stream = new YamlStream();
-            try
+            if (!Yaml.SafeYaml.TryLoad(text, out var stream, out var syntax))
             {
-                stream.Load(new StringReader(text));
-            }
-            catch (YamlException e)
-            {
-                throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{file}:{e.Start.Line}:{e.Start.Column}: YAML syntax error: {e.Message}"));
+                throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{file}:{syntax.Line}:{syntax.Column}: YAML syntax error: {syntax.Message}"));
             }
             var y = new StrictYaml(file);
             var rootNode = stream.Documents.Count > 0 ? stream.Documents[0].RootNode : new YamlMappingNode();

@@ -19,6 +19,9 @@ namespace Vigil.Server.Api;
 /// table says so); without one, they need <c>Authorization: Bearer &lt;optimization.api_token&gt;</c> whenever a token is
 /// configured, and are refused outright (403) when the server listens beyond loopback without one. Reads are open like the rest of
 /// the API. Nothing here creates or changes an action: executors and parameters come from the configuration only.
+/// Every approve, reject and rollback request, allowed or not, is written to the optimizer's audit log with its
+/// principal: the authenticated user (<see cref="HttpContext.User"/>) when there is one, <c>api-token</c> for the
+/// optimizer's bearer token, <c>anonymous</c> otherwise; <c>GET /api/v1/optimizations/audit</c> lists the log.
 /// </remarks>
 internal sealed class OptimizationsApi(Func<PerformanceOptimizer?> optimizer, ListenAddress listen)
 {
@@ -89,13 +92,53 @@ internal sealed class OptimizationsApi(Func<PerformanceOptimizer?> optimizer, Li
         }
     }
 
-    public Task ApproveAsync(HttpContext ctx) => ChangeAsync(ctx, (o, id, actor, _) => o.Approve(id, actor));
+    /// <summary>The principal of a request that used the optimizer's bearer token (<c>optimization.api_token_file</c>).</summary>
+    public const string ApiTokenPrincipal = "api-token";
 
-    public Task RejectAsync(HttpContext ctx) => ChangeAsync(ctx, (o, id, actor, reason) => o.Reject(id, actor, reason));
+    /// <summary>The most audit entries one answer holds.</summary>
+    public const int MaxAuditLimit = AuditLog.RecentCapacity;
 
-    public Task RollbackAsync(HttpContext ctx) => ChangeAsync(ctx, (o, id, actor, _) => o.Rollback(id, actor));
+    /// <summary><c>GET /api/v1/optimizations/audit?limit=N</c>: the newest audit entries, newest first.</summary>
+    public async Task AuditAsync(HttpContext ctx)
+    {
+        int limit = DefaultLimit;
+        if (ctx.Request.Query["limit"].ToString() is { Length: > 0 } l
+            && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit <= 0 || limit > MaxAuditLimit))
+        {
+            await ApiJson.WriteErrorAsync(ctx, ApiException.InvalidParameter("limit",
+                string.Create(CultureInfo.InvariantCulture, $"\"{l}\" is not an integer from 1 to {MaxAuditLimit}"))).ConfigureAwait(false);
+            return;
+        }
+        var opt = optimizer();
+        var w = ApiJson.BeginSuccess(ctx);
+        w.WriteStartObject("data");
+        if (opt?.AuditPath is { } path)
+        {
+            w.WriteString("file", path);
+        }
+        w.WriteStartArray("entries");
+        foreach (var entry in opt?.AuditEntries(limit) ?? [])
+        {
+            JsonSerializer.Serialize(w, entry, OptimizerJson.Writer.AuditEntry);
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+        await ApiJson.EndSuccessAsync(ctx, w, []).ConfigureAwait(false);
+    }
 
-    private async Task ChangeAsync(HttpContext ctx, Func<PerformanceOptimizer, string, string, string?, OptimizationExecution> change)
+    public Task ApproveAsync(HttpContext ctx) => ChangeAsync(ctx, "approve", (o, id, actor, _) => o.Approve(id, actor));
+
+    public Task RejectAsync(HttpContext ctx) => ChangeAsync(ctx, "reject", (o, id, actor, reason) => o.Reject(id, actor, reason));
+
+    public Task RollbackAsync(HttpContext ctx) => ChangeAsync(ctx, "rollback", (o, id, actor, _) => o.Rollback(id, actor));
+
+    /// <summary>Who made the request: the authenticated user, the optimizer's API token, or anonymous.</summary>
+    private static string Principal(HttpContext ctx, bool usedApiToken)
+        => ctx.User.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name } ? name
+            : usedApiToken ? ApiTokenPrincipal
+            : AuditEntry.Anonymous;
+
+    private async Task ChangeAsync(HttpContext ctx, string action, Func<PerformanceOptimizer, string, string, string?, OptimizationExecution> change)
     {
         var opt = optimizer();
         if (opt is null)
@@ -104,16 +147,19 @@ internal sealed class OptimizationsApi(Func<PerformanceOptimizer?> optimizer, Li
                 StatusCodes.Status503ServiceUnavailable)).ConfigureAwait(false);
             return;
         }
+        string id = (string)ctx.Request.RouteValues["id"]!;
+        string from = "from " + (ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown");
         if (Authorize(ctx, opt.Config.ApiToken) is { } denied)
         {
             if (denied.StatusCode == StatusCodes.Status401Unauthorized)
             {
                 ctx.Response.Headers.WWWAuthenticate = "Bearer realm=\"vigil\"";
             }
+            opt.AuditRequest(Principal(ctx, usedApiToken: false), action, id, "denied", denied.Message + " (" + from + ")");
             await ApiJson.WriteErrorAsync(ctx, denied).ConfigureAwait(false);
             return;
         }
-        string id = (string)ctx.Request.RouteValues["id"]!;
+        string principal = Principal(ctx, usedApiToken: opt.Config.ApiToken is not null);
         string? reason = ctx.Request.Query["reason"].ToString();
         string? by = ctx.Request.Query["by"].ToString();
         if (ctx.Request.HasFormContentType)
@@ -122,14 +168,17 @@ internal sealed class OptimizationsApi(Func<PerformanceOptimizer?> optimizer, Li
             reason = form["reason"].ToString() is { Length: > 0 } r ? r : reason;
             by = form["by"].ToString() is { Length: > 0 } b ? b : by;
         }
-        string actor = (string.IsNullOrWhiteSpace(by) ? "api" : by.Trim()) + " from " + (ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        string actor = (string.IsNullOrWhiteSpace(by) ? "api" : by.Trim()) + " " + from;
+        string detail = actor + (string.IsNullOrWhiteSpace(reason) ? string.Empty : "; reason: " + reason);
         try
         {
             var e = change(opt, id, actor, string.IsNullOrWhiteSpace(reason) ? null : reason);
+            opt.AuditRequest(principal, action, e.Id, "ok", detail);
             await WriteExecutionAsync(ctx, e).ConfigureAwait(false);
         }
         catch (OptimizerException ex)
         {
+            opt.AuditRequest(principal, action, id, "refused", ex.Message + " (" + detail + ")");
             await ApiJson.WriteErrorAsync(ctx, ToApi(ex)).ConfigureAwait(false);
         }
     }

@@ -30,6 +30,8 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
 
     private const int MaxErrorsReported = 100;
 
+    private const string InvalidText = "a string is not valid UTF-8 (invalid bytes, or a lone surrogate escape such as \\ud800)";
+
     public async Task ImportPrometheusAsync(HttpContext ctx)
     {
         try
@@ -147,7 +149,15 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
             }
             using (doc)
             {
-                var items = Items(doc.RootElement);
+                List<JsonElement> items;
+                try
+                {
+                    items = Items(doc.RootElement);
+                }
+                catch (InvalidOperationException)
+                {
+                    throw ApiException.BadData(InvalidText);
+                }
                 var (stored, errors) = await PushItemsAsync(items, ctx.RequestAborted).ConfigureAwait(false);
                 if (errors.Count > 0)
                 {
@@ -202,7 +212,19 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
         var parsed = new List<(int Index, PushedMetric Metric)>(items.Count);
         for (int i = 0; i < items.Count; i++)
         {
-            if (PushedMetric.TryParse(items[i], now, out var metric, out string error))
+            bool parsedOk;
+            PushedMetric metric;
+            string error;
+            try
+            {
+                parsedOk = PushedMetric.TryParse(items[i], now, out metric, out error);
+            }
+            catch (InvalidOperationException)
+            {
+                // Note: System.Text.Json checks a string's UTF-8 only when it is decoded, so a bad string surfaces here.
+                (parsedOk, metric, error) = (false, null!, InvalidText);
+            }
+            if (parsedOk)
             {
                 parsed.Add((i, metric));
             }

@@ -96,7 +96,7 @@ internal static class AlertingConfigParser
     {
         string scheme = "http", prefix = "/";
         var timeout = TimeSpan.FromSeconds(10);
-        var addresses = new List<string>();
+        var addresses = new List<(string Address, YamlDotNet.RepresentationModel.YamlNode Node, string Where)>();
         bool anyTargets = false;
         foreach (var e in r.Mapping(node, where))
         {
@@ -122,7 +122,7 @@ internal static class AlertingConfigParser
                                             r.Error(t, $"{problem} in {tWhere}");
                                             continue;
                                         }
-                                        addresses.Add(address);
+                                        addresses.Add((address, t, tWhere));
                                     }
                                     break;
                                 case "labels":
@@ -175,9 +175,14 @@ internal static class AlertingConfigParser
         string path = "/" + prefix.Trim('/');
         path = path == "/" ? "/" : path + "/";
         var result = new List<AlertmanagerTarget>(addresses.Count);
-        foreach (string address in addresses)
+        foreach (var (address, at, atWhere) in addresses)
         {
-            result.Add(new AlertmanagerTarget { Url = new Uri(scheme + "://" + address + path), Timeout = timeout });
+            if (!Uri.TryCreate(scheme + "://" + address + path, UriKind.Absolute, out var url))
+            {
+                r.Error(at, $"\"{address}\" with path_prefix \"{prefix}\" does not make a valid URL in {atWhere}");
+                continue;
+            }
+            result.Add(new AlertmanagerTarget { Url = url, Timeout = timeout });
         }
         return result;
     }

@@ -1,3 +1,7 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using Vigil.Core.Config;
+using Vigil.Rules.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -5,28 +9,36 @@ namespace Vigil.Server.Config;
 
 /// <summary>
 /// Hides secrets in a configuration file before it is shown (<c>/api/v1/status/config</c>), as Prometheus shows
-/// <c>&lt;secret&gt;</c> for them: passwords, bearer tokens, credentials, connection strings, and the password of any
-/// URL with user information.
+/// <c>&lt;secret&gt;</c> for them: the value of every key a configuration property marks with <see cref="SecretAttribute"/>
+/// (passwords, credentials, connection strings, executor <c>env</c>, webhook <c>headers</c>, scrape <c>params</c>, …),
+/// the password of any URL with user information, and URL query parameters named like credentials (<c>?token=…</c>).
 /// </summary>
-public static class ConfigRedactor
+public static partial class ConfigRedactor
 {
     /// <summary>What a hidden value is replaced with.</summary>
     public const string Secret = "<secret>";
 
-    private static readonly HashSet<string> SecretKeys = new(StringComparer.Ordinal)
-    {
-        "password", "bearer_token", "credentials", "connection_string", "client_secret", "secret", "token", "api_key",
-    };
+    /// <summary>
+    /// Keys whose values are hidden: those of <see cref="SecretAttribute"/> properties, plus Prometheus's secret keys that
+    /// Vigil refuses but a user may still write (the file is shown as written).
+    /// </summary>
+    public static IReadOnlySet<string> SecretKeys { get; } = BuildSecretKeys();
+
+    [GeneratedRegex("(token|key|secret|pass|pwd|auth|sig|credential|session)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SecretQueryName();
 
     /// <summary>The YAML of <paramref name="yaml"/> with secrets replaced; comments and formatting are not kept.</summary>
-    /// <exception cref="YamlException">The text is not YAML (configurations are validated before they are shown).</exception>
+    /// <exception cref="ConfigException">The text is not YAML (configurations are validated before they are shown).</exception>
     public static string Redact(string yaml)
     {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
+        if (!SafeYaml.TryLoad(yaml, out var stream, out var syntax))
+        {
+            throw new ConfigException([new ConfigError("config", syntax.Line, syntax.Column, syntax.Message)]);
+        }
+        var seen = new HashSet<YamlNode>(ReferenceEqualityComparer.Instance);
         foreach (var document in stream.Documents)
         {
-            Visit(document.RootNode);
+            Visit(document.RootNode, hide: false, seen);
         }
         using var writer = new StringWriter();
         stream.Save(writer, assignAnchors: false);
@@ -35,45 +47,101 @@ public static class ConfigRedactor
         return text.EndsWith("...\n", StringComparison.Ordinal) ? text[..^4] : text.EndsWith("...\r\n", StringComparison.Ordinal) ? text[..^5] : text;
     }
 
-    private static void Visit(YamlNode node)
+    private static HashSet<string> BuildSecretKeys()
     {
+        var keys = new HashSet<string>(StringComparer.Ordinal) { "bearer_token", "client_secret", "secret", "token", "api_key" };
+        foreach (var type in ConfigModel.Types)
+        {
+            foreach (var p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+            {
+                if (p.GetCustomAttribute<SecretAttribute>() is { YamlKey: { } key })
+                {
+                    keys.Add(key);
+                }
+            }
+        }
+        return keys;
+    }
+
+    private static void Visit(YamlNode node, bool hide, HashSet<YamlNode> seen)
+    {
+        // Note: an alias shares its node, so every node is visited once; a file of nested aliases cannot make this exponential.
+        if (!seen.Add(node))
+        {
+            return;
+        }
         switch (node)
         {
             case YamlMappingNode mapping:
-                foreach (var (key, value) in mapping.Children.ToList())
+                foreach (var (key, value) in mapping.Children)
                 {
-                    if (key is YamlScalarNode { Value: { } name } && SecretKeys.Contains(name) && value is YamlScalarNode { Value.Length: > 0 } secret)
-                    {
-                        secret.Value = Secret;
-                        secret.Style = ScalarStyle.Plain;
-                    }
-                    else
-                    {
-                        Visit(value);
-                    }
+                    Visit(value, hide || (key is YamlScalarNode { Value: { } name } && SecretKeys.Contains(name)), seen);
                 }
                 break;
             case YamlSequenceNode sequence:
                 foreach (var child in sequence.Children)
                 {
-                    Visit(child);
+                    Visit(child, hide, seen);
                 }
                 break;
-            case YamlScalarNode { Value: { } text } scalar when UrlWithPassword(text) is { } redacted:
+            case YamlScalarNode { Value.Length: > 0 } secret when hide:
+                secret.Value = Secret;
+                secret.Style = ScalarStyle.Plain;
+                break;
+            case YamlScalarNode { Value: { } text } scalar when Url(text) is { } redacted:
                 scalar.Value = redacted;
                 break;
         }
     }
 
-    /// <summary><c>http://user:pass@host/</c> becomes <c>http://user:&lt;secret&gt;@host/</c>; null for anything else.</summary>
-    private static string? UrlWithPassword(string text)
+    /// <summary>
+    /// <c>http://user:pass@host/?token=x&amp;q=1</c> becomes <c>http://user:&lt;secret&gt;@host/?token=&lt;secret&gt;&amp;q=1</c>;
+    /// null for anything else (not a URL, or one without credentials).
+    /// </summary>
+    internal static string? Url(string text)
     {
-        if (!text.Contains("://", StringComparison.Ordinal) || !Uri.TryCreate(text, UriKind.Absolute, out var uri)
-            || uri.UserInfo.IndexOf(':', StringComparison.Ordinal) is var colon && colon < 0)
+        int scheme = text.IndexOf("://", StringComparison.Ordinal);
+        if (scheme <= 0)
         {
             return null;
         }
-        int start = text.IndexOf(uri.UserInfo, StringComparison.Ordinal);
-        return start < 0 ? null : string.Concat(text.AsSpan(0, start), uri.UserInfo.AsSpan(0, colon + 1), Secret, text.AsSpan(start + uri.UserInfo.Length));
+        bool changed = false;
+        string result = text;
+        // User information: everything between "://" and the last '@' before the path.
+        int authorityEnd = IndexOfAny(result, scheme + 3, '/', '?', '#');
+        int at = result.LastIndexOf('@', authorityEnd - 1, authorityEnd - (scheme + 3));
+        if (at > scheme + 3)
+        {
+            int colon = result.IndexOf(':', scheme + 3, at - (scheme + 3));
+            if (colon >= 0 && result.AsSpan(colon + 1, at - colon - 1) is not Secret)
+            {
+                result = string.Concat(result.AsSpan(0, colon + 1), Secret, result.AsSpan(at));
+                changed = true;
+            }
+        }
+        int query = result.IndexOf('?', StringComparison.Ordinal);
+        if (query >= 0)
+        {
+            int fragment = result.IndexOf('#', query);
+            int end = fragment < 0 ? result.Length : fragment;
+            var parts = result[(query + 1)..end].Split('&');
+            for (int i = 0; i < parts.Length; i++)
+            {
+                int eq = parts[i].IndexOf('=', StringComparison.Ordinal);
+                if (eq > 0 && eq < parts[i].Length - 1 && SecretQueryName().IsMatch(parts[i].AsSpan(0, eq)) && parts[i][(eq + 1)..] != Secret)
+                {
+                    parts[i] = parts[i][..(eq + 1)] + Secret;
+                    changed = true;
+                }
+            }
+            result = string.Concat(result.AsSpan(0, query + 1), string.Join('&', parts), result.AsSpan(end));
+        }
+        return changed ? result : null;
+    }
+
+    private static int IndexOfAny(string s, int start, params char[] chars)
+    {
+        int i = s.IndexOfAny(chars, start);
+        return i < 0 ? s.Length : i;
     }
 }

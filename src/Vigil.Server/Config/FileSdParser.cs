@@ -4,6 +4,7 @@ using Vigil.Collection.Discovery;
 using Vigil.Collection.Scrape;
 using Vigil.Core.Config;
 using Vigil.Core.Labels;
+using Vigil.Rules.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -37,14 +38,9 @@ internal static class FileSdParser
     public static List<TargetGroup> ParseYaml(string text, string path)
     {
         var r = new ConfigReader(path, Path.GetDirectoryName(path) ?? ".");
-        var stream = new YamlStream();
-        try
+        if (!SafeYaml.TryLoad(text, out var stream, out var syntax))
         {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            r.Error(e.Start, "invalid YAML: " + e.Message[(e.Message.IndexOf("): ", StringComparison.Ordinal) + 3)..]);
+            r.Errors.Add(new ConfigError(path, syntax.Line, syntax.Column, "invalid YAML: " + syntax.Message));
             throw new ConfigException(r.Errors);
         }
         var groups = new List<TargetGroup>();
@@ -168,6 +164,11 @@ internal static class FileSdParser
             int line = (int)(e.LineNumber ?? 0) + 1;
             int column = (int)(e.BytePositionInLine ?? 0) + 1;
             throw new ConfigException([new ConfigError(path, line, column, "invalid JSON: " + TrimJsonPosition(e.Message))]);
+        }
+        catch (InvalidOperationException)
+        {
+            // Note: the reader validates string contents only when they are read: invalid UTF-8 or a lone surrogate escape.
+            throw Error(json, path, reader.TokenStartIndex, "invalid JSON: a string holds invalid UTF-8 or a lone surrogate escape (\\ud800)");
         }
         return groups;
     }

@@ -39,7 +39,8 @@ internal static class OptimizationConfigParser
         var evaluation = d.Evaluation;
         var executors = new List<OptimizationExecutorConfig>();
         var executorNames = new HashSet<string>(StringComparer.Ordinal);
-        ConfigEntry? policiesEntry = null;
+        ConfigEntry? policiesEntry = null, executorsEntry = null;
+        List<string> allowedCommands = [], allowedHosts = [];
         foreach (var e in r.Mapping(section.Value, Section))
         {
             switch (e.Key)
@@ -81,20 +82,13 @@ internal static class OptimizationConfigParser
                     evaluation = Evaluation(r, e);
                     break;
                 case "executors":
-                    foreach (var (node, where) in r.Sequence(e))
-                    {
-                        if (Executor(r, node, where) is { } ex)
-                        {
-                            if (executorNames.Add(ex.Name))
-                            {
-                                executors.Add(ex);
-                            }
-                            else
-                            {
-                                r.Error(node, $"two executors are named \"{ex.Name}\" in {Section}.executors");
-                            }
-                        }
-                    }
+                    executorsEntry = e;
+                    break;
+                case "allowed_commands":
+                    allowedCommands = AllowedCommands(r, e);
+                    break;
+                case "allowed_webhook_hosts":
+                    allowedHosts = AllowedHosts(r, e);
                     break;
                 case "policies":
                     policiesEntry = e;
@@ -102,6 +96,25 @@ internal static class OptimizationConfigParser
                 default:
                     r.UnknownKey(e);
                     break;
+            }
+        }
+        // Note: executors are read after the loop so the allow-lists apply whatever the order of the keys.
+        var allow = new Optimizer.Executors.ExecutorAllowList(allowedCommands, allowedHosts);
+        if (executorsEntry is { } ee)
+        {
+            foreach (var (node, where) in r.Sequence(ee))
+            {
+                if (Executor(r, node, where, allow) is { } ex)
+                {
+                    if (executorNames.Add(ex.Name))
+                    {
+                        executors.Add(ex);
+                    }
+                    else
+                    {
+                        r.Error(node, $"two executors are named \"{ex.Name}\" in {Section}.executors");
+                    }
+                }
             }
         }
         // Note: policies are read after the loop so they can refer to executors whatever the order of the keys.
@@ -137,6 +150,8 @@ internal static class OptimizationConfigParser
             PendingTtl = pendingTtl,
             HistoryLimit = historyLimit,
             ApiToken = token,
+            AllowedCommands = allowedCommands,
+            AllowedWebhookHosts = allowedHosts,
             Evaluation = evaluation,
             Executors = executors,
             Policies = policies,
@@ -287,7 +302,7 @@ internal static class OptimizationConfigParser
         return new OptimizationMetricConfig { Name = name, Query = query, Better = better, Tolerance = tolerance };
     }
 
-    private static OptimizationExecutorConfig? Executor(ConfigReader r, YamlNode node, string where)
+    private static OptimizationExecutorConfig? Executor(ConfigReader r, YamlNode node, string where, Optimizer.Executors.ExecutorAllowList allow)
     {
         var entries = r.Mapping(node, where);
         string? name = null;
@@ -359,22 +374,22 @@ internal static class OptimizationConfigParser
                     timeout = GlobalConfig.PositiveDuration(r, e);
                     break;
                 case "request":
-                    request = Request(r, e, $"{name}.request");
+                    request = Request(r, e, $"{name}.request", allow);
                     break;
                 case "capture":
-                    capture = Request(r, e, $"{name}.capture");
+                    capture = Request(r, e, $"{name}.capture", allow);
                     break;
                 case "rollback":
-                    rollback = Request(r, e, $"{name}.rollback");
+                    rollback = Request(r, e, $"{name}.rollback", allow);
                     break;
                 case "command":
-                    command = Argv(r, e, $"{name}.command");
+                    command = Argv(r, e, $"{name}.command", allow);
                     break;
                 case "capture_command":
-                    captureCommand = Argv(r, e, $"{name}.capture_command");
+                    captureCommand = Argv(r, e, $"{name}.capture_command", allow);
                     break;
                 case "rollback_command":
-                    rollbackCommand = Argv(r, e, $"{name}.rollback_command");
+                    rollbackCommand = Argv(r, e, $"{name}.rollback_command", allow);
                     break;
                 case "env":
                     foreach (var (k, v, item) in r.StringMap(e))
@@ -393,6 +408,11 @@ internal static class OptimizationConfigParser
                     if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out var u) || (u.Scheme != Uri.UriSchemeHttp && u.Scheme != Uri.UriSchemeHttps)))
                     {
                         r.Invalid(e, $"\"{url}\" is not an absolute http or https URL");
+                        url = null;
+                    }
+                    else if (url is not null && allow.CheckUrl(new Uri(url)) is { } denied)
+                    {
+                        r.Invalid(e, denied);
                         url = null;
                     }
                     break;
@@ -448,7 +468,7 @@ internal static class OptimizationConfigParser
         };
     }
 
-    private static WebhookRequestConfig? Request(ConfigReader r, ConfigEntry section, string templateName)
+    private static WebhookRequestConfig? Request(ConfigReader r, ConfigEntry section, string templateName, Optimizer.Executors.ExecutorAllowList allow)
     {
         string? url = null, body = null, method = null, contentType = null;
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -460,6 +480,11 @@ internal static class OptimizationConfigParser
                     url = r.String(e);
                     if (url is not null && !Template(r, e, e.Value, templateName + ".url", url))
                     {
+                        url = null;
+                    }
+                    else if (url is not null && Optimizer.Executors.WebhookExecutor.CheckUrlTemplate(url, allow) is { } problem)
+                    {
+                        r.Invalid(e, problem);
                         url = null;
                     }
                     break;
@@ -515,24 +540,77 @@ internal static class OptimizationConfigParser
         };
     }
 
-    private static List<string> Argv(ConfigReader r, ConfigEntry e, string templateName)
+    private static List<string> Argv(ConfigReader r, ConfigEntry e, string templateName, Optimizer.Executors.ExecutorAllowList allow)
     {
         var argv = new List<string>();
+        var nodes = new List<YamlNode>();
         int i = 0;
         foreach (var (node, where) in r.Sequence(e))
         {
             if (r.ScalarItem(node, where, "a string") is { } s && Template(r, e, node, templateName + "[" + i.ToString(CultureInfo.InvariantCulture) + "]", s))
             {
                 argv.Add(s);
+                nodes.Add(node);
             }
             i++;
         }
-        if (argv.Count > 0 && !argv[0].Contains("{{", StringComparison.Ordinal) && !Path.IsPathRooted(argv[0]))
+        if (argv.Count == 0)
+        {
+            return argv;
+        }
+        if (Optimizer.Executors.ShellScriptCheck.Find(argv) is var (at, why))
+        {
+            r.Invalid(e, nodes[at], Optimizer.Executors.CommandExecutor.ShellTemplateAdvice(at, why));
+            return [];
+        }
+        if (!Path.IsPathRooted(argv[0]))
         {
             // Note: without a shell there is no PATH guessing worth trusting for an action; name the program exactly.
             r.Invalid(e, $"the program \"{argv[0]}\" must be an absolute path");
         }
+        else if (allow.CheckCommand(argv[0]) is { } denied)
+        {
+            r.Invalid(e, nodes[0], denied);
+        }
         return argv;
+    }
+
+    private static List<string> AllowedCommands(ConfigReader r, ConfigEntry e)
+    {
+        var list = new List<string>();
+        foreach (var (node, where) in r.Sequence(e))
+        {
+            if (r.ScalarItem(node, where, "an absolute program path") is not { } s)
+            {
+                continue;
+            }
+            if (Optimizer.Executors.ExecutorAllowList.CheckCommandPattern(s) is { } problem)
+            {
+                r.Invalid(e, node, problem);
+                continue;
+            }
+            list.Add(s);
+        }
+        return list;
+    }
+
+    private static List<string> AllowedHosts(ConfigReader r, ConfigEntry e)
+    {
+        var list = new List<string>();
+        foreach (var (node, where) in r.Sequence(e))
+        {
+            if (r.ScalarItem(node, where, "a host name, address or host:port") is not { } s)
+            {
+                continue;
+            }
+            if (!Optimizer.Executors.ExecutorAllowList.TryParseHost(s, out _, out _, out string problem))
+            {
+                r.Invalid(e, node, problem);
+                continue;
+            }
+            list.Add(s);
+        }
+        return list;
     }
 
     private static OptimizationPolicyConfig? Policy(ConfigReader r, YamlNode node, string where, HashSet<string> executors)

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Vigil.Analysis.Insights;
 using Vigil.Collection.Collectors;
 using Vigil.Collection.Discovery;
@@ -7,7 +6,7 @@ using Vigil.Core.Config;
 using Vigil.Optimizer.Options;
 using Vigil.Rules.Notifier;
 using Vigil.Rules.Seed;
-using YamlDotNet.Core;
+using Vigil.Rules.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace Vigil.Server.Config;
@@ -104,9 +103,6 @@ public sealed partial class VigilConfig
         return errors;
     }
 
-    [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ", RegexOptions.CultureInvariant)]
-    private static partial Regex YamlPositionPrefix();
-
     /// <summary>
     /// Reads and parses <paramref name="path"/>; relative paths inside resolve against its directory. Throws
     /// <see cref="ConfigException"/> listing every problem (including a file that cannot be read).
@@ -153,15 +149,9 @@ public sealed partial class VigilConfig
     {
         ArgumentNullException.ThrowIfNull(yaml);
         var r = new ConfigReader(fileName, baseDirectory ?? Directory.GetCurrentDirectory());
-        var stream = new YamlStream();
-        try
+        if (!SafeYaml.TryLoad(yaml, out var stream, out var syntax))
         {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException e)
-        {
-            string message = YamlPositionPrefix().Replace(e.Message, string.Empty);
-            r.Error(e.Start, "invalid YAML: " + message);
+            r.Errors.Add(new ConfigError(fileName, syntax.Line, syntax.Column, "invalid YAML: " + syntax.Message));
             throw new ConfigException(r.Errors);
         }
         if (stream.Documents.Count == 0)

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Vigil.Core.Config;
+using Vigil.Rules.Yaml;
 using Vigil.Server.Config;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -33,9 +34,6 @@ internal static partial class WebConfigParser
     [GeneratedRegex(@"^\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}$", RegexOptions.CultureInvariant)]
     private static partial Regex BcryptHash();
 
-    [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ", RegexOptions.CultureInvariant)]
-    private static partial Regex YamlPositionPrefix();
-
     /// <summary>Reads and parses <paramref name="path"/>; throws <see cref="ConfigException"/> listing every problem.</summary>
     public static WebConfig Load(string path)
     {
@@ -59,14 +57,9 @@ internal static partial class WebConfigParser
     public static WebConfig Parse(string yaml, string fileName, string baseDirectory)
     {
         var r = new ConfigReader(fileName, baseDirectory);
-        var stream = new YamlStream();
-        try
+        if (!SafeYaml.TryLoad(yaml, out var stream, out var syntax))
         {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException e)
-        {
-            r.Error(e.Start, "invalid YAML: " + YamlPositionPrefix().Replace(e.Message, string.Empty));
+            r.Errors.Add(new ConfigError(fileName, syntax.Line, syntax.Column, "invalid YAML: " + syntax.Message));
             throw new ConfigException(r.Errors);
         }
         if (stream.Documents.Count == 0)

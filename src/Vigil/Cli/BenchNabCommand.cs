@@ -368,7 +368,7 @@ internal static class BenchNabCommand
         return result;
     }
 
-    private static string DefaultDataDir()
+    internal static string DefaultDataDir()
     {
         string? env = Environment.GetEnvironmentVariable("VIGIL_TESTDATA");
         if (!string.IsNullOrEmpty(env))

@@ -46,6 +46,7 @@ internal static class CliHelp
         ["vigil bench tsdb"] = (["vigil bench tsdb --series 100000 --samples 120 > tsdb.json"], null),
         ["vigil bench generate"] = (["vigil bench generate --series 10000 --duration 2h -o data.om", "vigil import openmetrics data.om --data-dir ./data"], null),
         ["vigil bench nab"] = (["vigil bench nab                       # every detector on the NAB corpus, a progress bar per detector", "vigil bench nab --detector vigil --cv --json cv.json   # cross-validated by NAB category", "vigil bench nab --shipped              # at the thresholds vigil serve uses", "vigil bench nab --detector mad --param window=500 --json nab.json"], null),
+        ["vigil bench forecast"] = (["vigil bench forecast                  # NAB dev files and the synthetic sets", "vigil bench forecast --synthetic-only --json forecast.json"], null),
         ["vigil bench analysis"] = (["vigil bench analysis --series 10000 --interval 15s > analysis.json"], null),
         ["vigil profile"] = ([
             "vigil profile --pid 1234                                  # 30 s, hottest functions and bottlenecks",

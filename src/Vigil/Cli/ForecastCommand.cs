@@ -13,8 +13,9 @@ namespace Vigil.Cli;
 
 /// <summary>
 /// <c>vigil forecast EXPR --horizon 6h</c>: evaluates the expression over a lookback window (a data directory or a
-/// server's <c>/api/v1/query_range</c>), fits Holt–Winters per series (season detected, or a linear trend) and prints
-/// the forecast up to the horizon with prediction intervals.
+/// server's <c>/api/v1/query_range</c>), chooses and fits a model per series (Holt–Winters with the detected season, a
+/// damped trend, a level, or the last season repeated) and prints the forecast up to the horizon with prediction
+/// intervals calibrated on the series' own multi-step errors; a series that never went negative is never forecast below zero.
 /// </summary>
 internal static class ForecastCommand
 {
@@ -25,7 +26,7 @@ internal static class ForecastCommand
     {
         var expr = new Argument<string>("EXPR") { Description = "The PromQL expression to forecast, e.g. 'node_filesystem_avail_bytes{mountpoint=\"/\"}'." };
         var horizon = Duration("--horizon", "How far ahead to forecast, e.g. 6h.", "6h");
-        var lookback = Duration("--lookback", "History the model is fitted on; default four horizons, at least 1h.", null);
+        var lookback = Duration("--lookback", "History the model is fitted on; default four horizons, at least 1h, and at least 3d for horizons of 1h or more (a daily season needs two days).", null);
         var step = CommonOptions.Step("Resolution of history and forecast: a duration (5m) or seconds. Default: the lookback divided by 480, at least 1s.");
         var level = new Option<double>("--level")
         {
@@ -51,7 +52,7 @@ internal static class ForecastCommand
         output.AcceptOnlyFromAmong("table", "json", "csv");
         var server = CommonOptions.Server();
         var dataDir = CommonOptions.DataDir("Data directory to read, read-only (works while a server runs on it). Default when --server is not given.");
-        var command = new Command("forecast", "Forecast a PromQL expression with Holt–Winters (detected season) and print the points with prediction intervals.")
+        var command = new Command("forecast", "Forecast a PromQL expression (Holt–Winters with the detected season, or a damped trend or level) and print the points with calibrated prediction intervals.")
         {
             expr, horizon, lookback, step, level, time, output, server, dataDir,
         };
@@ -64,7 +65,7 @@ internal static class ForecastCommand
             long horizonMs = (long)PrometheusDuration.Parse(result.GetValue(horizon)!).TotalMilliseconds;
             long lookbackMs = result.GetValue(lookback) is { } lb
                 ? (long)PrometheusDuration.Parse(lb).TotalMilliseconds
-                : Math.Max(4 * horizonMs, 3_600_000);
+                : DefaultLookback(horizonMs);
             long stepMs = Math.Max(1000, lookbackMs / AutoSteps / 1000 * 1000);
             if (result.GetValue(step) is { } s)
             {
@@ -91,7 +92,7 @@ internal static class ForecastCommand
                 {
                     fits.Add((series.Metric, StepForecast.Fit(times, values, stepMs, horizonMs, result.GetValue(level))));
                 }
-                catch (ArgumentException e)
+                catch (ForecastException e)
                 {
                     await stderr.WriteLineAsync($"vigil: {series.Metric}: not forecast: {e.Message}").ConfigureAwait(false);
                 }
@@ -113,6 +114,10 @@ internal static class ForecastCommand
         });
         return command;
     }
+
+    /// <summary>Four horizons, at least an hour; for horizons of an hour or more at least three days, so a daily season is seen twice.</summary>
+    internal static long DefaultLookback(long horizonMs)
+        => Math.Max(Math.Max(4 * horizonMs, 3_600_000), horizonMs >= 3_600_000 ? 3 * 86_400_000L : 0);
 
     private static Option<string> Duration(string name, string description, string? defaultValue)
     {
@@ -139,9 +144,28 @@ internal static class ForecastCommand
     }
 
     private static string Model(StepForecast f)
-        => f.Model.Period > 0
-            ? string.Create(CultureInfo.InvariantCulture, $"Holt–Winters, season {f.Model.Period} steps, α={f.Model.Alpha} β={f.Model.Beta} γ={f.Model.Gamma}, σ={CliValues.FormatValue(f.Model.ResidualStandardDeviation)}")
-            : string.Create(CultureInfo.InvariantCulture, $"Holt linear trend (no season), α={f.Model.Alpha} β={f.Model.Beta}, σ={CliValues.FormatValue(f.Model.ResidualStandardDeviation)}");
+    {
+        var m = f.Model;
+        var ci = CultureInfo.InvariantCulture;
+        string kind = m.Kind switch
+        {
+            ForecastModelKind.HoltWinters => string.Create(ci, $"Holt–Winters, season {m.Period} steps, α={m.Alpha} β={m.Beta} φ={m.Phi} γ={m.Gamma}"),
+            ForecastModelKind.SeasonalNaive => string.Create(ci, $"seasonal naive (the last season of {m.Period} steps repeated)"),
+            ForecastModelKind.HoltLinear => string.Create(ci, $"Holt {(m.Phi < 1 ? "damped" : "linear")} trend (no season), α={m.Alpha} β={m.Beta} φ={m.Phi}"),
+            _ => string.Create(ci, $"exponential smoothing (level only), α={m.Alpha}"),
+        };
+        string season = m.DetectedPeriod > 0 && m.Period == 0 ? string.Create(ci, $" (a season of {m.DetectedPeriod} steps was found but forecast worse)") : "";
+        string intervals = m.CalibrationErrors > 0 ? string.Create(ci, $"intervals from {m.CalibrationErrors} past errors") : "normal intervals";
+        return string.Create(ci, $"{kind}{season}, σ={CliValues.FormatValue(m.ResidualStandardDeviation)}, {intervals}{(m.NonNegative ? ", not below 0" : "")}");
+    }
+
+    private static string KindName(ForecastModelKind kind) => kind switch
+    {
+        ForecastModelKind.HoltWinters => "holt_winters",
+        ForecastModelKind.SeasonalNaive => "seasonal_naive",
+        ForecastModelKind.HoltLinear => "holt_linear",
+        _ => "exponential_smoothing",
+    };
 
     private static string Table(List<(LabelSet Labels, StepForecast Forecast)> fits)
     {
@@ -184,13 +208,17 @@ internal static class ForecastCommand
                 w.WritePropertyName("metric");
                 PrometheusJson.WriteLabels(w, labels);
                 w.WriteStartObject("model");
-                w.WriteString("kind", f.Model.Period > 0 ? "holt_winters" : "holt_linear");
+                w.WriteString("kind", KindName(f.Model.Kind));
                 w.WriteNumber("period_steps", f.Model.Period);
+                w.WriteNumber("detected_period_steps", f.Model.DetectedPeriod);
                 w.WriteNumber("alpha", f.Model.Alpha);
                 w.WriteNumber("beta", f.Model.Beta);
+                w.WriteNumber("phi", f.Model.Phi);
                 w.WriteNumber("gamma", f.Model.Gamma);
                 w.WriteNumber("residual_sd", f.Model.ResidualStandardDeviation);
                 w.WriteNumber("observations", f.Observations);
+                w.WriteNumber("calibration_errors", f.Model.CalibrationErrors);
+                w.WriteBoolean("non_negative", f.Model.NonNegative);
                 w.WriteEndObject();
                 w.WriteStartArray("points");
                 foreach (var p in f.Points)

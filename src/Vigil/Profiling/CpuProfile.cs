@@ -1,8 +1,9 @@
 namespace Vigil.Profiling;
 
 /// <summary>
-/// Aggregated CPU samples of a process: identical stacks merged with their sample counts, and per-function exclusive
-/// (the function was on top of the stack) and inclusive (anywhere on the stack, counted once per sample) counts.
+/// Aggregated samples of a process: on-CPU stacks merged with their sample counts, per-function exclusive (the function
+/// was on top of the stack) and inclusive (anywhere on the stack, counted once per sample) counts, the on-CPU samples
+/// per method of the application's own code, and the samples of waiting threads by kind (never counted as CPU).
 /// </summary>
 internal sealed class CpuProfile
 {
@@ -11,6 +12,8 @@ internal sealed class CpuProfile
     private readonly Dictionary<StackKey, int> _stacks = new();
     private readonly Dictionary<int, int> _exclusive = new();
     private readonly Dictionary<int, int> _inclusive = new();
+    private readonly Dictionary<int, int> _ownCode = new();
+    private readonly Dictionary<(string Kind, int Frame, int Waiter), int> _waits = new();
 
     public CpuProfile(int processId, string processName, double sampleIntervalMs)
     {
@@ -29,10 +32,16 @@ internal sealed class CpuProfile
     /// <summary>Wall-clock length of the session.</summary>
     public TimeSpan Duration { get; set; }
 
-    /// <summary>Samples kept (threads running managed code).</summary>
+    /// <summary>On-CPU samples kept (threads running managed code, not waiting).</summary>
     public int TotalSamples { get; private set; }
 
-    /// <summary>Samples of threads outside managed code (waiting or in native code), left out of the profile.</summary>
+    /// <summary>Samples of waiting threads (idle thread-pool workers, locks, sleeps, blocking reads...).</summary>
+    public int WaitSamples { get; private set; }
+
+    /// <summary>On-CPU samples with a frame of the application's own code on the stack.</summary>
+    public int OwnCodeSamples { get; private set; }
+
+    /// <summary>Samples of threads outside managed code whose stack names no known wait (native code or blocked), left out.</summary>
     public int ExternalSamples { get; set; }
 
     /// <summary>Warnings about the data (the process exited early, names could not be resolved).</summary>
@@ -44,12 +53,40 @@ internal sealed class CpuProfile
     /// <summary>Distinct stacks (frame ids, root first) with their sample counts.</summary>
     public IEnumerable<(int[] RootFirst, int Samples)> Stacks => _stacks.Select(p => (p.Key.Frames, p.Value));
 
-    /// <summary>Adds one sample whose stack is <paramref name="leafFirst"/> (innermost frame first).</summary>
+    /// <summary>Adds one waiting thread's sample: its kind, the wait frame (index <paramref name="frame"/>) and the innermost frame of the application's own code (the code that waits).</summary>
+    public void AddWait(string kind, int frame, IReadOnlyList<string> leafFirst)
+    {
+        int waiter = -1;
+        for (int i = frame + 1; i < leafFirst.Count; i++)
+        {
+            if (SampleClassifier.IsOwnCode(leafFirst[i]))
+            {
+                waiter = FrameId(leafFirst[i]);
+                break;
+            }
+        }
+        var key = (kind, frame >= 0 && frame < leafFirst.Count ? FrameId(leafFirst[frame]) : -1, waiter);
+        _waits[key] = _waits.GetValueOrDefault(key) + 1;
+        WaitSamples++;
+    }
+
+    /// <summary>Adds one on-CPU sample whose stack is <paramref name="leafFirst"/> (innermost frame first).</summary>
     public void AddSample(IReadOnlyList<string> leafFirst)
     {
         if (leafFirst.Count == 0)
         {
             return;
+        }
+        foreach (string frame in leafFirst)
+        {
+            // Note: the sample counts for the innermost method of the application: its own work and the framework code it called.
+            if (SampleClassifier.IsOwnCode(frame))
+            {
+                int own = FrameId(frame);
+                _ownCode[own] = _ownCode.GetValueOrDefault(own) + 1;
+                OwnCodeSamples++;
+                break;
+            }
         }
         var rootFirst = new int[leafFirst.Count];
         for (int i = 0; i < leafFirst.Count; i++)
@@ -74,7 +111,28 @@ internal sealed class CpuProfile
     /// <summary>The functions with the most inclusive samples, most first (ties by name).</summary>
     public List<FunctionSamples> TopInclusive(int count) => Top(_exclusive, _inclusive, count, byExclusive: false);
 
-    /// <summary>Functions whose exclusive share of samples is at least <paramref name="threshold"/> (0..1): where the CPU time goes.</summary>
+    /// <summary>
+    /// The application's own methods by on-CPU samples attributed to them (the innermost own frame of each sample: the
+    /// method's own work plus the framework code it called), most first; shares are of all on-CPU samples.
+    /// </summary>
+    public List<(string Function, int Samples, double Share)> TopOwnCode(int count)
+    {
+        double total = Math.Max(1, TotalSamples);
+        return [.. _ownCode.OrderByDescending(p => p.Value).ThenBy(p => _frames[p.Key], StringComparer.Ordinal).Take(count)
+            .Select(p => (_frames[p.Key], p.Value, p.Value / total))];
+    }
+
+    /// <summary>Waits by kind, most samples first: the kind, its samples, the commonest wait frame and the own-code frame that waits there (or null).</summary>
+    public List<(string Kind, int Samples, string Frame, string? Waiter)> TopWaits()
+        => [.. _waits.GroupBy(p => p.Key.Kind)
+            .Select(g =>
+            {
+                var top = g.OrderByDescending(p => p.Value).ThenBy(p => p.Key.Frame).First().Key;
+                return (g.Key, g.Sum(p => p.Value), top.Frame >= 0 ? _frames[top.Frame] : "?", top.Waiter >= 0 ? _frames[top.Waiter] : null);
+            })
+            .OrderByDescending(w => w.Item2).ThenBy(w => w.Key, StringComparer.Ordinal)];
+
+    /// <summary>Functions whose exclusive share of on-CPU samples is at least <paramref name="threshold"/> (0..1): where the CPU time goes; waits never appear.</summary>
     public List<FunctionSamples> Bottlenecks(double threshold)
         => [.. TopExclusive(int.MaxValue).Where(f => f.ExclusiveShare >= threshold)];
 

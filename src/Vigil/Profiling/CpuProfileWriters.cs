@@ -93,29 +93,64 @@ internal static class CpuProfileWriters
         w.WriteEndObject();
     }
 
-    /// <summary>A human-readable report: top functions by exclusive and inclusive samples and the bottlenecks above <paramref name="threshold"/>.</summary>
+    /// <summary>
+    /// A human-readable report: how the sampled threads split into on CPU and waiting, the application's own methods
+    /// hottest on CPU first, the top functions on CPU by exclusive and inclusive samples, where the waiting threads wait,
+    /// and the CPU bottlenecks (on-CPU functions at or above <paramref name="threshold"/> of the on-CPU samples; a wait
+    /// is never one).
+    /// </summary>
     public static void WriteText(CpuProfile profile, TextWriter output, int top, double threshold)
     {
         var inv = CultureInfo.InvariantCulture;
-        output.WriteLine(string.Create(inv, $"Process {profile.ProcessId} ({profile.ProcessName}), sampled for {profile.Duration.TotalSeconds:0.0} s: {profile.TotalSamples} samples in managed code ({profile.ExternalSamples} outside managed code left out)."));
+        int all = profile.TotalSamples + profile.WaitSamples + profile.ExternalSamples;
+        double Share(int n) => all == 0 ? 0 : 100.0 * n / all;
+        output.WriteLine(string.Create(inv, $"Process {profile.ProcessId} ({profile.ProcessName}), sampled for {profile.Duration.TotalSeconds:0.0} s: {all} thread samples: {profile.TotalSamples} on CPU in managed code ({Share(profile.TotalSamples):0.0}%), {profile.WaitSamples} waiting ({Share(profile.WaitSamples):0.0}%), {profile.ExternalSamples} in native code or blocked outside managed code ({Share(profile.ExternalSamples):0.0}%, left out)."));
         foreach (string warning in profile.Warnings)
         {
             output.WriteLine("warning: " + warning);
         }
         if (profile.TotalSamples == 0)
         {
-            output.WriteLine("No managed-code samples: the process was idle or waiting for the whole session.");
+            output.WriteLine("No on-CPU samples in managed code: the process was idle or waiting for the whole session.");
+        }
+        else
+        {
+            output.WriteLine();
+            var own = profile.TopOwnCode(top);
+            output.WriteLine("Hottest on-CPU methods of the application's own code (the method's work and the framework code it called; share of on-CPU samples):");
+            if (own.Count == 0)
+            {
+                output.WriteLine("  none: every on-CPU sample was in framework or runtime code (see the tables below).");
+            }
+            foreach (var (function, samples, share) in own)
+            {
+                output.WriteLine(string.Create(inv, $"  {samples,9} {share * 100,6:0.0}%  {function}"));
+            }
+            output.WriteLine();
+            output.WriteLine("Top functions by exclusive samples on CPU (time on top of the stack; share of on-CPU samples):");
+            WriteTable(output, profile.TopExclusive(top), exclusiveFirst: true);
+            output.WriteLine();
+            output.WriteLine("Top functions by inclusive samples on CPU (time on the stack, callees included):");
+            WriteTable(output, profile.TopInclusive(top), exclusiveFirst: false);
+        }
+        var waits = profile.TopWaits();
+        if (waits.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("Waiting threads (not CPU time; share of all thread samples):");
+            output.WriteLine("    Samples   Share  Kind                                Wait frame [application code waiting]");
+            foreach (var (kind, samples, frame, waiter) in waits)
+            {
+                output.WriteLine(string.Create(inv, $"  {samples,9} {Share(samples),6:0.0}%  {kind,-34}  {frame}{(waiter is null ? "" : " [" + waiter + "]")}"));
+            }
+        }
+        if (profile.TotalSamples == 0)
+        {
             return;
         }
         output.WriteLine();
-        output.WriteLine("Top functions by exclusive samples (time on top of the stack):");
-        WriteTable(output, profile.TopExclusive(top), exclusiveFirst: true);
-        output.WriteLine();
-        output.WriteLine("Top functions by inclusive samples (time on the stack, callees included):");
-        WriteTable(output, profile.TopInclusive(top), exclusiveFirst: false);
-        output.WriteLine();
         var bottlenecks = profile.Bottlenecks(threshold);
-        output.WriteLine(string.Create(inv, $"Bottlenecks (exclusive share at least {threshold * 100:0.#}%):"));
+        output.WriteLine(string.Create(inv, $"CPU bottlenecks (exclusive share of on-CPU samples at least {threshold * 100:0.#}%; waits are never bottlenecks):"));
         if (bottlenecks.Count == 0)
         {
             output.WriteLine("  none: no single function dominates; look at the inclusive list for the expensive call paths.");

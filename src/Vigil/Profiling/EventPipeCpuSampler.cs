@@ -13,8 +13,10 @@ namespace Vigil.Profiling;
 /// TraceEvent's <see cref="TraceLog"/> to resolve stacks.
 /// </summary>
 /// <remarks>
-/// Only samples of threads running managed code count as CPU; samples of threads outside managed code (blocked in the
-/// kernel, waiting, or in native code) are counted separately and left out. If the process exits during the session,
+/// Every sample is classified by <see cref="SampleClassifier"/>: a thread parked in a known wait (an idle thread-pool
+/// worker, <c>Monitor.Wait</c>, a sleep, a blocking read) is waiting, whatever the runtime's sample type says; the other
+/// samples of threads running managed code are on CPU; the rest (native code or an unknown block) are counted and
+/// left out. If the process exits during the session,
 /// the samples taken so far are kept; methods compiled before the session then stay unnamed (the rundown that names
 /// them never came), and the profile says so in <see cref="CpuProfile.Warnings"/>.
 /// </remarks>
@@ -164,21 +166,18 @@ internal static class EventPipeCpuSampler
             {
                 continue;
             }
-            if (!IsManagedSample(e))
-            {
-                profile.ExternalSamples++;
-                continue;
-            }
+            bool managed = IsManagedSample(e);
             stack.Clear();
+            int sampleFrames = 0, sampleUnnamed = 0;
             for (var s = e.CallStack(); s is not null; s = s.Caller)
             {
                 var address = s.CodeAddress;
                 string method = address.FullMethodName;
                 string module = address.ModuleName;
-                frames++;
+                sampleFrames++;
                 if (string.IsNullOrEmpty(method))
                 {
-                    unnamed++;
+                    sampleUnnamed++;
                     method = "?";
                 }
                 string name = string.IsNullOrEmpty(module) ? method : module + "!" + method;
@@ -188,7 +187,20 @@ internal static class EventPipeCpuSampler
                     stack.Add(name);
                 }
             }
-            profile.AddSample(stack);
+            if (SampleClassifier.Classify(stack) is { } wait)
+            {
+                profile.AddWait(wait.Kind, wait.Frame, stack);
+            }
+            else if (managed)
+            {
+                profile.AddSample(stack);
+                frames += sampleFrames;
+                unnamed += sampleUnnamed;
+            }
+            else
+            {
+                profile.ExternalSamples++;
+            }
         }
         if (frames > 0 && unnamed > frames / 2)
         {

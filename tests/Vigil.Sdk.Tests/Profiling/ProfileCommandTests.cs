@@ -117,40 +117,10 @@ public sealed class ProfileCommandTests : IClassFixture<ProfileCommandTests.Burn
     {
         using var stdout = new StringWriter(CultureInfo.InvariantCulture);
         using var stderr = new StringWriter(CultureInfo.InvariantCulture);
-        int code = await VigilCli.RunAsync(args, new NoStorage(), stdout, stderr);
+        int code = await VigilCli.RunAsync(args, new NoStorageProvider(), stdout, stderr);
         return (code, stdout.ToString(), stderr.ToString());
     }
 
     /// <summary>The sample app burning CPU for the whole test class.</summary>
-    public sealed class BurningApp : IAsyncLifetime
-    {
-        private ChildProcess? _process;
-
-        public string Pid { get; private set; } = string.Empty;
-
-        public async Task InitializeAsync()
-        {
-            _process = ChildProcess.StartDotnet("Vigil.Sdk.SampleApp.dll", "burn");
-            string line = await _process.WaitForLineAsync("ready", TimeSpan.FromSeconds(30));
-            Pid = line.Split(' ')[1];
-            // Let the JIT settle on the hot loop before sampling.
-            await Task.Delay(500);
-        }
-
-        public Task DisposeAsync()
-        {
-            _process?.Dispose();
-            return Task.CompletedTask;
-        }
-    }
-
-    /// <summary>The profile command needs no storage.</summary>
-    private sealed class NoStorage : IStorageProvider
-    {
-        public IStorage Open(StorageSettings settings, Microsoft.Extensions.Logging.ILoggerFactory loggers) => throw new InvalidOperationException("no storage in profile tests");
-
-        public ISampleQueryable OpenReadOnly(string dataDir, Microsoft.Extensions.Logging.ILoggerFactory loggers) => throw new InvalidOperationException("no storage in profile tests");
-
-        public IStorage OpenInMemory() => throw new InvalidOperationException("no storage in profile tests");
-    }
+    public sealed class BurningApp() : SampleAppFixture("burn");
 }

@@ -71,10 +71,10 @@ public sealed class ConfigReloadProcessTests : IDisposable
         Assert.DoesNotContain("scrape_intervall", await ActiveYamlAsync(http), StringComparison.Ordinal);
         Assert.Equal(["a/vigil:one"], await RuleNamesAsync(http));
 
-        // The same through HTTP: 500 with the error, as Prometheus answers.
+        // The same through HTTP: 400 with the error (the file is the client's to fix).
         using (var r = await http.PostAsync("-/reload", null))
         {
-            Assert.Equal(HttpStatusCode.InternalServerError, r.StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
             string body = await r.Content.ReadAsStringAsync();
             Assert.StartsWith("failed to reload config: ", body, StringComparison.Ordinal);
             Assert.Contains("vigil.yaml:3:3: unknown key \"scrape_intervall\" in global", body, StringComparison.Ordinal);
@@ -93,7 +93,7 @@ public sealed class ConfigReloadProcessTests : IDisposable
         Write("rules/b.yml", "groups:\n  - name: b\n    rules:\n      - record: vigil:two\n        expr: sum(vector(2)\n");
         using (var r = await http.PostAsync("-/reload", null))
         {
-            Assert.Equal(HttpStatusCode.InternalServerError, r.StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
             Assert.Contains("rules/b.yml:5:15: group \"b\", rule 1, \"vigil:two\": could not parse expression", await r.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         Assert.Equal(["a/vigil:one"], await RuleNamesAsync(http));

@@ -28,6 +28,10 @@ public sealed class ForecastCommandTests : IDisposable
         {
             app.Append(LabelSet.Of("__name__", "demand", "job", "shop"), t, Truth(t) + (r.NextDouble() - 0.5));
         }
+        for (int i = 0; i < 3; i++)
+        {
+            app.Append(LabelSet.Of("__name__", "short_lived", "job", "shop"), End - ((2 - i) * Step), 4 + i);
+        }
         app.Commit();
     }
 
@@ -89,10 +93,32 @@ public sealed class ForecastCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Forecast_ShortSeries_ClearMessageWithoutExceptionText()
+    {
+        var (code, _, err) = await RunAsync("forecast", "short_lived", "--horizon", "1h", "--lookback", "1h", "--step", "5m", "--time", "1700000000", "--data-dir", _dataDir);
+        Assert.Equal(1, code);
+        Assert.Contains("vigil: short_lived{job=\"shop\"}: not forecast: a forecast needs at least 4 values, the series has 3\n", err.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("vigil: no series had enough data to forecast (at least 4 points)", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("Parameter", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Forecast_NonNegativeSeries_JsonSaysSoAndNoBoundBelowZero()
+    {
+        var (code, output, err) = await RunAsync("forecast", "demand", "--horizon", "1h", "--lookback", "1d", "--step", "5m", "--time", "1700000000", "-o", "json", "--data-dir", _dataDir);
+        Assert.True(code == 0, err);
+        var series = Assert.Single(JsonDocument.Parse(output).RootElement.GetProperty("series").EnumerateArray());
+        Assert.True(series.GetProperty("model").GetProperty("non_negative").GetBoolean());
+        Assert.True(series.GetProperty("model").GetProperty("calibration_errors").GetInt32() > 0);
+        Assert.All(series.GetProperty("points").EnumerateArray(), p => Assert.True(double.Parse(p[2].GetString()!, CultureInfo.InvariantCulture) >= 0));
+    }
+
+    [Fact]
     public async Task Forecast_NoData_Exit1WithTheRange()
     {
+        // Note: a 1h horizon looks back three days by default, so a daily season can be seen twice.
         var (code, _, err) = await RunAsync("forecast", "missing_metric", "--horizon", "1h", "--time", "1700000000", "--data-dir", _dataDir);
         Assert.Equal(1, code);
-        Assert.Contains("the expression has no data between 2023-11-14T18:13:20.000Z and 2023-11-14T22:13:20.000Z", err, StringComparison.Ordinal);
+        Assert.Contains("the expression has no data between 2023-11-11T22:13:20.000Z and 2023-11-14T22:13:20.000Z", err, StringComparison.Ordinal);
     }
 }

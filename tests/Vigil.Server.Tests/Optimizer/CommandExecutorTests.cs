@@ -107,6 +107,44 @@ public sealed class CommandExecutorTests : IDisposable
         Assert.Equal($"{_dir} critical svc/pool grow", result.Value);
     }
 
+    [Fact]
+    public async Task Apply_TriggerLabels_ReachTheScriptAsVigilLabelVariables()
+    {
+        string marker = Path.Combine(_dir, "pwned");
+        var executor = Executor(["/bin/sh", "-c", "printf '%s|%s|%s' \"$VIGIL_LABEL_service\" \"$VIGIL_SIGNAL\" \"$VIGIL_SEVERITY\""]);
+        var e = Execution(Params());
+        string hostile = "pwn$(touch " + marker + ")";
+        e.Trigger = e.Trigger! with { Labels = new Dictionary<string, string> { ["service"] = hostile } };
+
+        var result = await executor.ApplyAsync(e, CancellationToken.None);
+
+        Assert.Equal(hostile + "|HighLatency|critical", result.Value);
+        Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
+    public void Ctor_LabelTemplatedIntoAShellScript_RefusedWithTheAdvice()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Executor(["/bin/sh", "-c", "echo \"service={{ .Labels.service }}\""]));
+
+        Assert.StartsWith("command executor resize: command: argument 2 is a template inside code that is run (sh -c runs its first operand as a shell script)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("$VIGIL_LABEL_service", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ctor_ProgramOutsideTheAllowList_Refused()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new CommandExecutor(new OptimizationExecutorConfig
+        {
+            Name = "resize",
+            Type = OptimizationExecutorKind.Command,
+            Command = ["/bin/rm", "-rf", "/tmp/x"],
+            RollbackCommand = ["/opt/actions/undo"],
+        }, new ExecutorAllowList(["/opt/actions/*"], [])));
+
+        Assert.Equal("command executor resize: command: \"/bin/rm\" is not in optimization.allowed_commands (/opt/actions/*)", ex.Message);
+    }
+
     private static async Task WaitGoneAsync(int pid)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Vigil.Optimizer.Executors;
+using Vigil.Optimizer.Model;
 using Vigil.Optimizer.Options;
 using Vigil.Server.Config;
 using Vigil.Server.Tests.TestSupport;
@@ -21,7 +23,8 @@ public sealed class WebhookExecutorTests : IAsyncLifetime
         => _server = await TestWebServer.StartAsync(async ctx =>
         {
             string body = await new StreamReader(ctx.Request.Body).ReadToEndAsync();
-            _received.Enqueue((ctx.Request.Method, ctx.Request.Path + ctx.Request.QueryString, ctx.Request.ContentType ?? string.Empty,
+            // Note: the raw request target, as sent (Request.Path would be percent-decoded).
+            _received.Enqueue((ctx.Request.Method, ctx.Features.Get<IHttpRequestFeature>()!.RawTarget, ctx.Request.ContentType ?? string.Empty,
                 ctx.Request.Headers["X-Reason"].ToString(), body));
             ctx.Response.StatusCode = _status;
             await ctx.Response.WriteAsync(ctx.Request.Path == "/size" ? _size + "\n" : _status == 200 ? "ok" : "scaler is down");
@@ -101,18 +104,137 @@ public sealed class WebhookExecutorTests : IAsyncLifetime
         Assert.Empty(_received);
     }
 
+    [Theory]
+    [InlineData("{{ .Parameters.url }}")]
+    [InlineData("http://{{ .Labels.host }}/scale")]
+    [InlineData("http://127.0.0.1:{{ .Parameters.port }}/scale")]
+    [InlineData("{{ .Parameters.scheme }}://127.0.0.1/scale")]
+    public void Ctor_TemplateInSchemeOrHost_Refused(string url)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new WebhookExecutor(new OptimizationExecutorConfig
+        {
+            Name = "anywhere",
+            Type = OptimizationExecutorKind.Webhook,
+            Request = new WebhookRequestConfig { Url = url },
+            Rollback = new WebhookRequestConfig { Url = _server.BaseAddress.ToString() },
+        }, _http));
+        Assert.Equal("webhook executor anywhere: request.url: write the scheme and host of the URL literally (http://host:port/...); templates may appear only in the path and query", ex.Message);
+    }
+
+    /// <summary>A label value that tries to leave its place in the URL, the JSON body and the headers.</summary>
+    private const string Hostile = "x\", \"admin\": true, \"y\": \"/../../admin?drop=1&z=#frag";
+
+    private static OptimizationExecution HostileExecution()
+    {
+        var e = Execution(Params(("by", "2")));
+        e.Trigger = e.Trigger! with { Labels = new Dictionary<string, string> { ["service"] = Hostile } };
+        return e;
+    }
+
     [Fact]
-    public async Task Apply_UrlTemplateGivesNoUrl_Fails()
+    public async Task Apply_HostileLabel_UrlEncodedInTheUrlAndJsonEscapedInTheBody()
     {
         var executor = new WebhookExecutor(new OptimizationExecutorConfig
         {
-            Name = "empty",
+            Name = "escaping",
             Type = OptimizationExecutorKind.Webhook,
-            Request = new WebhookRequestConfig { Url = "{{ .Parameters.url }}" },
-            Rollback = new WebhookRequestConfig { Url = _server.BaseAddress.ToString() },
+            Request = new WebhookRequestConfig
+            {
+                Url = _server.BaseAddress + "scale/{{ .Labels.service }}?by={{ .Parameters.by }}&again={{ .Labels.service | urlquery }}",
+                Body = """{"service": "{{ .Labels.service }}", "quoted": {{ .Labels.service | printf "%q" }}, "by": {{ .Parameters.by }}}""",
+            },
+            Rollback = new WebhookRequestConfig { Url = _server.BaseAddress + "size" },
         }, _http);
-        var ex = await Assert.ThrowsAsync<ExecutorException>(() => executor.ApplyAsync(Execution(Params()), CancellationToken.None));
-        Assert.Equal("webhook empty (apply): \"\" is not an absolute http or https URL", ex.Message);
+
+        await executor.ApplyAsync(HostileExecution(), CancellationToken.None);
+
+        var request = Assert.Single(_received);
+        string encoded = Uri.EscapeDataString(Hostile);
+        Assert.Equal("/scale/" + encoded + "?by=2&again=" + Uri.EscapeDataString(Hostile).Replace("%20", "+", StringComparison.Ordinal), request.PathAndQuery);
+        using var body = System.Text.Json.JsonDocument.Parse(request.Body);
+        Assert.Equal(["service", "quoted", "by"], body.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(Hostile, body.RootElement.GetProperty("service").GetString());
+        Assert.Equal(Hostile, body.RootElement.GetProperty("quoted").GetString());
+    }
+
+    [Fact]
+    public async Task Apply_FormBody_ValuesPercentEncoded()
+    {
+        var executor = new WebhookExecutor(new OptimizationExecutorConfig
+        {
+            Name = "form",
+            Type = OptimizationExecutorKind.Webhook,
+            Request = new WebhookRequestConfig
+            {
+                Url = _server.BaseAddress + "scale",
+                Body = "service={{ .Labels.service }}&by={{ .Parameters.by }}",
+                ContentType = "application/x-www-form-urlencoded",
+            },
+            Rollback = new WebhookRequestConfig { Url = _server.BaseAddress + "size" },
+        }, _http);
+
+        await executor.ApplyAsync(HostileExecution(), CancellationToken.None);
+
+        var form = System.Web.HttpUtility.ParseQueryString(Assert.Single(_received).Body);
+        Assert.Equal(Hostile, form["service"]);
+        Assert.Equal("2", form["by"]);
+        Assert.Equal(2, form.Count);
+    }
+
+    [Fact]
+    public async Task Apply_LineBreakInHeaderValue_RefusedAndNothingSent()
+    {
+        var executor = new WebhookExecutor(new OptimizationExecutorConfig
+        {
+            Name = "headers",
+            Type = OptimizationExecutorKind.Webhook,
+            Request = new WebhookRequestConfig
+            {
+                Url = _server.BaseAddress + "scale",
+                Headers = new Dictionary<string, string> { ["X-Reason"] = "{{ .Labels.service }}" },
+            },
+            Rollback = new WebhookRequestConfig { Url = _server.BaseAddress + "size" },
+        }, _http);
+        var e = Execution(Params());
+        e.Trigger = e.Trigger! with { Labels = new Dictionary<string, string> { ["service"] = "a\r\nX-Admin: yes" } };
+
+        var ex = await Assert.ThrowsAsync<ExecutorException>(() => executor.ApplyAsync(e, CancellationToken.None));
+
+        Assert.Equal("webhook headers (apply): the value of header X-Reason holds a line break or NUL", ex.Message);
+        Assert.Empty(_received);
+    }
+
+    [Fact]
+    public void Ctor_HostNotInTheAllowList_Refused()
+    {
+        var allow = new ExecutorAllowList([], ["ops.example.com", "*.svc.cluster.local"]);
+
+        var ex = Assert.Throws<ArgumentException>(() => new WebhookExecutor(new OptimizationExecutorConfig
+        {
+            Name = "elsewhere",
+            Type = OptimizationExecutorKind.Webhook,
+            Request = new WebhookRequestConfig { Url = _server.BaseAddress + "scale" },
+            Rollback = new WebhookRequestConfig { Url = "https://ops.example.com/size" },
+        }, _http, allow));
+
+        Assert.Equal($"webhook executor elsewhere: request.url: host 127.0.0.1:{_server.BaseAddress.Port} is not in optimization.allowed_webhook_hosts (ops.example.com, *.svc.cluster.local)", ex.Message);
+    }
+
+    [Fact]
+    public async Task Apply_HostInTheAllowList_Sent()
+    {
+        var allow = new ExecutorAllowList([], [$"127.0.0.1:{_server.BaseAddress.Port}"]);
+        var executor = new WebhookExecutor(new OptimizationExecutorConfig
+        {
+            Name = "allowed",
+            Type = OptimizationExecutorKind.Webhook,
+            Request = new WebhookRequestConfig { Url = _server.BaseAddress + "scale" },
+            Rollback = new WebhookRequestConfig { Url = _server.BaseAddress + "size" },
+        }, _http, allow);
+
+        await executor.ApplyAsync(Execution(Params()), CancellationToken.None);
+
+        Assert.Equal("/scale", Assert.Single(_received).PathAndQuery);
     }
 
     [Fact]

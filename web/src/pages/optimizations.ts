@@ -1,6 +1,6 @@
 // Optimizations: the optimizer's executions as a timeline, newest first. Each evaluated execution shows its target
 // metric over the baseline and observation windows (queried exactly as the evaluator queried it), the verdict with its
-// p-values, and the events up to a rollback.
+// p-values, and the events up to a rollback; below, the audit log of requests and executor calls.
 import { apiGet, queryRange } from '../api';
 import { Chart, mergeSeries } from '../chart';
 import { badge, definitions, Panel, panelsPage, table, type Page, type PageContext } from '../components';
@@ -66,6 +66,25 @@ export interface Execution {
 }
 
 export interface ExecutionList { mode: string; executions: Execution[] }
+
+/** One line of the optimizer's audit log (GET /api/v1/optimizations/audit). */
+export interface AuditEntry {
+  time: string;
+  principal: string;
+  kind: 'request' | 'execution';
+  action: string;
+  executionId: string;
+  result: 'ok' | 'failed' | 'refused' | 'denied';
+  detail: string;
+  executor?: string;
+  policy?: string;
+  target?: string;
+}
+
+const auditKind: Record<AuditEntry['result'], string> = { ok: 'ok', failed: 'bad', refused: 'warn', denied: 'bad' };
+
+/** Entries the audit panel shows. */
+const auditLimit = 50;
 
 export const statusKind: Record<ExecutionStatus, string> = {
   Pending: 'info', Running: 'info', Completed: 'ok', Failed: 'bad', RolledBack: 'warn', Rejected: 'muted',
@@ -246,6 +265,26 @@ function mount(ctx: PageContext) {
     return [summary, h('div.timeline', null, views.map((v) => v.element))];
   }, 'timeline');
 
+  // Who approved, rejected or rolled back what, and every executor call, as the append-only audit log records them.
+  const audit = new Panel('Audit log', async () => {
+    const r = await apiGet<{ file?: string; entries: AuditEntry[] }>('/api/v1/optimizations/audit', { limit: String(auditLimit) });
+    const entries = r.data.entries;
+    if (entries.length === 0) return h('div.muted', null, 'Nothing recorded yet: approvals, rejections, rollbacks and executor calls appear here.');
+    const shown: Node[] = [
+      table(['Time', 'Who', 'What', 'Execution', 'Target', 'Result', 'Detail'], entries.map((a) => [
+        h('time', null, formatTime(seconds(a.time))),
+        h('span.principal', null, a.principal),
+        `${a.kind === 'request' ? 'request' : 'executor'} ${a.action}`,
+        h('code', { title: a.executionId }, a.executionId.slice(0, 12)),
+        a.target ?? '–',
+        badge(a.result, auditKind[a.result] ?? 'info'),
+        h('span.muted', null, a.detail),
+      ]), 'compact audit'),
+    ];
+    if (r.data.file) shown.push(h('div.muted', null, `Newest ${auditLimit}; the whole log is ${r.data.file}.`));
+    return shown;
+  }, 'audit');
+
   statusSelect.addEventListener('change', () => {
     const p = new URLSearchParams(ctx.params);
     if (statusSelect.value) p.set('status', statusSelect.value);
@@ -253,7 +292,7 @@ function mount(ctx: PageContext) {
     ctx.setParams(p);
     void timeline.refresh();
   });
-  const page = panelsPage(ctx, 'Optimizations', [timeline], h('div.toolbar', null, h('label', null, 'Status ', statusSelect),
+  const page = panelsPage(ctx, 'Optimizations', [timeline, audit], h('div.toolbar', null, h('label', null, 'Status ', statusSelect),
     h('span.muted', null, 'Approve, reject or roll back with vigil optimize (see vigil optimize --help).')));
   return {
     refresh: page.refresh,

@@ -1,3 +1,5 @@
+using Vigil.Core.Config;
+
 namespace Vigil.Collection.Collectors.Postgres;
 
 /// <summary>One PostgreSQL server the <c>postgres</c> collector reads statistics from, through one database connection.</summary>
@@ -19,6 +21,7 @@ namespace Vigil.Collection.Collectors.Postgres;
 public sealed class PostgresCollectorOptions
 {
     /// <summary><c>connection_string</c>: how to connect (Npgsql keywords or a <c>postgresql://</c> URL).</summary>
+    [Secret("connection_string")]
     public string? ConnectionString { get; set; }
 
     /// <summary><c>statements</c>: read per-statement calls and time from <c>pg_stat_statements</c>; off by default (one series per statement).</summary>
