@@ -247,53 +247,53 @@ internal sealed class BottleneckEngine : IInsightEngine
         return va > 1e-12 * Math.Max(1, saa) && vb > 1e-12 * Math.Max(1, sbb) ? cov / Math.Sqrt(va * vb) : double.NaN;
     }
 
+    /// <summary>The advice for a saturated resource, by resource name.</summary>
+    private static readonly RecommendationTable SaturationAdvice = new(
+        new Dictionary<string, RecommendationTable.Advice[]>(StringComparer.Ordinal)
+        {
+            ["cpu"] =
+            [
+                new(OptimizationActionType.ScaleOut, "Spread the load of {component} over more instances", 0.4, ImplementationCost.High, 150),
+                new(OptimizationActionType.ScaleUp, "Give {component} more CPU cores", 0.3, ImplementationCost.Medium, 140),
+                new(OptimizationActionType.CodeOptimization, "Profile the hottest code paths on {component}", 0.25, ImplementationCost.Medium, 100),
+            ],
+            ["memory"] =
+            [
+                new(OptimizationActionType.ScaleUp, "Give {component} more memory", 0.3, ImplementationCost.Medium, 150),
+                new(OptimizationActionType.CacheOptimization, "Bound the caches on {component} (size limits, eviction)", 0.2, ImplementationCost.Low, 120),
+            ],
+            ["disk"] =
+            [
+                new(OptimizationActionType.ScaleUp, "Move {component} to faster storage (SSD/NVMe, more IOPS)", 0.4, ImplementationCost.High, 140),
+                new(OptimizationActionType.CacheOptimization, "Cache hot reads on {component} to take load off the disk", 0.3, ImplementationCost.Medium, 130),
+            ],
+            ["network"] =
+            [
+                new(OptimizationActionType.NetworkOptimization, "Check the network of {component}: drops and errors (link, MTU, buffers, connection reuse)", 0.3, ImplementationCost.Medium, 140),
+            ],
+            ["file_descriptors"] =
+            [
+                new(OptimizationActionType.ConfigurationUpdate, "Raise the open-file limit of {component} and look for leaked handles", 0.3, ImplementationCost.Low, 140),
+            ],
+            ["thread_pool"] =
+            [
+                new(OptimizationActionType.ConfigurationUpdate, "Raise the thread pool's minimum threads of {component} (ThreadPool.SetMinThreads)", 0.3, ImplementationCost.Low, 150),
+                new(OptimizationActionType.CodeOptimization, "Remove blocking calls (sync over async) on {component}", 0.5, ImplementationCost.Medium, 140),
+            ],
+            ["gc"] =
+            [
+                new(OptimizationActionType.CodeOptimization, "Cut allocations on the hot paths of {component} (pooling, spans)", 0.3, ImplementationCost.Medium, 140),
+                new(OptimizationActionType.ConfigurationUpdate, "Use Server GC / DATAS or a larger heap for {component}", 0.2, ImplementationCost.Low, 130),
+            ],
+            ["db_connections"] =
+            [
+                new(OptimizationActionType.DatabaseOptimization, "Speed up the slowest queries of {component} (indexes, fewer round trips) so connections return sooner", 0.4, ImplementationCost.Medium, 150),
+                new(OptimizationActionType.ConfigurationUpdate, "Grow the connection pool of {component} (Maximum Pool Size), within the database's max_connections", 0.3, ImplementationCost.Low, 140),
+            ],
+        },
+        [new(OptimizationActionType.ScaleUp, "Add capacity for {resource} on {component}", 0.3, ImplementationCost.Medium, 100)]);
+
     /// <summary>What to do about a saturated resource.</summary>
     internal static List<OptimizationRecommendation> Recommend(string resource, string component, InsightSeverity severity)
-    {
-        OptimizationRecommendation R(OptimizationActionType type, string description, double impact, ImplementationCost cost, int priority)
-            => OptimizationRecommendation.For(component, severity, type, description, impact, cost, priority);
-        return resource switch
-        {
-            "cpu" =>
-            [
-                R(OptimizationActionType.ScaleOut, $"Spread the load of {component} over more instances", 0.4, ImplementationCost.High, 150),
-                R(OptimizationActionType.ScaleUp, $"Give {component} more CPU cores", 0.3, ImplementationCost.Medium, 140),
-                R(OptimizationActionType.CodeOptimization, $"Profile the hottest code paths on {component}", 0.25, ImplementationCost.Medium, 100),
-            ],
-            "memory" =>
-            [
-                R(OptimizationActionType.ScaleUp, $"Give {component} more memory", 0.3, ImplementationCost.Medium, 150),
-                R(OptimizationActionType.CacheOptimization, $"Bound the caches on {component} (size limits, eviction)", 0.2, ImplementationCost.Low, 120),
-            ],
-            "disk" =>
-            [
-                R(OptimizationActionType.ScaleUp, $"Move {component} to faster storage (SSD/NVMe, more IOPS)", 0.4, ImplementationCost.High, 140),
-                R(OptimizationActionType.CacheOptimization, $"Cache hot reads on {component} to take load off the disk", 0.3, ImplementationCost.Medium, 130),
-            ],
-            "network" =>
-            [
-                R(OptimizationActionType.NetworkOptimization, $"Check the network of {component}: drops and errors (link, MTU, buffers, connection reuse)", 0.3, ImplementationCost.Medium, 140),
-            ],
-            "file_descriptors" =>
-            [
-                R(OptimizationActionType.ConfigurationUpdate, $"Raise the open-file limit of {component} and look for leaked handles", 0.3, ImplementationCost.Low, 140),
-            ],
-            "thread_pool" =>
-            [
-                R(OptimizationActionType.ConfigurationUpdate, $"Raise the thread pool's minimum threads of {component} (ThreadPool.SetMinThreads)", 0.3, ImplementationCost.Low, 150),
-                R(OptimizationActionType.CodeOptimization, $"Remove blocking calls (sync over async) on {component}", 0.5, ImplementationCost.Medium, 140),
-            ],
-            "gc" =>
-            [
-                R(OptimizationActionType.CodeOptimization, $"Cut allocations on the hot paths of {component} (pooling, spans)", 0.3, ImplementationCost.Medium, 140),
-                R(OptimizationActionType.ConfigurationUpdate, $"Use Server GC / DATAS or a larger heap for {component}", 0.2, ImplementationCost.Low, 130),
-            ],
-            "db_connections" =>
-            [
-                R(OptimizationActionType.DatabaseOptimization, $"Speed up the slowest queries of {component} (indexes, fewer round trips) so connections return sooner", 0.4, ImplementationCost.Medium, 150),
-                R(OptimizationActionType.ConfigurationUpdate, $"Grow the connection pool of {component} (Maximum Pool Size), within the database's max_connections", 0.3, ImplementationCost.Low, 140),
-            ],
-            _ => [R(OptimizationActionType.ScaleUp, $"Add capacity for {resource} on {component}", 0.3, ImplementationCost.Medium, 100)],
-        };
-    }
+        => SaturationAdvice.For(resource, component, severity);
 }
