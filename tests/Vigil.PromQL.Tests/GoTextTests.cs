@@ -22,6 +22,27 @@ public sealed class GoTextTests
         Assert.Equal("€", euro);
     }
 
+    [Fact]
+    public void Unquote_LoneSurrogates_BecomeReplacementCharacterAsWhenPrintedAndReparsed()
+    {
+        // Note: in code, not [InlineData]: attribute strings are stored as UTF-8, which cannot hold a lone surrogate.
+        // Two lone high surrogates next to an escape used to overflow the UTF-8 buffer (an ArgumentException, a 500).
+        (string Literal, string Expected)[] cases =
+        [
+            ("\"\\n\uD800\uD800x\"", "\n\uFFFD\uFFFDx"),
+            ("\"a\uD800\"", "a\uFFFD"),
+            ("`\uDBFF`", "\uFFFD"),
+            ("\"\uD83D\uDE00\\t\"", "\U0001F600\t"),
+        ];
+        foreach (var (literal, expected) in cases)
+        {
+            Assert.True(GoText.TryUnquote(literal, out string value, out string error), error);
+            Assert.Equal(expected, value);
+            Assert.True(GoText.TryUnquote(GoText.Quote(value), out string again, out _));
+            Assert.Equal(value, again);
+        }
+    }
+
     [Theory]
     [InlineData("'it\\'s'", "it's")]
     [InlineData("`raw\\n`", "raw\\n")]

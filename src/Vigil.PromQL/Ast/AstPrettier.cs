@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Vigil.PromQL.Ast;
@@ -20,6 +21,8 @@ internal static class AstPrettier
 
     private static void Write(StringBuilder sb, Expr e, int level)
     {
+        // Note: the parser bounds the depth; this turns a too-small stack into an exception instead of a crash.
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (e)
         {
             case StepInvariantExpr si:
@@ -40,7 +43,15 @@ internal static class AstPrettier
                 sb.Append(')');
                 return;
             case BinaryExpr b when NeedsSplit(b):
-                Write(sb, b.Lhs, level + 1);
+                if (b.Lhs is NumberLiteral)
+                {
+                    Indent(sb, level + 1);
+                    AstPrinter.WriteOperand(sb, b, b.Lhs);
+                }
+                else
+                {
+                    Write(sb, b.Lhs, level + 1);
+                }
                 sb.Append('\n');
                 Indent(sb, level);
                 sb.Append(b.Op.Text());

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Vigil.Core.Labels;
 using Vigil.PromQL.Parser;
@@ -17,6 +18,8 @@ internal static class AstPrinter
 
     public static void Write(StringBuilder sb, Expr e)
     {
+        // Note: the parser bounds the depth; this turns a too-small stack into an exception instead of a crash.
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (e)
         {
             case NumberLiteral n:
@@ -38,7 +41,7 @@ internal static class AstPrinter
                 Write(sb, si.Inner);
                 break;
             case BinaryExpr b:
-                Write(sb, b.Lhs);
+                WriteOperand(sb, b, b.Lhs);
                 sb.Append(' ').Append(b.Op.Text());
                 if (b.ReturnBool)
                 {
@@ -94,6 +97,20 @@ internal static class AstPrinter
             default:
                 throw new InvalidOperationException("unknown expression node " + e.GetType().Name);
         }
+    }
+
+    /// <summary>
+    /// The left operand of a binary operation. Note: Prometheus prints positive infinity as <c>+Inf</c>, which before
+    /// <c>^</c> would read back as a unary plus over the power (<c>+(Inf ^ x)</c>), so there it is printed unsigned.
+    /// </summary>
+    public static void WriteOperand(StringBuilder sb, BinaryExpr b, Expr lhs)
+    {
+        if (b.Op == BinaryOp.Pow && lhs is NumberLiteral { IsDuration: false } n && double.IsPositiveInfinity(n.Value))
+        {
+            sb.Append("Inf");
+            return;
+        }
+        Write(sb, lhs);
     }
 
     /// <summary>The operator and grouping of an aggregation, e.g. <c>sum by (job) </c> (Prometheus's ShortString).</summary>

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Vigil.PromQL.Ast;
 
 /// <summary>Enumerates the children of AST nodes and walks trees depth-first.</summary>
@@ -52,6 +54,8 @@ public static class AstWalker
 
     private static void Visit(Expr e, List<Expr> path, Action<Expr, IReadOnlyList<Expr>> visit)
     {
+        // Note: the parser bounds the depth; this turns a too-small stack into an exception instead of a crash.
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         visit(e, path);
         path.Add(e);
         foreach (var child in Children(e))

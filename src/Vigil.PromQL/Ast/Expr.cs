@@ -16,6 +16,9 @@ public abstract class Expr
     /// <summary>Where the expression is in the query text.</summary>
     public abstract PositionRange Position { get; }
 
+    /// <summary>Parser use: the node's depth (1 + its deepest child), 0 until measured.</summary>
+    internal int ParseDepth;
+
     /// <summary>Prints the expression as PromQL.</summary>
     public override string ToString() => AstPrinter.Print(this);
 }

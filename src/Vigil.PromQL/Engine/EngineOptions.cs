@@ -26,6 +26,13 @@ public sealed record EngineOptions
     /// </summary>
     public bool DelayedNameRemoval { get; init; }
 
+    /// <summary>
+    /// A query that allocates at least this many bytes (default 64 MiB) is followed, once such queries have stopped for
+    /// two seconds (or 30 seconds after the first), by one aggressive garbage collection that compacts the heaps and
+    /// returns the free memory to the operating system instead of keeping the process at its peak. 0 turns it off.
+    /// </summary>
+    public long ReturnMemoryAfterBytes { get; init; } = 64L << 20;
+
     /// <summary>Parser options (experimental functions are enabled by default).</summary>
     public ParserOptions Parser { get; init; } = ParserOptions.Default;
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using Vigil.Core.Labels;
 
@@ -36,9 +35,11 @@ internal sealed class EvalSeries
         Points[Count++] = new FPoint(t, f);
     }
 
+    /// <param name="capacityHint">The most points this series can get (the step count): the buffer never grows past it.</param>
     private void Grow(int capacityHint)
     {
         int size = Math.Max(Math.Max(Points.Length * 2, Math.Min(capacityHint, 5000)), 4);
+        size = Math.Min(size, Math.Max(capacityHint, Count + 1));
         var next = PointPool.Rent(size);
         Points.AsSpan(0, Count).CopyTo(next);
         PointPool.Return(Points);
@@ -56,15 +57,17 @@ internal sealed class EvalSeries
 
 /// <summary>Pooled point buffers, so evaluating a step never allocates per sample.</summary>
 /// <remarks>
-/// Thread-safe. Buffers of 16 to 16,384 points come in power-of-two sizes from per-size stacks that together keep at most
+/// Thread-safe. Buffers of 16 to 65,536 points come in power-of-two sizes from per-size stacks that together keep at most
 /// <see cref="RetainedBytesLimit"/> bytes: a query over many series holds one buffer per series, and a pool that keeps
 /// a few buffers per size (like the shared ArrayPool) would make most of those rents allocate again on every query.
-/// Larger buffers use the shared pool.
+/// Larger buffers (a subquery with many steps, a long range) are allocated for the query and left to the garbage
+/// collector afterwards: pooling them (the shared ArrayPool keeps arrays up to a gigabyte) would hold the memory of the
+/// largest query ever run for the life of the process.
 /// </remarks>
 internal static class PointPool
 {
     private const int MinShift = 4;
-    private const int MaxShift = 14;
+    private const int MaxShift = 16;
     private const long RetainedBytesLimit = 64L << 20;
     private static readonly Stack<FPoint[]>[] Buckets = CreateBuckets();
     private static long _retainedBytes;
@@ -74,7 +77,7 @@ internal static class PointPool
         int n = Math.Max(minLength, 1 << MinShift);
         if (n > 1 << MaxShift)
         {
-            return ArrayPool<FPoint>.Shared.Rent(n);
+            return GC.AllocateUninitializedArray<FPoint>(n);
         }
         int shift = Math.Max(MinShift, 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)n - 1));
         var bucket = Buckets[shift - MinShift];
@@ -96,14 +99,9 @@ internal static class PointPool
         {
             return;
         }
-        if (length > 1 << MaxShift)
+        if (length > 1 << MaxShift || length < 1 << MinShift || !System.Numerics.BitOperations.IsPow2(length))
         {
-            ArrayPool<FPoint>.Shared.Return(array);
-            return;
-        }
-        if (length < 1 << MinShift || !System.Numerics.BitOperations.IsPow2(length))
-        {
-            // Note: not one of ours (e.g. a caller's own array); let the garbage collector have it.
+            // Note: too big to keep, or not one of ours (e.g. a caller's own array); let the garbage collector have it.
             return;
         }
         long bytes = (long)length * Unsafe.SizeOf<FPoint>();

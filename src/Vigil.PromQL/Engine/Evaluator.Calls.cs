@@ -149,6 +149,8 @@ internal sealed partial class Evaluator
                         long maxt = ts - offset;
                         window.Fill(this, maxt - range, maxt);
                     }
+                    // Note: a function may look at every point of the window, so the window's size is the step's work.
+                    Ctx.Tick(1 + window.Count);
                     if (window.Count == 0)
                     {
                         continue;
@@ -232,6 +234,7 @@ internal sealed partial class Evaluator
         var result = new EvalSeries(InstantFunctions.LabelsForAbsent(e.Args[0]), dropName: true) { Points = PointPool.Rent(steps - found.Count) };
         for (long ts = Start; ts <= End; ts += Interval)
         {
+            Ctx.Tick();
             if (!found.Contains(ts))
             {
                 result.Add(ts, 1, steps);

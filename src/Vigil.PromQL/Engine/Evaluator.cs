@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
@@ -88,6 +89,8 @@ internal sealed partial class Evaluator
     public List<EvalSeries> Eval(Expr expr)
     {
         Ctx.CheckCancel("expression evaluation");
+        // Note: the parser bounds the depth; this turns a too-small stack into an exception instead of a crash.
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         if (End < Start)
         {
             return new List<EvalSeries>();
@@ -190,6 +193,11 @@ internal sealed partial class Evaluator
                 }
             }
         }
+        int workPerStep = 1;
+        foreach (var m in mats)
+        {
+            workPerStep += m?.Count ?? 0;
+        }
         var enh = new EvalNodeHelper(this);
         prepare?.Invoke(enh);
         var result = new List<EvalSeries>();
@@ -199,7 +207,7 @@ internal sealed partial class Evaluator
         {
             for (long ts = Start; ts <= End; ts += Interval)
             {
-                Ctx.CheckCancel("expression evaluation");
+                Ctx.Tick(workPerStep);
                 CurrentSamples = tempNumSamples;
                 for (int i = 0; i < mats.Length; i++)
                 {
@@ -430,6 +438,7 @@ internal sealed partial class Evaluator
             EvalSeries? es = null;
             for (long ts = Start; ts <= End; ts += Interval)
             {
+                Ctx.Tick();
                 if (!cursor.At(ts - vs.Offset, lookback, out _, out double v))
                 {
                     continue;
@@ -500,11 +509,18 @@ internal sealed partial class Evaluator
         {
             start += interval;
         }
+        // Note: the step count is known before anything is read: a subquery with more steps than max-samples would hold
+        // more points than that for any one series, so it is refused before memory is allocated (and NumSteps stays an int).
+        long end = End - offset;
+        if (end >= start && (end - start) / interval >= Ctx.MaxSamples)
+        {
+            throw Error("query processing would load too many samples into memory in " + Env);
+        }
         if (start != Start)
         {
             Preprocessor.SetOffsetForAtModifier(start, sq.Inner);
         }
-        return new Evaluator(Ctx, start, End - offset, interval, CurrentSamples);
+        return new Evaluator(Ctx, start, end, interval, CurrentSamples);
     }
 
     private List<EvalSeries> EvalStepInvariant(StepInvariantExpr si)
@@ -534,6 +550,7 @@ internal sealed partial class Evaluator
             double f = s.Points[0].F;
             for (long ts = Start + Interval; ts <= End; ts += Interval)
             {
+                Ctx.Tick();
                 s.Add(ts, f, numSteps);
                 CurrentSamples++;
                 CheckSamples();

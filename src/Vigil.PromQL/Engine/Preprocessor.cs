@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Vigil.Core.Storage;
 using Vigil.PromQL.Ast;
 
@@ -25,6 +26,8 @@ internal static class Preprocessor
 
     private static Expr FoldQueryContextFunctions(Expr e, long start, long end, long step)
     {
+        // Note: the parser bounds the depth; this turns a too-small stack into an exception instead of a crash.
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         if (e is Call c && c.Args.Count == 0)
         {
             double? v = c.Func.Name switch
@@ -126,6 +129,7 @@ internal static class Preprocessor
     /// <summary>Wraps step-invariant children; returns whether <paramref name="e"/> itself is step invariant.</summary>
     private static bool Helper(Expr e, long start, long end)
     {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (e)
         {
             case VectorSelector vs:
@@ -382,6 +386,7 @@ internal static class DurationEvaluator
 {
     public static double Seconds(Expr e, long stepMs, long rangeMs)
     {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (e)
         {
             case NumberLiteral n:

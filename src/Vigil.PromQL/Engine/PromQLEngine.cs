@@ -64,6 +64,29 @@ public sealed class PromQLEngine
 
     private QueryResult Execute(ISampleQueryable storage, string query, long start, long end, long step, QueryOptions? options, CancellationToken userToken)
     {
+        // Note: evaluation is synchronous, so the thread's allocations are the query's.
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        try
+        {
+            return ExecuteCore(storage, query, start, end, step, options, userToken);
+        }
+        catch (InsufficientExecutionStackException e)
+        {
+            // Note: the parser's depth limit keeps this from happening on an ordinary thread; a tiny stack still gets an error, not a crash.
+            throw new PromQLException(QueryErrorType.BadData, "expression is nested too deeply to evaluate on this thread", null, e);
+        }
+        finally
+        {
+            long threshold = _options.ReturnMemoryAfterBytes;
+            if (threshold > 0 && GC.GetAllocatedBytesForCurrentThread() - allocatedBefore >= threshold)
+            {
+                MemoryReturn.AfterLargeQuery();
+            }
+        }
+    }
+
+    private QueryResult ExecuteCore(ISampleQueryable storage, string query, long start, long end, long step, QueryOptions? options, CancellationToken userToken)
+    {
         ArgumentNullException.ThrowIfNull(storage);
         bool isRange = step != 0;
         var expr = Parse(query);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Vigil.PromQL.Engine;
 
@@ -34,6 +35,26 @@ internal sealed class QueryContext
 
     /// <summary>The most samples held in memory at once, for statistics.</summary>
     public int PeakSamples;
+
+    /// <summary>Units of work (points read, steps evaluated) between two looks at the clock and the caller's token.</summary>
+    public const int WorkPerCheck = 1 << 15;
+
+    private int _work;
+
+    /// <summary>
+    /// Counts work done inside a loop and, every <see cref="WorkPerCheck"/> units, checks for cancellation and the
+    /// deadline, so every loop observes both without reading the clock per point.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Tick(int units = 1)
+    {
+        _work += units;
+        if (_work >= WorkPerCheck)
+        {
+            _work = 0;
+            CheckCancel("expression evaluation");
+        }
+    }
 
     public void CheckCancel(string where)
     {

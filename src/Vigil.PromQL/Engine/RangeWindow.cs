@@ -89,23 +89,36 @@ internal sealed class RangeWindow : IDisposable
         {
             SeekTo(mint + 1);
         }
-        // Note: the accounting is charged once per fill rather than per point; a window is bounded by its range.
+        // Note: the accounting is charged in batches rather than per point, often enough that a huge range is refused
+        // (too many samples, timeout, cancel) before its points fill memory.
         int added = 0;
         while (_hasCur && _curT <= maxt)
         {
             if (_curT > after && !StaleMarker.IsStaleNaN(_curV))
             {
                 Append(_curT, _curV);
-                added++;
+                if (++added == ChargeBatch)
+                {
+                    Charge(ev, added);
+                    added = 0;
+                }
             }
             Advance();
         }
         if (added > 0)
         {
-            ev.CurrentSamples += added;
-            ev.Ctx.SamplesLoaded += added;
-            ev.CheckSamples();
+            Charge(ev, added);
         }
+    }
+
+    private const int ChargeBatch = 1 << 14;
+
+    private static void Charge(Evaluator ev, int added)
+    {
+        ev.CurrentSamples += added;
+        ev.Ctx.SamplesLoaded += added;
+        ev.CheckSamples();
+        ev.Ctx.Tick(added);
     }
 
     private void Append(long t, double v)

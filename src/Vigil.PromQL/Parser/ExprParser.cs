@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Vigil.Core.Labels;
 using Vigil.PromQL.Ast;
 
@@ -25,6 +26,9 @@ internal sealed class ExprParser
     private int _index;
     private int _lastClosing;
 
+    /// <summary>How many expression or duration parses are active (the recursion depth of this parser).</summary>
+    private int _nesting;
+
     private ExprParser(string input, ParserOptions options)
     {
         _input = input;
@@ -45,7 +49,15 @@ internal sealed class ExprParser
         {
             p.Unexpected(null, null);
         }
-        new TypeChecker(p).Check(expr);
+        try
+        {
+            new TypeChecker(p).Check(expr);
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            // Note: the depth limit keeps this from happening on an ordinary thread; a caller on a tiny stack still gets an error, not a crash.
+            throw new PromQLParseException(input, new PositionRange(0, input.Length), "expression is nested too deeply to check on this thread");
+        }
         return expr;
     }
 
@@ -155,15 +167,95 @@ internal sealed class ExprParser
         _ => BinaryOp.Unless,
     };
 
+    /// <summary>Counts one more active parse; past the depth limit the input is refused before the stack can run out.</summary>
+    private void Enter()
+    {
+        if (++_nesting > _options.MaxDepth)
+        {
+            FailTooDeep(Peek.Range);
+        }
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            Fail(Peek.Range, "expression is nested too deeply to parse on this thread");
+        }
+    }
+
+    private void FailTooDeep(PositionRange range)
+        => Fail(range, string.Create(CultureInfo.InvariantCulture, $"expression exceeds the maximum nesting depth of {_options.MaxDepth}"));
+
+    /// <summary>
+    /// Refuses a node deeper than the limit. Chains such as <c>a + b + c</c> and <c>x[1m:][1m:]</c> are built in loops,
+    /// not by recursion, so the parser measures the tree it builds as well as its own recursion.
+    /// </summary>
+    private void CheckDepth(Expr e, PositionRange? where = null)
+    {
+        if (DepthOf(e) > _options.MaxDepth)
+        {
+            FailTooDeep(where ?? e.Position);
+        }
+    }
+
+    /// <summary>1 + the depth of the deepest child (duration expressions included), remembered on the node.</summary>
+    /// <remarks>Every subtree returned by <see cref="ParseBinary"/> and <see cref="ParseDuration"/> is measured already, so this recursion stays shallow.</remarks>
+    private static int DepthOf(Expr? e)
+    {
+        if (e is null)
+        {
+            return 0;
+        }
+        if (e.ParseDepth != 0)
+        {
+            return e.ParseDepth;
+        }
+        int deepest = 0;
+        switch (e)
+        {
+            case ParenExpr p:
+                deepest = DepthOf(p.Inner);
+                break;
+            case UnaryExpr u:
+                deepest = DepthOf(u.Operand);
+                break;
+            case BinaryExpr b:
+                deepest = Math.Max(DepthOf(b.Lhs), DepthOf(b.Rhs));
+                break;
+            case AggregateExpr a:
+                deepest = Math.Max(DepthOf(a.Param), DepthOf(a.Inner));
+                break;
+            case Call c:
+                foreach (var arg in c.Args)
+                {
+                    deepest = Math.Max(deepest, DepthOf(arg));
+                }
+                break;
+            case VectorSelector vs:
+                deepest = DepthOf(vs.OriginalOffsetExpr);
+                break;
+            case MatrixSelector m:
+                deepest = Math.Max(DepthOf(m.Selector), DepthOf(m.RangeExpr));
+                break;
+            case SubqueryExpr sq:
+                deepest = Math.Max(Math.Max(DepthOf(sq.Inner), DepthOf(sq.RangeExpr)), Math.Max(DepthOf(sq.StepExpr), DepthOf(sq.OriginalOffsetExpr)));
+                break;
+            case DurationExpr d:
+                deepest = Math.Max(DepthOf(d.Lhs), DepthOf(d.Rhs));
+                break;
+        }
+        return e.ParseDepth = deepest + 1;
+    }
+
     private Expr ParseBinary(int minPrec)
     {
+        Enter();
         var left = ParseUnary();
+        CheckDepth(left);
         while (true)
         {
             var opTok = Peek;
             int prec = BinaryPrecedence(opTok.Kind);
             if (prec < 0 || prec < minPrec)
             {
+                _nesting--;
                 return left;
             }
             Next();
@@ -190,6 +282,7 @@ internal sealed class ExprParser
             int nextMin = opTok.Kind == TokenKind.Pow ? prec : prec + 1;
             var right = ParseBinary(nextMin);
             left = new BinaryExpr(ToBinaryOp(opTok.Kind), left, right, matching, returnBool);
+            CheckDepth(left, opTok.Range);
         }
     }
 
@@ -220,7 +313,8 @@ internal sealed class ExprParser
     {
         while (true)
         {
-            switch (Peek.Kind)
+            var t = Peek;
+            switch (t.Kind)
             {
                 case TokenKind.LeftBracket:
                     e = ParseRangeOrSubquery(e);
@@ -234,6 +328,13 @@ internal sealed class ExprParser
                 default:
                     return e;
             }
+            // Note: offset and @ change the node (or its selector) in place, so it is measured again.
+            e.ParseDepth = 0;
+            if (e is MatrixSelector ms)
+            {
+                ms.Selector.ParseDepth = 0;
+            }
+            CheckDepth(e, t.Range);
         }
     }
 
@@ -656,7 +757,9 @@ internal sealed class ExprParser
     /// <summary>duration_expr: arithmetic over number and duration literals, step(), range(), min_of() and max_of().</summary>
     private Expr ParseDuration(int minPrec)
     {
+        Enter();
         var left = ParseDurationUnary();
+        CheckDepth(left);
         while (true)
         {
             var opTok = Peek;
@@ -669,6 +772,7 @@ internal sealed class ExprParser
             };
             if (prec < 0 || prec < minPrec)
             {
+                _nesting--;
                 return left;
             }
             Next();
@@ -687,6 +791,7 @@ internal sealed class ExprParser
                 _ => DurationOp.Pow,
             };
             left = new DurationExpr(op, left, right, left.Position.Start, right.Position.End);
+            CheckDepth(left, opTok.Range);
         }
     }
 

@@ -131,7 +131,7 @@ public static class GoText
                 error = "invalid syntax";
                 return false;
             }
-            value = body.Replace("\r", string.Empty, StringComparison.Ordinal);
+            value = ReplaceLoneSurrogates(body.Replace("\r", string.Empty, StringComparison.Ordinal));
             return true;
         }
         if (quote != '"' && quote != '\'')
@@ -146,7 +146,7 @@ public static class GoText
                 error = "invalid syntax";
                 return false;
             }
-            value = body;
+            value = ReplaceLoneSurrogates(body);
             return true;
         }
         var bytes = new List<byte>(body.Length + 8);
@@ -167,7 +167,7 @@ public static class GoText
                     i++;
                     continue;
                 }
-                int len = char.IsHighSurrogate(c) && i + 1 < body.Length ? 2 : 1;
+                int len = char.IsHighSurrogate(c) && i + 1 < body.Length && char.IsLowSurrogate(body[i + 1]) ? 2 : 1;
                 int n = Encoding.UTF8.GetBytes(body.AsSpan(i, len), utf8);
                 for (int k = 0; k < n; k++)
                 {
@@ -265,6 +265,35 @@ public static class GoText
         }
         value = DecodeUtf8WithEscapes(bytes.ToArray());
         return true;
+    }
+
+    /// <summary>
+    /// A lone surrogate outside the surrogate-escape range stands for no character: it becomes U+FFFD, as the escape
+    /// path's UTF-8 round trip and <see cref="Quote"/> treat it, so a literal parses to the value its printed form does.
+    /// </summary>
+    private static string ReplaceLoneSurrogates(string s)
+    {
+        StringBuilder? sb = null;
+        for (int i = 0; i < s.Length; i++)
+        {
+            char c = s[i];
+            if (!char.IsSurrogate(c))
+            {
+                continue;
+            }
+            if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+            {
+                i++;
+                continue;
+            }
+            if (c is >= (char)0xDC80 and <= (char)0xDCFF)
+            {
+                continue;
+            }
+            sb ??= new StringBuilder(s);
+            sb[i] = '\uFFFD';
+        }
+        return sb?.ToString() ?? s;
     }
 
     /// <summary>Decodes UTF-8, carrying each byte of an invalid sequence as a lone surrogate U+DC80..U+DCFF.</summary>

@@ -4,6 +4,16 @@ namespace Vigil.PromQL.Parser;
 /// <param name="EnableExperimentalFunctions">Accept functions and aggregations Prometheus marks experimental (limitk, mad_over_time, ...).</param>
 public sealed record ParserOptions(bool EnableExperimentalFunctions = true)
 {
+    /// <summary>The default <see cref="MaxDepth"/>.</summary>
+    public const int DefaultMaxDepth = 1000;
+
+    /// <summary>
+    /// The deepest expression tree accepted (default 1,000): every parenthesis, unary sign, function call,
+    /// aggregation, subquery and each operator of a chain such as <c>a + b + c</c> is one level. Deeper input is a
+    /// parse error, so no later pass (type check, printer, evaluator) can exhaust the stack.
+    /// </summary>
+    public int MaxDepth { get; init; } = DefaultMaxDepth;
+
     /// <summary>The default options (experimental functions enabled).</summary>
     public static ParserOptions Default { get; } = new();
 }

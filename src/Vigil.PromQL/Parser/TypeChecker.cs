@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Vigil.Core.Labels;
 using Vigil.PromQL.Ast;
 
@@ -29,6 +30,8 @@ internal sealed class TypeChecker
 
     public ExprType Check(Expr node)
     {
+        // Note: the parser bounds the depth; this turns a too-small stack into an exception instead of a crash.
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         var type = node.Type;
         switch (node)
         {

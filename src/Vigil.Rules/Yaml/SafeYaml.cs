@@ -16,6 +16,12 @@ internal static partial class SafeYaml
     /// <summary>The deepest nesting of mappings and lists accepted; real files stay below 10.</summary>
     public const int MaxDepth = 64;
 
+    /// <summary>
+    /// The most aliases (<c>*name</c>) accepted in one document; real files use a handful. Note: YamlDotNet compares
+    /// alias nodes recursively while it builds a mapping, so tens of thousands of aliases overflow the stack.
+    /// </summary>
+    public const int MaxAliases = 1000;
+
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ", RegexOptions.CultureInvariant)]
     private static partial Regex PositionPrefix();
 
@@ -51,10 +57,11 @@ internal static partial class SafeYaml
         return false;
     }
 
-    /// <summary>Passes parser events through, refusing collections nested deeper than <see cref="MaxDepth"/>.</summary>
+    /// <summary>Passes parser events through, refusing collections nested deeper than <see cref="MaxDepth"/> and more than <see cref="MaxAliases"/> aliases.</summary>
     private sealed class DepthLimitedParser(IParser inner) : IParser
     {
         private int _depth;
+        private int _aliases;
 
         public ParsingEvent? Current => inner.Current;
 
@@ -76,6 +83,9 @@ internal static partial class SafeYaml
                 case MappingEnd or SequenceEnd:
                     _depth--;
                     break;
+                case AnchorAlias when ++_aliases > MaxAliases:
+                    throw new YamlException(inner.Current.Start, inner.Current.End,
+                        $"more than {MaxAliases} aliases in one document");
             }
             return true;
         }

@@ -88,6 +88,30 @@ public sealed class MalformedInputTests : IDisposable
     }
 
     [Fact]
+    public void Parse_TensOfThousandsOfAliases_ConfigErrorInsteadOfStackOverflow()
+    {
+        // Found by the fuzz harness (bench/fuzz, target config): YamlDotNet compared these alias nodes recursively and
+        // overflowed the stack, which killed vigil check config and a server reloading the file.
+        string yaml = "<<: " + string.Concat(Enumerable.Repeat("*a<<: ", 30_000)) + "\n";
+
+        var ex = Assert.Throws<ConfigException>(() => VigilConfig.Parse(yaml, "alias.yaml"));
+
+        var error = Assert.Single(ex.Errors);
+        Assert.StartsWith("alias.yaml:1:", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"more than {SafeYaml.MaxAliases} aliases", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_AnchorsAndAliasesInNormalUse_StillLoad()
+    {
+        const string yaml = "global:\n  scrape_interval: &every 7s\n  evaluation_interval: *every\n";
+
+        var config = VigilConfig.Parse(yaml, "vigil.yaml");
+
+        Assert.Equal(TimeSpan.FromSeconds(7), config.Global.EvaluationInterval);
+    }
+
+    [Fact]
     public async Task CheckConfig_UnclosedBracketInFlowMapping_Exit1WithPosition()
     {
         string path = Write("vigil.yaml", UnclosedFlow);
