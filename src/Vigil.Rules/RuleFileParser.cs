@@ -4,7 +4,6 @@ using Vigil.Core.Model;
 using Vigil.PromQL.Parser;
 using Vigil.PromQL.Templates;
 using Vigil.Rules.Yaml;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Vigil.Rules;
@@ -380,8 +379,7 @@ public static class RuleFileParser
 
     private static string KeyName(YamlNode key) => key is YamlScalarNode s ? s.Value ?? string.Empty : key.ToString();
 
-    private static bool IsNull(YamlNode node)
-        => node is YamlScalarNode s && s.Style is ScalarStyle.Plain or ScalarStyle.Any && s.Value is null or "" or "~" or "null" or "Null" or "NULL";
+    private static bool IsNull(YamlNode node) => YamlNodes.IsNull(node);
 
     private static string Describe(YamlNode node) => node switch
     {

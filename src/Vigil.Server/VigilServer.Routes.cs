@@ -9,6 +9,7 @@ using Vigil.Collection.Push;
 using Vigil.Collection.Push.RemoteWrite;
 using Vigil.Collection.Scrape;
 using Vigil.Core.Config;
+using Vigil.Core.Exposition;
 using Vigil.Server.Security;
 using static Vigil.Server.Hosting.Route;
 
@@ -55,9 +56,8 @@ public sealed partial class VigilServer
             new(Post, "/-/logout", AccessScope.Public, LoginPage.LogoutAsync, "forgets the dashboard's sign-in cookie"),
             new(Get, "/metrics", AccessScope.Read, ctx =>
             {
-                string text = PrometheusTextWriter.Write(selfMetrics.Collect());
-                ctx.Response.ContentType = PrometheusTextWriter.ContentType;
-                return ctx.Response.WriteAsync(text, ctx.RequestAborted);
+                ctx.Response.ContentType = ExpositionFormat.PrometheusTextContentType;
+                return TextFormatWriter.WriteAsync(ctx.Response.Body, selfMetrics.Collect(), ExpositionFormatKind.PrometheusText, ctx.RequestAborted);
             }, "Vigil's own metrics"),
             new(GetPost, "/api/v1/query", AccessScope.Read, api.QueryAsync, "PromQL instant query"),
             new(GetPost, "/api/v1/query_range", AccessScope.Read, api.QueryRangeAsync, "PromQL range query"),

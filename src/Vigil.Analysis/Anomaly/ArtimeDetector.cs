@@ -1,3 +1,4 @@
+// Note: over 600 lines on purpose: one published algorithm (ARTime) whose stages share the detector's state; kept whole so it reads against its description.
 namespace Vigil.Analysis.Anomaly;
 
 /// <summary>

@@ -123,33 +123,33 @@ internal sealed class CapacityEngine : IInsightEngine
             Recommend(resource, component, severity));
     }
 
-    private static List<OptimizationRecommendation> Recommend(string resource, string component, InsightSeverity severity)
-    {
-        OptimizationRecommendation R(OptimizationActionType type, string description, double impact, ImplementationCost cost, int priority)
-            => OptimizationRecommendation.For(component, severity, type, description, impact, cost, priority);
-        return resource switch
+    /// <summary>The advice for a resource that will run out, by resource name.</summary>
+    private static readonly RecommendationTable ExhaustionAdvice = new(
+        new Dictionary<string, RecommendationTable.Advice[]>(StringComparer.Ordinal)
         {
-            "disk" =>
+            ["disk"] =
             [
-                R(OptimizationActionType.ScaleUp, $"Grow the filesystem of {component} before it fills", 1.0, ImplementationCost.Medium, 200),
-                R(OptimizationActionType.ConfigurationUpdate, $"Free space on {component}: shorter retention, log rotation, old files", 0.5, ImplementationCost.Low, 190),
+                new(OptimizationActionType.ScaleUp, "Grow the filesystem of {component} before it fills", 1.0, ImplementationCost.Medium, 200),
+                new(OptimizationActionType.ConfigurationUpdate, "Free space on {component}: shorter retention, log rotation, old files", 0.5, ImplementationCost.Low, 190),
             ],
-            "memory" =>
+            ["memory"] =
             [
-                R(OptimizationActionType.CodeOptimization, $"Memory on {component} grows steadily: look for a leak or an unbounded cache", 0.6, ImplementationCost.Medium, 190),
-                R(OptimizationActionType.ScaleUp, $"Give {component} more memory", 0.4, ImplementationCost.Medium, 180),
+                new(OptimizationActionType.CodeOptimization, "Memory on {component} grows steadily: look for a leak or an unbounded cache", 0.6, ImplementationCost.Medium, 190),
+                new(OptimizationActionType.ScaleUp, "Give {component} more memory", 0.4, ImplementationCost.Medium, 180),
             ],
-            "db_connections" =>
+            ["db_connections"] =
             [
-                R(OptimizationActionType.ConfigurationUpdate, $"Grow the connection pool of {component}", 0.5, ImplementationCost.Low, 190),
-                R(OptimizationActionType.DatabaseOptimization, $"Connections of {component} keep growing: look for connections not returned to the pool", 0.6, ImplementationCost.Medium, 180),
+                new(OptimizationActionType.ConfigurationUpdate, "Grow the connection pool of {component}", 0.5, ImplementationCost.Low, 190),
+                new(OptimizationActionType.DatabaseOptimization, "Connections of {component} keep growing: look for connections not returned to the pool", 0.6, ImplementationCost.Medium, 180),
             ],
-            "file_descriptors" =>
+            ["file_descriptors"] =
             [
-                R(OptimizationActionType.ConfigurationUpdate, $"Raise the open-file limit of {component}", 0.5, ImplementationCost.Low, 190),
-                R(OptimizationActionType.CodeOptimization, $"Open files of {component} keep growing: look for handles not closed", 0.6, ImplementationCost.Medium, 180),
+                new(OptimizationActionType.ConfigurationUpdate, "Raise the open-file limit of {component}", 0.5, ImplementationCost.Low, 190),
+                new(OptimizationActionType.CodeOptimization, "Open files of {component} keep growing: look for handles not closed", 0.6, ImplementationCost.Medium, 180),
             ],
-            _ => [R(OptimizationActionType.ScaleUp, $"Add {resource} capacity to {component} before it runs out", 0.5, ImplementationCost.Medium, 180)],
-        };
-    }
+        },
+        [new(OptimizationActionType.ScaleUp, "Add {resource} capacity to {component} before it runs out", 0.5, ImplementationCost.Medium, 180)]);
+
+    private static List<OptimizationRecommendation> Recommend(string resource, string component, InsightSeverity severity)
+        => ExhaustionAdvice.For(resource, component, severity);
 }

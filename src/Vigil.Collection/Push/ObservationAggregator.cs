@@ -1,4 +1,4 @@
-using System.Globalization;
+using Vigil.Core.Exposition;
 using Vigil.Core.Labels;
 
 namespace Vigil.Collection.Push;
@@ -18,7 +18,7 @@ internal sealed class ObservationAggregator
     /// <summary>Prometheus client libraries' default histogram buckets (upper bounds, seconds).</summary>
     public static readonly double[] DefaultBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-    private static readonly string[] BucketLabels = [.. DefaultBuckets.Select(FormatBound), "+Inf"];
+    private static readonly string[] BucketLabels = [.. DefaultBuckets.Select(static b => HistogramBuckets.FormatBound(b, openMetrics: true)), "+Inf"];
 
     private readonly Dictionary<LabelSet, State> _states = new();
     private readonly SemaphoreSlim _lock = new(1, 1);
@@ -35,12 +35,6 @@ internal sealed class ObservationAggregator
     {
         _lock.Wait();
         return new Batch(this);
-    }
-
-    private static string FormatBound(double b)
-    {
-        string s = b.ToString("R", CultureInfo.InvariantCulture);
-        return s.Contains('.', StringComparison.Ordinal) || s.Contains('E', StringComparison.Ordinal) ? s : s + ".0";
     }
 
     /// <summary>The cumulative totals of one histogram or summary series.</summary>

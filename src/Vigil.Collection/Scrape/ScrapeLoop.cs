@@ -1,3 +1,4 @@
+// Note: over 600 lines on purpose: one target's scrape cycle (timing, parse cache, limits, staleness, report series) shares the loop's per-target state.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;

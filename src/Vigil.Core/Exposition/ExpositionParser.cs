@@ -1,3 +1,4 @@
+// Note: over 600 lines on purpose: one byte-level state machine for both exposition formats, whose paths share positions and error texts (metric families are in ExpositionParser.Families.cs).
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;

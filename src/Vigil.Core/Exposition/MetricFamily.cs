@@ -1,3 +1,5 @@
+using Vigil.Core.Labels;
+
 namespace Vigil.Core.Exposition;
 
 /// <summary>A metric family as exposed: name, type, optional help and unit, and its samples.</summary>
@@ -27,6 +29,18 @@ public sealed class MetricFamily
 
     /// <summary>The samples in exposition order.</summary>
     public List<MetricSample> Samples { get; } = new();
+
+    /// <summary>Adds a sample named like the family with the given label name/value pairs; returns the family.</summary>
+    public MetricFamily Add(double value, params string[] labelPairs)
+    {
+        ArgumentNullException.ThrowIfNull(labelPairs);
+        var pairs = new string[labelPairs.Length + 2];
+        pairs[0] = LabelSet.MetricName;
+        pairs[1] = Name;
+        labelPairs.CopyTo(pairs, 2);
+        Samples.Add(new MetricSample(LabelSet.Of(pairs), value));
+        return this;
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Type}, {Samples.Count} samples)";

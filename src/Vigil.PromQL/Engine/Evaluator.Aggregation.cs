@@ -1,3 +1,4 @@
+// Note: over 600 lines on purpose: Prometheus's aggregation operators side by side (sum … quantile, topk/bottomk/limitk, limit_ratio, count_values), as in its engine.go.
 using System.Runtime.InteropServices;
 using Vigil.Core.Labels;
 using Vigil.PromQL.Ast;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Vigil.Core.Model;
 using Vigil.PromQL.Parser;
-using YamlDotNet.Core;
+using Vigil.Rules.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace Vigil.Rules.Testing;
@@ -12,8 +12,7 @@ internal sealed class StrictYaml(string file)
     private FormatException Error(YamlNode node, string message)
         => new(string.Create(CultureInfo.InvariantCulture, $"{file}:{node.Start.Line}:{node.Start.Column}: {message}"));
 
-    public static bool IsNull(YamlNode node)
-        => node is YamlScalarNode s && s.Style is ScalarStyle.Plain or ScalarStyle.Any && s.Value is null or "" or "~" or "null" or "Null" or "NULL";
+    public static bool IsNull(YamlNode node) => YamlNodes.IsNull(node);
 
     /// <summary>The entries of a mapping; a key not in <paramref name="allowed"/> is an error.</summary>
     public IEnumerable<(string Key, YamlNode Value)> Map(YamlNode node, params string[] allowed)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
 using Vigil.Core.Exposition;
 using Vigil.Core.Labels;
@@ -55,7 +54,7 @@ internal static class ProfilerMetricsWriter
         var leValues = new string[bounds.Length];
         for (int i = 0; i < bounds.Length; i++)
         {
-            leValues[i] = FormatBound(bounds[i], w.Format == ExpositionFormatKind.OpenMetrics);
+            leValues[i] = HistogramBuckets.FormatBound(bounds[i], w.Format == ExpositionFormatKind.OpenMetrics);
         }
         foreach (var tool in tools)
         {
@@ -221,13 +220,6 @@ internal static class ProfilerMetricsWriter
     }
 
     private static bool AnyCells(List<ToolSnapshot> tools) => tools.Any(t => t.Series.Count > 0);
-
-    /// <summary>A bucket bound as an <c>le</c> value: shortest round-trip form; OpenMetrics wants integral bounds as <c>1.0</c>.</summary>
-    internal static string FormatBound(double bound, bool openMetrics)
-    {
-        string s = bound.ToString("R", CultureInfo.InvariantCulture);
-        return openMetrics && s.AsSpan().IndexOfAny('.', 'E') < 0 ? s + ".0" : s;
-    }
 
     private static string ReasonWord(DroppedReason reason) => reason switch
     {

@@ -91,7 +91,7 @@ public sealed class VigilMetrics : IDisposable
         }
         lock (_lock)
         {
-            (_meters ??= new MeterAggregator()).AddMeter(meterName);
+            (_meters ??= new MeterAggregator(SdkLabelNames.ForTag)).AddMeter(meterName);
         }
     }
 

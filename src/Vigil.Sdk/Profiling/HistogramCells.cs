@@ -1,3 +1,5 @@
+using Vigil.Core.Exposition;
+
 namespace Vigil.Sdk.Profiling;
 
 /// <summary>Bucket counts, sum and count of one histogram series; mutated under the owning tool's lock.</summary>
@@ -24,33 +26,9 @@ internal sealed class HistogramCells
 
     public void Observe(double value, double[] bounds)
     {
-        Buckets[BucketIndex(bounds, value)]++;
+        Buckets[HistogramBuckets.IndexOf(bounds, value)]++;
         Sum += value;
         Count++;
-    }
-
-    /// <summary>
-    /// The bucket of <paramref name="value"/>: the first bound at or above it, or <c>bounds.Length</c> above all of them.
-    /// A value equal to a bound belongs to that bound's bucket (Prometheus buckets are upper-inclusive); NaN goes last.
-    /// </summary>
-    public static int BucketIndex(ReadOnlySpan<double> bounds, double value)
-    {
-        // Note: a plain binary search; Array.BinarySearch goes through a generic comparer and costs several times more.
-        int lo = 0;
-        int hi = bounds.Length;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (bounds[mid] < value)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-        return double.IsNaN(value) ? bounds.Length : lo;
     }
 
     public HistogramCells Clone() => new(this);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Vigil.Analysis.Insights;
@@ -20,16 +19,12 @@ internal sealed class InsightsApi(Func<AnalysisService?> analysis)
     public async Task ListAsync(HttpContext ctx)
     {
         var q = ctx.Request.Query;
-        int limit = DefaultLimit;
-        if (q["limit"].ToString() is { Length: > 0 } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit <= 0))
-        {
-            throw ApiException.InvalidParameter("limit", $"\"{l}\" is not a positive integer");
-        }
-        var states = Parse<InsightState>(q["state"].ToString(), "state");
-        var types = Parse<InsightType>(q["type"].ToString(), "type");
-        var severities = Parse<InsightSeverity>(q["severity"].ToString(), "severity");
+        int limit = ListQuery.Limit(q, DefaultLimit);
+        var states = ListQuery.Enums<InsightState>(q, "state");
+        var types = ListQuery.Enums<InsightType>(q, "type");
+        var severities = ListQuery.Enums<InsightSeverity>(q, "severity");
         var engines = new HashSet<string>(StringComparer.Ordinal);
-        foreach (string part in Split(q["engine"].ToString()))
+        foreach (string part in ListQuery.Split(q["engine"].ToString()))
         {
             string e = part.ToLowerInvariant();
             if (Array.IndexOf(Engines, e) < 0)
@@ -43,23 +38,9 @@ internal sealed class InsightsApi(Func<AnalysisService?> analysis)
         var w = ApiJson.BeginSuccess(ctx);
         w.WriteStartObject("data");
         w.WriteBoolean("enabled", service is not null);
-        w.WriteStartArray("insights");
-        int written = 0;
-        foreach (var i in all)
-        {
-            if ((states.Count > 0 && !states.Contains(i.State)) || (types.Count > 0 && !types.Contains(i.Type))
-                || (severities.Count > 0 && !severities.Contains(i.Severity)) || (engines.Count > 0 && !engines.Contains(i.Engine)))
-            {
-                continue;
-            }
-            if (written++ == limit)
-            {
-                break;
-            }
-            JsonSerializer.Serialize(w, i, InsightJson.Writer.PerformanceInsight);
-            await ApiJson.MaybeFlushAsync(ctx, w).ConfigureAwait(false);
-        }
-        w.WriteEndArray();
+        await ListQuery.WriteArrayAsync(ctx, w, "insights", all, i => (states.Count == 0 || states.Contains(i.State)) && (types.Count == 0 || types.Contains(i.Type))
+            && (severities.Count == 0 || severities.Contains(i.Severity)) && (engines.Count == 0 || engines.Contains(i.Engine)),
+            limit, InsightJson.Writer.PerformanceInsight).ConfigureAwait(false);
         w.WriteEndObject();
         await ApiJson.EndSuccessAsync(ctx, w, []).ConfigureAwait(false);
     }
@@ -74,21 +55,4 @@ internal sealed class InsightsApi(Func<AnalysisService?> analysis)
         JsonSerializer.Serialize(w, insight, InsightJson.Writer.PerformanceInsight);
         await ApiJson.EndSuccessAsync(ctx, w, []).ConfigureAwait(false);
     }
-
-    private static HashSet<T> Parse<T>(string text, string parameter)
-        where T : struct, Enum
-    {
-        var result = new HashSet<T>();
-        foreach (string part in Split(text))
-        {
-            if (!Enum.TryParse<T>(part, ignoreCase: true, out var v) || int.TryParse(part, CultureInfo.InvariantCulture, out _))
-            {
-                throw ApiException.InvalidParameter(parameter, $"\"{part}\" is not one of {string.Join(", ", Enum.GetNames<T>())}");
-            }
-            result.Add(v);
-        }
-        return result;
-    }
-
-    private static string[] Split(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

@@ -34,46 +34,17 @@ internal sealed class OptimizationsApi(Func<PerformanceOptimizer?> optimizer, Li
     public async Task ListAsync(HttpContext ctx)
     {
         var q = ctx.Request.Query;
-        int limit = DefaultLimit;
-        if (q["limit"].ToString() is { Length: > 0 } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit <= 0))
-        {
-            await ApiJson.WriteErrorAsync(ctx, ApiException.InvalidParameter("limit", $"\"{l}\" is not a positive integer")).ConfigureAwait(false);
-            return;
-        }
-        var statuses = new HashSet<ExecutionStatus>();
-        foreach (string part in q["status"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!Enum.TryParse<ExecutionStatus>(part, ignoreCase: true, out var st) || int.TryParse(part, CultureInfo.InvariantCulture, out _))
-            {
-                await ApiJson.WriteErrorAsync(ctx, ApiException.InvalidParameter("status",
-                    $"\"{part}\" is not one of {string.Join(", ", Enum.GetNames<ExecutionStatus>())}")).ConfigureAwait(false);
-                return;
-            }
-            statuses.Add(st);
-        }
+        int limit = ListQuery.Limit(q, DefaultLimit);
+        var statuses = ListQuery.Enums<ExecutionStatus>(q, "status");
         string policy = q["policy"].ToString(), target = q["target"].ToString();
         var opt = optimizer();
         var all = opt?.Executions() ?? [];
         var w = ApiJson.BeginSuccess(ctx);
         w.WriteStartObject("data");
         w.WriteString("mode", (opt?.Config.Mode ?? OptimizationMode.Off).ToString().ToLowerInvariant());
-        w.WriteStartArray("executions");
-        int written = 0;
-        foreach (var e in all)
-        {
-            if ((statuses.Count > 0 && !statuses.Contains(e.Status)) || (policy.Length > 0 && e.Action.Policy != policy)
-                || (target.Length > 0 && e.Action.Target != target))
-            {
-                continue;
-            }
-            if (written++ == limit)
-            {
-                break;
-            }
-            JsonSerializer.Serialize(w, e, OptimizerJson.Writer.OptimizationExecution);
-            await ApiJson.MaybeFlushAsync(ctx, w).ConfigureAwait(false);
-        }
-        w.WriteEndArray();
+        await ListQuery.WriteArrayAsync(ctx, w, "executions", all, e => (statuses.Count == 0 || statuses.Contains(e.Status))
+            && (policy.Length == 0 || e.Action.Policy == policy) && (target.Length == 0 || e.Action.Target == target),
+            limit, OptimizerJson.Writer.OptimizationExecution).ConfigureAwait(false);
         w.WriteEndObject();
         await ApiJson.EndSuccessAsync(ctx, w, []).ConfigureAwait(false);
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Vigil.Core.Config;
 using Vigil.Core.Model;
+using Vigil.Rules.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -33,9 +34,7 @@ internal sealed class ConfigReader(string fileName, string baseDirectory)
     public void Error(Mark at, string message) => Errors.Add(new ConfigError(FileName, (int)at.Line, (int)at.Column, message));
 
     /// <summary>True for an explicit or implicit YAML null (<c>~</c>, <c>null</c>, an empty value).</summary>
-    public static bool IsNull(YamlNode node)
-        => node is YamlScalarNode s && (s.Tag.IsEmpty || s.Tag.Value == "tag:yaml.org,2002:null") && s.Style is ScalarStyle.Plain or ScalarStyle.Any
-           && s.Value is null or "" or "~" or "null" or "Null" or "NULL";
+    public static bool IsNull(YamlNode node) => YamlNodes.IsNull(node);
 
     /// <summary>Appends a key to a document path: <c>scrape_configs[0]</c> + <c>tls_config</c>.</summary>
     public static string Path(string where, string key) => where.Length == 0 ? key : where + "." + key;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Vigil.Collection.Collectors;
+using Vigil.Core.Exposition;
 
 namespace Vigil.Server.Metrics;
 

@@ -1,7 +1,6 @@
 using Vigil.Core.Storage;
 using Vigil.Collection.Collectors;
 using Vigil.Collection.Scrape;
-using ExpositionType = Vigil.Core.Exposition.MetricType;
 
 namespace Vigil.Server.Metrics;
 
@@ -20,19 +19,11 @@ internal sealed class SelfCollector(SelfMetrics metrics, Action<MetricMetadata>?
         var writer = new SampleWriter(appender, timestampMs);
         foreach (var family in metrics.Collect())
         {
-            publishMetadata?.Invoke(new MetricMetadata(family.Name, TypeOf(family.Type), family.Help, string.Empty));
+            publishMetadata?.Invoke(new MetricMetadata(family.Name, family.Type, family.Help ?? string.Empty, string.Empty));
             foreach (var sample in family.Samples)
             {
                 writer.Add(sample.Labels, sample.Value);
             }
         }
     }
-
-    private static ExpositionType TypeOf(MetricType type) => type switch
-    {
-        MetricType.Counter => ExpositionType.Counter,
-        MetricType.Gauge => ExpositionType.Gauge,
-        MetricType.Histogram => ExpositionType.Histogram,
-        _ => ExpositionType.Unknown,
-    };
 }

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Vigil.Collection.Collectors;
+using Vigil.Core.Exposition;
 
 namespace Vigil.Server.Metrics;
 
@@ -12,13 +13,14 @@ namespace Vigil.Server.Metrics;
 /// <remarks>Thread-safe. Dispose stops listening to meters.</remarks>
 internal sealed class SelfMetrics : IDisposable
 {
-    private readonly MeterBridge _bridge;
+    private readonly MeterAggregator _meters;
     private readonly ProcessMetrics _process;
     private readonly MetricFamily _buildInfo;
 
     public SelfMetrics(ILogger logger, Procfs? procfs = null)
     {
-        _bridge = new MeterBridge(logger);
+        _meters = new MeterAggregator(warn: message => logger.LogWarning("{Message}", message));
+        _meters.AddMeters(DefaultMeterFilter);
         _process = new ProcessMetrics(procfs ?? Procfs.Default);
         string version = typeof(SelfMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
             ?? typeof(SelfMetrics).Assembly.GetName().Version?.ToString() ?? "unknown";
@@ -27,16 +29,20 @@ internal sealed class SelfMetrics : IDisposable
             .Add(1, "dotnet_version", RuntimeInformation.FrameworkDescription, "version", version);
     }
 
+    /// <summary>True for <c>System.Runtime</c> and meters whose name starts with <c>Vigil.</c>.</summary>
+    public static bool DefaultMeterFilter(System.Diagnostics.Metrics.Meter meter)
+        => meter.Name == "System.Runtime" || meter.Name.StartsWith("Vigil.", StringComparison.Ordinal);
+
     /// <summary>Collects all families, sorted by name.</summary>
     public List<MetricFamily> Collect()
     {
         var families = new List<MetricFamily>(64) { _buildInfo };
         _process.Collect(families);
-        _bridge.Collect(families);
+        _meters.Collect(families);
         families.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
         return families;
     }
 
     /// <inheritdoc />
-    public void Dispose() => _bridge.Dispose();
+    public void Dispose() => _meters.Dispose();
 }

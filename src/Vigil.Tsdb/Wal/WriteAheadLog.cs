@@ -1,3 +1,4 @@
+// Note: over 600 lines on purpose: appending, segment rotation, truncation, repair, shared fsyncs and poisoning all work under one lock order (its Note below), so they stay in one file; reading is in WalReader.cs.
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;

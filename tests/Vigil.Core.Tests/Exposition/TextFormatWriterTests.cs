@@ -290,6 +290,28 @@ public sealed class TextFormatWriterTests
     }
 
     [Fact]
+    public void Write_FamilyBuiltWithAdd_EscapesAndSpecialValuesAsTextFormat004()
+    {
+        // Note: the server's self-metrics wrote "1E-05" and "123456789012" before they moved onto this writer; Go's
+        // client library writes "1e-05" and "1.23456789012e+11", as this writer does.
+        var f = new MetricFamily("odd_metric", MetricType.Gauge, "Help with \\ and\nnewline \"quotes\".")
+            .Add(double.PositiveInfinity, "path", "C:\\dir", "msg", "say \"hi\"\nbye")
+            .Add(double.NegativeInfinity, "k", "b")
+            .Add(double.NaN, "k", "c")
+            .Add(1e-5, "k", "d")
+            .Add(123456789012, "k", "e");
+        Assert.Equal(
+            "# HELP odd_metric Help with \\\\ and\\nnewline \"quotes\".\n" +
+            "# TYPE odd_metric gauge\n" +
+            "odd_metric{msg=\"say \\\"hi\\\"\\nbye\",path=\"C:\\\\dir\"} +Inf\n" +
+            "odd_metric{k=\"b\"} -Inf\n" +
+            "odd_metric{k=\"c\"} NaN\n" +
+            "odd_metric{k=\"d\"} 1e-05\n" +
+            "odd_metric{k=\"e\"} 1.23456789012e+11\n",
+            WriteToString([f], Text));
+    }
+
+    [Fact]
     public void WriteSample_SeriesWithoutName_Throws()
     {
         var writer = new TextFormatWriter(new ArrayBufferWriter<byte>());
