@@ -85,3 +85,36 @@ public class CadOseDetectorTests
         Assert.True(unbounded.Contexts > 1000, $"{unbounded.Contexts} contexts");
     }
 }
+
+public class EnsembleDetectorTests
+{
+    [Fact]
+    public void Score_MaxMode_IsTheLargerNormalisedMemberScoreMapped()
+    {
+        // The ensemble's output is n / (n + 1) of the larger of vigil / 0.0143 and cad-ose / 0.7, member by member.
+        var values = Synthetic.Series(2500, seed: 5);
+        values[2000] += 40;
+        var ensemble = DetectorFactory.Create("ensemble");
+        var vigil = DetectorFactory.Create("vigil");
+        var cad = DetectorFactory.Create("cad-ose");
+        for (int i = 0; i < values.Length; i++)
+        {
+            double n = Math.Max(vigil.Score(i, values[i]) / 0.0143, cad.Score(i, values[i]) / 0.7);
+            Assert.Equal(n / (n + 1), ensemble.Score(i, values[i]), 15);
+        }
+    }
+
+    [Fact]
+    public void Score_MeanMode_NeedsBothMembers()
+    {
+        var values = Synthetic.Series(2500, seed: 5);
+        values[2000] += 40;
+        var max = DetectorFactory.Create("ensemble");
+        var mean = DetectorFactory.Create("ensemble", new Dictionary<string, double> { ["mode"] = 1 });
+        for (int i = 0; i < values.Length; i++)
+        {
+            double a = max.Score(i, values[i]), b = mean.Score(i, values[i]);
+            Assert.True(b <= a, $"point {i}: mean {b} above max {a}");
+        }
+    }
+}

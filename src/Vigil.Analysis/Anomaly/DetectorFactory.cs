@@ -19,6 +19,7 @@ public static class DetectorFactory
         VigilDetector.DetectorName + LikelihoodDetector.Suffix,
         ArtimeDetector.DetectorName + LikelihoodDetector.Suffix,
         CadOseDetector.DetectorName + LikelihoodDetector.Suffix,
+        EnsembleDetector.DetectorName,
     ];
 
     /// <summary>The detectors that accept NAB's per-file inputs (<c>input_min</c>, <c>input_max</c>, <c>probation</c>).</summary>
@@ -40,6 +41,7 @@ public static class DetectorFactory
         SpectralResidualDetector.DetectorName => new SpectralResidualDetector(parameters),
         ArtimeDetector.DetectorName => new ArtimeDetector(parameters),
         CadOseDetector.DetectorName => new CadOseDetector(parameters),
+        EnsembleDetector.DetectorName => new EnsembleDetector(parameters),
         _ when name.EndsWith(LikelihoodDetector.Suffix, StringComparison.Ordinal) && Names.Contains(name) => new LikelihoodDetector(name[..^LikelihoodDetector.Suffix.Length], parameters),
         _ => throw new ArgumentException($"unknown detector \"{name}\" (known: {string.Join(", ", Names)}).", nameof(name)),
     };
@@ -68,6 +70,7 @@ public static class DetectorFactory
         "vigil+likelihood" => [Set(), Set(("window", 5000)), Set(("suppress", 0)), Set(("window", 5000), ("suppress", 0))],
         "artime+likelihood" => [Set(), Set(("range_margin", 1)), Set(("probation", 500))],
         "cad-ose+likelihood" => [Set(), Set(("range_margin", 1))],
+        EnsembleDetector.DetectorName => [Set(), Set(("cad_scale", 0.85)), Set(("mode", 1)), Set(("mode", 1), ("cad_scale", 0.85))],
         _ when Names.Contains(name) => [Set()],
         _ => throw new ArgumentException($"unknown detector \"{name}\" (known: {string.Join(", ", Names)}).", nameof(name)),
     };
@@ -96,6 +99,7 @@ public static class DetectorFactory
             SpectralResidualDetector.DetectorName => SpectralResidualDetector.Load(r),
             ArtimeDetector.DetectorName => ArtimeDetector.Load(r),
             CadOseDetector.DetectorName => CadOseDetector.Load(r),
+            EnsembleDetector.DetectorName => EnsembleDetector.Load(r),
             _ when r.DetectorName.EndsWith(LikelihoodDetector.Suffix, StringComparison.Ordinal) && Names.Contains(r.DetectorName) => LikelihoodDetector.Load(r),
             _ => throw new FormatException($"detector state: unknown detector \"{r.DetectorName}\"."),
         };
