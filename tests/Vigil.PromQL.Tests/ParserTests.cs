@@ -22,6 +22,9 @@ public sealed class ParserTests
     [InlineData("topk(3, x) by (a)", "topk by (a) (3, x)")]
     [InlineData("0x1f", "31")]
     [InlineData("'a\\'b'", "\"a'b\"")]
+    [InlineData("a + fill(0) b", "a + fill (0) b")]
+    [InlineData("a + on(x) group_left fill_left(-Inf) fill_right(NaN) b", "a + on (x) group_left () fill_left (-Inf) fill_right (NaN) b")]
+    [InlineData("fill + fill(1) fill", "fill + fill (1) fill")]
     public void ParseExpr_ValidQuery_PrintsCanonicalForm(string query, string expected)
     {
         Assert.Equal(expected, PromQLParser.ParseExpr(query).ToString());
@@ -68,10 +71,22 @@ public sealed class ParserTests
     [InlineData("foo and 1", "1:1: parse error: set operator \"and\" not allowed in binary scalar expression")]
     [InlineData("foo[0s]", "1:5: parse error: duration must be greater than 0")]
     [InlineData("x{a=~\"(\"}", "1:3: parse error: error parsing regexp")]
+    [InlineData("a + fill(0) 1", "1:1: parse error: vector matching only allowed between instant vectors")]
+    [InlineData("a and fill(0) b", "1:1: parse error: fill modifiers are not allowed for \"and\" operation")]
+    [InlineData("a + fill(x) b", "1:10: parse error: unexpected identifier \"x\" in fill modifier, expected number")]
+    [InlineData("a + fill(1) fill_left(2) b", "1:13: parse error: duplicate fill modifier")]
     public void ParseExpr_InvalidQuery_ThrowsWithPositionAndPrometheusWording(string query, string expected)
     {
         var ex = Assert.Throws<PromQLParseException>(() => PromQLParser.ParseExpr(query));
         Assert.StartsWith(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ParseExpr_FillModifiersDisabled_NamesTheFeatureFlag()
+    {
+        var options = ParserOptions.Default with { EnableBinopFillModifiers = false };
+        var ex = Assert.Throws<PromQLParseException>(() => PromQLParser.ParseExpr("a + fill(0) b", options));
+        Assert.Contains("promql-binop-fill-modifiers", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

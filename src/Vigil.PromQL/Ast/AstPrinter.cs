@@ -252,6 +252,19 @@ internal static class AstPrinter
             WriteLabels(sb, vm.Include);
             sb.Append(')');
         }
+        if (vm.FillLeft is double fl && vm.FillRight is double fr && fl.Equals(fr))
+        {
+            sb.Append(" fill (").Append(GoText.FormatFloat(fl)).Append(')');
+            return;
+        }
+        if (vm.FillLeft is double l)
+        {
+            sb.Append(" fill_left (").Append(GoText.FormatFloat(l)).Append(')');
+        }
+        if (vm.FillRight is double r)
+        {
+            sb.Append(" fill_right (").Append(GoText.FormatFloat(r)).Append(')');
+        }
     }
 
     private static void WriteLabels(StringBuilder sb, List<string> labels)

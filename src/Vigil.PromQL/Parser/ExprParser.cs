@@ -279,10 +279,53 @@ internal sealed class ExprParser
                     }
                 }
             }
+            ParseFillModifiers(matching);
             int nextMin = opTok.Kind == TokenKind.Pow ? prec : prec + 1;
             var right = ParseBinary(nextMin);
             left = new BinaryExpr(ToBinaryOp(opTok.Kind), left, right, matching, returnBool);
             CheckDepth(left, opTok.Range);
+        }
+    }
+
+    /// <summary>
+    /// <c>fill(v)</c>, <c>fill_left(v)</c>, <c>fill_right(v)</c> after the matching modifiers. They are identifiers followed
+    /// by a parenthesis (no function has these names), so a metric called <c>fill</c> still parses as a selector.
+    /// </summary>
+    private void ParseFillModifiers(VectorMatching matching)
+    {
+        while (Peek.Kind == TokenKind.Identifier && PeekAt(1).Kind == TokenKind.LeftParen
+            && Peek.Text is "fill" or "fill_left" or "fill_right")
+        {
+            var name = Next();
+            if (!_options.EnableBinopFillModifiers)
+            {
+                Fail(name.Range, "binop fill modifiers are experimental and must be enabled with --enable-feature=promql-binop-fill-modifiers");
+            }
+            Next();
+            bool negative = false;
+            if (Peek.Kind is TokenKind.Add or TokenKind.Sub)
+            {
+                negative = Next().Kind == TokenKind.Sub;
+            }
+            var num = Expect(TokenKind.Number, name.Text + " modifier", "number");
+            if (!GoText.TryParseNumber(num.Text, out double v))
+            {
+                Fail(num.Range, "error parsing number: strconv.ParseFloat: parsing " + GoText.Quote(num.Text) + ": invalid syntax");
+            }
+            v = negative ? -v : v;
+            Expect(TokenKind.RightParen, name.Text + " modifier", "\")\"");
+            if ((name.Text != "fill_right" && matching.FillLeft is not null) || (name.Text != "fill_left" && matching.FillRight is not null))
+            {
+                Fail(name.Range, "duplicate fill modifier");
+            }
+            if (name.Text != "fill_right")
+            {
+                matching.FillLeft = v;
+            }
+            if (name.Text != "fill_left")
+            {
+                matching.FillRight = v;
+            }
         }
     }
 

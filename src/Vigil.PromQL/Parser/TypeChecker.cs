@@ -161,7 +161,7 @@ internal sealed class TypeChecker
         }
         if ((lt != ExprType.Vector || rt != ExprType.Vector) && vm is not null)
         {
-            if (vm.MatchingLabels.Count > 0)
+            if (vm.MatchingLabels.Count > 0 || vm.FillLeft is not null || vm.FillRight is not null)
             {
                 Fail(b.Position, "vector matching only allowed between instant vectors");
             }
@@ -176,6 +176,10 @@ internal sealed class TypeChecker
             if (vm.Card != VectorMatchCardinality.ManyToMany)
             {
                 Fail(b.Position, "set operations must always be many-to-many");
+            }
+            if (vm.FillLeft is not null || vm.FillRight is not null)
+            {
+                Fail(b.Position, "fill modifiers are not allowed for " + GoText.Quote(b.Op.Text()) + " operation");
             }
         }
         if ((lt == ExprType.Scalar || rt == ExprType.Scalar) && b.Op.IsSetOperator())
