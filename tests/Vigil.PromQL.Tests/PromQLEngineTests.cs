@@ -45,6 +45,28 @@ public sealed class PromQLEngineTests
         Assert.Equal([0L, 15_000, 30_000, 45_000, 60_000], s.Points.Select(p => p.T));
     }
 
+    [Theory]
+    [InlineData("rate(m[5m])")]
+    [InlineData("-m")]
+    [InlineData("m * 2")]
+    [InlineData("m / ignoring(x) m")]
+    public void InstantQuery_OperationDropsName_AlsoDropsTypeAndUnitLabels(string query)
+    {
+        var storage = new MemoryStorage();
+        var app = storage.Appender();
+        var labels = LabelSet.Of("__name__", "m", "__type__", "counter", "__unit__", "seconds", "job", "a");
+        for (int i = 0; i < 20; i++)
+        {
+            app.Append(labels, i * 15_000L, i);
+        }
+        app.Commit();
+        foreach (var engine in new[] { new PromQLEngine(), new PromQLEngine(new EngineOptions { DelayedNameRemoval = true }) })
+        {
+            var s = Assert.Single(((VectorValue)engine.InstantQuery(storage, query, 285_000).Value).Samples);
+            Assert.Equal(LabelSet.Of("job", "a"), s.Labels);
+        }
+    }
+
     [Fact]
     public void InstantQuery_StaleMarker_EndsSeriesBeforeLookbackExpires()
     {

@@ -312,7 +312,7 @@ internal sealed partial class Evaluator
                 metric = ResultMetric(ls.Metric, rs.Metric, op, matching, enh);
                 if (!DelayedNameRemoval && returnBool)
                 {
-                    metric = metric.WithoutMetricName();
+                    metric = metric.WithoutMetadata();
                 }
                 if (!plan.MetricIds.TryGetValue(metric, out metricId))
                 {
@@ -362,7 +362,7 @@ internal sealed partial class Evaluator
         var metric = ResultMetric(ls.Metric, rs.Metric, op, matching, enh);
         if (!DelayedNameRemoval && returnBool)
         {
-            metric = metric.WithoutMetricName();
+            metric = metric.WithoutMetadata();
         }
         if (matching.Card != VectorMatchCardinality.OneToOne)
         {
@@ -433,7 +433,7 @@ internal sealed partial class Evaluator
         var b = enh.Builder.Reset(lhs);
         if (op.DropsMetricName())
         {
-            b.Delete(LabelSet.MetricName);
+            b.Delete(LabelSet.MetricName, MetadataLabels.Type, MetadataLabels.Unit);
         }
         if (matching.Card == VectorMatchCardinality.OneToOne)
         {
@@ -495,7 +495,7 @@ internal sealed partial class Evaluator
             {
                 if (!DelayedNameRemoval)
                 {
-                    s.Metric = s.Metric.WithoutMetricName();
+                    s.Metric = s.Metric.WithoutMetadata();
                 }
                 s.DropName = true;
             }

@@ -129,7 +129,7 @@ internal sealed partial class Evaluator
                 var labels = s.Labels;
                 // Note: a subquery result that already had its name marked for removal keeps that mark.
                 bool seriesDropName = dropName || (s is EvalSeriesView { DropName: true });
-                var metric = DelayedNameRemoval || !seriesDropName ? labels : labels.WithoutMetricName();
+                var metric = DelayedNameRemoval || !seriesDropName ? labels : labels.WithoutMetadata();
                 ctx.Metric = labels;
                 EvalSeries? ss = null;
                 int step = -1;

@@ -78,7 +78,7 @@ internal sealed partial class Evaluator
             {
                 if (s.DropName)
                 {
-                    s.Metric = s.Metric.WithoutMetricName();
+                    s.Metric = s.Metric.WithoutMetadata();
                 }
             }
             mat = MergeSeriesWithSameLabelset(mat);
@@ -138,7 +138,7 @@ internal sealed partial class Evaluator
             {
                 if (!DelayedNameRemoval)
                 {
-                    s.Metric = s.Metric.WithoutMetricName();
+                    s.Metric = s.Metric.WithoutMetadata();
                 }
                 s.DropName = true;
                 var pts = s.Points.AsSpan(0, s.Count);
