@@ -25,6 +25,7 @@ public sealed class ParserTests
     [InlineData("a + fill(0) b", "a + fill (0) b")]
     [InlineData("a + on(x) group_left fill_left(-Inf) fill_right(NaN) b", "a + on (x) group_left () fill_left (-Inf) fill_right (NaN) b")]
     [InlineData("fill + fill(1) fill", "fill + fill (1) fill")]
+    [InlineData("info(m, {data=~\".*\"})", "info(m, {data=~\".*\"})")]
     public void ParseExpr_ValidQuery_PrintsCanonicalForm(string query, string expected)
     {
         Assert.Equal(expected, PromQLParser.ParseExpr(query).ToString());
@@ -75,6 +76,8 @@ public sealed class ParserTests
     [InlineData("a and fill(0) b", "1:1: parse error: fill modifiers are not allowed for \"and\" operation")]
     [InlineData("a + fill(x) b", "1:10: parse error: unexpected identifier \"x\" in fill modifier, expected number")]
     [InlineData("a + fill(1) fill_left(2) b", "1:13: parse error: duplicate fill modifier")]
+    [InlineData("info(m, m + 1)", "1:9: parse error: expected label selectors as the second argument to \"info\" function, got instant vector")]
+    [InlineData("info(m, {a=\"b\"} offset 1m)", "1:9: parse error: expected label selectors as the second argument to \"info\" function")]
     public void ParseExpr_InvalidQuery_ThrowsWithPositionAndPrometheusWording(string query, string expected)
     {
         var ex = Assert.Throws<PromQLParseException>(() => PromQLParser.ParseExpr(query));

@@ -67,6 +67,35 @@ public sealed class PromQLEngineTests
         }
     }
 
+    [Theory]
+    [InlineData("info(m)", "m{instance=\"i\", job=\"j\", version=\"2\", zone=\"z\"}")]
+    [InlineData("info(m, {zone=~\".+\"})", "m{instance=\"i\", job=\"j\", zone=\"z\"}")]
+    [InlineData("info(m, {missing=~\".+\"})", null)]
+    [InlineData("info(m, {missing=~\".*\"})", "m{instance=\"i\", job=\"j\"}")]
+    [InlineData("info(m offset 2m)", "m{instance=\"i\", job=\"j\", version=\"1\", zone=\"z\"}")]
+    public void InstantQuery_Info_AddsDataLabelsOfTheTargetInfoSeriesCurrentAtTheSelectorsTime(string query, string? expected)
+    {
+        var storage = new MemoryStorage();
+        var app = storage.Appender();
+        var metric = LabelSet.Of("__name__", "m", "instance", "i", "job", "j");
+        var v1 = LabelSet.Of("__name__", "target_info", "instance", "i", "job", "j", "version", "1", "zone", "z");
+        var v2 = LabelSet.Of("__name__", "target_info", "instance", "i", "job", "j", "version", "2", "zone", "z");
+        for (int i = 0; i <= 4; i++)
+        {
+            app.Append(metric, i * 60_000L, i);
+            app.Append(i < 3 ? v1 : v2, i * 60_000L, 1);
+        }
+        app.Append(v1, 180_000, StaleMarker.StaleNaN);
+        app.Commit();
+        var samples = ((VectorValue)new PromQLEngine().InstantQuery(storage, query, 240_000).Value).Samples;
+        if (expected is null)
+        {
+            Assert.Empty(samples);
+            return;
+        }
+        Assert.Equal(expected, Assert.Single(samples).Labels.ToString());
+    }
+
     [Fact]
     public void InstantQuery_StaleMarker_EndsSeriesBeforeLookbackExpires()
     {

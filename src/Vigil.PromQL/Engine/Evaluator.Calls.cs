@@ -13,6 +13,11 @@ internal sealed partial class Evaluator
     private List<EvalSeries> EvalCall(Call e)
     {
         string name = e.Func.Name;
+        if (name == "info")
+        {
+            e.Args[0] = UnwrapParens(e.Args[0])!;
+            return EvalInfo(e);
+        }
         if (name == "timestamp")
         {
             e.Args[0] = UnwrapParens(e.Args[0])!;

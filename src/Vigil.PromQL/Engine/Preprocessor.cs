@@ -370,7 +370,7 @@ internal static class Preprocessor
                     action(ms.Selector, s, e, path);
                     break;
                 }
-                case VectorSelector vs when path.Count == 0 || path[^1] is not MatrixSelector:
+                case VectorSelector vs when (path.Count == 0 || path[^1] is not MatrixSelector) && !Evaluator.IsInfoLabelSelector(vs, path):
                 {
                     var (s, e) = SelectorTimeRange(vs, path, start, end, lookback, 0);
                     action(vs, s, e, path);

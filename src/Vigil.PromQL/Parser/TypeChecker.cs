@@ -86,6 +86,20 @@ internal sealed class TypeChecker
         return type;
     }
 
+    /// <summary>The second argument of <c>info</c> selects data labels, so a selector that matches the empty string is fine.</summary>
+    private void CheckInfoLabelSelector(Expr arg)
+    {
+        if (arg is not VectorSelector { Timestamp: null, StartOrEnd: AtPreprocessor.None, OriginalOffset: 0, OriginalOffsetExpr: null } vs)
+        {
+            Fail(arg.Position, "expected label selectors as the second argument to \"info\" function, got " + arg.Type.Documented());
+            return;
+        }
+        if (vs.Name.Length != 0)
+        {
+            CheckSelector(vs);
+        }
+    }
+
     private void CheckSelector(VectorSelector vs)
     {
         if (vs.Name.Length != 0)
@@ -221,6 +235,11 @@ internal sealed class TypeChecker
                     break;
                 }
                 ti = nargs - 1;
+            }
+            if (f.Name == "info" && i == 1)
+            {
+                CheckInfoLabelSelector(c.Args[i]);
+                continue;
             }
             var t = Check(c.Args[i]);
             if (t != f.ArgTypes[ti])

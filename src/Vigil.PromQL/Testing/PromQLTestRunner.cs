@@ -345,6 +345,10 @@ public sealed partial class PromQLTestRunner
             case Call c when FunctionCatalog.AtModifierUnsafe.Contains(c.Func.Name):
                 unsafeCall = true;
                 break;
+            case Call { Func.Name: "info" } info:
+                // Note: info's second argument selects data labels, not series; it takes no @.
+                Rewrite(info.Args[0], t, ref unsafeCall);
+                return;
         }
         foreach (var child in AstWalker.Children(e))
         {
