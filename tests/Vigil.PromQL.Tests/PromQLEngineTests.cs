@@ -96,6 +96,35 @@ public sealed class PromQLEngineTests
         Assert.Equal(expected, Assert.Single(samples).Labels.ToString());
     }
 
+    [Theory]
+    [InlineData("increase(c[1m])", 8)]
+    [InlineData("increase(c[1m] anchored)", 7)]
+    [InlineData("increase(c[1m] smoothed)", 7)]
+    [InlineData("changes(c[1m] anchored)", 4)]
+    [InlineData("c offset 20s smoothed", 12 + (5 / 15.0))]
+    public void InstantQuery_AnchoredAndSmoothed_UseTheValuesAtTheRangeBoundaries(string query, double expected)
+    {
+        // 1 2 3 4 5 9 10 11 12 13 every 15 s: a jump of 4 between 60 s and 75 s.
+        var storage = new MemoryStorage();
+        var app = storage.Appender();
+        var labels = LabelSet.Of("__name__", "c");
+        double[] values = [1, 2, 3, 4, 5, 9, 10, 11, 12, 13];
+        for (int i = 0; i < values.Length; i++)
+        {
+            app.Append(labels, i * 15_000L, values[i]);
+        }
+        app.Commit();
+        var s = Assert.Single(((VectorValue)new PromQLEngine().InstantQuery(storage, query, 95_000 + (query.Contains("offset") ? 50_000 : 0)).Value).Samples);
+        Assert.Equal(expected, s.V, 9);
+    }
+
+    [Fact]
+    public void InstantQuery_SmoothedWithUnsupportedFunction_FailsNamingTheAllowedOnes()
+    {
+        var ex = Assert.Throws<PromQLException>(() => new PromQLEngine().InstantQuery(new MemoryStorage(), "deriv(x[5m] smoothed)", 60_000));
+        Assert.Equal("smoothed modifier can only be used with: delta, increase, rate - not with deriv", ex.Message);
+    }
+
     [Fact]
     public void InstantQuery_StaleMarker_EndsSeriesBeforeLookbackExpires()
     {

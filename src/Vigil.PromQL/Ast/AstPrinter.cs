@@ -78,6 +78,7 @@ internal static class AstPrinter
                 WriteSelector(sb, vs);
                 WriteAt(sb, vs.Timestamp, vs.StartOrEnd);
                 WriteOffset(sb, vs.OriginalOffset, vs.OriginalOffsetExpr);
+                WriteExtendedRange(sb, vs);
                 break;
             case MatrixSelector ms:
                 WriteSelector(sb, ms.Selector);
@@ -86,6 +87,7 @@ internal static class AstPrinter
                 sb.Append(']');
                 WriteAt(sb, ms.Selector.Timestamp, ms.Selector.StartOrEnd);
                 WriteOffset(sb, ms.Selector.OriginalOffset, ms.Selector.OriginalOffsetExpr);
+                WriteExtendedRange(sb, ms.Selector);
                 break;
             case SubqueryExpr sq:
                 Write(sb, sq.Inner);
@@ -283,6 +285,18 @@ internal static class AstPrinter
             {
                 GoText.AppendQuoted(sb, labels[i]);
             }
+        }
+    }
+
+    private static void WriteExtendedRange(StringBuilder sb, VectorSelector vs)
+    {
+        if (vs.Anchored)
+        {
+            sb.Append(" anchored");
+        }
+        if (vs.Smoothed)
+        {
+            sb.Append(" smoothed");
         }
     }
 

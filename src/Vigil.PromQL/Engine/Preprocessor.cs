@@ -306,6 +306,14 @@ internal static class Preprocessor
             end -= subqOffset;
         }
         start -= evalRange == 0 ? lookback - 1 : evalRange - 1;
+        if (evalRange != 0 && (vs.Anchored || vs.Smoothed))
+        {
+            start -= lookback;
+        }
+        if (vs.Smoothed)
+        {
+            end += lookback;
+        }
         start -= vs.OriginalOffset;
         end -= vs.OriginalOffset;
         return (start, end);

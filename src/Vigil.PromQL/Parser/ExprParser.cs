@@ -368,6 +368,9 @@ internal sealed class ExprParser
                 case TokenKind.At:
                     e = ParseAt(e);
                     break;
+                case TokenKind.Identifier when t.Text is "anchored" or "smoothed":
+                    ParseExtendedRange(e);
+                    break;
                 default:
                     return e;
             }
@@ -378,6 +381,46 @@ internal sealed class ExprParser
                 ms.Selector.ParseDepth = 0;
             }
             CheckDepth(e, t.Range);
+        }
+    }
+
+    /// <summary>
+    /// <c>anchored</c> (range selectors) or <c>smoothed</c> (range and instant selectors) after a selector; they are plain
+    /// identifiers, since an identifier can never follow a selector otherwise.
+    /// </summary>
+    private void ParseExtendedRange(Expr e)
+    {
+        var t = Next();
+        if (!_options.EnableExtendedRangeSelectors)
+        {
+            Fail(t.Range, "the " + t.Text + " modifier is experimental and must be enabled with --enable-feature=promql-extended-range-selectors");
+        }
+        var vs = e switch
+        {
+            MatrixSelector ms => ms.Selector,
+            VectorSelector v when t.Text == "smoothed" => v,
+            _ => null,
+        };
+        if (vs is null)
+        {
+            Fail(t.Range, t.Text == "smoothed"
+                ? "smoothed modifier must be preceded by an instant vector selector or range vector selector"
+                : "anchored modifier must be preceded by a range vector selector");
+            return;
+        }
+        if (vs.Anchored || vs.Smoothed)
+        {
+            Fail(t.Range, "only one of the anchored and smoothed modifiers is allowed");
+        }
+        vs.Anchored = t.Text == "anchored";
+        vs.Smoothed = t.Text == "smoothed";
+        if (e is MatrixSelector m)
+        {
+            m.EndPos = t.End;
+        }
+        else
+        {
+            vs.Range = new PositionRange(vs.Range.Start, t.End);
         }
     }
 
