@@ -119,6 +119,22 @@ public sealed class PromQLEngineTests
     }
 
     [Fact]
+    public void InstantQuery_InfoOverMoreInfoSamplesThanTheLimit_FailsWithTooManySamples()
+    {
+        var storage = new MemoryStorage();
+        var app = storage.Appender();
+        app.Append(LabelSet.Of("__name__", "m", "job", "j"), 0, 1);
+        for (int i = 0; i < 500; i++)
+        {
+            app.Append(LabelSet.Of("__name__", "big_info", "job", "j", "n", "v" + i), 0, 1);
+        }
+        app.Commit();
+        var engine = new PromQLEngine(new EngineOptions { MaxSamples = 100 });
+        var ex = Assert.Throws<PromQLException>(() => engine.InstantQuery(storage, "info(m, {__name__=~\".+\"})", 1_000));
+        Assert.Contains("too many samples", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void InstantQuery_SmoothedWithUnsupportedFunction_FailsNamingTheAllowedOnes()
     {
         var ex = Assert.Throws<PromQLException>(() => new PromQLEngine().InstantQuery(new MemoryStorage(), "deriv(x[5m] smoothed)", 60_000));

@@ -180,7 +180,11 @@ internal sealed partial class Evaluator
             it = series.Iterator(it);
             while (it.Next())
             {
+                // Note: the candidates' samples count against the query's sample limit like any selection.
                 Ctx.Tick();
+                CurrentSamples++;
+                CheckSamples();
+                Ctx.SamplesLoaded++;
                 s.Times.Add(it.T);
                 s.Values.Add(it.V);
             }
