@@ -23,6 +23,7 @@ public sealed class ParserTests
     [InlineData("0x1f", "31")]
     [InlineData("'a\\'b'", "\"a'b\"")]
     [InlineData("a + fill(0) b", "a + fill (0) b")]
+    [InlineData("b ^ -0m", "b ^ -0s")]
     [InlineData("a + on(x) group_left fill_left(-Inf) fill_right(NaN) b", "a + on (x) group_left () fill_left (-Inf) fill_right (NaN) b")]
     [InlineData("fill + fill(1) fill", "fill + fill (1) fill")]
     [InlineData("info(m, {data=~\".*\"})", "info(m, {data=~\".*\"})")]

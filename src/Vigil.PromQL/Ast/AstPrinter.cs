@@ -157,7 +157,8 @@ internal static class AstPrinter
         if (n.IsDuration && double.IsFinite(n.Value))
         {
             double v = n.Value;
-            if (v < 0)
+            // Note: -0m is negative zero, which must print with its sign to read back as the same literal.
+            if (double.IsNegative(v))
             {
                 sb.Append('-');
                 v = -v;
