@@ -145,6 +145,7 @@ internal sealed partial class Evaluator
                 bool seriesDropName = dropName || (s is EvalSeriesView { DropName: true });
                 var metric = DelayedNameRemoval || !seriesDropName ? labels : labels.WithoutMetadata();
                 ctx.Metric = labels;
+                ctx.StartTimes = s as IStartTimestampSeries;
                 EvalSeries? ss = null;
                 int step = -1;
                 long rangeEnd = 0;
