@@ -5,17 +5,13 @@ namespace Vigil.Tsdb.Blocks;
 
 /// <summary>Iterates a block series' samples within an inclusive range, decoding one chunk at a time.</summary>
 /// <remarks>
-/// Reusable through <see cref="ISeries.Iterator"/>: the <see cref="XorIterator"/> and the chunk buffer are kept.
+/// Reusable through <see cref="ISeries.Iterator"/>: the <see cref="ChunkIterator"/> and its buffers are kept.
 /// <see cref="Seek"/> skips whole chunks by their time range without decoding them. A chunk that fails its CRC or
 /// decodes badly stops iteration with <see cref="Error"/> set; no value from it is returned. Not thread-safe.
 /// </remarks>
 internal sealed class BlockSampleIterator : ISampleIterator
 {
-    // Note: slack past the chunk lets XorIterator use its 9-byte fast read up to the last bit.
-    private const int Slack = 16;
-
-    private readonly XorIterator _xor = new();
-    private byte[] _buf = new byte[256];
+    private readonly ChunkIterator _it = new();
     private BlockQuerier? _querier;
     private ChunkRefMeta[] _chunks = [];
     private int _ci;
@@ -39,9 +35,9 @@ internal sealed class BlockSampleIterator : ISampleIterator
         _error = null;
     }
 
-    public long T => _xor.T;
+    public long T => _it.T;
 
-    public double V => _xor.V;
+    public double V => _it.V;
 
     public Exception? Error => _error;
 
@@ -55,9 +51,9 @@ internal sealed class BlockSampleIterator : ISampleIterator
         {
             if (_loaded)
             {
-                while (_xor.Next())
+                while (_it.Next())
                 {
-                    long t = _xor.T;
+                    long t = _it.T;
                     if (t > _maxt)
                     {
                         return Finish();
@@ -68,9 +64,9 @@ internal sealed class BlockSampleIterator : ISampleIterator
                         return true;
                     }
                 }
-                if (_xor.Error is not null)
+                if (_it.Error is not null)
                 {
-                    return Fail(ChunkError(_xor.Error));
+                    return Fail(ChunkError(_it.Error));
                 }
             }
             if (!LoadChunk(_ci + 1))
@@ -86,7 +82,7 @@ internal sealed class BlockSampleIterator : ISampleIterator
         {
             return false;
         }
-        if (_hasCur && _xor.T >= t)
+        if (_hasCur && _it.T >= t)
         {
             return true;
         }
@@ -109,9 +105,9 @@ internal sealed class BlockSampleIterator : ISampleIterator
         }
         while (true)
         {
-            while (_xor.Next())
+            while (_it.Next())
             {
-                long ts = _xor.T;
+                long ts = _it.T;
                 if (ts >= t)
                 {
                     if (ts > _maxt)
@@ -122,9 +118,9 @@ internal sealed class BlockSampleIterator : ISampleIterator
                     return true;
                 }
             }
-            if (_xor.Error is not null)
+            if (_it.Error is not null)
             {
-                return Fail(ChunkError(_xor.Error));
+                return Fail(ChunkError(_it.Error));
             }
             if (!LoadChunk(_ci + 1))
             {
@@ -146,21 +142,17 @@ internal sealed class BlockSampleIterator : ISampleIterator
             return Fail(new ObjectDisposedException(nameof(BlockQuerier), "the querier was disposed while an iterator was in use"));
         }
         ReadOnlySpan<byte> data;
+        ChunkEncoding encoding;
         try
         {
-            data = querier.Block.ChunkReader.Read(_chunks[i].Ref, out _);
+            data = querier.Block.ChunkReader.Read(_chunks[i].Ref, out encoding);
         }
         catch (BlockCorruptedException e)
         {
             querier.Block.ReportDamage(e);
             return Fail(e);
         }
-        if (_buf.Length < data.Length + Slack)
-        {
-            _buf = new byte[Math.Max(data.Length + Slack, _buf.Length * 2)];
-        }
-        data.CopyTo(_buf);
-        _xor.Reset(_buf, 0, data.Length);
+        _it.Reset(data, encoding);
         _ci = i;
         _loaded = true;
         return true;
