@@ -31,6 +31,10 @@ internal static class BlockDecodeCpu
         try
         {
             var series = ScrapeData.Generate(seriesCount, samples, ScrapeData.Start);
+            if (options.GetValueOrDefault("split", 0) == 1)
+            {
+                Split(series, rounds);
+            }
             long maxt = ScrapeData.Start + Math.Max(2 * ScrapeData.Hour, (samples + 1) * 15_000L);
             foreach (var encoding in new[] { ChunkEncoding.Block, ChunkEncoding.Xor })
             {
@@ -53,6 +57,64 @@ internal static class BlockDecodeCpu
         finally
         {
             Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Times zstd alone and the whole chunk decode, in CPU seconds, over the series' samples as block chunks.</summary>
+    private static void Split(List<BlockSeries> series, int rounds)
+    {
+        using var compressor = new ZstdSharp.Compressor(Environment.GetEnvironmentVariable("ZLEVEL") is { } l ? int.Parse(l, CultureInfo.InvariantCulture) : 19);
+        var it = new ChunkIterator();
+        var chunks = new List<byte[]>();
+        long samples = 0;
+        foreach (var s in series)
+        {
+            var t = new List<long>();
+            var v = new List<double>();
+            foreach (var c in s.Chunks)
+            {
+                it.Reset(c.Data.Span, c.Encoding);
+                while (it.Next())
+                {
+                    t.Add(it.T);
+                    v.Add(it.V);
+                }
+            }
+            chunks.Add(BlockChunk.Encode(t.ToArray(), v.ToArray(), compressor));
+            samples += t.Count;
+        }
+        using var zstd = new ZstdSharp.Decompressor();
+        byte[] scratch = new byte[1 << 20];
+        long[] ts = [];
+        double[] vs = [];
+        for (int pass = 0; pass < 2; pass++)
+        {
+            var cpu0 = Environment.CpuUsage.TotalTime;
+            for (int r = 0; r < rounds; r++)
+            {
+                foreach (var c in chunks)
+                {
+                    if (pass == 0)
+                    {
+                        int pos = 1;
+                        while (c[pos] >= 0x80) { pos++; }
+                        pos++;
+                        while (c[pos] >= 0x80) { pos++; }
+                        pos++;
+                        if ((c[0] & 1) != 0)
+                        {
+                            zstd.Unwrap(c.AsSpan(pos), scratch);
+                        }
+                    }
+                    else
+                    {
+                        BlockChunk.Decode(c, ref ts, ref vs, ref scratch);
+                    }
+                }
+            }
+            double cpu = (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{(pass == 0 ? "zstd only" : "BlockChunk.Decode")}: {cpu * 1e9 / (samples * rounds):F2} ns per sample (CPU), {chunks.Count} chunks"));
         }
     }
 

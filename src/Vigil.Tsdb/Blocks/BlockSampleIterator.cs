@@ -22,6 +22,15 @@ internal sealed class BlockSampleIterator : ISampleIterator
     private long _maxt;
     private Exception? _error;
 
+    // The current sample, and for a block chunk its decoded arrays and position (an XOR chunk is read through _it).
+    private long _t;
+    private double _v;
+    private bool _block;
+    private long[] _bt = [];
+    private double[] _bv = [];
+    private int _bi;
+    private int _bn;
+
     public void Reset(BlockQuerier querier, ChunkRefMeta[] chunks, long mint, long maxt)
     {
         _querier = querier;
@@ -33,15 +42,37 @@ internal sealed class BlockSampleIterator : ISampleIterator
         _hasCur = false;
         _done = false;
         _error = null;
+        _block = false;
+        _bn = 0;
+        _bi = 0;
     }
 
-    public long T => _it.T;
+    public long T => _t;
 
-    public double V => _it.V;
+    public double V => _v;
 
     public Exception? Error => _error;
 
     public bool Next()
+    {
+        // Note: the common case, the next sample of a decoded block chunk inside the range, without further calls.
+        int i = _bi + 1;
+        if (_block && i < _bn && !_done)
+        {
+            long t = _bt[i];
+            if (t >= _mint && t <= _maxt)
+            {
+                _bi = i;
+                _t = t;
+                _v = _bv[i];
+                _hasCur = true;
+                return true;
+            }
+        }
+        return NextSlow();
+    }
+
+    private bool NextSlow()
     {
         if (_done)
         {
@@ -51,14 +82,13 @@ internal sealed class BlockSampleIterator : ISampleIterator
         {
             if (_loaded)
             {
-                while (_it.Next())
+                while (Step())
                 {
-                    long t = _it.T;
-                    if (t > _maxt)
+                    if (_t > _maxt)
                     {
                         return Finish();
                     }
-                    if (t >= _mint)
+                    if (_t >= _mint)
                     {
                         _hasCur = true;
                         return true;
@@ -82,7 +112,7 @@ internal sealed class BlockSampleIterator : ISampleIterator
         {
             return false;
         }
-        if (_hasCur && _it.T >= t)
+        if (_hasCur && _t >= t)
         {
             return true;
         }
@@ -105,12 +135,11 @@ internal sealed class BlockSampleIterator : ISampleIterator
         }
         while (true)
         {
-            while (_it.Next())
+            while (Step())
             {
-                long ts = _it.T;
-                if (ts >= t)
+                if (_t >= t)
                 {
-                    if (ts > _maxt)
+                    if (_t > _maxt)
                     {
                         return Finish();
                     }
@@ -129,9 +158,35 @@ internal sealed class BlockSampleIterator : ISampleIterator
         }
     }
 
+    /// <summary>Moves to the next sample of the loaded chunk; false at its end.</summary>
+    private bool Step()
+    {
+        if (_block)
+        {
+            int i = _bi + 1;
+            if (i >= _bn)
+            {
+                _bi = _bn;
+                return false;
+            }
+            _bi = i;
+            _t = _bt[i];
+            _v = _bv[i];
+            return true;
+        }
+        if (!_it.Next())
+        {
+            return false;
+        }
+        _t = _it.T;
+        _v = _it.V;
+        return true;
+    }
+
     private bool LoadChunk(int i)
     {
         _hasCur = false;
+        _block = false;
         if (i >= _chunks.Length || _chunks[i].MinTime > _maxt)
         {
             return Finish();
@@ -153,6 +208,11 @@ internal sealed class BlockSampleIterator : ISampleIterator
             return Fail(e);
         }
         _it.Reset(data, encoding);
+        _block = !_it.IsXor;
+        _bt = _it.Timestamps;
+        _bv = _it.Values;
+        _bn = _block ? _it.Count : 0;
+        _bi = -1;
         _ci = i;
         _loaded = true;
         return true;

@@ -1,26 +1,34 @@
 using System.Buffers;
+using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Vigil.Tsdb.Internal;
 using ZstdSharp;
 
 namespace Vigil.Tsdb.Chunks;
 
 /// <summary>
-/// The chunk encoding of immutable blocks (<see cref="ChunkEncoding.Block"/>): columns of integers compressed with
-/// zstd, where the head's XOR chunks keep a bit stream that can be appended to.
+/// The chunk encoding of immutable blocks (<see cref="ChunkEncoding.Block"/>): bit-packed integer columns, where the
+/// head's XOR chunks keep a bit stream that can be appended to.
 /// </summary>
 /// <remarks>
 /// <para>Layout: <c>[flags:1][count: uvarint][payload length: uvarint, when compressed][payload or its zstd frame]</c>;
-/// flags bit 0 says the payload is zstd-compressed (a payload that does not shrink is stored as it is).</para>
-/// <para>Payload: a timestamp mode byte and the timestamps as zig-zag varints, either the first value, the first delta,
-/// then deltas of deltas (mode 0), or the first value, a step, then each timestamp's distance to
-/// <c>first + i * step</c> (mode 1, for scrape jitter), whichever promises fewer bytes; then the values in
-/// one of two modes. Mode 0 (decimal): every value that equals <c>m / 10^scale</c> exactly — bit for bit, after the
-/// same division the decoder does — is stored as the integer <c>m</c>, with one scale for the chunk, as zig-zag varints
-/// of deltas (order 1) or deltas of deltas (order 2, for counters), whichever is smaller; values that are not (NaN
-/// payloads, stale markers, infinities, -0, more than 15 decimals) are exceptions stored as their 64 raw bits beside
-/// their index, and repeat the previous integer in the column. Mode 1 (bits): when most values are exceptions, every
-/// value's bits XOR the previous value's bits, as 8 little-endian bytes. Decoding is exact for every float.</para>
+/// flags bit 0 says the payload is zstd-compressed, which the writer does only when that saves a fifth of the bytes
+/// (bit-packed columns rarely compress further, and decoding zstd costs more than decoding the columns).</para>
+/// <para>A column of integers is stored as its minimum (zig-zag varint), the greatest common divisor of the distances
+/// to it (uvarint), a bit width, and each distance divided by the divisor in that many bits, little-endian: byte
+/// counters and memory gauges move in multiples of 512 or 4096, and scrape jitter needs about 5 bits.</para>
+/// <para>Payload: a timestamp mode byte and the timestamps: the first value and first delta, then a column of deltas
+/// of deltas (mode 0), or the first value, a step and a column of each timestamp's distance to <c>first + i * step</c>
+/// (mode 1, which carries scrape jitter once where a delta of deltas carries two jitters), whichever is smaller. Then
+/// the values in one of two modes. Mode 0 (decimal): every value that equals <c>m / 10^scale</c> exactly — bit for
+/// bit, after the same division the decoder does — is stored as the integer <c>m</c>, with one scale for the chunk: the
+/// first m, then a column of deltas (order 1) or the first delta and a column of deltas of deltas (order 2), whichever
+/// is smaller; values that are not (NaN payloads, stale markers, infinities, -0, more than 15 decimals) are exceptions
+/// stored as their 64 raw bits beside their index, and repeat the previous integer in the column. Mode 1 (bits): when
+/// most values are exceptions, every value's bits XOR the previous value's bits, as 8 little-endian bytes. Decoding
+/// is exact for every float.</para>
 /// <para>Thread-safe: <see cref="Encode"/> takes its compressor; <see cref="Decode"/> uses one decompressor per thread.</para>
 /// </remarks>
 internal static class BlockChunk
@@ -38,14 +46,20 @@ internal static class BlockChunk
     private const byte ModeBits = 1;
     private const long MaxMantissa = 1L << 53;
 
+    /// <summary>Header bytes of one column at most: minimum, divisor, width.</summary>
+    private const int ColumnHeader = (2 * Varint.MaxLength) + 1;
+
     private static readonly double[] Pow10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
     [ThreadStatic]
     private static Decompressor? t_decompressor;
 
+    /// <summary>An upper bound of the payload size for <paramref name="n"/> samples (decoders refuse larger stated sizes).</summary>
+    private static int MaxPayload(int n) => (n * 34) + 128;
+
     /// <summary>
-    /// Encodes <paramref name="t"/> (strictly increasing, ms) and <paramref name="v"/> (same length, 1 to
-    /// <see cref="MaxSamples"/>) and returns the chunk bytes.
+    /// Encodes <paramref name="t"/> (ms, in order) and <paramref name="v"/> (same length, 1 to <see cref="MaxSamples"/>)
+    /// and returns the chunk bytes.
     /// </summary>
     public static byte[] Encode(ReadOnlySpan<long> t, ReadOnlySpan<double> v, Compressor compressor)
     {
@@ -54,41 +68,45 @@ internal static class BlockChunk
         {
             throw new ArgumentException($"a block chunk holds 1 to {MaxSamples} samples with one value each, got {n} timestamps and {v.Length} values");
         }
-        byte[] payload = ArrayPool<byte>.Shared.Rent((n * 33) + 64);
-        long[] mantissas = ArrayPool<long>.Shared.Rent(n);
+        byte[] payload = ArrayPool<byte>.Shared.Rent(MaxPayload(n));
+        long[] scratch = ArrayPool<long>.Shared.Rent(3 * n);
         try
         {
-            int pos = WriteTimestamps(payload, t);
-            pos = WriteValues(payload, pos, v, mantissas);
-            int bound = Compressor.GetCompressBound(pos);
-            byte[] compressed = ArrayPool<byte>.Shared.Rent(bound + 32);
-            try
-            {
-                int header = 0;
-                int zlen = compressor.Wrap(payload.AsSpan(0, pos), compressed.AsSpan(32));
-                Span<byte> head = stackalloc byte[1 + (2 * Varint.MaxLength)];
-                bool useZstd = zlen + Varint.UnsignedLength((ulong)pos) < pos;
-                head[header++] = useZstd ? FlagCompressed : (byte)0;
-                header = Varint.WriteUnsigned(head, header, (ulong)n);
-                if (useZstd)
-                {
-                    header = Varint.WriteUnsigned(head, header, (ulong)pos);
-                }
-                var body = useZstd ? compressed.AsSpan(32, zlen) : payload.AsSpan(0, pos);
-                var result = new byte[header + body.Length];
-                head[..header].CopyTo(result);
-                body.CopyTo(result.AsSpan(header));
-                return result;
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(compressed);
-            }
+            int pos = WriteTimestamps(payload, t, scratch.AsSpan(0, 2 * n));
+            pos = WriteValues(payload, pos, v, scratch.AsSpan(0, 3 * n));
+            return Frame(n, payload.AsSpan(0, pos), compressor);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(payload);
-            ArrayPool<long>.Shared.Return(mantissas);
+            ArrayPool<long>.Shared.Return(scratch);
+        }
+    }
+
+    private static byte[] Frame(int n, ReadOnlySpan<byte> payload, Compressor compressor)
+    {
+        byte[] compressed = ArrayPool<byte>.Shared.Rent(Compressor.GetCompressBound(payload.Length));
+        try
+        {
+            int zlen = compressor.Wrap(payload, compressed);
+            bool useZstd = zlen * 5 < payload.Length * 4;
+            Span<byte> head = stackalloc byte[1 + (2 * Varint.MaxLength)];
+            int header = 0;
+            head[header++] = useZstd ? FlagCompressed : (byte)0;
+            header = Varint.WriteUnsigned(head, header, (ulong)n);
+            if (useZstd)
+            {
+                header = Varint.WriteUnsigned(head, header, (ulong)payload.Length);
+            }
+            var body = useZstd ? compressed.AsSpan(0, zlen) : payload;
+            var result = new byte[header + body.Length];
+            head[..header].CopyTo(result);
+            body.CopyTo(result.AsSpan(header));
+            return result;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(compressed);
         }
     }
 
@@ -112,14 +130,14 @@ internal static class BlockChunk
         int n = Count(chunk);
         int pos = 1;
         Varint.TryReadUnsigned(chunk, ref pos, out _);
-        ReadOnlySpan<byte> payload;
         if ((chunk[0] & ~FlagCompressed) != 0)
         {
             throw new InvalidDataException($"block chunk has unknown flags 0x{chunk[0]:x2}");
         }
+        ReadOnlySpan<byte> payload = chunk[pos..];
         if ((chunk[0] & FlagCompressed) != 0)
         {
-            if (!Varint.TryReadUnsigned(chunk, ref pos, out ulong raw) || raw > (ulong)((n * 33) + 64))
+            if (!Varint.TryReadUnsigned(chunk, ref pos, out ulong raw) || raw > (ulong)MaxPayload(n))
             {
                 throw new InvalidDataException("block chunk payload length is malformed");
             }
@@ -142,10 +160,6 @@ internal static class BlockChunk
             }
             payload = scratch.AsSpan(0, written);
         }
-        else
-        {
-            payload = chunk[pos..];
-        }
         if (t.Length < n)
         {
             t = new long[Math.Max(n, t.Length * 2)];
@@ -159,142 +173,81 @@ internal static class BlockChunk
         return n;
     }
 
-    private static int WriteTimestamps(Span<byte> dst, ReadOnlySpan<long> t)
+    private static int WriteTimestamps(Span<byte> dst, ReadOnlySpan<long> t, Span<long> scratch)
     {
         int n = t.Length;
-        // Note: scrapes land on a grid with jitter; the distance to the grid (t0 + i * step) carries the jitter once,
-        // where a delta of deltas carries the difference of two jitters (a wider spread, ~0.8 bits more per sample).
+        var dod = scratch[..Math.Max(n - 2, 0)];
+        var grid = scratch.Slice(n, Math.Max(n - 1, 0));
         long step = n > 1 ? (t[n - 1] - t[0]) / (n - 1) : 0;
-        var dod = new EntropyEstimate();
-        var grid = new EntropyEstimate();
-        long prevDelta = 0;
         for (int i = 1; i < n; i++)
         {
-            long delta = t[i] - t[i - 1];
-            dod.Add(i == 1 ? delta : delta - prevDelta);
-            prevDelta = delta;
-            grid.Add(t[i] - t[0] - (i * step));
+            grid[i - 1] = t[i] - t[0] - (i * step);
+            if (i >= 2)
+            {
+                dod[i - 2] = t[i] - t[i - 1] - (t[i - 1] - t[i - 2]);
+            }
         }
         int pos = 0;
-        if (grid.Bits() < dod.Bits())
+        if (n > 1 && ColumnBytes(grid) < ColumnBytes(dod))
         {
             dst[pos++] = TimeGrid;
             pos = Varint.WriteSigned(dst, pos, t[0]);
             pos = Varint.WriteSigned(dst, pos, step);
-            for (int i = 1; i < n; i++)
-            {
-                pos = Varint.WriteSigned(dst, pos, t[i] - t[0] - (i * step));
-            }
-            return pos;
+            return WriteColumn(dst, pos, grid);
         }
         dst[pos++] = TimeDeltaOfDelta;
         pos = Varint.WriteSigned(dst, pos, t[0]);
-        prevDelta = 0;
-        for (int i = 1; i < n; i++)
-        {
-            long delta = t[i] - t[i - 1];
-            pos = Varint.WriteSigned(dst, pos, i == 1 ? delta : delta - prevDelta);
-            prevDelta = delta;
-        }
-        return pos;
+        pos = Varint.WriteSigned(dst, pos, n > 1 ? t[1] - t[0] : 0);
+        return WriteColumn(dst, pos, dod);
     }
 
     private static int ReadTimestamps(ReadOnlySpan<byte> src, Span<long> t)
     {
+        int n = t.Length;
         int pos = 0;
         if (src.Length < 1)
         {
             ThrowTruncated();
         }
         byte mode = src[pos++];
-        if (!Varint.TryReadSigned(src, ref pos, out long cur))
-        {
-            ThrowTruncated();
-        }
-        t[0] = cur;
-        if (mode == TimeGrid)
-        {
-            if (!Varint.TryReadSigned(src, ref pos, out long step))
-            {
-                ThrowTruncated();
-            }
-            for (int i = 1; i < t.Length; i++)
-            {
-                if (!Varint.TryReadSigned(src, ref pos, out long r))
-                {
-                    ThrowTruncated();
-                }
-                t[i] = cur + (i * step) + r;
-            }
-            return pos;
-        }
-        if (mode != TimeDeltaOfDelta)
+        if (mode is not (TimeGrid or TimeDeltaOfDelta))
         {
             throw new InvalidDataException($"block chunk has unknown timestamp mode {mode}");
         }
-        long delta = 0;
-        for (int i = 1; i < t.Length; i++)
+        long first = ReadSigned(src, ref pos);
+        long second = ReadSigned(src, ref pos);
+        t[0] = first;
+        if (mode == TimeGrid)
         {
-            if (!Varint.TryReadSigned(src, ref pos, out long d))
+            ReadColumn(src, ref pos, t[1..]);
+            for (int i = 1; i < n; i++)
             {
-                ThrowTruncated();
+                t[i] += first + (i * second);
             }
-            delta = i == 1 ? d : delta + d;
-            cur += delta;
-            t[i] = cur;
+            return pos;
+        }
+        if (n > 1)
+        {
+            t[1] = first + second;
+            ReadColumn(src, ref pos, t[2..]);
+            long delta = second;
+            for (int i = 2; i < n; i++)
+            {
+                delta += t[i];
+                t[i] = t[i - 1] + delta;
+            }
+        }
+        else
+        {
+            ReadColumn(src, ref pos, []);
         }
         return pos;
     }
 
-    /// <summary>
-    /// Estimates the zstd size of a column of small zig-zag integers from the entropy of its values (what zstd's
-    /// Huffman stage approaches); values of 64 and more count as their varint bytes in full.
-    /// </summary>
-    private struct EntropyEstimate
-    {
-        private InlineCounts _counts;
-        private int _n;
-        private long _wideBits;
-
-        public void Add(long value)
-        {
-            ulong zz = Varint.ZigZag(value);
-            if (zz < 64)
-            {
-                _counts[(int)zz]++;
-            }
-            else
-            {
-                _counts[64]++;
-                _wideBits += 8 * Varint.UnsignedLength(zz);
-            }
-            _n++;
-        }
-
-        public readonly double Bits()
-        {
-            double bits = _wideBits;
-            for (int i = 0; i < 65; i++)
-            {
-                int c = _counts[i];
-                if (c > 0)
-                {
-                    bits -= c * Math.Log2((double)c / _n);
-                }
-            }
-            return bits;
-        }
-
-        [InlineArray(65)]
-        private struct InlineCounts
-        {
-            private int _first;
-        }
-    }
-
-    private static int WriteValues(Span<byte> dst, int pos, ReadOnlySpan<double> v, long[] m)
+    private static int WriteValues(Span<byte> dst, int pos, ReadOnlySpan<double> v, Span<long> scratch)
     {
         int n = v.Length;
+        var m = scratch[..n];
         // Pass 1: the smallest scale of each value; the chunk's scale is the largest of them.
         int scale = 0;
         for (int i = 0; i < n; i++)
@@ -327,28 +280,35 @@ internal static class BlockChunk
             for (int i = 0; i < n; i++)
             {
                 ulong bits = BitConverter.DoubleToUInt64Bits(v[i]);
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(dst[pos..], bits ^ prevBits);
+                BinaryPrimitives.WriteUInt64LittleEndian(dst[pos..], bits ^ prevBits);
                 pos += 8;
                 prevBits = bits;
             }
             return pos;
         }
-        long size1 = 0, size2 = 0;
+        var d1 = scratch.Slice(n, Math.Max(n - 1, 0));
+        var d2 = scratch.Slice(2 * n, Math.Max(n - 2, 0));
         for (int i = 1; i < n; i++)
         {
-            long d = m[i] - m[i - 1];
-            size1 += Varint.UnsignedLength(Varint.ZigZag(d));
-            size2 += Varint.UnsignedLength(Varint.ZigZag(i == 1 ? d : d - (m[i - 1] - m[i - 2])));
+            d1[i - 1] = m[i] - m[i - 1];
+            if (i >= 2)
+            {
+                d2[i - 2] = d1[i - 1] - d1[i - 2];
+            }
         }
-        int order = size2 < size1 ? 2 : 1;
+        bool order2 = n > 2 && ColumnBytes(d2) < ColumnBytes(d1);
         dst[pos++] = ModeDecimal;
         dst[pos++] = (byte)scale;
-        dst[pos++] = (byte)order;
+        dst[pos++] = order2 ? (byte)2 : (byte)1;
         pos = Varint.WriteSigned(dst, pos, m[0]);
-        for (int i = 1; i < n; i++)
+        if (order2)
         {
-            long d = m[i] - m[i - 1];
-            pos = Varint.WriteSigned(dst, pos, order == 1 || i == 1 ? d : d - (m[i - 1] - m[i - 2]));
+            pos = Varint.WriteSigned(dst, pos, d1[0]);
+            pos = WriteColumn(dst, pos, d2);
+        }
+        else
+        {
+            pos = WriteColumn(dst, pos, d1);
         }
         pos = Varint.WriteUnsigned(dst, pos, (ulong)exceptions);
         int last = 0;
@@ -357,7 +317,7 @@ internal static class BlockChunk
             if (!TryMantissa(v[i], scale, out _))
             {
                 pos = Varint.WriteUnsigned(dst, pos, (ulong)(i - last));
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(dst[pos..], BitConverter.DoubleToUInt64Bits(v[i]));
+                BinaryPrimitives.WriteUInt64LittleEndian(dst[pos..], BitConverter.DoubleToUInt64Bits(v[i]));
                 pos += 8;
                 last = i;
                 exceptions--;
@@ -383,7 +343,7 @@ internal static class BlockChunk
             ulong prev = 0;
             for (int i = 0; i < n; i++)
             {
-                prev ^= System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(src.Slice(pos + (i * 8), 8));
+                prev ^= BinaryPrimitives.ReadUInt64LittleEndian(src.Slice(pos + (i * 8), 8));
                 v[i] = BitConverter.UInt64BitsToDouble(prev);
             }
             return;
@@ -398,32 +358,43 @@ internal static class BlockChunk
         {
             throw new InvalidDataException($"block chunk has invalid decimal scale {scale} or order {order}");
         }
-        long m = 0, delta = 0;
-        for (int i = 0; i < n; i++)
+        // Note: the integers are decoded into the value array's memory (same size), then turned into doubles in place.
+        var m = MemoryMarshal.Cast<double, long>(v);
+        m[0] = ReadSigned(src, ref pos);
+        if (order == 2 && n > 1)
         {
-            if (!Varint.TryReadSigned(src, ref pos, out long d))
+            long delta = ReadSigned(src, ref pos);
+            m[1] = m[0] + delta;
+            ReadColumn(src, ref pos, m[2..]);
+            for (int i = 2; i < n; i++)
             {
-                ThrowTruncated();
+                delta += m[i];
+                m[i] = m[i - 1] + delta;
             }
-            if (i == 0)
-            {
-                m = d;
-            }
-            else
-            {
-                delta = order == 1 || i == 1 ? d : delta + d;
-                m += delta;
-            }
-            v[i] = m;
         }
-        if (scale > 0)
+        else
+        {
+            ReadColumn(src, ref pos, order == 2 ? [] : m[1..]);
+            for (int i = 1; i < n; i++)
+            {
+                m[i] += m[i - 1];
+            }
+        }
+        if (scale == 0)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                v[i] = m[i];
+            }
+        }
+        else
         {
             // Note: an integer below 2^53 divided by an exact power of ten is the correctly rounded decimal, which the
             // encoder checked is the original value's bits.
             double divisor = Pow10[scale];
             for (int i = 0; i < n; i++)
             {
-                v[i] /= divisor;
+                v[i] = m[i] / divisor;
             }
         }
         if (!Varint.TryReadUnsigned(src, ref pos, out ulong exceptions) || exceptions > (ulong)n)
@@ -438,9 +409,156 @@ internal static class BlockChunk
                 ThrowTruncated();
             }
             at += (int)gap;
-            v[at] = BitConverter.UInt64BitsToDouble(System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(src.Slice(pos, 8)));
+            v[at] = BitConverter.UInt64BitsToDouble(BinaryPrimitives.ReadUInt64LittleEndian(src.Slice(pos, 8)));
             pos += 8;
         }
+    }
+
+    /// <summary>Bytes <see cref="WriteColumn"/> would use for <paramref name="xs"/>.</summary>
+    private static long ColumnBytes(ReadOnlySpan<long> xs)
+    {
+        var (min, divisor, width) = Layout(xs);
+        return Varint.UnsignedLength(Varint.ZigZag(min)) + Varint.UnsignedLength(divisor) + 1 + (((long)xs.Length * width) + 7) / 8;
+    }
+
+    private static (long Min, ulong Divisor, int Width) Layout(ReadOnlySpan<long> xs)
+    {
+        if (xs.IsEmpty)
+        {
+            return (0, 1, 0);
+        }
+        long min = xs[0], max = xs[0];
+        foreach (long x in xs)
+        {
+            min = Math.Min(min, x);
+            max = Math.Max(max, x);
+        }
+        ulong divisor = 0;
+        foreach (long x in xs)
+        {
+            divisor = Gcd(divisor, unchecked((ulong)(x - min)));
+            if (divisor == 1)
+            {
+                break;
+            }
+        }
+        if (divisor == 0)
+        {
+            return (min, 1, 0);
+        }
+        ulong range = unchecked((ulong)(max - min)) / divisor;
+        return (min, divisor, 64 - BitOperations.LeadingZeroCount(range));
+    }
+
+    private static ulong Gcd(ulong a, ulong b)
+    {
+        while (b != 0)
+        {
+            (a, b) = (b, a % b);
+        }
+        return a;
+    }
+
+    /// <summary>Writes a column: minimum, divisor, width, then each distance to the minimum divided by the divisor, bit-packed.</summary>
+    private static int WriteColumn(Span<byte> dst, int pos, ReadOnlySpan<long> xs)
+    {
+        var (min, divisor, width) = Layout(xs);
+        pos = Varint.WriteSigned(dst, pos, min);
+        pos = Varint.WriteUnsigned(dst, pos, divisor);
+        dst[pos++] = (byte)width;
+        if (width == 0)
+        {
+            return pos;
+        }
+        ulong acc = 0;
+        int bits = 0;
+        foreach (long x in xs)
+        {
+            ulong u = unchecked((ulong)(x - min)) / divisor;
+            acc |= u << bits;
+            int taken = 64 - bits;
+            bits += width;
+            if (bits >= 64)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(dst[pos..], acc);
+                pos += 8;
+                bits -= 64;
+                // Note: the bits of u that did not fit (a shift by 64 would be a no-op in C#, hence the check).
+                acc = taken >= 64 ? 0 : u >> taken;
+            }
+        }
+        for (; bits > 0; bits -= 8)
+        {
+            dst[pos++] = (byte)acc;
+            acc >>= 8;
+        }
+        return pos;
+    }
+
+    /// <summary>Reads a column written by <see cref="WriteColumn"/> into <paramref name="xs"/> (its length is the count).</summary>
+    private static void ReadColumn(ReadOnlySpan<byte> src, ref int pos, Span<long> xs)
+    {
+        long min = ReadSigned(src, ref pos);
+        if (!Varint.TryReadUnsigned(src, ref pos, out ulong divisor) || pos >= src.Length)
+        {
+            ThrowTruncated();
+        }
+        int width = src[pos++];
+        if (width > 64)
+        {
+            throw new InvalidDataException($"block chunk column has bit width {width}");
+        }
+        long bytes = (((long)xs.Length * width) + 7) / 8;
+        if (src.Length - pos < bytes)
+        {
+            ThrowTruncated();
+        }
+        var packed = src.Slice(pos, (int)bytes);
+        pos += (int)bytes;
+        if (width == 0)
+        {
+            xs.Fill(min);
+            return;
+        }
+        ulong mask = width == 64 ? ulong.MaxValue : (1UL << width) - 1;
+        int n = xs.Length;
+        int i = 0;
+        if (width <= 56)
+        {
+            // Fast path: one unaligned 8-byte load per value while 8 bytes remain (bounds checked once, above).
+            long fastEnd = Math.Min(n, ((long)packed.Length - 8) * 8 / width);
+            ref byte p0 = ref MemoryMarshal.GetReference(packed);
+            ref long x0 = ref MemoryMarshal.GetReference(xs);
+            long bit = 0;
+            for (; i < fastEnd; i++, bit += width)
+            {
+                ulong word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p0, (nint)(bit >> 3)));
+                if (!BitConverter.IsLittleEndian)
+                {
+                    word = BinaryPrimitives.ReverseEndianness(word);
+                }
+                Unsafe.Add(ref x0, i) = unchecked(min + (long)(((word >> (int)(bit & 7)) & mask) * divisor));
+            }
+        }
+        for (; i < n; i++)
+        {
+            long bit = (long)i * width;
+            ulong u = 0;
+            for (int b = 0; b < width; b++, bit++)
+            {
+                u |= (ulong)((packed[(int)(bit >> 3)] >> (int)(bit & 7)) & 1) << b;
+            }
+            xs[i] = unchecked(min + (long)(u * divisor));
+        }
+    }
+
+    private static long ReadSigned(ReadOnlySpan<byte> src, ref int pos)
+    {
+        if (!Varint.TryReadSigned(src, ref pos, out long value))
+        {
+            ThrowTruncated();
+        }
+        return value;
     }
 
     /// <summary>The smallest k ≤ <see cref="MaxScale"/> with <c>v = m / 10^k</c> exactly for an integer m below 2^53; 0 when none.</summary>
@@ -456,7 +574,6 @@ internal static class BlockChunk
         return 0;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryMantissa(double v, int scale, out long m)
     {
         m = 0;

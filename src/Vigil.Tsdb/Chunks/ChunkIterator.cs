@@ -56,6 +56,21 @@ internal sealed class ChunkIterator : ISampleIterator
         }
     }
 
+    /// <summary>True while the current chunk is XOR-encoded; otherwise its samples are in <see cref="Timestamps"/> and <see cref="Values"/>.</summary>
+    public bool IsXor => _isXor;
+
+    /// <summary>The decoded timestamps of a block chunk (the first <see cref="Count"/>); valid until the next <see cref="Reset"/>.</summary>
+    public long[] Timestamps => _t;
+
+    /// <summary>The decoded values of a block chunk, index for index with <see cref="Timestamps"/>.</summary>
+    public double[] Values => _v;
+
+    /// <summary>The number of samples of a decoded block chunk (0 after a decoding error).</summary>
+    public int Count => _count;
+
+    /// <summary>The XOR decoder, positioned as this iterator.</summary>
+    public XorIterator Xor => _xor;
+
     /// <inheritdoc />
     public long T => _isXor ? _xor.T : _t[_i];
 
