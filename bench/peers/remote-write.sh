@@ -51,9 +51,10 @@ wait_http() { # url seconds
 }
 
 echo "Building Vigil and the load tool (Release)..." >&2
-dotnet build src/Vigil -c Release -nologo -v q -clp:ErrorsOnly >&2
+# VIGIL_DLL=path/to/vigil.dll measures another build of Vigil (e.g. an older commit's) with this load tool.
+[ -n "${VIGIL_DLL:-}" ] || dotnet build src/Vigil -c Release -nologo -v q -clp:ErrorsOnly >&2
 dotnet build bench/Vigil.Benchmarks -c Release -nologo -v q -clp:ErrorsOnly >&2
-vigil_dll="src/Vigil/bin/Release/net10.0/vigil.dll"
+vigil_dll="${VIGIL_DLL:-src/Vigil/bin/Release/net10.0/vigil.dll}"
 load_dll="bench/Vigil.Benchmarks/bin/Release/net10.0/Vigil.Benchmarks.dll"
 
 # 1. Payloads: one window of SAMPLES x STEP_MS per concurrency level, the last one ending a minute ago, and before
