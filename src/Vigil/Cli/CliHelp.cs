@@ -18,23 +18,23 @@ internal static class CliHelp
     /// <summary>Examples and exit codes by command path; every command has an entry (a test walks the tree).</summary>
     private static readonly Dictionary<string, (string[] Examples, string? ExitCodes)> Catalogue = new(StringComparer.Ordinal)
     {
-        ["vigil"] = (["vigil serve --config vigil.yaml", "vigil query 'rate(node_cpu_seconds_total[5m])' --server http://127.0.0.1:9464", "vigil top", "vigil serve --help              # every command has --help with examples"], null),
+        ["vigil"] = (["vigil serve --config vigil.yaml", "vigil query 'rate(node_cpu_seconds_total[5m])' --server http://127.0.0.1:9612", "vigil top", "vigil serve --help              # every command has --help with examples"], null),
         ["vigil serve"] = ([
-            "vigil serve                                   # ./data, http://127.0.0.1:9464, host and self collectors",
-            "vigil serve --config vigil.yaml --listen :9464 # scrape targets, rules, analysis, optimizer from the file",
+            "vigil serve                                   # ./data, http://127.0.0.1:9612, host and self collectors",
+            "vigil serve --config vigil.yaml --listen :9612 # scrape targets, rules, analysis, optimizer from the file",
             "vigil serve --data-dir /var/lib/vigil --retention 30d --retention-size 20GB",
             "vigil serve --max-future-timestamp 1h          # accept samples up to 1 h ahead of this machine's clock"],
             "0 after SIGINT or SIGTERM (a clean shutdown), 1 when it cannot start (port in use, data directory locked, bad configuration), 2 usage error."),
-        ["vigil series"] = (["vigil series --match 'node_cpu_seconds_total{mode=\"idle\"}'", "vigil series --match '{job=\"vigil\"}' --server http://127.0.0.1:9464 --output json"], null),
-        ["vigil dump"] = (["vigil dump --match node_load1 --from now-1h", "vigil dump --match '{job=\"node\"}' --server http://127.0.0.1:9464 --output json > node.jsonl"],
+        ["vigil series"] = (["vigil series --match 'node_cpu_seconds_total{mode=\"idle\"}'", "vigil series --match '{job=\"vigil\"}' --server http://127.0.0.1:9612 --output json"], null),
+        ["vigil dump"] = (["vigil dump --match node_load1 --from now-1h", "vigil dump --match '{job=\"node\"}' --server http://127.0.0.1:9612 --output json > node.jsonl"],
             "0 when every matching sample was printed, 1 on failure or incomplete data (a damaged block or series: everything readable is printed first, what is missing on standard error), 2 usage error."),
         ["vigil query"] = ([
             "vigil query 'up'                                  # instant query on ./data",
-            "vigil query 'rate(http_requests_total[5m])' --start now-1h --step 1m --server http://127.0.0.1:9464",
+            "vigil query 'rate(http_requests_total[5m])' --start now-1h --step 1m --server http://127.0.0.1:9612",
             "vigil query 'sum by (job) (up)' --output json"], ServerReadExitCodes),
-        ["vigil forecast"] = (["vigil forecast 'node_filesystem_avail_bytes{mountpoint=\"/\"}' --horizon 7d --server http://127.0.0.1:9464", "vigil forecast 'sum(rate(http_requests_total[5m]))' --horizon 6h --output csv"], ServerReadExitCodes),
-        ["vigil analyze"] = (["vigil analyze", "vigil analyze --state active --severity high,critical", "vigil analyze --server http://metrics-host:9464 --output json"], ServerReadExitCodes),
-        ["vigil top"] = (["vigil top", "vigil top --server http://metrics-host:9464 --interval 5s", "vigil top --once --output json"],
+        ["vigil forecast"] = (["vigil forecast 'node_filesystem_avail_bytes{mountpoint=\"/\"}' --horizon 7d --server http://127.0.0.1:9612", "vigil forecast 'sum(rate(http_requests_total[5m]))' --horizon 6h --output csv"], ServerReadExitCodes),
+        ["vigil analyze"] = (["vigil analyze", "vigil analyze --state active --severity high,critical", "vigil analyze --server http://metrics-host:9612 --output json"], ServerReadExitCodes),
+        ["vigil top"] = (["vigil top", "vigil top --server http://metrics-host:9612 --interval 5s", "vigil top --once --output json"],
             "0 after Ctrl+C or --once, 1 when the server cannot be read, 2 usage error."),
         ["vigil check"] = (["vigil check config vigil.yaml", "vigil check rules rules/*.yml"], null),
         ["vigil check config"] = (["vigil check config vigil.yaml"], "0 when the file is valid, 1 when it has errors (each printed as file:line:col), 2 usage error."),
