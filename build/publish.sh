@@ -41,9 +41,7 @@ fi
 
 if wants tool; then
   echo "publish: .NET tool vigil $version" >&2
-  dotnet_q pack "$here/src/Vigil/Vigil.csproj" -o "$out" -p:IsPackable=true -p:PackAsTool=true -p:ToolCommandName=vigil \
-    -p:PackageId=vigil -p:Authors="Vigil contributors" -p:GenerateDocumentationFile=false \
-    -p:Description="Vigil: self-hosted performance monitoring and closed-loop optimization for .NET teams."
+  dotnet_q pack "$here/src/Vigil/Vigil.csproj" -o "$out" -p:VigilTool=true
 fi
 
 single="$out/vigil-$version-linux-x64"

@@ -26,7 +26,7 @@ public sealed partial class GrafanaDashboardsTests : IAsyncLifetime
     public static TheoryData<string> Dashboards()
     {
         var data = new TheoryData<string>();
-        foreach (string file in Directory.GetFiles(Path.Combine(RepositoryRoot(), "grafana"), "*.json").Order(StringComparer.Ordinal))
+        foreach (string file in Directory.GetFiles(Path.Combine(RepoRoot.Path, "grafana"), "*.json").Order(StringComparer.Ordinal))
         {
             data.Add(Path.GetFileName(file));
         }
@@ -97,7 +97,7 @@ public sealed partial class GrafanaDashboardsTests : IAsyncLifetime
     [MemberData(nameof(Dashboards))]
     public void Dashboard_Importable_PrometheusDataSourceVariable(string file)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "grafana", file)));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoRoot.Path, "grafana", file)));
         var root = doc.RootElement;
         Assert.False(string.IsNullOrWhiteSpace(root.GetProperty("title").GetString()));
         Assert.Matches("^vigil-[a-z-]+$", root.GetProperty("uid").GetString());
@@ -121,7 +121,7 @@ public sealed partial class GrafanaDashboardsTests : IAsyncLifetime
     [MemberData(nameof(Dashboards))]
     public async Task Dashboard_EveryQuery_ParsesAndHasData(string file)
     {
-        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "grafana", file)));
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RepoRoot.Path, "grafana", file)));
         var problems = new List<string>();
         foreach (var variable in doc.RootElement.GetProperty("templating").GetProperty("list").EnumerateArray().Where(v => v.GetProperty("type").GetString() == "query"))
         {
@@ -185,16 +185,4 @@ public sealed partial class GrafanaDashboardsTests : IAsyncLifetime
 
     [GeneratedRegex(@"\$\{?([a-zA-Z_][a-zA-Z0-9_]*)\}?")]
     private static partial Regex Variable();
-
-    private static string RepositoryRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "Vigil.slnx")))
-            {
-                return d.FullName;
-            }
-        }
-        throw new InvalidOperationException("Vigil.slnx not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Release;
 
@@ -17,7 +18,7 @@ public sealed class ReleaseArtifactsFixture : IAsyncLifetime
     public string Dist { get; } = Directory.CreateTempSubdirectory("vigil-dist-").FullName;
 
     /// <summary>The checkout's root.</summary>
-    public string Root { get; } = FindRepositoryRoot();
+    public string Root { get; } = RepoRoot.Path;
 
     /// <summary>How long publish.sh took.</summary>
     public TimeSpan PublishTime { get; private set; }
@@ -83,17 +84,5 @@ public sealed class ReleaseArtifactsFixture : IAsyncLifetime
         {
             return (p.ExitCode, output.ToString());
         }
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "Vigil.slnx")))
-            {
-                return d.FullName;
-            }
-        }
-        throw new InvalidOperationException("Vigil.slnx not found above " + AppContext.BaseDirectory);
     }
 }
