@@ -3,13 +3,13 @@ using System.Net;
 
 namespace Vigil.Server;
 
-/// <summary>A <c>host:port</c> to listen on: <c>127.0.0.1:9464</c>, <c>[::1]:9464</c>, <c>localhost:9464</c>, <c>0.0.0.0:9464</c> or <c>:9464</c> (all interfaces).</summary>
+/// <summary>A <c>host:port</c> to listen on: <c>127.0.0.1:9612</c>, <c>[::1]:9612</c>, <c>localhost:9612</c>, <c>0.0.0.0:9612</c> or <c>:9612</c> (all interfaces).</summary>
 /// <param name="Host">An IP address, <c>localhost</c>, or empty for all interfaces.</param>
 /// <param name="Port">The TCP port; 0 picks a free one.</param>
 public sealed record ListenAddress(string Host, int Port)
 {
-    /// <summary>Vigil's default: loopback only, port 9464.</summary>
-    public static ListenAddress Default { get; } = new("127.0.0.1", 9464);
+    /// <summary>Vigil's default: loopback only, port 9612.</summary>
+    public static ListenAddress Default { get; } = new("127.0.0.1", 9612);
 
     /// <summary>Parses <c>host:port</c>; throws <see cref="FormatException"/> explaining the expected form.</summary>
     public static ListenAddress Parse(string text)
@@ -23,7 +23,7 @@ public sealed record ListenAddress(string Host, int Port)
         int colon = text.LastIndexOf(':');
         if (colon < 0)
         {
-            error = $"invalid listen address \"{text}\": expected host:port, e.g. 127.0.0.1:9464";
+            error = $"invalid listen address \"{text}\": expected host:port, e.g. 127.0.0.1:9612";
             return false;
         }
         string host = text[..colon];

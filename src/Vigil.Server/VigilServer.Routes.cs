@@ -45,6 +45,7 @@ public sealed partial class VigilServer
         var profiles = new ProfilesApi(new ProfileStore(_options.DataDirectory, _clock));
         var insights = new InsightsApi(() => _analysis);
         var security = new SecurityStatusApi(access, _options);
+        var runtime = new RuntimeStatusApi(_startedAt, () => LastConfigReloadSuccessful, () => _reloader?.LastSuccess ?? _startedAt, _options, _clock);
 
         var routes = new List<Route>(DashboardEndpoints.Routes(ctx => WriteTextAsync(ctx, StatusCodes.Status200OK, IndexText)))
         {
@@ -64,6 +65,9 @@ public sealed partial class VigilServer
             new(GetPost, "/api/v1/format_query", AccessScope.Read, api.FormatQueryAsync, "PromQL formatting"),
             new(GetPost, "/api/v1/query_exemplars", AccessScope.Read, api.QueryExemplarsAsync, "exemplars"),
             new(Get, "/api/v1/status/buildinfo", AccessScope.Read, api.BuildInfoAsync, "version information"),
+            new(Get, "/api/v1/status/runtimeinfo", AccessScope.Read, runtime.RuntimeInfoAsync, "start time, reload state, threads, retention"),
+            new(Get, "/api/v1/status/flags", AccessScope.Read, runtime.FlagsAsync, "the command-line flags in force"),
+            new(GetHead, "/graph", AccessScope.Read, GraphRedirect, "redirects Prometheus's graph links (g0.expr) to the dashboard's Explore page"),
             new(GetPost, "/api/v1/series", AccessScope.Read, api.SeriesAsync, "series matching selectors"),
             new(GetPost, "/api/v1/labels", AccessScope.Read, api.LabelNamesAsync, "label names"),
             new(Get, "/api/v1/label/{name}/values", AccessScope.Read, api.LabelValuesAsync, "label values"),
@@ -95,5 +99,28 @@ public sealed partial class VigilServer
             new(Get, "/api/v1/insights/{id}", AccessScope.Read, insights.GetAsync, "one insight"),
         };
         return routes;
+    }
+
+    /// <summary>
+    /// <c>/graph?g0.expr=…&amp;g0.tab=1</c>, the links Prometheus puts in alerts and Grafana's "explore in Prometheus",
+    /// answered with a redirect to <c>/explore</c> with the same expression (tab 1 is Prometheus's table, 0 its graph).
+    /// </summary>
+    private static Task GraphRedirect(HttpContext ctx)
+    {
+        var q = ctx.Request.Query;
+        var target = new System.Text.StringBuilder(ctx.Request.PathBase.Value).Append("/explore");
+        char sep = '?';
+        if (q["g0.expr"].ToString() is { Length: > 0 } expr)
+        {
+            target.Append(sep).Append("expr=").Append(Uri.EscapeDataString(expr));
+            sep = '&';
+        }
+        target.Append(sep).Append("tab=").Append(q["g0.tab"].ToString() == "1" ? "table" : "graph");
+        if (q["g0.range_input"].ToString() is { Length: > 0 } range && Vigil.Core.Model.PrometheusDuration.TryParse(range, out _, out _))
+        {
+            target.Append("&range=").Append(Uri.EscapeDataString(range));
+        }
+        ctx.Response.Redirect(target.ToString());
+        return Task.CompletedTask;
     }
 }

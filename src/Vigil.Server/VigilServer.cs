@@ -59,6 +59,7 @@ public sealed partial class VigilServer : IAsyncDisposable
     private readonly IReadOnlyList<ICollector> _extraCollectors;
     private readonly List<IDisposable> _ownedCollectors = new();
     private readonly TimeProvider _clock;
+    private DateTimeOffset _startedAt;
     private readonly object _stateLock = new();
     private readonly PushedMetadata _selfMetadata = new();
     private readonly PushedMetadata _pushedMetadata = new();
@@ -112,7 +113,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         Stopped,
     }
 
-    /// <summary>The base URL the server listens on, e.g. <c>http://127.0.0.1:9464/</c> (the real port when 0 was asked).</summary>
+    /// <summary>The base URL the server listens on, e.g. <c>http://127.0.0.1:9612/</c> (the real port when 0 was asked).</summary>
     public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException("the server has not been started");
 
     /// <summary>The OTLP/gRPC address, e.g. <c>http://127.0.0.1:4317/</c> (the real port when 0 was asked); null without <see cref="VigilServerOptions.OtlpGrpcListen"/>.</summary>
@@ -153,6 +154,7 @@ public sealed partial class VigilServer : IAsyncDisposable
             }
             _state = State.Started;
         }
+        _startedAt = _clock.GetUtcNow();
         _instruments = new ServerInstruments();
         _selfMetrics = new SelfMetrics(_loggerFactory.CreateLogger("Vigil.Server.Metrics"));
         _loop = NewCollectionLoop(_active);
@@ -178,7 +180,9 @@ public sealed partial class VigilServer : IAsyncDisposable
         catch (IOException e)
         {
             await StopAsync(CancellationToken.None).ConfigureAwait(false);
-            throw new IOException($"cannot listen on {_options.Listen}: {e.Message}", e);
+            throw InUse(e)
+                ? new ListenAddressInUseException($"cannot listen on {_options.Listen}: the address is already in use (another vigil serve, or another program)", e)
+                : new IOException($"cannot listen on {_options.Listen}: {e.Message}", e);
         }
         var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
         string first = addresses?.FirstOrDefault() ?? throw new InvalidOperationException("Kestrel reported no listen address");
@@ -323,6 +327,19 @@ public sealed partial class VigilServer : IAsyncDisposable
         }
     }
 
+    private static bool InUse(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is Microsoft.AspNetCore.Connections.AddressInUseException
+                || e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private LabelSet TargetLabels()
         => LabelSet.Of("job", _options.Job, "instance", _options.Instance ?? Environment.MachineName);
 
@@ -333,6 +350,9 @@ public sealed partial class VigilServer : IAsyncDisposable
         builder.Logging.AddProvider(new ForwardingLoggerProvider(_loggerFactory));
         // Note: ASP.NET Core logs every request at Information; only its warnings and errors are worth a line.
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // Note: a start-up failure (a port in use) reaches the caller as one IOException naming the address; the host's
+        // own log of it is a stack trace a person should not have to read.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddRoutingCore();

@@ -11,7 +11,7 @@ namespace Vigil.Server;
 /// <summary>Settings of a <see cref="VigilServer"/>; the defaults are what <c>vigil serve</c> uses without flags.</summary>
 public sealed class VigilServerOptions
 {
-    /// <summary>Where the HTTP server listens; loopback port 9464 by default. Port 0 picks a free port (see <see cref="VigilServer.BaseAddress"/>).</summary>
+    /// <summary>Where the HTTP server listens; loopback port 9612 by default. Port 0 picks a free port (see <see cref="VigilServer.BaseAddress"/>).</summary>
     public ListenAddress Listen { get; init; } = ListenAddress.Default;
 
     /// <summary>
@@ -123,4 +123,13 @@ public sealed class VigilServerOptions
 
     /// <summary>The configuration file's text with secrets hidden (<see cref="Config.ConfigRedactor"/>), shown by <c>/api/v1/status/config</c>; null when there is none.</summary>
     public string? ConfigYaml { get; init; }
+
+    /// <summary>
+    /// The command-line flags the server was started with, by name without dashes (<c>listen</c>, <c>retention</c>…),
+    /// each with the value in force (given or default); <c>/api/v1/status/flags</c> answers them as Prometheus does.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Flags { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>How long the storage keeps data, for <c>/api/v1/status/runtimeinfo</c>; null when not known (tests).</summary>
+    public TimeSpan? StorageRetention { get; init; }
 }

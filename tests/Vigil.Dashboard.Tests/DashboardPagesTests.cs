@@ -99,6 +99,13 @@ public sealed class DashboardPagesTests(DashboardServer server)
         var config = tab.Page.Locator("section[data-panel=config] pre.config");
         Assert.Contains("job_name: node", await config.InnerTextAsync(), StringComparison.Ordinal);
         Assert.Contains(server.DownTarget, await config.InnerTextAsync(), StringComparison.Ordinal);
+        // Vigil's own version and the Prometheus API version it answers as are told apart.
+        var build = tab.Page.Locator("section[data-panel=buildinfo]");
+        await Assertions.Expect(build).ToHaveAttributeAsync("data-state", "ready");
+        Assert.Equal("3.0.0", await build.Locator("dt:text-is('Prometheus API version (emulated)') + dd").InnerTextAsync());
+        string vigilVersion = await build.Locator("dt:text-is('Vigil version') + dd").InnerTextAsync();
+        Assert.Matches(@"^\d+\.\d+\.\d+", vigilVersion);
+        Assert.DoesNotContain("+", vigilVersion, StringComparison.Ordinal);
         await tab.ScreenshotAsync("status");
     }
 

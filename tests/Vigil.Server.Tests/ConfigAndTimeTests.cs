@@ -85,9 +85,9 @@ public class ApiTimeTests
 public class ListenAddressTests
 {
     [Theory]
-    [InlineData("127.0.0.1:9464", "127.0.0.1", 9464)]
+    [InlineData("127.0.0.1:9612", "127.0.0.1", 9612)]
     [InlineData("[::1]:80", "::1", 80)]
-    [InlineData(":9464", "", 9464)]
+    [InlineData(":9612", "", 9612)]
     [InlineData("localhost:0", "localhost", 0)]
     [InlineData("0.0.0.0:1", "0.0.0.0", 1)]
     public void Parse_Valid(string text, string host, int port)
@@ -98,7 +98,7 @@ public class ListenAddressTests
     }
 
     [Theory]
-    [InlineData("9464", "expected host:port")]
+    [InlineData("9612", "expected host:port")]
     [InlineData("127.0.0.1:http", "port \"http\"")]
     [InlineData("127.0.0.1:70000", "port \"70000\"")]
     [InlineData("example.com:80", "must be an IP address")]

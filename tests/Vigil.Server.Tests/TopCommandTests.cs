@@ -134,7 +134,7 @@ public sealed class TopCommandTests
         var (code, output, _) = await RunAsync("top", "--help");
 
         Assert.Equal(0, code);
-        Assert.Contains("http://127.0.0.1:9464", output, StringComparison.Ordinal);
+        Assert.Contains("http://127.0.0.1:9612", output, StringComparison.Ordinal);
         Assert.Contains("vigil top --once --output json", output, StringComparison.Ordinal);
     }
 

@@ -58,7 +58,7 @@ public sealed class VigilCliTests : IDisposable
     public async Task ServeHelp_ShowsDefaultsAsWritten()
     {
         var (_, output, _) = await RunAsync("serve", "--help");
-        Assert.Contains("[default: 127.0.0.1:9464]", output, StringComparison.Ordinal);
+        Assert.Contains("[default: 127.0.0.1:9612]", output, StringComparison.Ordinal);
         Assert.Contains("[default: 5s]", output, StringComparison.Ordinal);
         Assert.Contains("[default: ./data]", output, StringComparison.Ordinal);
     }
@@ -66,7 +66,7 @@ public sealed class VigilCliTests : IDisposable
     [Theory]
     [InlineData(new[] { "serve", "--interval", "5x" }, "--interval: not a valid duration string: \"5x\"")]
     [InlineData(new[] { "serve", "--interval", "0" }, "--interval: must be greater than 0")]
-    [InlineData(new[] { "serve", "--listen", "9464" }, "--listen: invalid listen address \"9464\"")]
+    [InlineData(new[] { "serve", "--listen", "9612" }, "--listen: invalid listen address \"9612\"")]
     [InlineData(new[] { "serve", "--retention-size", "1XB" }, "--retention-size: invalid size \"1XB\"")]
     [InlineData(new[] { "serve", "--wal-sync", "sometimes" }, "sometimes")]
     [InlineData(new[] { "serve", "--bogus" }, "--bogus")]

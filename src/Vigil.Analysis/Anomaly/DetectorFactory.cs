@@ -47,7 +47,7 @@ public static class DetectorFactory
     };
 
     /// <summary>
-    /// The threshold a detector ships with: what <c>vigil serve</c> compares scores with for <c>anomalous</c> when the
+    /// The threshold a detector ships with: what <c>vigil serve</c> compares scores with for <c>vigil_anomalous</c> when the
     /// configuration names no threshold. Chosen on the NAB files in the repository's test data (see docs/BENCHMARKS.md).
     /// </summary>
     public static double ShippedThreshold(string name) => name switch

@@ -12,8 +12,8 @@ namespace Vigil.Analysis.Insights;
 ///   enabled: true                    # default true
 ///   evaluation_interval: 15s         # how often new samples are scored
 ///   detector: { name: vigil, parameters: { min_points: 300 } }
-///   threshold: 0.5                   # anomalous = 1 when a score reaches it
-///   hold: 1m                         # anomalous stays 1 this long after the last such score
+///   threshold: 0.5                   # vigil_anomalous = 1 when a score reaches it
+///   hold: 1m                         # vigil_anomalous stays 1 this long after the last such score
 ///   builtin_series: true             # the series of the built-in collectors (job of the server)
 ///   selectors: ['{job="shop"}', 'http_requests_total']
 ///   max_series: 10000
@@ -40,7 +40,7 @@ public sealed record AnalysisConfig
     /// <summary>A score at or above this makes a point anomalous.</summary>
     public double Threshold { get; init; } = 0.5;
 
-    /// <summary>How long <c>anomalous</c> stays 1 after the last anomalous point, so alert rules and insights see it.</summary>
+    /// <summary>How long <c>vigil_anomalous</c> stays 1 after the last anomalous point, so alert rules and insights see it.</summary>
     public TimeSpan Hold { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Whether the series of the built-in collectors (those with the server's <c>job</c> label) are scored.</summary>

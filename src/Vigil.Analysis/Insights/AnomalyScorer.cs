@@ -7,8 +7,8 @@ namespace Vigil.Analysis.Insights;
 
 /// <summary>
 /// Scores every new sample of the selected series with one streaming detector per series and writes the results back
-/// as series: <c>anomaly_score{&lt;source labels&gt;, metric_name, detector}</c> and <c>anomalous</c> (0/1) at the
-/// sample's time, and per instance <c>anomaly_rate</c> (the share of its scored series anomalous now) at evaluation time.
+/// as series: <c>vigil_anomaly_score{&lt;source labels&gt;, metric_name, detector}</c> and <c>vigil_anomalous</c> (0/1) at the
+/// sample's time, and per instance <c>vigil_anomaly_rate</c> (the share of its scored series anomalous now) at evaluation time.
 /// </summary>
 /// <remarks>
 /// Counters (names ending in <c>_total</c>, <c>_count</c> or <c>_sum</c>) are scored on their per-second rate between
@@ -20,18 +20,18 @@ namespace Vigil.Analysis.Insights;
 internal sealed class AnomalyScorer
 {
     /// <summary>The score series' name.</summary>
-    public const string ScoreMetric = "anomaly_score";
+    public const string ScoreMetric = "vigil_anomaly_score";
 
     /// <summary>The 0/1 series' name.</summary>
-    public const string AnomalousMetric = "anomalous";
+    public const string AnomalousMetric = "vigil_anomalous";
 
     /// <summary>The per-instance share of anomalous series.</summary>
-    public const string RateMetric = "anomaly_rate";
+    public const string RateMetric = "vigil_anomaly_rate";
 
     /// <summary>The label carrying the source series' metric name on the outputs.</summary>
     public const string MetricNameLabel = "metric_name";
 
-    /// <summary>The label naming the detector on <c>anomaly_score</c>.</summary>
+    /// <summary>The label naming the detector on <c>vigil_anomaly_score</c>.</summary>
     public const string DetectorLabel = "detector";
 
     private readonly AnalysisConfig _config;

@@ -14,14 +14,14 @@ internal sealed class ScrapeInstruments : IDisposable
     {
         _meter = new Meter(MeterName);
         Scrapes = _meter.CreateCounter<long>("vigil.scrape.scrapes", "{scrape}",
-            "Scrapes of targets, by job and result (success or failure).");
+            "Scrapes of targets, by scrape_job (the job name; job is Vigil's own) and result (success or failure).");
         SamplesRefused = _meter.CreateCounter<long>("vigil.scrape.samples.refused", "{sample}",
-            "Scraped samples the storage refused, by job and reason (OutOfOrder, DuplicateTimestamp, TooOld, ...).");
+            "Scraped samples the storage refused, by scrape_job and reason (OutOfOrder, DuplicateTimestamp, TooOld, ...).");
         FileSdReadErrors = _meter.CreateCounter<long>("vigil.scrape.file_sd.read_errors", "{error}",
             "file_sd files that could not be read or parsed.");
         if (targets is not null)
         {
-            _meter.CreateObservableGauge("vigil.scrape.targets", targets, "{target}", "Targets per job and state (active or dropped).");
+            _meter.CreateObservableGauge("vigil.scrape.targets", targets, "{target}", "Targets per scrape_job and state (active or dropped).");
         }
     }
 

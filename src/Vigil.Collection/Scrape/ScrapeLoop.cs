@@ -71,7 +71,7 @@ internal sealed class ScrapeLoop : IAsyncDisposable
         _instruments = instruments;
         _logger = logger;
         _clock = clock;
-        _jobTag = new("job", config.JobName);
+        _jobTag = new("scrape_job", config.JobName);
         for (int i = 0; i < ReportNames.Length; i++)
         {
             _reportLabels[i] = new LabelSetBuilder(target.PublicLabels).Set(LabelSet.MetricName, ReportNames[i]).Build();

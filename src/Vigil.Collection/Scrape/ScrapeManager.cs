@@ -182,7 +182,7 @@ public sealed class ScrapeManager : IAsyncDisposable
     {
         foreach (var pool in Pools(null))
         {
-            var jobTag = new KeyValuePair<string, object?>("job", pool.JobName);
+            var jobTag = new KeyValuePair<string, object?>("scrape_job", pool.JobName);
             yield return new Measurement<long>(pool.ActiveTargets().Count, jobTag, new("state", "active"));
             yield return new Measurement<long>(pool.DroppedTargets().Count, jobTag, new("state", "dropped"));
         }

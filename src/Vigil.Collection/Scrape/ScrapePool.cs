@@ -70,7 +70,7 @@ internal sealed class ScrapePool : IAsyncDisposable
     {
         foreach (var sd in _config.FileSdConfigs)
         {
-            var provider = new FileSdProvider(sd, _readTargetFile, _logger, _ => _instruments.FileSdReadErrors.Add(1, new KeyValuePair<string, object?>("job", _config.JobName)));
+            var provider = new FileSdProvider(sd, _readTargetFile, _logger, _ => _instruments.FileSdReadErrors.Add(1, new KeyValuePair<string, object?>("scrape_job", _config.JobName)));
             provider.Changed += OnDiscoveryChanged;
             _fileSd.Add(provider);
         }

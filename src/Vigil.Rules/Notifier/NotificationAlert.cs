@@ -8,7 +8,7 @@ namespace Vigil.Rules.Notifier;
 /// <param name="Annotations">The expanded annotations.</param>
 /// <param name="StartsAt">When it started firing.</param>
 /// <param name="EndsAt">When it resolved, or until when a firing alert is valid without a resend.</param>
-/// <param name="GeneratorUrl">A link to the expression in the server's UI.</param>
+/// <param name="GeneratorUrl">A link that opens the expression in the dashboard's Explore page.</param>
 public sealed record NotificationAlert(LabelSet Labels, LabelSet Annotations, DateTimeOffset StartsAt, DateTimeOffset EndsAt, string GeneratorUrl)
 {
     /// <summary>True when the alert is resolved at <paramref name="now"/> (its end time has passed).</summary>
@@ -21,7 +21,11 @@ public sealed record NotificationAlert(LabelSet Labels, LabelSet Annotations, Da
         ArgumentNullException.ThrowIfNull(alert);
         var starts = DateTimeOffset.FromUnixTimeMilliseconds(alert.FiredAtMs ?? alert.ActiveAtMs);
         var ends = DateTimeOffset.FromUnixTimeMilliseconds(alert.ResolvedAtMs ?? alert.ValidUntilMs);
-        string url = externalUrl.TrimEnd('/') + "/graph?g0.expr=" + Uri.EscapeDataString(rule.Expr) + "&g0.tab=1";
+        string url = ExploreUrl(externalUrl, rule.Expr);
         return new NotificationAlert(alert.Labels, alert.Annotations, starts, ends, url);
     }
+
+    /// <summary>The dashboard's Explore page showing <paramref name="expr"/> as a table (what Prometheus's alert links open).</summary>
+    public static string ExploreUrl(string externalUrl, string expr)
+        => externalUrl.TrimEnd('/') + "/explore?expr=" + Uri.EscapeDataString(expr) + "&tab=table";
 }

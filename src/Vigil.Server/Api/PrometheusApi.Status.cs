@@ -25,13 +25,15 @@ internal sealed partial class PrometheusApi
         {
             w.WriteStartObject("data"u8);
             w.WriteString("version"u8, CompatiblePrometheusVersion);
-            w.WriteString("revision"u8, vigilVersion);
+            // Note: as Prometheus's revision, the source commit (the part after '+' of Vigil's informational version).
+            int plus = vigilVersion.IndexOf('+', StringComparison.Ordinal);
+            w.WriteString("revision"u8, plus >= 0 ? vigilVersion[(plus + 1)..] : string.Empty);
             w.WriteString("branch"u8, string.Empty);
             w.WriteString("buildUser"u8, string.Empty);
             w.WriteString("buildDate"u8, string.Empty);
             w.WriteString("goVersion"u8, RuntimeInformation.FrameworkDescription);
             w.WriteString("application"u8, "Vigil");
-            w.WriteString("vigilVersion"u8, vigilVersion);
+            w.WriteString("vigilVersion"u8, plus >= 0 ? vigilVersion[..plus] : vigilVersion);
             w.WriteEndObject();
             await ApiJson.EndSuccessAsync(ctx, w, []).ConfigureAwait(false);
         }

@@ -87,7 +87,7 @@ internal static class AnalysisConfigParser
             }
             catch (ArgumentException ex)
             {
-                r.Error(detectorNode, $"invalid \"detector\" in {Section}: {ex.Message}");
+                r.Error(detectorNode, $"invalid \"detector\" in {Section}: {Core.Diagnostics.UserMessage.Of(ex)}");
                 (detector, parameters) = (d.Detector, d.DetectorParameters);
             }
         }

@@ -10,7 +10,7 @@ internal static class CommonOptions
     public const string DefaultDataDir = "./data";
 
     /// <summary>The server commands talk to when <c>--server</c> is not given: <c>vigil serve</c>'s default address.</summary>
-    public const string DefaultServer = "http://127.0.0.1:9464";
+    public const string DefaultServer = "http://127.0.0.1:9612";
 
     /// <summary><c>--server URL</c> for commands that need a running server, defaulting to <see cref="DefaultServer"/>.</summary>
     public static Option<Uri> RunningServer(string description) => new("--server")
@@ -52,11 +52,17 @@ internal static class CommonOptions
         DefaultValueFactory = _ => DefaultDataDir,
     };
 
-    public static Option<Uri?> Server() => new("--server")
+    /// <summary>
+    /// <c>--server URL</c> for commands that read data: they ask the running server (<see cref="DefaultServer"/> unless
+    /// given) and read a data directory only when <see cref="OfflineDataDir"/> is given.
+    /// </summary>
+    public static Option<Uri> Server() => RunningServer("Read from a running Vigil (or any Prometheus-compatible API) at this URL. Default: " + DefaultServer + ".");
+
+    /// <summary><c>--data-dir DIR</c> for commands that read data: read that directory offline instead of asking the server.</summary>
+    public static Option<string?> OfflineDataDir() => new("--data-dir")
     {
-        Description = "Read from a running Vigil (or any Prometheus-compatible API) at this URL, e.g. http://127.0.0.1:9464, instead of a data directory.",
-        HelpName = "URL",
-        CustomParser = ParseServer,
+        Description = "Read this data directory offline instead of asking the server (read-only; works while a server runs on it).",
+        HelpName = "DIR",
     };
 
     public static Option<string[]> Match(string description)
@@ -115,10 +121,10 @@ internal static class CommonOptions
     }
 
     /// <summary>Rejects <c>--server</c> together with an explicit <c>--data-dir</c>.</summary>
-    public static void AddSourceValidator(Command command, Option<Uri?> server, Option<string> dataDir)
+    public static void AddSourceValidator(Command command, Option<Uri> server, Option<string?> dataDir)
         => command.Validators.Add(r =>
         {
-            if (r.GetResult(server) is not null && r.GetResult(dataDir) is { Implicit: false })
+            if (r.GetResult(server) is { Implicit: false } && r.GetResult(dataDir) is { Implicit: false })
             {
                 r.AddError("--server and --data-dir cannot be used together: read either from a running server or from a data directory");
             }

@@ -21,7 +21,7 @@ internal static class DumpCommand
         var from = CommonOptions.Time("--from", "First timestamp to print (inclusive): Unix seconds, RFC 3339, now or now-1h. Default: the oldest sample.");
         var to = CommonOptions.Time("--to", "Last timestamp to print (inclusive), same forms as --from. Default: the newest sample.");
         var server = CommonOptions.Server();
-        var dataDir = CommonOptions.DataDir("Data directory to read, read-only (works while a server runs on it). Default when --server is not given.");
+        var dataDir = CommonOptions.OfflineDataDir();
         var output = CommonOptions.OutputFormat("table: one 'labels value timestamp_ms' line per sample; json: one line per series as /api/v1/export writes it ({\"metric\":…,\"values\":[…],\"timestamps\":[…]}).");
         var command = new Command("dump", "Print the samples of matching series, one 'labels value timestamp_ms' line per sample.") { match, from, to, server, dataDir, output };
         CommonOptions.AddSourceValidator(command, server, dataDir);
@@ -37,13 +37,13 @@ internal static class DumpCommand
             }
             string[] selectors = result.GetValue(match)!;
             var writer = new SeriesWriter(stdout, result.GetValue(output) == "json");
-            if (result.GetValue(server) is { } url)
+            if (result.GetValue(dataDir) is { } dir)
             {
-                await FromServerAsync(auth.Target(result, url), selectors, start, end, result.GetResult(from) is not null, result.GetResult(to) is not null, writer, ct).ConfigureAwait(false);
+                await FromDataDirAsync(storageProvider, dir, selectors, start, end, writer, ct).ConfigureAwait(false);
             }
             else
             {
-                await FromDataDirAsync(storageProvider, result.GetValue(dataDir)!, selectors, start, end, writer, ct).ConfigureAwait(false);
+                await FromServerAsync(auth.Target(result, result.GetValue(server)!), selectors, start, end, result.GetResult(from) is not null, result.GetResult(to) is not null, writer, ct).ConfigureAwait(false);
             }
             return 0;
         });

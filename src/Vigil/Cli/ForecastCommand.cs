@@ -51,7 +51,7 @@ internal static class ForecastCommand
         };
         output.AcceptOnlyFromAmong("table", "json", "csv");
         var server = CommonOptions.Server();
-        var dataDir = CommonOptions.DataDir("Data directory to read, read-only (works while a server runs on it). Default when --server is not given.");
+        var dataDir = CommonOptions.OfflineDataDir();
         var command = new Command("forecast", "Forecast a PromQL expression (Holt–Winters with the detected season, or a damped trend or level) and print the points with calibrated prediction intervals.")
         {
             expr, horizon, lookback, step, level, time, output, server, dataDir,
@@ -72,9 +72,9 @@ internal static class ForecastCommand
                 QueryCommand.TryParseStep(s, out stepMs, out _);
             }
             var request = new QueryCommand.QueryRequest(result.GetValue(expr)!, end - lookbackMs, end, stepMs);
-            var (value, warnings) = result.GetValue(server) is { } url
-                ? await QueryCommand.FromServerAsync(auth.Target(result, url), request, ct).ConfigureAwait(false)
-                : await QueryCommand.FromDataDirAsync(storageProvider, result.GetValue(dataDir)!, request, ct).ConfigureAwait(false);
+            var (value, warnings) = result.GetValue(dataDir) is { } dir
+                ? await QueryCommand.FromDataDirAsync(storageProvider, dir, request, ct).ConfigureAwait(false)
+                : await QueryCommand.FromServerAsync(auth.Target(result, result.GetValue(server)!), request, ct).ConfigureAwait(false);
             foreach (var w in warnings)
             {
                 await stderr.WriteLineAsync("vigil: " + w).ConfigureAwait(false);
@@ -92,9 +92,9 @@ internal static class ForecastCommand
                 {
                     fits.Add((series.Metric, StepForecast.Fit(times, values, stepMs, horizonMs, result.GetValue(level))));
                 }
-                catch (ForecastException e)
+                catch (Exception e) when (e is ForecastException or ArgumentException)
                 {
-                    await stderr.WriteLineAsync($"vigil: {series.Metric}: not forecast: {e.Message}").ConfigureAwait(false);
+                    await stderr.WriteLineAsync($"vigil: {series.Metric}: not forecast: {Core.Diagnostics.UserMessage.Of(e)}").ConfigureAwait(false);
                 }
             }
             if (fits.Count == 0)

@@ -12,6 +12,10 @@ namespace Vigil.Cli;
 /// </summary>
 internal static class OptimizeCommand
 {
+    /// <summary>What <c>vigil optimize list</c> says when the server's optimizer is off.</summary>
+    internal const string OffHint =
+        "The optimizer is off on this server: add an optimization: section with mode: recommend, approve or auto (and policies) to vigil.yaml and reload it (save the file, kill -HUP or POST /-/reload; a server started without --config needs vigil serve --config vigil.yaml). See docs/OPTIMIZATION.md.";
+
     /// <summary>The server asked when <c>--server</c> is not given.</summary>
     public const string DefaultServer = CommonOptions.DefaultServer;
 
@@ -74,7 +78,12 @@ internal static class OptimizeCommand
                 await stdout.WriteLineAsync(data.GetRawText()).ConfigureAwait(false);
                 return 0;
             }
-            await stdout.WriteLineAsync("mode: " + data.GetProperty("mode").GetString()).ConfigureAwait(false);
+            string mode = data.GetProperty("mode").GetString() ?? "off";
+            await stdout.WriteLineAsync("mode: " + mode).ConfigureAwait(false);
+            if (mode == "off")
+            {
+                await stdout.WriteLineAsync(OffHint).ConfigureAwait(false);
+            }
             var rows = new List<string[]> { new[] { "ID", "STATUS", "PHASE", "MODE", "POLICY", "TYPE", "TARGET", "IMPACT", "CREATED" } };
             foreach (var e in data.GetProperty("executions").EnumerateArray())
             {

@@ -33,7 +33,7 @@ internal static class QueryCommand
         };
         output.AcceptOnlyFromAmong("table", "json", "csv");
         var server = CommonOptions.Server();
-        var dataDir = CommonOptions.DataDir("Data directory to query, read-only (works while a server runs on it). Default when --server is not given.");
+        var dataDir = CommonOptions.OfflineDataDir();
         var command = new Command("query", "Evaluate a PromQL expression at one time or over a range and print the result.")
         {
             expr, time, start, end, step, output, server, dataDir,
@@ -56,9 +56,9 @@ internal static class QueryCommand
             var request = isRange
                 ? RangeRequest(query, CommonOptions.TimeValue(result, start, now), CommonOptions.TimeValue(result, end, now) ?? now, result.GetValue(step))
                 : new QueryRequest(query, CommonOptions.TimeValue(result, time, now) ?? now, 0, 0);
-            var (value, warnings) = result.GetValue(server) is { } url
-                ? await FromServerAsync(auth.Target(result, url), request, ct).ConfigureAwait(false)
-                : await FromDataDirAsync(storageProvider, result.GetValue(dataDir)!, request, ct).ConfigureAwait(false);
+            var (value, warnings) = result.GetValue(dataDir) is { } dir
+                ? await FromDataDirAsync(storageProvider, dir, request, ct).ConfigureAwait(false)
+                : await FromServerAsync(auth.Target(result, result.GetValue(server)!), request, ct).ConfigureAwait(false);
             foreach (var w in warnings)
             {
                 await stderr.WriteLineAsync("vigil: " + w).ConfigureAwait(false);
@@ -70,6 +70,13 @@ internal static class QueryCommand
                 _ => Table(value),
             };
             await stdout.WriteAsync(text).ConfigureAwait(false);
+            if (value is VectorValue { Samples.Count: 0 } or MatrixValue { Series.Count: 0 })
+            {
+                string why = result.GetValue(dataDir) is { } emptyDir
+                    ? $"no series match in {Path.GetFullPath(emptyDir)}; vigil series --match '{{__name__=~\".+\"}}' --data-dir {emptyDir} lists what is stored"
+                    : await ExplainEmptyAsync(auth.Target(result, result.GetValue(server)!), ct).ConfigureAwait(false);
+                await stderr.WriteLineAsync("vigil: " + why).ConfigureAwait(false);
+            }
             return 0;
         });
         return command;
@@ -182,6 +189,36 @@ internal static class QueryCommand
         catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
         {
             throw new CliException($"{new Uri(url, path)} answered with an unexpected result: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Why a query against a server found nothing, from its <c>/api/v1/targets</c>: how many scrape targets it has and
+    /// how many are up, with where to add them. A server without that API gets the generic hint.
+    /// </summary>
+    internal static async Task<string> ExplainEmptyAsync(ServerTarget target, CancellationToken ct)
+    {
+        const string AddTargets = "add targets under scrape_configs: in vigil.yaml (README.md, Configuration) or push to /api/v1/push, /api/v1/write or OTLP /v1/metrics";
+        const string ListStored = "vigil series --match '{__name__=~\".+\"}' lists what is stored";
+        try
+        {
+            using var http = target.CreateClient(TimeSpan.FromSeconds(10));
+            using var response = await http.GetAsync("api/v1/targets?state=active", ct).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                return $"no series match; {ListStored}";
+            }
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
+            var active = doc.RootElement.GetProperty("data").GetProperty("activeTargets");
+            int total = active.GetArrayLength();
+            int up = active.EnumerateArray().Count(t => t.TryGetProperty("health", out var h) && h.GetString() == "up");
+            return total == 0
+                ? $"no series match; configured scrape targets: 0 — {AddTargets}; {ListStored}"
+                : $"no series match; configured scrape targets: {total} ({up} up, see {new Uri(target.Url, "targets")}); {ListStored}";
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException or TaskCanceledException)
+        {
+            return $"no series match; {ListStored}";
         }
     }
 

@@ -15,7 +15,7 @@ internal static class SeriesCommand
     {
         var match = CommonOptions.Match("Series selector, e.g. node_cpu_seconds_total{mode=\"idle\"}; repeat for several (their union is listed).");
         var server = CommonOptions.Server();
-        var dataDir = CommonOptions.DataDir("Data directory to read, read-only (works while a server runs on it). Default when --server is not given.");
+        var dataDir = CommonOptions.OfflineDataDir();
         var output = CommonOptions.OutputFormat("table: one series per line in label order; json: an array of label objects, as /api/v1/series answers.");
         var command = new Command("series", "List the series matching selectors, one per line in label order.") { match, server, dataDir, output };
         CommonOptions.AddSourceValidator(command, server, dataDir);
@@ -23,9 +23,9 @@ internal static class SeriesCommand
         command.SetAction(async (result, ct) =>
         {
             string[] selectors = result.GetValue(match)!;
-            var labels = result.GetValue(server) is { } url
-                ? await FromServerAsync(auth.Target(result, url), selectors, stderr, ct).ConfigureAwait(false)
-                : await FromDataDirAsync(storageProvider, result.GetValue(dataDir)!, selectors).ConfigureAwait(false);
+            var labels = result.GetValue(dataDir) is { } dir
+                ? await FromDataDirAsync(storageProvider, dir, selectors).ConfigureAwait(false)
+                : await FromServerAsync(auth.Target(result, result.GetValue(server)!), selectors, stderr, ct).ConfigureAwait(false);
             if (result.GetValue(output) == "json")
             {
                 using var buffer = new MemoryStream();

@@ -19,7 +19,7 @@ internal static class ServeCommand
         var dataDir = CommonOptions.DataDir("Directory for the database (created if missing); one server at a time may use it.");
         var listen = new Option<ListenAddress>("--listen")
         {
-            Description = "Address for the HTTP API and /metrics: host:port; loopback only by default, :9464 for all interfaces.",
+            Description = "Address for the HTTP API and /metrics: host:port; loopback only by default, :9612 for all interfaces.",
             HelpName = "ADDR",
             DefaultValueFactory = _ => ListenAddress.Default,
             CustomParser = r =>
@@ -198,6 +198,7 @@ internal static class ServeCommand
                 retentionBytes,
                 Given(walSync) || storage.WalSyncEveryCommit is null ? result.GetValue(walSync) == "commit" : storage.WalSyncEveryCommit.Value,
                 Given(maxFuture) || storage.MaxFutureTimestamp is null ? PrometheusDuration.Parse(result.GetValue(maxFuture)!) : storage.MaxFutureTimestamp.Value);
+            var flags = FlagValues(command, result);
             // Note: the same binding runs at start and at every reload, so flags keep winning over a reloaded file.
             VigilServerOptions Bind(VigilConfig file)
             {
@@ -235,6 +236,8 @@ internal static class ServeCommand
                     Analysis = file.Analysis ?? new AnalysisConfig(),
                     ConfigFile = file.SourcePath,
                     ConfigBinder = file.SourcePath is null ? null : Bind,
+                    Flags = flags,
+                    StorageRetention = settings.Retention,
                 };
             }
             var options = Bind(file);
@@ -246,6 +249,27 @@ internal static class ServeCommand
             return await RunAsync(storageProvider, settings, options, loggers, ct).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>Every flag of the command by name without dashes, with the value given or its default (for <c>/api/v1/status/flags</c>).</summary>
+    private static Dictionary<string, string> FlagValues(Command command, ParseResult result)
+    {
+        var flags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var option in command.Options)
+        {
+            if (!option.Name.StartsWith("--", StringComparison.Ordinal) || option.Name == "--help")
+            {
+                continue;
+            }
+            var given = result.GetResult(option);
+            string value = given is { Implicit: false }
+                ? (given.Tokens.Count == 0 ? "true" : string.Join(",", given.Tokens.Select(t => t.Value)))
+                : !option.HasDefaultValue ? string.Empty
+                : option.GetDefaultValue() is bool b ? (b ? "true" : "false")
+                : Convert.ToString(option.GetDefaultValue(), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
+            flags[option.Name[2..]] = value;
+        }
+        return flags;
     }
 
     /// <summary>The URL users reach the server at, for alerts' generator URLs and <c>$externalURL</c> (Prometheus's default for <c>--web.external-url</c>).</summary>
@@ -351,6 +375,12 @@ internal static class ServeCommand
             {
                 await server.StartAsync(stop.Token).ConfigureAwait(false);
                 Volatile.Write(ref running, server);
+            }
+            catch (ListenAddressInUseException e)
+            {
+                int other = options.Listen.Port is > 0 and < 65535 ? options.Listen.Port + 1 : 9613;
+                log.LogError("{Error}; choose another address with --listen, e.g. vigil serve --listen 127.0.0.1:{Port}", e.Message, other);
+                return 1;
             }
             catch (IOException e)
             {

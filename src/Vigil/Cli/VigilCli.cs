@@ -77,6 +77,12 @@ internal static class VigilCli
         {
             return 1;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Note: the last resort; a person gets one line, never a .NET type name or stack trace.
+            await stderr.WriteLineAsync("vigil: " + Core.Diagnostics.UserMessage.Of(e)).ConfigureAwait(false);
+            return 1;
+        }
         finally
         {
             await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);

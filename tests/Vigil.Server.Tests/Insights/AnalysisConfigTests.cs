@@ -105,6 +105,6 @@ public sealed class AnalysisConfigTests
     public void Parse_UnknownDetector_NamesTheKnownOnes()
     {
         var e = Assert.Single(Errors("analysis: { detector: prophet }"));
-        Assert.Equal("vigil.yaml:1:23: invalid \"detector\" in analysis: unknown detector \"prophet\" (known: vigil, mad, gaussian, kmeans, spectral, artime). (Parameter 'name')", e);
+        Assert.Equal($"vigil.yaml:1:23: invalid \"detector\" in analysis: unknown detector \"prophet\" (known: {string.Join(", ", Vigil.Analysis.Anomaly.DetectorFactory.Names)}).", e);
     }
 }

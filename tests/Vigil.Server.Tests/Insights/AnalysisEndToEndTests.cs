@@ -15,8 +15,8 @@ using Vigil.Server.Tests.TestSupport;
 namespace Vigil.Server.Tests.Insights;
 
 /// <summary>
-/// A running server with the analysis on: an anomaly injected into a pushed series yields an <c>anomaly_score</c> spike
-/// (query API), an insight (<c>/api/v1/insights</c>, <c>vigil analyze</c>), an alert from a rule on <c>anomalous</c>
+/// A running server with the analysis on: an anomaly injected into a pushed series yields an <c>vigil_anomaly_score</c> spike
+/// (query API), an insight (<c>/api/v1/insights</c>, <c>vigil analyze</c>), an alert from a rule on <c>vigil_anomalous</c>
 /// (<c>/api/v1/alerts</c>) and an optimizer recommendation from a policy on the insight; after a restart the detector
 /// state and the insight are still there.
 /// </summary>
@@ -35,7 +35,7 @@ public sealed class AnalysisEndToEndTests : IDisposable
               - name: anomalies
                 rules:
                   - alert: ShopAnomalous
-                    expr: anomalous{metric_name="shop_latency_seconds"} == 1
+                    expr: vigil_anomalous{metric_name="shop_latency_seconds"} == 1
                     labels: { severity: warning }
             """);
         // Ten minutes of history, one point a second, before the server starts: the detector learns it at start-up.
@@ -128,7 +128,7 @@ public sealed class AnalysisEndToEndTests : IDisposable
             // The score, through the query API.
             double score = double.Parse(await UntilAsync(async () =>
             {
-                var (_, root) = await GetAsync(server, "api/v1/query?query=" + Uri.EscapeDataString("max_over_time(anomaly_score{metric_name=\"shop_latency_seconds\",detector=\"vigil\"}[5m])"));
+                var (_, root) = await GetAsync(server, "api/v1/query?query=" + Uri.EscapeDataString("max_over_time(vigil_anomaly_score{metric_name=\"shop_latency_seconds\",detector=\"vigil\"}[5m])"));
                 var result = root.GetProperty("data").GetProperty("result");
                 return result.GetArrayLength() == 1 && result[0].GetProperty("value")[1].GetString() is { } v && v != "0" ? v : null;
             }, "an anomaly score"), System.Globalization.CultureInfo.InvariantCulture);

@@ -53,7 +53,7 @@ public sealed class AnomalyScorerTests : IDisposable
             long t = Start + (i * Step);
             Write(labels, t, value(i));
             scorer.Evaluate(t + 1000);
-            scores[i - from] = Value($"anomaly_score{{metric_name=\"{labels.Name}\"}}", t);
+            scores[i - from] = Value($"vigil_anomaly_score{{metric_name=\"{labels.Name}\"}}", t);
         }
         return scores;
     }
@@ -70,14 +70,14 @@ public sealed class AnomalyScorerTests : IDisposable
         Assert.True(scores[150] >= 0.9, $"spike scored {scores[150]}");
         Assert.Equal(0, scores.Where((_, i) => i != 150).Count(s => s >= 0.5));
         long spikeT = Start + (150 * Step);
-        Assert.Equal(1, Value("anomalous{metric_name=\"app_latency_seconds\", job=\"vigil\", instance=\"host-1\"}", spikeT));
+        Assert.Equal(1, Value("vigil_anomalous{metric_name=\"app_latency_seconds\", job=\"vigil\", instance=\"host-1\"}", spikeT));
         // Note: the hold is 45 s: the anomalous flag stays up for three more 15 s points, then drops.
-        Assert.Equal(1, Value("anomalous{metric_name=\"app_latency_seconds\"}", spikeT + (3 * Step)));
-        Assert.Equal(0, Value("anomalous{metric_name=\"app_latency_seconds\"}", spikeT + (4 * Step)));
-        Assert.Equal(0, Value("anomalous{metric_name=\"app_latency_seconds\"}", spikeT - Step));
-        Assert.Equal("vigil", Assert.Single(Assert.IsType<VectorValue>(new PromQLEngine().InstantQuery(_storage, "anomaly_score", spikeT).Value).Samples).Labels.Get("detector"));
-        Assert.Equal(1.0, Value("anomaly_rate{instance=\"host-1\"}", spikeT + 1000));
-        Assert.Equal(0.0, Value("anomaly_rate{instance=\"host-1\"}", spikeT + (5 * Step) + 1000));
+        Assert.Equal(1, Value("vigil_anomalous{metric_name=\"app_latency_seconds\"}", spikeT + (3 * Step)));
+        Assert.Equal(0, Value("vigil_anomalous{metric_name=\"app_latency_seconds\"}", spikeT + (4 * Step)));
+        Assert.Equal(0, Value("vigil_anomalous{metric_name=\"app_latency_seconds\"}", spikeT - Step));
+        Assert.Equal("vigil", Assert.Single(Assert.IsType<VectorValue>(new PromQLEngine().InstantQuery(_storage, "vigil_anomaly_score", spikeT).Value).Samples).Labels.Get("detector"));
+        Assert.Equal(1.0, Value("vigil_anomaly_rate{instance=\"host-1\"}", spikeT + 1000));
+        Assert.Equal(0.0, Value("vigil_anomaly_rate{instance=\"host-1\"}", spikeT + (5 * Step) + 1000));
         Assert.Equal(160, scorer.PointsScored);
         Assert.Equal(1, Value("vigil_analysis_series{state=\"scored\"}", Start + (159 * Step) + 1000));
     }
@@ -117,7 +117,7 @@ public sealed class AnomalyScorerTests : IDisposable
             return total;
         }, 0, 130);
         Assert.Equal(0, scores.Count(s => s >= 0.5));
-        Assert.True(Value("anomaly_score{metric_name=\"jobs_total\"}", Start + (120 * Step)) < 0.5);
+        Assert.True(Value("vigil_anomaly_score{metric_name=\"jobs_total\"}", Start + (120 * Step)) < 0.5);
     }
 
     [Fact]
@@ -142,7 +142,7 @@ public sealed class AnomalyScorerTests : IDisposable
         scorer.Evaluate(Start + 1000);
         Write(Gauge("x"), Start + Step, 1);
         scorer.Evaluate(Start + Step + 1000);
-        // anomaly_score, anomalous, anomaly_rate and vigil_analysis_* carry job="vigil" too, but only x has a detector.
+        // vigil_anomaly_score, vigil_anomalous, vigil_anomaly_rate and vigil_analysis_* carry job="vigil" too, but only x has a detector.
         Assert.Equal(1, scorer.SeriesCount);
     }
 
@@ -167,7 +167,7 @@ public sealed class AnomalyScorerTests : IDisposable
         var fresh = Scorer();
         Write(latency, Start + (90 * Step), 2.0);
         fresh.Evaluate(Start + (90 * Step) + 1000);
-        Assert.Equal(0, Value("anomaly_score{metric_name=\"app_latency_seconds\"}", Start + (90 * Step)));
+        Assert.Equal(0, Value("vigil_anomaly_score{metric_name=\"app_latency_seconds\"}", Start + (90 * Step)));
     }
 
     [Fact]
@@ -182,10 +182,10 @@ public sealed class AnomalyScorerTests : IDisposable
         var scorer = Scorer(Config(TimeSpan.FromHours(1)), startMs: Start + (100 * Step));
         scorer.Evaluate(Start + (100 * Step));
         Assert.Equal(100, scorer.PointsScored);
-        Assert.Empty(Assert.IsType<VectorValue>(new PromQLEngine().InstantQuery(_storage, "anomaly_score", Start + (99 * Step)).Value).Samples);
+        Assert.Empty(Assert.IsType<VectorValue>(new PromQLEngine().InstantQuery(_storage, "vigil_anomaly_score", Start + (99 * Step)).Value).Samples);
         Write(latency, Start + (100 * Step), 2.0);
         scorer.Evaluate(Start + (101 * Step));
-        Assert.True(Value("anomaly_score", Start + (100 * Step)) >= 0.9);
+        Assert.True(Value("vigil_anomaly_score", Start + (100 * Step)) >= 0.9);
     }
 
     [Fact]

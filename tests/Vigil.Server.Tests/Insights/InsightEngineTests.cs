@@ -230,7 +230,7 @@ public sealed class InsightEngineTests
     public void Bottleneck_VigilOwnDurationsFollowTheLoad_NotCandidatesUnlessAsked()
     {
         var host = LabelSet.Of("job", "node", "instance", "127.0.0.1:19100");
-        var vigil = LabelSet.Of("job", "vigil", "instance", "127.0.0.1:9464");
+        var vigil = LabelSet.Of("job", "vigil", "instance", "127.0.0.1:9612");
         WriteBusyHost(host,
             (vigil.With(LabelSet.MetricName, "vigil_rule_evaluation_duration_seconds"), u => 0.01 + (0.05 * u)),
             (vigil.With(LabelSet.MetricName, "vigil_collector_duration_seconds"), u => 0.02 + (0.1 * u)));

@@ -187,5 +187,5 @@ public sealed class OptimizationsApiTests : IAsyncLifetime
     [InlineData("0.0.0.0", true)]
     [InlineData("10.1.2.3", true)]
     public void BeyondLoopback_ByListenHost(string host, bool beyond)
-        => Assert.Equal(beyond, OptimizationsApi.BeyondLoopback(new ListenAddress(host, 9464)));
+        => Assert.Equal(beyond, OptimizationsApi.BeyondLoopback(new ListenAddress(host, 9612)));
 }

@@ -129,6 +129,6 @@ public sealed class OptimizeCommandTests : IAsyncLifetime
     {
         var (code, output, _) = await RunAsync("optimize", "list", "--help");
         Assert.Equal(0, code);
-        Assert.Contains("http://127.0.0.1:9464", output, StringComparison.Ordinal);
+        Assert.Contains("http://127.0.0.1:9612", output, StringComparison.Ordinal);
     }
 }

@@ -111,7 +111,7 @@ public sealed class BrowserSafetyTests : IAsyncLifetime
 
     [Theory]
     [InlineData("evil.example")]
-    [InlineData("evil.example:9464")]
+    [InlineData("evil.example:9612")]
     [InlineData("127.0.0.1.nip.io")]
     public async Task HostHeader_NotLoopback_403(string host)
     {
@@ -125,9 +125,9 @@ public sealed class BrowserSafetyTests : IAsyncLifetime
 
     [Theory]
     [InlineData("localhost")]
-    [InlineData("LOCALHOST:9464")]
+    [InlineData("LOCALHOST:9612")]
     [InlineData("127.0.0.1")]
-    [InlineData("[::1]:9464")]
+    [InlineData("[::1]:9612")]
     [InlineData("vigil.internal:443")]
     public async Task HostHeader_LoopbackOrAllowed_Answers(string host)
     {

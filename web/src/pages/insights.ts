@@ -98,7 +98,7 @@ class InsightView {
     if (i.engine === 'anomaly') {
       const scores = series.map((m) => {
         const { __name__: name, ...rest } = m;
-        return selector({ __name__: 'anomaly_score', ...rest, metric_name: name ?? '' });
+        return selector({ __name__: 'vigil_anomaly_score', ...rest, metric_name: name ?? '' });
       });
       queries.push(['scores', 'Anomaly score (largest per step)', peaks(scores)]);
     }

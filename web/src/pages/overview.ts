@@ -87,21 +87,21 @@ function mount(ctx: PageContext) {
   const rateChart = new Chart(160, (v) => `${formatNumber(v)}%`);
   const anomalies = new Panel('Anomaly rate', async () => {
     const [rate, anomalous, scored] = await Promise.all([
-      vectorBy('100 * anomaly_rate', 'instance'),
-      vectorBy('count by (instance) (anomalous == 1)', 'instance'),
-      vectorBy('count by (instance) (anomalous)', 'instance'),
+      vectorBy('100 * vigil_anomaly_rate', 'instance'),
+      vectorBy('count by (instance) (vigil_anomalous == 1)', 'instance'),
+      vectorBy('count by (instance) (vigil_anomalous)', 'instance'),
     ]);
     if (rate.size === 0) {
-      return h('div.muted', null, 'No anomaly scores yet: the analysis writes anomaly_rate once it has scored a series (see docs/ANALYSIS.md).');
+      return h('div.muted', null, 'No anomaly scores yet: the analysis writes vigil_anomaly_rate once it has scored a series (see docs/ANALYSIS.md).');
     }
     const end = Math.floor(Date.now() / 1000);
-    const r = await queryRange('100 * anomaly_rate', end - 3600, end, 15);
+    const r = await queryRange('100 * vigil_anomaly_rate', end - 3600, end, 15);
     if (r.data.resultType === 'matrix') rateChart.set(alignMatrix(r.data.result, end - 3600, end, 15, (m) => m.instance ?? ''));
     return [
       table(['Instance', 'Anomaly rate', 'Anomalous series', 'Scored series'], [...rate.keys()].sort().map((i) => [
         h('strong', null, i), `${formatNumber(rate.get(i)!)}%`, String(anomalous.get(i) ?? 0), String(scored.get(i) ?? 0),
       ]), 'anomalies'),
-      h('h3', null, h('a', { href: exploreLink('100 * anomaly_rate') }, 'Anomaly rate % (1h)')), rateChart.element,
+      h('h3', null, h('a', { href: exploreLink('100 * vigil_anomaly_rate') }, 'Anomaly rate % (1h)')), rateChart.element,
     ];
   }, 'anomalies');
   const insights = new Panel('Latest insights', async () => {

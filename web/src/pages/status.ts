@@ -47,7 +47,14 @@ const metricGroups: [string, RegExp][] = [
 function mount(ctx: PageContext) {
   const build = new Panel('Build information', async () => {
     const r = await apiGet<Record<string, string>>('/api/v1/status/buildinfo');
-    return definitions(Object.entries(r.data).map(([k, v]) => [k, v]));
+    const d = r.data;
+    // Note: "version" is the Prometheus version whose API Vigil answers (Grafana reads it); Vigil's own is vigilVersion.
+    return definitions([
+      ['Vigil version', d.vigilVersion ?? d.revision ?? ''],
+      ['Revision', d.revision || '–'],
+      ['Prometheus API version (emulated)', d.version ?? ''],
+      ['.NET runtime', d.goVersion ?? ''],
+    ]);
   }, 'buildinfo');
   const security = new Panel('Security', async () => {
     const r = await apiGet<SecurityStatus>('/api/v1/status/security');

@@ -328,7 +328,7 @@ internal sealed class DemoRun(DemoSettings settings, TextWriter stdout, TextWrit
     private static string[] SelfCommand()
     {
         string path = Environment.ProcessPath ?? throw new CliException("cannot tell where the vigil executable is");
-        return Path.GetFileNameWithoutExtension(path) == "dotnet" ? [path, typeof(DemoRun).Assembly.Location] : [path];
+        return Path.GetFileNameWithoutExtension(path) == "dotnet" ? [path, Path.Combine(AppContext.BaseDirectory, "vigil.dll")] : [path];
     }
 
     private static string DotnetHost()
