@@ -257,10 +257,8 @@ public sealed class PerformanceOptimizerTests : IAsyncLifetime
     [Fact]
     public async Task Rollback_CompletedWhileALaterChangeToTheTargetIsInForce_Refused()
     {
-        var older = Interrupted(ExecutionPhase.Finished, "4", DateTimeOffset.UtcNow.AddMinutes(-10));
-        older.Status = ExecutionStatus.Completed;
-        var newer = Interrupted(ExecutionPhase.Finished, "8", DateTimeOffset.UtcNow.AddMinutes(-1));
-        newer.Status = ExecutionStatus.Completed;
+        var older = Interrupted(ExecutionPhase.Finished, "4", DateTimeOffset.UtcNow.AddMinutes(-10)) with { Status = ExecutionStatus.Completed };
+        var newer = Interrupted(ExecutionPhase.Finished, "8", DateTimeOffset.UtcNow.AddMinutes(-1)) with { Status = ExecutionStatus.Completed };
         WriteJournal(older, newer);
 
         await using var optimizer = Create(GrowPool(OptimizationMode.Auto));
