@@ -127,3 +127,70 @@ public sealed class LeverDeciderTests
         Assert.InRange(cache, 140, 195);
     }
 }
+
+public sealed class LeverHistoryTests
+{
+    private static OptimizationExecution Applied(string target, string from, string to, ExecutionStatus status, double impact, int minute) => new()
+    {
+        Id = "e" + minute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Action = new OptimizationAction
+        {
+            Id = "a",
+            Type = Vigil.Analysis.Insights.OptimizationActionType.ConfigurationUpdate,
+            Target = target,
+            Policy = "objective",
+            Executor = "svc",
+            Parameters = new Dictionary<string, string>(),
+            Timeout = TimeSpan.FromSeconds(5),
+        },
+        Status = status,
+        Phase = ExecutionPhase.Finished,
+        AppliedAt = DateTimeOffset.UnixEpoch.AddMinutes(minute),
+        PreviousValue = from,
+        AppliedValue = to,
+        ActualImpact = impact,
+        Evidence = new EvaluationEvidence
+        {
+            BaselineStart = DateTimeOffset.UnixEpoch,
+            BaselineEnd = DateTimeOffset.UnixEpoch,
+            ObservationStart = DateTimeOffset.UnixEpoch,
+            ObservationEnd = DateTimeOffset.UnixEpoch,
+            Reason = "target p99 improved",
+            Metrics =
+            [
+                new MetricEvidence
+                {
+                    Name = "p99", Role = MetricRole.Target, Query = "p99", PValue = 0.001, EffectSize = -0.8,
+                    Baseline = new WindowStatistics { Median = 0.09 }, Observation = new WindowStatistics { Median = 0.05 },
+                    Classification = MetricClassification.Pass,
+                },
+            ],
+        },
+    };
+
+    [Fact]
+    public void Trials_JournaledExecutionsOnALeverTarget_BecomeTrialsWithTheEvaluatorsEvidence()
+    {
+        var objective = new OptimizationObjectiveConfig
+        {
+            Name = "p99",
+            Target = new OptimizationMetricConfig { Name = "p99", Query = "p99" },
+            Levers = [new OptimizationLeverConfig { Name = "pool_size", Executor = "svc", Target = "svc/pool_size", Min = 1, Max = 64 }],
+        };
+        OptimizationExecution[] executions =
+        [
+            Applied("svc/pool_size", "8", "18", ExecutionStatus.RolledBack, 0.01, 10),
+            Applied("svc/pool_size", "2", "8", ExecutionStatus.Completed, 0.44, 5),
+            Applied("svc/cache_size", "100", "200", ExecutionStatus.Completed, 0.2, 7),
+            Applied("svc/pool_size", "8", "true", ExecutionStatus.RolledBack, 0, 12),
+        ];
+
+        var trials = LeverHistory.Trials(objective, executions, at => at.Minute >= 10 ? 1 : 0);
+
+        Assert.Equal(2, trials.Count);
+        Assert.Equal(new LeverTrial("pool_size", 2, 8, true, 0.44, 0.001, -0.8, 0.09, 0.05, 0, "target p99 improved"), trials[0]);
+        Assert.False(trials[1].Kept);
+        Assert.Equal(18, trials[1].To);
+        Assert.Equal(1, trials[1].Epoch);
+    }
+}
