@@ -58,7 +58,7 @@ public sealed class DemoVerdictTests
         string verdict = DemoRun.Verdict(0.055, 0.025, applied, ["grow-cache"], 0.48, Ms);
 
         Assert.Equal("Verdict      objective out of reach of automatic levers: p99 55.0 ms > 25.0 ms; tried: grow-pool pool_size 3 -> 6 rolled back (p = 0.26); "
-            + "left to a person (recommend mode, listed by vigil optimize list and the dashboard): grow-cache (cache hit ratio 48 %).", verdict);
+            + "left to a person (recommend-mode policies, not applied): grow-cache (cache hit ratio 48 %).", verdict);
         Assert.Equal("Verdict      objective met: p99 20.0 ms ≤ 25.0 ms.", DemoRun.Verdict(0.020, 0.025, applied, [], null, Ms));
     }
 }

@@ -331,7 +331,7 @@ internal sealed class DemoRun(DemoSettings settings, TextWriter stdout, TextWrit
                 + (e.Metrics.FirstOrDefault(m => m.Role == "Target") is { PValue: { } p } ? $" (p = {p.ToString("G2", CultureInfo.InvariantCulture)})" : string.Empty))
             .ToList();
         string left = recommended.Count == 0 ? string.Empty
-            : $"; left to a person (recommend mode, listed by vigil optimize list and the dashboard): {string.Join(", ", recommended)}"
+            : $"; left to a person (recommend-mode policies, not applied): {string.Join(", ", recommended)}"
                 + (hitRatio is { } h ? $" (cache hit ratio {(h * 100).ToString("0", CultureInfo.InvariantCulture)} %)" : string.Empty);
         return $"Verdict      objective out of reach of automatic levers: p99 {latency(after)} > {latency(objective)}; tried: "
             + (tried.Count == 0 ? "nothing (no policy could act)" : string.Join("; ", tried)) + left + ".";
