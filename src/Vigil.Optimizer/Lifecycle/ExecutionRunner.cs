@@ -181,7 +181,22 @@ internal sealed class ExecutionRunner
         }
     }
 
-    private void Advance(string id, ExecutionState to) => _lifecycle.Transition(id, to);
+    /// <summary>
+    /// Moves a running execution forward to <paramref name="to"/> (observing or evaluating) unless it is already there or
+    /// past it: an execution resumed after a restart re-enters the steps at settling but keeps the phase it had reached.
+    /// </summary>
+    private void Advance(string id, ExecutionState to)
+    {
+        lock (_lifecycle.Sync)
+        {
+            var phase = _lifecycle.Get(id).Phase;
+            if (phase >= to.Phase)
+            {
+                return;
+            }
+            _lifecycle.Transition(id, to);
+        }
+    }
 
     /// <summary>Captures, then applies; false when the execution ended (capture or apply failed, nothing to change, rollback asked).</summary>
     private async Task<bool> CaptureAndApplyAsync(string id, IOptimizationExecutor executor, Run run)
