@@ -6,6 +6,7 @@ using Vigil.Optimizer.Decider;
 using Vigil.Optimizer.Evaluator;
 using Vigil.Optimizer.Executors;
 using Vigil.Optimizer.History;
+using Vigil.Optimizer.Lifecycle;
 using Vigil.Optimizer.Model;
 using Vigil.Optimizer.Options;
 using Vigil.PromQL.Engine;
@@ -26,7 +27,6 @@ namespace Vigil.Optimizer;
 /// </remarks>
 public sealed partial class PerformanceOptimizer : IAsyncDisposable
 {
-    private readonly object _lock = new();
     private readonly SemaphoreSlim _decideLock = new(1, 1);
     private readonly ISampleQueryable _storage;
     private readonly string? _dataDirectory;
@@ -39,11 +39,9 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
     private readonly ImpactEvaluator _evaluator;
     private readonly OptimizerMetrics _metrics = new();
     private readonly CancellationTokenSource _stop = new();
-    private readonly List<OptimizationExecution> _executions = new();
-    private readonly Dictionary<string, OptimizationExecution> _byId = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Runner> _runners = new(StringComparer.Ordinal);
-    private Configured _configured;
-    private OptimizationJournal? _journal;
+    private readonly ExecutionLifecycle _lifecycle;
+    private readonly ExecutionRunner _runner;
+    private OptimizerSetup _configured;
     private AuditLog _audit;
     private PeriodicTimer? _timer;
     private Task? _loop;
@@ -80,13 +78,15 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
         _evaluator = new ImpactEvaluator(storage, new PromQLEngine(), judge ?? throw new ArgumentNullException(nameof(judge)));
         _configured = Build(config);
         _audit = AuditLog.Open(null, _logger);
+        _lifecycle = new ExecutionLifecycle(_clock, _metrics);
+        _runner = new ExecutionRunner(_lifecycle, _evaluator, _metrics, () => Volatile.Read(ref _audit), () => Config, _clock, _logger, _stop.Token);
     }
 
     /// <summary>The configuration in force.</summary>
     public OptimizationConfig Config => Volatile.Read(ref _configured).Config;
 
     /// <summary>The journal file, or null when the history is kept in memory.</summary>
-    public string? HistoryPath => _journal?.Path;
+    public string? HistoryPath => _lifecycle.Journal?.Path;
 
     /// <summary>The audit log file (<c>optimizer/audit.jsonl</c> in the data directory), or null when it is kept in memory.</summary>
     public string? AuditPath => _audit.Path;
@@ -120,7 +120,7 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
     /// <summary>Loads the history, rolls back or resumes executions a crash interrupted, and starts the loop.</summary>
     public void Start()
     {
-        lock (_lock)
+        lock (_lifecycle.Sync)
         {
             if (_started)
             {
@@ -128,18 +128,14 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
             }
             _started = true;
             _startedAt = _clock.GetUtcNow();
-            _journal = OptimizationJournal.Open(_dataDirectory, _logger, out var loaded);
+            var journal = OptimizationJournal.Open(_dataDirectory, _logger, out var loaded);
             _audit = AuditLog.Open(_dataDirectory, _logger);
-            foreach (var e in loaded)
-            {
-                _executions.Add(e);
-                _byId[e.Id] = e;
-            }
+            _lifecycle.Load(journal, loaded);
             if (loaded.Count > 0)
             {
-                _logger.LogInformation("Optimizer history: {Count} executions loaded from {Path}", loaded.Count, _journal.Path);
+                _logger.LogInformation("Optimizer history: {Count} executions loaded from {Path}", loaded.Count, journal.Path);
             }
-            Recover();
+            ExecutionRecovery.Recover(_lifecycle, _runner, Volatile.Read(ref _configured), _logger);
             _timer = new PeriodicTimer(Config.Interval, _clock);
         }
         _loop = Task.Run(LoopAsync);
@@ -148,25 +144,24 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
     /// <summary>Stops the loop and the executions where they are; a later start continues from the journal.</summary>
     public async Task StopAsync()
     {
-        Task[] running;
-        lock (_lock)
+        lock (_lifecycle.Sync)
         {
             if (_stopped)
             {
                 return;
             }
             _stopped = true;
-            running = [.. _runners.Values.Select(r => r.Task)];
         }
+        var running = _runner.Running();
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
             await _loop.ConfigureAwait(false);
         }
         await Task.WhenAll(running).ConfigureAwait(false);
-        lock (_lock)
+        lock (_lifecycle.Sync)
         {
-            _journal?.Dispose();
+            _lifecycle.Journal?.Dispose();
         }
         _audit.Dispose();
         _timer?.Dispose();
@@ -198,42 +193,31 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
             config.Mode, config.Policies.Count, config.Executors.Count);
     }
 
-    /// <summary>Every execution in the history, newest first (snapshots).</summary>
+    /// <summary>Every execution in the history, newest first (immutable snapshots).</summary>
     public IReadOnlyList<OptimizationExecution> Executions()
     {
-        lock (_lock)
-        {
-            var list = new List<OptimizationExecution>(_executions.Count);
-            for (int i = _executions.Count - 1; i >= 0; i--)
-            {
-                list.Add(_executions[i].Clone());
-            }
-            return list;
-        }
+        var list = _lifecycle.Snapshot();
+        list.Reverse();
+        return list;
     }
 
     /// <summary>The execution with id <paramref name="id"/> (or the only one whose id starts with it), or null.</summary>
     /// <exception cref="OptimizerException">The prefix matches more than one execution.</exception>
-    public OptimizationExecution? Find(string id)
-    {
-        lock (_lock)
-        {
-            return FindLocked(id)?.Clone();
-        }
-    }
+    public OptimizationExecution? Find(string id) => _lifecycle.Find(id);
 
     /// <summary>Starts a pending action that waits for approval; <paramref name="actor"/> is recorded.</summary>
     /// <exception cref="OptimizerException">Unknown id, not awaiting approval, or the target or limits do not allow it now.</exception>
     public OptimizationExecution Approve(string id, string actor)
     {
         var configured = Volatile.Read(ref _configured);
-        lock (_lock)
+        lock (_lifecycle.Sync)
         {
-            var e = FindLocked(id) ?? throw new OptimizerException($"no optimization {id}", notFound: true);
+            var e = _lifecycle.Find(id) ?? throw new OptimizerException($"no optimization {id}", notFound: true);
             if (e.Status != ExecutionStatus.Pending)
             {
                 throw new OptimizerException($"optimization {e.Id} is {e.Status}, not pending");
             }
+            var executions = _lifecycle.Snapshot();
             if (e.Mode != OptimizationMode.Approve)
             {
                 throw new OptimizerException($"optimization {e.Id} is a recommendation ({e.Mode} mode) and cannot be executed; set the mode to approve or auto");
@@ -244,28 +228,24 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
             {
                 throw new OptimizerException($"executor {e.Action.Executor} of optimization {e.Id} is no longer configured");
             }
-            if (_executions.Any(x => x.Status == ExecutionStatus.Running && x.Action.Target == e.Action.Target))
+            if (executions.Any(x => x.Status == ExecutionStatus.Running && x.Action.Target == e.Action.Target))
             {
                 throw new OptimizerException($"another optimization is running on {e.Action.Target}; approve again when it has ended");
             }
-            int running = _executions.Count(x => x.Status == ExecutionStatus.Running);
+            int running = executions.Count(x => x.Status == ExecutionStatus.Running);
             if (running >= configured.Config.MaxConcurrentOptimizations)
             {
                 throw new OptimizerException($"{running} optimizations are running (max_concurrent_optimizations is {configured.Config.MaxConcurrentOptimizations})");
             }
             var hourAgo = _clock.GetUtcNow() - TimeSpan.FromHours(1);
-            int applied = _executions.Count(x => x.AppliedAt > hourAgo);
+            int applied = executions.Count(x => x.AppliedAt > hourAgo);
             if (applied >= configured.Config.MaxActionsPerHour)
             {
                 throw new OptimizerException($"{applied} actions were applied in the last hour (max_actions_per_hour is {configured.Config.MaxActionsPerHour})");
             }
-            AddNote(e, "approved by " + actor);
-            e.Status = ExecutionStatus.Running;
-            e.Phase = ExecutionPhase.Capturing;
-            e.StartTime = _clock.GetUtcNow();
-            PersistLocked(e, statusChanged: true);
-            StartRunnerLocked(e, executor, policy, ExecutionPhase.Capturing, ExecutionStatus.RolledBack);
-            return e.Clone();
+            var approved = _lifecycle.Transition(e.Id, ExecutionState.Capturing, "approved by " + actor);
+            _runner.Start(e.Id, executor, policy, ExecutionPhase.Capturing);
+            return approved;
         }
     }
 
@@ -273,19 +253,15 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
     /// <exception cref="OptimizerException">Unknown id or not pending.</exception>
     public OptimizationExecution Reject(string id, string actor, string? reason = null)
     {
-        lock (_lock)
+        lock (_lifecycle.Sync)
         {
-            var e = FindLocked(id) ?? throw new OptimizerException($"no optimization {id}", notFound: true);
+            var e = _lifecycle.Find(id) ?? throw new OptimizerException($"no optimization {id}", notFound: true);
             if (e.Status != ExecutionStatus.Pending)
             {
                 throw new OptimizerException($"optimization {e.Id} is {e.Status}, not pending");
             }
-            e.Status = ExecutionStatus.Rejected;
-            e.Phase = ExecutionPhase.Finished;
-            e.EndTime = _clock.GetUtcNow();
-            AddNote(e, "rejected by " + actor + (string.IsNullOrWhiteSpace(reason) ? string.Empty : ": " + reason));
-            PersistLocked(e, statusChanged: true);
-            return e.Clone();
+            return _lifecycle.Transition(e.Id, ExecutionState.Rejected,
+                "rejected by " + actor + (string.IsNullOrWhiteSpace(reason) ? string.Empty : ": " + reason));
         }
     }
 
@@ -297,23 +273,19 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
     public OptimizationExecution Rollback(string id, string actor)
     {
         var configured = Volatile.Read(ref _configured);
-        lock (_lock)
+        lock (_lifecycle.Sync)
         {
-            var e = FindLocked(id) ?? throw new OptimizerException($"no optimization {id}", notFound: true);
+            var e = _lifecycle.Find(id) ?? throw new OptimizerException($"no optimization {id}", notFound: true);
             switch (e.Status)
             {
                 case ExecutionStatus.Running:
-                    if (!_runners.TryGetValue(e.Id, out var runner) || e.Phase == ExecutionPhase.RollingBack)
+                    if (!_runner.AskRollback(e.Id, actor))
                     {
                         throw new OptimizerException($"optimization {e.Id} is already rolling back");
                     }
-                    runner.RollbackBy = actor;
-                    AddNote(e, "rollback asked by " + actor);
-                    PersistLocked(e, statusChanged: false);
-                    runner.Abort.Cancel();
-                    return e.Clone();
+                    return _lifecycle.Get(e.Id);
                 case ExecutionStatus.Completed:
-                    var later = _executions.FirstOrDefault(x => x != e && x.Action.Target == e.Action.Target && x.AppliedAt > e.AppliedAt
+                    var later = _lifecycle.Snapshot().FirstOrDefault(x => x != e && x.Action.Target == e.Action.Target && x.AppliedAt > e.AppliedAt
                         && x.Status is ExecutionStatus.Completed or ExecutionStatus.Running);
                     if (later is not null)
                     {
@@ -323,13 +295,9 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
                     {
                         throw new OptimizerException($"executor {e.Action.Executor} of optimization {e.Id} is no longer configured");
                     }
-                    AddNote(e, "rollback asked by " + actor);
-                    e.Status = ExecutionStatus.Running;
-                    e.Phase = ExecutionPhase.RollingBack;
-                    e.EndTime = null;
-                    PersistLocked(e, statusChanged: true);
-                    StartRunnerLocked(e, executor, null, ExecutionPhase.RollingBack, ExecutionStatus.RolledBack);
-                    return e.Clone();
+                    var rolling = _lifecycle.Transition(e.Id, ExecutionState.RollingBack, "rollback asked by " + actor);
+                    _runner.Start(e.Id, executor, null, ExecutionPhase.RollingBack);
+                    return rolling;
                 default:
                     throw new OptimizerException($"optimization {e.Id} is {e.Status}; only running or completed optimizations can be rolled back");
             }
@@ -356,261 +324,16 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
         while (true)
         {
             Task? task;
-            lock (_lock)
+            lock (_lifecycle.Sync)
             {
-                var e = FindLocked(id) ?? throw new OptimizerException($"no optimization {id}", notFound: true);
+                var e = _lifecycle.Find(id) ?? throw new OptimizerException($"no optimization {id}", notFound: true);
                 if (e.IsTerminal || _stopped)
                 {
-                    return e.Clone();
+                    return e;
                 }
-                task = _runners.TryGetValue(e.Id, out var r) ? r.Task : null;
+                task = _runner.TaskOf(e.Id);
             }
             await (task ?? Task.Delay(TimeSpan.FromMilliseconds(100), ct)).WaitAsync(ct).ConfigureAwait(false);
         }
-    }
-
-    private Configured Build(OptimizationConfig config)
-    {
-        var executors = new Dictionary<string, IOptimizationExecutor>(StringComparer.Ordinal);
-        var allow = new ExecutorAllowList(config.AllowedCommands, config.AllowedWebhookHosts);
-        foreach (var ec in config.Executors)
-        {
-            IOptimizationExecutor executor = ec.Type switch
-            {
-                OptimizationExecutorKind.Webhook => new WebhookExecutor(ec, _http, allow),
-                OptimizationExecutorKind.Command => new CommandExecutor(ec, allow),
-                OptimizationExecutorKind.Tunable => new TunableExecutor(ec, _http, allow),
-                OptimizationExecutorKind.Config => new ConfigExecutor(ec, _live
-                    ?? throw new ArgumentException($"executor {ec.Name}: this server has no live settings to change")),
-                _ => throw new ArgumentException($"executor {ec.Name}: unknown type {ec.Type}"),
-            };
-            if (!executors.TryAdd(ec.Name, executor))
-            {
-                throw new ArgumentException($"two executors are named {ec.Name}");
-            }
-        }
-        var policies = new List<CompiledPolicy>();
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var pc in config.Policies)
-        {
-            if (!names.Add(pc.Name))
-            {
-                throw new ArgumentException($"two policies are named {pc.Name}");
-            }
-            if (!executors.ContainsKey(pc.Action.Executor))
-            {
-                throw new ArgumentException($"policy {pc.Name}: no executor named {pc.Action.Executor}");
-            }
-            policies.Add(new CompiledPolicy(pc, config, policies.Count));
-        }
-        return new Configured(config, executors, policies);
-    }
-
-    private OptimizationExecution? FindLocked(string id)
-    {
-        if (_byId.TryGetValue(id, out var e))
-        {
-            return e;
-        }
-        if (id.Length < 4)
-        {
-            return null;
-        }
-        OptimizationExecution? found = null;
-        foreach (var x in _executions)
-        {
-            if (x.Id.StartsWith(id, StringComparison.Ordinal))
-            {
-                if (found is not null)
-                {
-                    throw new OptimizerException($"more than one optimization id starts with {id}; give more characters");
-                }
-                found = x;
-            }
-        }
-        return found;
-    }
-
-    private string NewId() => Guid.CreateVersion7(_clock.GetUtcNow()).ToString("N");
-
-    private void AddNote(OptimizationExecution e, string text) => e.Notes.Add(new ExecutionNote(_clock.GetUtcNow(), text));
-
-    /// <summary>Journals <paramref name="e"/> and counts a status change; call with <see cref="_lock"/> held.</summary>
-    private void PersistLocked(OptimizationExecution e, bool statusChanged)
-    {
-        _journal?.Append(e);
-        if (statusChanged)
-        {
-            _metrics.StatusReached(e);
-        }
-    }
-
-    /// <summary>Applies <paramref name="change"/> to <paramref name="e"/> under the lock and journals it.</summary>
-    private void Transition(OptimizationExecution e, Action<OptimizationExecution> change)
-    {
-        lock (_lock)
-        {
-            var before = e.Status;
-            change(e);
-            PersistLocked(e, e.Status != before);
-        }
-    }
-
-    private async Task LoopAsync()
-    {
-        var ct = _stop.Token;
-        try
-        {
-            // Note: the first pass waits one interval, so that rules have evaluated (and restored) their alerts after a start.
-            while (await _timer!.WaitForNextTickAsync(ct).ConfigureAwait(false))
-            {
-                await _decideLock.WaitAsync(ct).ConfigureAwait(false);
-                try
-                {
-                    DecideOnce();
-                    Housekeeping();
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    _logger.LogError(e, "Optimizer pass failed");
-                }
-                finally
-                {
-                    _decideLock.Release();
-                }
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            // stopping
-        }
-    }
-
-    private List<OptimizationExecution> DecideOnce()
-    {
-        var created = new List<OptimizationExecution>();
-        var configured = Volatile.Read(ref _configured);
-        if (configured.Config.Mode == OptimizationMode.Off || configured.Policies.Count == 0)
-        {
-            return created;
-        }
-        ExpirePending(configured.Config);
-        var signals = new List<OptimizationSignal>();
-        foreach (var source in _sources)
-        {
-            try
-            {
-                signals.AddRange(source.ActiveSignals());
-            }
-            catch (Exception e)
-            {
-                _logger.LogWarning(e, "Signal source {Source} failed", source.GetType().Name);
-            }
-        }
-        if (signals.Count == 0)
-        {
-            return created;
-        }
-        lock (_lock)
-        {
-            if (_stopped)
-            {
-                return created;
-            }
-            var proposals = _decider.Decide(configured.Config, configured.Policies, signals, _executions, _clock.GetUtcNow(), NewId, _startedAt);
-            foreach (var p in proposals)
-            {
-                var now = _clock.GetUtcNow();
-                var e = new OptimizationExecution
-                {
-                    Id = NewId(),
-                    Action = p.Action,
-                    Mode = p.Mode,
-                    Status = ExecutionStatus.Pending,
-                    Phase = ExecutionPhase.Proposed,
-                    Trigger = p.Signal,
-                    CreatedAt = now,
-                };
-                _executions.Add(e);
-                _byId.Add(e.Id, e);
-                AddNote(e, p.Mode switch
-                {
-                    OptimizationMode.Auto => "proposed and started (auto mode)",
-                    OptimizationMode.Approve => "proposed; waiting for approval",
-                    _ => "recommended (recommend mode: nothing will be changed)",
-                });
-                PersistLocked(e, statusChanged: true);
-                if (p.Mode == OptimizationMode.Auto)
-                {
-                    e.Status = ExecutionStatus.Running;
-                    e.Phase = ExecutionPhase.Capturing;
-                    e.StartTime = now;
-                    PersistLocked(e, statusChanged: true);
-                    StartRunnerLocked(e, configured.Executors[p.Action.Executor], p.Policy, ExecutionPhase.Capturing, ExecutionStatus.RolledBack);
-                }
-                _logger.LogInformation("Optimization {Id} ({Mode}): {Description}", e.Id, p.Mode, p.Action.Description);
-                created.Add(e.Clone());
-            }
-        }
-        return created;
-    }
-
-    private void ExpirePending(OptimizationConfig config)
-    {
-        lock (_lock)
-        {
-            var now = _clock.GetUtcNow();
-            foreach (var e in _executions)
-            {
-                if (e.Status == ExecutionStatus.Pending && e.CreatedAt + config.PendingTtl <= now)
-                {
-                    e.Status = ExecutionStatus.Rejected;
-                    e.Phase = ExecutionPhase.Finished;
-                    e.EndTime = now;
-                    AddNote(e, "expired: pending longer than pending_ttl (" + PrometheusDuration.Format(config.PendingTtl) + ")");
-                    PersistLocked(e, statusChanged: true);
-                }
-            }
-        }
-    }
-
-    /// <summary>Trims the history to <c>history_limit</c> ended executions and compacts the journal when it has grown.</summary>
-    private void Housekeeping()
-    {
-        int limit = Config.HistoryLimit;
-        lock (_lock)
-        {
-            int ended = _executions.Count(e => e.IsTerminal);
-            for (int i = 0; i < _executions.Count && ended > limit;)
-            {
-                if (_executions[i].IsTerminal)
-                {
-                    _byId.Remove(_executions[i].Id);
-                    _executions.RemoveAt(i);
-                    ended--;
-                }
-                else
-                {
-                    i++;
-                }
-            }
-            if (_journal is not null && _journal.NeedsCompaction(_executions.Count))
-            {
-                _journal.Compact(_executions);
-            }
-        }
-    }
-
-    /// <summary>The configuration in force with its executors and compiled policies.</summary>
-    private sealed record Configured(OptimizationConfig Config, IReadOnlyDictionary<string, IOptimizationExecutor> Executors, IReadOnlyList<CompiledPolicy> Policies);
-
-    /// <summary>A running execution's task and the means to interrupt its waiting for a user's rollback.</summary>
-    private sealed class Runner
-    {
-        public CancellationTokenSource Abort { get; } = new();
-
-        public string? RollbackBy { get; set; }
-
-        public Task Task { get; set; } = Task.CompletedTask;
     }
 }

@@ -85,4 +85,7 @@ public sealed record OptimizationConfig
 
     /// <summary>The policies, in file order.</summary>
     public IReadOnlyList<OptimizationPolicyConfig> Policies { get; init; } = [];
+
+    /// <summary>Objectives for the lever decider: a target, constraints and the levers it may turn (see <see cref="OptimizationObjectiveConfig"/>).</summary>
+    public IReadOnlyList<OptimizationObjectiveConfig> Objectives { get; init; } = [];
 }

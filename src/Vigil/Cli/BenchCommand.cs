@@ -62,7 +62,7 @@ internal static class BenchCommand
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {data.SeriesCount} series × {perSeries} samples to {result.GetValue(output)}"));
             return Task.FromResult(0);
         });
-        return new Command("bench", "End-to-end benchmarks (results as JSON) and their data generator.") { tsdb, generate, BenchNabCommand.Create(stdout, stderr), BenchForecastCommand.Create(stdout, stderr), BenchInsightsCommand.Create(storage, stdout, stderr), Analysis(stdout, stderr) };
+        return new Command("bench", "End-to-end benchmarks (results as JSON) and their data generator.") { tsdb, generate, BenchNabCommand.Create(stdout, stderr), BenchForecastCommand.Create(stdout, stderr), BenchInsightsCommand.Create(storage, stdout, stderr), BenchOptimizeCommand.Create(stdout, stderr), Analysis(stdout, stderr) };
     }
 
     private static Command Analysis(TextWriter stdout, TextWriter stderr)

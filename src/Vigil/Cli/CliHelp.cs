@@ -48,6 +48,7 @@ internal static class CliHelp
         ["vigil bench generate"] = (["vigil bench generate --series 10000 --duration 2h -o data.om", "vigil import openmetrics data.om --data-dir ./data"], null),
         ["vigil bench nab"] = (["vigil bench nab                       # every detector on the NAB corpus, a progress bar per detector", "vigil bench nab --detector vigil --cv --json cv.json   # cross-validated by NAB category", "vigil bench nab --shipped              # at the thresholds vigil serve uses", "vigil bench nab --detector mad --param window=500 --json nab.json"], null),
         ["vigil bench forecast"] = (["vigil bench forecast                  # NAB dev files and the synthetic sets", "vigil bench forecast --synthetic-only --json forecast.json"], null),
+        ["vigil bench optimize"] = (["vigil bench optimize                  # every scenario against its best static setting (simulated time)", "vigil bench optimize --scenario noisy-neighbour --log   # every trial and verdict", "vigil bench optimize --seed 3 --json optimize.json"], "0 every scenario met the goal, 1 at least one missed it, 2 bad arguments"),
         ["vigil bench insights"] = (["vigil bench insights                  # every scenario, precision and recall per engine", "vigil bench insights --seed 3 --scenario cpu-saturation --scenario idle-host --json insights.json"], null),
         ["vigil bench analysis"] = (["vigil bench analysis --series 10000 --interval 15s > analysis.json"], null),
         ["vigil profile"] = ([

@@ -53,7 +53,7 @@ public sealed class CommandExecutorTests : IDisposable
             env: new Dictionary<string, string> { ["KNOB"] = knob });
         var e = Execution(Params(("size", "32")));
 
-        e.PreviousValue = await executor.CaptureAsync(e, CancellationToken.None);
+        e = e with { PreviousValue = await executor.CaptureAsync(e, CancellationToken.None) };
         await executor.ApplyAsync(e, CancellationToken.None);
         string during = await File.ReadAllTextAsync(knob);
         var rolledBack = await executor.RollbackAsync(e, CancellationToken.None);
@@ -114,7 +114,7 @@ public sealed class CommandExecutorTests : IDisposable
         var executor = Executor(["/bin/sh", "-c", "printf '%s|%s|%s' \"$VIGIL_LABEL_service\" \"$VIGIL_SIGNAL\" \"$VIGIL_SEVERITY\""]);
         var e = Execution(Params());
         string hostile = "pwn$(touch " + marker + ")";
-        e.Trigger = e.Trigger! with { Labels = new Dictionary<string, string> { ["service"] = hostile } };
+        e = e with { Trigger = e.Trigger! with { Labels = new Dictionary<string, string> { ["service"] = hostile } } };
 
         var result = await executor.ApplyAsync(e, CancellationToken.None);
 

@@ -155,7 +155,7 @@ public sealed class OptimizationDeciderTests
         var config = Auto(Grow("grow", "t")) with { MaxActionsPerHour = 2 };
         var applied = Enumerable.Range(0, 2).Select(i => Past("x", "other" + i, ExecutionStatus.Completed, TimeSpan.FromMinutes(30))).ToArray();
         Assert.Empty(Decide(config, Latency, applied));
-        var nothingChanged = applied.Select(e => { e.AppliedAt = null; return e; }).ToArray();
+        var nothingChanged = applied.Select(e => e with { AppliedAt = null }).ToArray();
         Assert.Single(Decide(config, Latency, nothingChanged));
         var older = Enumerable.Range(0, 2).Select(i => Past("x", "other" + i, ExecutionStatus.Completed, TimeSpan.FromMinutes(55))).ToArray();
         Assert.Single(Decide(config, Latency, older));

@@ -240,6 +240,24 @@ public sealed class PerformanceOptimizerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Restart_InterruptedWhileObservingAWindowThatHasPassed_EvaluatesInsteadOfFailing()
+    {
+        // Regression: the resumed runner re-entered "observing" from "observing", which the transition table refuses.
+        var interrupted = Interrupted(ExecutionPhase.Observing, previous: "4", appliedAt: DateTimeOffset.UtcNow.AddHours(-1));
+        WriteJournal(interrupted);
+        _app.Set("pool_size", 8L);
+
+        await using var optimizer = Create(GrowPool(OptimizationMode.Auto));
+        optimizer.Start();
+        var done = await optimizer.WaitForEndAsync(interrupted.Id).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(ExecutionStatus.RolledBack, done.Status);
+        Assert.Null(done.Error);
+        Assert.NotNull(done.Evidence);
+        Assert.Equal(4L, _app.Value("pool_size"));
+    }
+
+    [Fact]
     public async Task Restart_InterruptedBeforeApplying_FailedWithNothingChanged()
     {
         var interrupted = Interrupted(ExecutionPhase.Capturing, previous: null, appliedAt: null);
@@ -257,10 +275,8 @@ public sealed class PerformanceOptimizerTests : IAsyncLifetime
     [Fact]
     public async Task Rollback_CompletedWhileALaterChangeToTheTargetIsInForce_Refused()
     {
-        var older = Interrupted(ExecutionPhase.Finished, "4", DateTimeOffset.UtcNow.AddMinutes(-10));
-        older.Status = ExecutionStatus.Completed;
-        var newer = Interrupted(ExecutionPhase.Finished, "8", DateTimeOffset.UtcNow.AddMinutes(-1));
-        newer.Status = ExecutionStatus.Completed;
+        var older = Interrupted(ExecutionPhase.Finished, "4", DateTimeOffset.UtcNow.AddMinutes(-10)) with { Status = ExecutionStatus.Completed };
+        var newer = Interrupted(ExecutionPhase.Finished, "8", DateTimeOffset.UtcNow.AddMinutes(-1)) with { Status = ExecutionStatus.Completed };
         WriteJournal(older, newer);
 
         await using var optimizer = Create(GrowPool(OptimizationMode.Auto));

@@ -50,7 +50,7 @@ public sealed class TunableExecutorSdkTests : IAsyncLifetime
         var executor = Executor();
         var e = Execution(Params(("factor", "2.5")));
 
-        e.PreviousValue = await executor.CaptureAsync(e, CancellationToken.None);
+        e = e with { PreviousValue = await executor.CaptureAsync(e, CancellationToken.None) };
         var applied = await executor.ApplyAsync(e, CancellationToken.None);
         long during = _pool.Value;
         var restored = await executor.RollbackAsync(e, CancellationToken.None);
@@ -70,13 +70,13 @@ public sealed class TunableExecutorSdkTests : IAsyncLifetime
     {
         var executor = Executor();
         var number = Execution(Params(("tunable", "hit_ratio_target"), ("delta", "0.15")));
-        number.PreviousValue = await executor.CaptureAsync(number, CancellationToken.None);
+        number = number with { PreviousValue = await executor.CaptureAsync(number, CancellationToken.None) };
         var applied = await executor.ApplyAsync(number, CancellationToken.None);
         double during = _ratio.Value;
         await executor.RollbackAsync(number, CancellationToken.None);
 
         var enumeration = Execution(Params(("tunable", "eviction"), ("set", "fifo")));
-        enumeration.PreviousValue = await executor.CaptureAsync(enumeration, CancellationToken.None);
+        enumeration = enumeration with { PreviousValue = await executor.CaptureAsync(enumeration, CancellationToken.None) };
         await executor.ApplyAsync(enumeration, CancellationToken.None);
         string enumDuring = _eviction.Value;
         await executor.RollbackAsync(enumeration, CancellationToken.None);

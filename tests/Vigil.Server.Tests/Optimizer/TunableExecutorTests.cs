@@ -35,7 +35,7 @@ public sealed class TunableExecutorTests : IAsyncLifetime
         var executor = Executor();
         var e = Execution(Params(("factor", "2")));
 
-        e.PreviousValue = await executor.CaptureAsync(e, CancellationToken.None);
+        e = e with { PreviousValue = await executor.CaptureAsync(e, CancellationToken.None) };
         var applied = await executor.ApplyAsync(e, CancellationToken.None);
         long during = (long)_app.Value("pool_size");
         var restored = await executor.RollbackAsync(e, CancellationToken.None);
@@ -55,7 +55,7 @@ public sealed class TunableExecutorTests : IAsyncLifetime
     {
         var executor = Executor();
         var e = Execution(Params(("tunable", "eviction"), ("set", "lfu")));
-        e.PreviousValue = await executor.CaptureAsync(e, CancellationToken.None);
+        e = e with { PreviousValue = await executor.CaptureAsync(e, CancellationToken.None) };
         await executor.ApplyAsync(e, CancellationToken.None);
         Assert.Equal("lfu", _app.Value("eviction"));
         await executor.RollbackAsync(e, CancellationToken.None);

@@ -63,7 +63,7 @@ public sealed class WebhookExecutorTests : IAsyncLifetime
 
         string? previous = await executor.CaptureAsync(e, CancellationToken.None);
         var applied = await executor.ApplyAsync(e, CancellationToken.None);
-        e.PreviousValue = previous;
+        e = e with { PreviousValue = previous };
         var rolledBack = await executor.RollbackAsync(e, CancellationToken.None);
 
         Assert.Equal("12", previous);
@@ -127,7 +127,7 @@ public sealed class WebhookExecutorTests : IAsyncLifetime
     private static OptimizationExecution HostileExecution()
     {
         var e = Execution(Params(("by", "2")));
-        e.Trigger = e.Trigger! with { Labels = new Dictionary<string, string> { ["service"] = Hostile } };
+        e = e with { Trigger = e.Trigger! with { Labels = new Dictionary<string, string> { ["service"] = Hostile } } };
         return e;
     }
 
@@ -196,7 +196,7 @@ public sealed class WebhookExecutorTests : IAsyncLifetime
             Rollback = new WebhookRequestConfig { Url = _server.BaseAddress + "size" },
         }, _http);
         var e = Execution(Params());
-        e.Trigger = e.Trigger! with { Labels = new Dictionary<string, string> { ["service"] = "a\r\nX-Admin: yes" } };
+        e = e with { Trigger = e.Trigger! with { Labels = new Dictionary<string, string> { ["service"] = "a\r\nX-Admin: yes" } } };
 
         var ex = await Assert.ThrowsAsync<ExecutorException>(() => executor.ApplyAsync(e, CancellationToken.None));
 

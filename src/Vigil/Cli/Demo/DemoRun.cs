@@ -126,16 +126,16 @@ internal sealed class DemoRun(DemoSettings settings, TextWriter stdout, TextWrit
                 await StatusAsync(api, ct).ConfigureAwait(false);
                 nextStatus = _clock.Elapsed + StatusEvery;
             }
-            if (Finished(executions) || DateTimeOffset.UtcNow > deadline)
+            if (Finished(executions) || Quiet(executions, started + settings.Baseline, DateTimeOffset.UtcNow, QuietFor) || DateTimeOffset.UtcNow > deadline)
             {
                 break;
             }
             await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
         }
-        bool finished = Finished(executions);
+        bool finished = Finished(executions) || Quiet(executions, started + settings.Baseline, DateTimeOffset.UtcNow, QuietFor);
         if (!finished)
         {
-            Line($"The scenario did not finish within {settings.Timeout}; the numbers below are what was measured.");
+            Line($"The scenario did not finish within {Seconds(settings.Timeout)}; the numbers below are what was measured.");
         }
         else
         {
@@ -150,8 +150,33 @@ internal sealed class DemoRun(DemoSettings settings, TextWriter stdout, TextWrit
                 await StatusAsync(api, ct).ConfigureAwait(false);
             }
         }
-        await SummaryAsync(api, executions, started, vigilUrl, ct).ConfigureAwait(false);
+        await SummaryAsync(api, executions, started, ct).ConfigureAwait(false);
         return finished ? 0 : 1;
+    }
+
+    /// <summary>How long the loop must have been idle (nothing running, nothing new) before the demo calls it quiet: one whole trial and one more baseline.</summary>
+    private TimeSpan QuietFor => settings.Baseline + settings.EvaluatorSettle + settings.Observation + settings.Baseline + settings.Step;
+
+    /// <summary>
+    /// True when nothing runs and nothing happened for <paramref name="quietFor"/> since the last execution ended (or
+    /// since <paramref name="since"/>, the first moment the optimizer could act): no policy will act on this load.
+    /// </summary>
+    internal static bool Quiet(IReadOnlyList<DemoExecution> executions, DateTimeOffset since, DateTimeOffset now, TimeSpan quietFor)
+    {
+        if (executions.Any(e => e.Status == "Running"))
+        {
+            return false;
+        }
+        var last = since;
+        foreach (var e in executions.Where(e => e.Mode != "recommend"))
+        {
+            var at = e.EndTime ?? e.CreatedAt;
+            if (at > last)
+            {
+                last = at;
+            }
+        }
+        return now - last >= quietFor;
     }
 
     private bool Finished(List<DemoExecution> executions) => Finished(executions, settings.HarmfulPolicy);
@@ -165,7 +190,9 @@ internal sealed class DemoRun(DemoSettings settings, TextWriter stdout, TextWrit
         }
         var pool = executions.Where(e => e.Target == "demo/pool_size" && e.Mode == "auto").ToList();
         bool growStopped = pool.Any(e => e.Policy == "grow-pool" && e.Status is "RolledBack" or "Rejected" or "Failed");
-        bool harmDone = !harmfulPolicy || pool.Any(e => e.Policy == "save-workers" && e.IsTerminal);
+        // Note: the cost policy acts only on a pool above its budget, that is after a kept grow.
+        bool harmDone = !harmfulPolicy || !pool.Any(e => e.Policy == "grow-pool" && e.Status == "Completed")
+            || pool.Any(e => e.Policy == "save-workers" && e.IsTerminal);
         return growStopped && harmDone;
     }
 
@@ -250,7 +277,7 @@ internal sealed class DemoRun(DemoSettings settings, TextWriter stdout, TextWrit
         }
     }
 
-    private async Task SummaryAsync(DemoApi api, List<DemoExecution> executions, DateTimeOffset started, Uri vigil, CancellationToken ct)
+    private async Task SummaryAsync(DemoApi api, List<DemoExecution> executions, DateTimeOffset started, CancellationToken ct)
     {
         var ordered = executions.Where(e => e.Mode == "auto").OrderBy(e => e.CreatedAt).ToList();
         var first = ordered.FirstOrDefault(e => e.AppliedAt is not null);
@@ -266,8 +293,11 @@ internal sealed class DemoRun(DemoSettings settings, TextWriter stdout, TextWrit
         string finalPool = await api.TunableAsync("pool_size", ct).ConfigureAwait(false);
         Line(string.Empty);
         Line("Summary");
-        Line($"  p99 before   {Millis(before),9}  (pool_size {Invariant(settings.PoolSize)}; median of the per-second p99 over the first baseline window)");
-        Line($"  p99 after    {Millis(after),9}  (pool_size {finalPool}; median over the last {Seconds(settings.Observation)})");
+        // Note: one unit for every latency of the summary and the verdict, so they read side by side.
+        bool inSeconds = Math.Max(before ?? 0, after ?? 0) >= 1;
+        string L(double? v) => Latency(v, inSeconds);
+        Line($"  p99 before   {L(before),9}  (pool_size {Invariant(settings.PoolSize)}; median of the per-second p99 over the first baseline window)");
+        Line($"  p99 after    {L(after),9}  (pool_size {finalPool}; median over the last {Seconds(settings.Observation)})");
         if (before is { } b && after is { } a && b > 0)
         {
             Line($"  change       {(a - b) / b * 100:+0.#;-0.#} %  ({(a > 0 ? b / a : double.PositiveInfinity):0.#}x {(a <= b ? "faster" : "slower")})");
@@ -285,7 +315,38 @@ internal sealed class DemoRun(DemoSettings settings, TextWriter stdout, TextWrit
             }
             Line($"    {e.ShortId}  {e.Policy,-12} {Knob(e)} {e.PreviousValue} -> {e.AppliedValue}: {e.Status}{impact}{why}, decided {took} after the change");
         }
-        Line($"  details      vigil optimize list --server {vigil.ToString().TrimEnd('/')}  (while the demo runs)");
+        double? hits = await QuietlyAsync(api.QueryAsync(settings.HitRatioQuery, ct)).ConfigureAwait(false);
+        Line(Verdict(after, settings.Objective.TotalSeconds, ordered, executions.Where(e => e.Mode == "recommend").Select(e => e.Policy).Distinct().ToList(), hits, L));
+    }
+
+    /// <summary>The closing verdict: the objective met, or out of reach of the automatic levers with what was tried and what is left to a person.</summary>
+    internal static string Verdict(double? after, double objective, IReadOnlyList<DemoExecution> applied, IReadOnlyList<string> recommended, double? hitRatio, Func<double?, string> latency)
+    {
+        if (after is { } a && a <= objective)
+        {
+            return $"Verdict      objective met: p99 {latency(a)} ≤ {latency(objective)}.";
+        }
+        var tried = applied.Where(e => e.AppliedAt is not null)
+            .Select(e => $"{e.Policy} {Knob(e)} {e.PreviousValue} -> {e.AppliedValue} {(e.Status == "Completed" ? "kept" : e.Status == "RolledBack" ? "rolled back" : e.Status.ToLowerInvariant())}"
+                + (e.Metrics.FirstOrDefault(m => m.Role == "Target") is { PValue: { } p } ? $" (p = {p.ToString("G2", CultureInfo.InvariantCulture)})" : string.Empty))
+            .ToList();
+        string left = recommended.Count == 0 ? string.Empty
+            : $"; left to a person (recommend-mode policies, not applied): {string.Join(", ", recommended)}"
+                + (hitRatio is { } h ? $" (cache hit ratio {(h * 100).ToString("0", CultureInfo.InvariantCulture)} %)" : string.Empty);
+        return $"Verdict      objective out of reach of automatic levers: p99 {latency(after)} > {latency(objective)}; tried: "
+            + (tried.Count == 0 ? "nothing (no policy could act)" : string.Join("; ", tried)) + left + ".";
+    }
+
+    private static async Task<double?> QuietlyAsync(Task<double?> query)
+    {
+        try
+        {
+            return await query.ConfigureAwait(false);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
     }
 
     private async Task WaitReadyAsync(DemoApi api, DemoChild vigil, CancellationToken ct)
@@ -365,6 +426,10 @@ internal sealed class DemoRun(DemoSettings settings, TextWriter stdout, TextWrit
 
     private static string Millis(double? seconds) => seconds is not { } s ? "-"
         : s >= 1 ? s.ToString("0.00", CultureInfo.InvariantCulture) + " s"
+        : (s * 1000).ToString("0.0", CultureInfo.InvariantCulture) + " ms";
+
+    private static string Latency(double? seconds, bool inSeconds) => seconds is not { } s ? "-"
+        : inSeconds ? s.ToString("0.000", CultureInfo.InvariantCulture) + " s"
         : (s * 1000).ToString("0.0", CultureInfo.InvariantCulture) + " ms";
 
     private static string Percent(double? v) => v is { } x ? (x * 100).ToString("0.#", CultureInfo.InvariantCulture) + " %" : "-";
