@@ -140,6 +140,7 @@ public sealed partial class VigilServer
             _otlp.Options = next.Otlp;
         }
         await _scrape!.ApplyConfigAsync(next.ScrapeConfigs).ConfigureAwait(false);
+        await ApplyRemoteWriteAsync(next, ct).ConfigureAwait(false);
 
         if (old.CollectHost != next.CollectHost || old.CollectSelf != next.CollectSelf || old.Collectors.Fingerprint != next.Collectors.Fingerprint)
         {

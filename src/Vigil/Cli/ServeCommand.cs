@@ -217,6 +217,8 @@ internal static class ServeCommand
                     Listen = result.GetValue(listen)!,
                     OtlpGrpcListen = result.GetValue(otlpGrpcListen),
                     Otlp = file.Otlp,
+                    RemoteWrite = file.RemoteWrite,
+                    ExternalLabels = file.Global.ExternalLabels,
                     CollectionInterval = Given(interval) ? PrometheusDuration.Parse(result.GetValue(interval)!) : file.Collectors.Interval,
                     DataDirectory = settings.DataDir,
                     QueryTimeout = PrometheusDuration.Parse(result.GetValue(queryTimeout)!),
