@@ -51,6 +51,12 @@ public sealed class VigilServerOptions
     /// <summary>How often the built-in collectors run; 5 seconds by default.</summary>
     public TimeSpan CollectionInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Agent mode (<c>vigil agent</c>): collect and forward only. No rules, analysis, optimizer or dashboard, and of the
+    /// HTTP API only health, <c>/metrics</c>, targets, metadata, the push endpoints and reload.
+    /// </summary>
+    public bool Agent { get; init; }
+
     /// <summary>The <c>remote_write:</c> remotes the storage's WAL is sent to; empty by default.</summary>
     public IReadOnlyList<Collection.Remote.RemoteWriteOptions> RemoteWrite { get; init; } = [];
 

@@ -140,6 +140,7 @@ public sealed partial class VigilConfig
             Analysis = config.Analysis,
             Optimization = config.Optimization,
             Otlp = config.Otlp,
+            RemoteWrite = config.RemoteWrite,
             PerformanceCollection = config.PerformanceCollection,
             PerformanceAnalysis = config.PerformanceAnalysis,
             AggregationRules = config.AggregationRules,
