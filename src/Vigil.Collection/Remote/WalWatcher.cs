@@ -97,7 +97,7 @@ internal sealed class WalWatcher
                 catch (WriteLogGapException gap)
                 {
                     _log.LogError("Remote-write {Remote}: {Error}; going on at {Position}", Name, gap.Message, gap.ResumeAt);
-                    Released(reader.Position.Segment < 0 ? gap.ResumeAt.Segment : Math.Max(reader.Position.Segment, resumeAt.Segment), gap.ResumeAt.Segment);
+                    Released(Math.Max(gap.Segment, resumeAt.Segment), gap.ResumeAt.Segment);
                     reader.Dispose();
                     reader = _wal.Open(gap.ResumeAt);
                     if (resumeAt < gap.ResumeAt)

@@ -40,7 +40,7 @@ internal sealed class WalTailReader(string directory, WriteLogPosition start, Fu
                         return WriteLogRecordKind.None;
                     }
                     var gapEnd = NextExisting();
-                    throw new WriteLogGapException($"WAL segment {SegmentFiles.Name(_segment)} no longer exists", gapEnd);
+                    throw new WriteLogGapException($"WAL segment {SegmentFiles.Name(_segment)} no longer exists", _segment, gapEnd);
                 }
                 _reader = WalReader.OpenAt(directory, _segment, _offset);
             }
@@ -58,7 +58,7 @@ internal sealed class WalTailReader(string directory, WriteLogPosition start, Fu
                     return WriteLogRecordKind.None;
                 }
                 var resume = new WriteLogPosition(_segment + 1, 0);
-                throw new WriteLogGapException($"WAL segment {SegmentFiles.Name(_segment)} is damaged at offset {e.Offset}: {e.Reason}", resume);
+                throw new WriteLogGapException($"WAL segment {SegmentFiles.Name(_segment)} is damaged at offset {e.Offset}: {e.Reason}", _segment, resume);
             }
             if (!read)
             {
