@@ -122,17 +122,20 @@ public sealed partial class VigilServer
             await removed.DisposeAsync().ConfigureAwait(false);
         }
 
-        await ApplyAlertingAsync(next.Alerting, rules).ConfigureAwait(false);
-        if (_rules is null)
+        if (!_options.Agent)
         {
-            var manager = NewRuleManager();
-            await manager.ApplyAsync(rules, ct).ConfigureAwait(false);
-            _rules = manager;
-            manager.Start();
-        }
-        else
-        {
-            await _rules.ApplyAsync(rules, ct).ConfigureAwait(false);
+            await ApplyAlertingAsync(next.Alerting, rules).ConfigureAwait(false);
+            if (_rules is null)
+            {
+                var manager = NewRuleManager();
+                await manager.ApplyAsync(rules, ct).ConfigureAwait(false);
+                _rules = manager;
+                manager.Start();
+            }
+            else
+            {
+                await _rules.ApplyAsync(rules, ct).ConfigureAwait(false);
+            }
         }
         _active = next;
         if (_otlp is not null)
@@ -140,6 +143,7 @@ public sealed partial class VigilServer
             _otlp.Options = next.Otlp;
         }
         await _scrape!.ApplyConfigAsync(next.ScrapeConfigs).ConfigureAwait(false);
+        await ApplyRemoteWriteAsync(next, ct).ConfigureAwait(false);
 
         if (old.CollectHost != next.CollectHost || old.CollectSelf != next.CollectSelf || old.Collectors.Fingerprint != next.Collectors.Fingerprint)
         {

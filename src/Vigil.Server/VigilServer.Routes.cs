@@ -42,7 +42,7 @@ public sealed partial class VigilServer
             _options.MaxPushBodyBytes, _loggerFactory.CreateLogger<RemoteWriteApi>());
         var otlp = new OtlpApi(Otlp, _loggerFactory.CreateLogger<OtlpApi>());
         var optimizations = new OptimizationsApi(() => _optimizer, _options.Listen);
-        var profiles = new ProfilesApi(new ProfileStore(_options.DataDirectory, _clock));
+        var profiles = new ProfilesApi(new ProfileStore(_options.Agent ? null : _options.DataDirectory, _clock));
         var insights = new InsightsApi(() => _analysis);
         var security = new SecurityStatusApi(access, _options);
         var runtime = new RuntimeStatusApi(_startedAt, () => LastConfigReloadSuccessful, () => _reloader?.LastSuccess ?? _startedAt, _options, _clock);
@@ -98,6 +98,10 @@ public sealed partial class VigilServer
             new(Get, "/api/v1/insights", AccessScope.Read, insights.ListAsync, "analysis insights"),
             new(Get, "/api/v1/insights/{id}", AccessScope.Read, insights.GetAsync, "one insight"),
         };
+        if (_options.Agent)
+        {
+            routes.RemoveAll(r => !AgentRoutes.Contains(r.Pattern));
+        }
         return routes;
     }
 
@@ -123,4 +127,12 @@ public sealed partial class VigilServer
         ctx.Response.Redirect(target.ToString());
         return Task.CompletedTask;
     }
+
+    /// <summary>What <c>vigil agent</c> serves: health, its own metrics, targets and metadata, the push endpoints, reload.</summary>
+    private static readonly HashSet<string> AgentRoutes = new(StringComparer.Ordinal)
+    {
+        "/-/healthy", "/-/ready", "/-/reload", "/metrics", "/api/v1/status/buildinfo", "/api/v1/status/security", "/api/v1/status/config",
+        "/api/v1/targets", "/api/v1/targets/metadata", "/api/v1/metadata",
+        "/api/v1/import/prometheus", "/api/v1/push", "/api/v1/write", "/v1/metrics", "/api/v1/otlp/v1/metrics",
+    };
 }

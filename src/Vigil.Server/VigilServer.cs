@@ -190,6 +190,7 @@ public sealed partial class VigilServer : IAsyncDisposable
         _loop.Start();
         _rules?.Start();
         await _scrape.ApplyConfigAsync(_active.ScrapeConfigs).ConfigureAwait(false);
+        await ApplyRemoteWriteAsync(_active, cancellationToken).ConfigureAwait(false);
         _analysis?.Start();
         _optimizer?.Start();
         StartConfigReloader();
@@ -230,6 +231,8 @@ public sealed partial class VigilServer : IAsyncDisposable
         {
             await _rules.DisposeAsync().ConfigureAwait(false);
         }
+        // Note: after everything that writes (scrapes, collectors, rules), so the remotes can send the last samples.
+        await StopRemoteWriteAsync().ConfigureAwait(false);
         if (_notifier is not null)
         {
             await _notifier.DisposeAsync().ConfigureAwait(false);

@@ -51,7 +51,19 @@ public sealed class VigilServerOptions
     /// <summary>How often the built-in collectors run; 5 seconds by default.</summary>
     public TimeSpan CollectionInterval { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The data directory of the storage, shown in the start-up log; the server itself never opens it.</summary>
+    /// <summary>
+    /// Agent mode (<c>vigil agent</c>): collect and forward only. No rules, analysis, optimizer or dashboard, and of the
+    /// HTTP API only health, <c>/metrics</c>, targets, metadata, the push endpoints and reload.
+    /// </summary>
+    public bool Agent { get; init; }
+
+    /// <summary>The <c>remote_write:</c> remotes the storage's WAL is sent to; empty by default.</summary>
+    public IReadOnlyList<Collection.Remote.RemoteWriteOptions> RemoteWrite { get; init; } = [];
+
+    /// <summary><c>global.external_labels</c>: added to every series sent by remote-write (a series' own label wins).</summary>
+    public Core.Labels.LabelSet ExternalLabels { get; init; } = Core.Labels.LabelSet.Empty;
+
+    /// <summary>The data directory of the storage, shown in the start-up log and home of the remotes' WAL positions; the server never opens the storage itself.</summary>
     public string? DataDirectory { get; init; }
 
     /// <summary>The <c>job</c> label on everything the built-in collectors store.</summary>

@@ -331,6 +331,7 @@ public sealed partial class TsdbStorage
         // Note: start a fresh segment so every sample older than minTime lies in segments the checkpoint can drop.
         int last = _wal.NextSegment() - 1;
         var segments = SegmentFiles.List(WalDir);
+        last = WriteLog.TruncationLimit(last, segments);
         if (segments.Count == 0 || last < segments[0])
         {
             return;

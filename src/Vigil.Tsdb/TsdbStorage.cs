@@ -68,6 +68,7 @@ public sealed partial class TsdbStorage : IStorage, IDisposable
             if (_wal is not null)
             {
                 Head.Log = new WalHeadLog(_wal);
+                _writeLog = new WalWriteLog(_wal, _log);
             }
             _metrics = new TsdbMetrics(this);
             StartMaintenance();

@@ -17,6 +17,7 @@ public static class Program
             return await VigilCli.RunAsync(args, new TsdbStorageProvider(), stdout, Console.Error, root =>
             {
                 root.Add(ImportCommand.Create(stdout, Console.Error));
+                root.Add(ServeCommand.CreateAgent(new AgentStorageProvider(), Console.Error));
             }).ConfigureAwait(false);
         }
     }
@@ -37,6 +38,21 @@ public static class Program
             => TsdbStorage.Open(new TsdbOptions { DataDir = dataDir, ReadOnly = true, DisableBackgroundMaintenance = true }, loggers.CreateLogger("Vigil.Tsdb"));
 
         public IStorage OpenInMemory() => new HeadOnlyStorage();
+    }
+
+    /// <summary>Opens the WAL-only <see cref="Vigil.Tsdb.Agent.AgentStorage"/> for <c>vigil agent</c>.</summary>
+    private sealed class AgentStorageProvider : IStorageProvider
+    {
+        public IStorage Open(StorageSettings settings, ILoggerFactory loggers) => Vigil.Tsdb.Agent.AgentStorage.Open(new Vigil.Tsdb.Agent.AgentOptions
+        {
+            DataDir = settings.DataDir,
+            MaxFutureTimestamp = settings.MaxFutureTimestamp,
+            WalSync = settings.SyncEveryCommit ? Vigil.Tsdb.Wal.WalSyncMode.Commit : Vigil.Tsdb.Wal.WalSyncMode.Interval,
+        }, loggers.CreateLogger("Vigil.Agent"));
+
+        public ISampleQueryable OpenReadOnly(string dataDir, ILoggerFactory loggers) => throw new NotSupportedException("an agent's data cannot be queried");
+
+        public IStorage OpenInMemory() => throw new NotSupportedException("an agent always writes its WAL");
     }
 
     /// <summary>The TSDB head alone: in memory, no WAL, no blocks.</summary>

@@ -26,6 +26,7 @@ public sealed class CliConventionsTests
     {
         var root = VigilCli.CreateRootCommand(new FixedStorageProvider(new MemoryStorage()), TextWriter.Null, TextWriter.Null);
         root.Add(ImportCommand.Create(TextWriter.Null, TextWriter.Null));
+        root.Add(ServeCommand.CreateAgent(new FixedStorageProvider(new MemoryStorage()), TextWriter.Null));
         return root;
     }
 
@@ -49,7 +50,11 @@ public sealed class CliConventionsTests
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         int code = await VigilCli.RunAsync(args, new FixedStorageProvider(new MemoryStorage()), stdout, stderr,
-            root => root.Add(ImportCommand.Create(stdout, stderr)));
+            root =>
+            {
+                root.Add(ImportCommand.Create(stdout, stderr));
+                root.Add(ServeCommand.CreateAgent(new FixedStorageProvider(new MemoryStorage()), stderr));
+            });
         return (code, stdout.ToString(), stderr.ToString());
     }
 

@@ -55,6 +55,9 @@ public sealed partial class VigilConfig
     /// <summary>The <c>otlp:</c> section: how OTLP metrics are translated (defaults when absent).</summary>
     public Collection.Otlp.OtlpOptions Otlp { get; init; } = Collection.Otlp.OtlpOptions.Default;
 
+    /// <summary>The <c>remote_write:</c> remotes the WAL is sent to (empty: none).</summary>
+    public IReadOnlyList<Collection.Remote.RemoteWriteOptions> RemoteWrite { get; init; } = [];
+
     /// <summary>The <c>optimization:</c> section, or null when the file has none (no optimizer runs).</summary>
     public OptimizationConfig? Optimization { get; init; }
 
@@ -137,6 +140,7 @@ public sealed partial class VigilConfig
             Analysis = config.Analysis,
             Optimization = config.Optimization,
             Otlp = config.Otlp,
+            RemoteWrite = config.RemoteWrite,
             PerformanceCollection = config.PerformanceCollection,
             PerformanceAnalysis = config.PerformanceAnalysis,
             AggregationRules = config.AggregationRules,
@@ -191,6 +195,7 @@ public sealed partial class VigilConfig
         OptimizationConfig? optimization = null;
         AnalysisConfig? analysis = null;
         var otlp = Collection.Otlp.OtlpOptions.Default;
+        IReadOnlyList<Collection.Remote.RemoteWriteOptions> remoteWrite = [];
         ConfigEntry scrapeEntry = default;
         foreach (var e in r.Mapping(root, string.Empty))
         {
@@ -239,7 +244,10 @@ public sealed partial class VigilConfig
                 case "otlp":
                     otlp = OtlpConfigParser.Parse(r, e);
                     break;
-                case "remote_write" or "remote_read" or "scrape_config_files" or "tracing" or "runtime":
+                case "remote_write":
+                    remoteWrite = RemoteWriteConfigParser.ParseList(r, e);
+                    break;
+                case "remote_read" or "scrape_config_files" or "tracing" or "runtime":
                     r.Unsupported(e);
                     break;
                 default:
@@ -286,6 +294,7 @@ public sealed partial class VigilConfig
             Analysis = analysis,
             Optimization = optimization,
             Otlp = otlp,
+            RemoteWrite = remoteWrite,
             PerformanceCollection = performanceCollection,
             PerformanceAnalysis = performanceAnalysis,
             AggregationRules = aggregationRules,

@@ -40,6 +40,7 @@ public sealed class WalReader : IDisposable
     private int _batchPos;
     private int _batchEnd;
     private WalPosition _position;
+    private long _frameEnd;
     private WalCorruptionException? _error;
     private bool _disposed;
 
@@ -77,6 +78,17 @@ public sealed class WalReader : IDisposable
     }
 
     /// <summary>
+    /// A reader over segment <paramref name="segment"/> alone, starting at the frame at <paramref name="offset"/> (for
+    /// readers that tail the log and resume where they left off).
+    /// </summary>
+    public static WalReader OpenAt(string directory, int segment, long offset)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        return new WalReader([new Source(Path.GetFullPath(directory), segment, InCheckpoint: false, offset)]);
+    }
+
+    /// <summary>
     /// A reader for start-up replay: the records of the last checkpoint (if any), then those of every segment after it,
     /// in order. Segments at or before the checkpoint's index (left over from an interrupted truncation) are skipped.
     /// </summary>
@@ -108,6 +120,9 @@ public sealed class WalReader : IDisposable
 
     /// <summary>Where the current record's frame starts (records of one atomic batch share their frame's position).</summary>
     public WalPosition Position => _position;
+
+    /// <summary>The byte offset just after the current record's frame, where the next frame starts.</summary>
+    public long FrameEnd => _frameEnd;
 
     /// <summary>Moves to the next record; false at the end of the last segment.</summary>
     /// <exception cref="WalCorruptionException">A frame does not verify or a segment is missing.</exception>
@@ -173,6 +188,7 @@ public sealed class WalReader : IDisposable
             int payloadStart = _bufferStart + WalFrame.HeaderSize;
             _bufferStart += frameLength;
             _position = new WalPosition(_current.Index, frameOffset, _current.InCheckpoint);
+            _frameEnd = frameOffset + frameLength;
             if (type == WalFrame.FullRecord)
             {
                 _recordStart = payloadStart;
@@ -253,7 +269,7 @@ public sealed class WalReader : IDisposable
         _current = source;
         _bufferStart = 0;
         _bufferEnd = 0;
-        _bufferFileOffset = 0;
+        _bufferFileOffset = source.StartOffset;
         string path = SegmentFiles.PathOf(source.Directory, source.Index);
         try
         {
@@ -264,6 +280,10 @@ public sealed class WalReader : IDisposable
             throw Corrupt(0, "segment file is missing (segments must be consecutive)");
         }
         _fileLength = RandomAccess.GetLength(_file);
+        if (source.StartOffset > _fileLength)
+        {
+            throw Corrupt(source.StartOffset, string.Create(CultureInfo.InvariantCulture, $"start offset is past the end of the segment ({_fileLength} bytes)"));
+        }
         return true;
     }
 
@@ -344,5 +364,5 @@ public sealed class WalReader : IDisposable
         return _error;
     }
 
-    internal readonly record struct Source(string Directory, int Index, bool InCheckpoint);
+    internal readonly record struct Source(string Directory, int Index, bool InCheckpoint, long StartOffset = 0);
 }

@@ -25,6 +25,12 @@ internal static class CliHelp
             "vigil serve --data-dir /var/lib/vigil --retention 30d --retention-size 20GB",
             "vigil serve --max-future-timestamp 1h          # accept samples up to 1 h ahead of this machine's clock"],
             "0 after SIGINT or SIGTERM (a clean shutdown), 1 when it cannot start (port in use, data directory locked, bad configuration), 2 usage error."),
+        ["vigil agent"] = ([
+            "vigil agent --config agent.yaml               # scrape, collect, take pushes; send all by remote_write",
+            "vigil agent --config agent.yaml --data-dir /var/lib/vigil-agent --listen 127.0.0.1:9613",
+            "vigil agent --config agent.yaml --collectors host   # agent.yaml: global.external_labels + remote_write (docs/SCALING.md)",
+            "vigil check config agent.yaml                      # validate the remote_write section first"],
+            "0 after SIGINT or SIGTERM (a clean shutdown: remotes get 10 s to send, positions saved), 1 when it cannot start, 2 usage error."),
         ["vigil series"] = (["vigil series --match 'node_cpu_seconds_total{mode=\"idle\"}'", "vigil series --match '{job=\"vigil\"}' --data-dir ./data --output json   # offline"], null),
         ["vigil dump"] = (["vigil dump --match node_load1 --from now-1h", "vigil dump --match '{job=\"node\"}' --data-dir ./data --output json > node.jsonl   # offline"],
             "0 when every matching sample was printed, 1 on failure or incomplete data (a damaged block or series: everything readable is printed first, what is missing on standard error), 2 usage error."),

@@ -11,12 +11,25 @@ using Vigil.Server.Security;
 
 namespace Vigil.Cli;
 
-/// <summary><c>vigil serve</c>: opens the data directory and runs <see cref="VigilServer"/> until SIGINT or SIGTERM.</summary>
+/// <summary>
+/// <c>vigil serve</c>: opens the data directory and runs <see cref="VigilServer"/> until SIGINT or SIGTERM; and
+/// <c>vigil agent</c>, the same server in agent mode over a WAL-only storage (collect and remote-write, nothing else).
+/// </summary>
 internal static class ServeCommand
 {
-    public static Command Create(IStorageProvider storageProvider, TextWriter stderr)
+    /// <summary>The data directory of <c>vigil agent</c> unless <c>--data-dir</c> says otherwise.</summary>
+    public const string AgentDataDir = "data-agent";
+
+    public static Command Create(IStorageProvider storageProvider, TextWriter stderr) => Create(storageProvider, stderr, agent: false);
+
+    /// <summary><c>vigil agent</c> over <paramref name="agentStorage"/> (a provider that opens the WAL-only storage).</summary>
+    public static Command CreateAgent(IStorageProvider agentStorage, TextWriter stderr) => Create(agentStorage, stderr, agent: true);
+
+    private static Command Create(IStorageProvider storageProvider, TextWriter stderr, bool agent)
     {
-        var dataDir = CommonOptions.DataDir("Directory for the database (created if missing); one server at a time may use it.");
+        var dataDir = agent
+            ? new Option<string>("--data-dir") { Description = "Directory for the agent's write-ahead log (created if missing); one agent at a time may use it.", HelpName = "DIR", DefaultValueFactory = _ => AgentDataDir }
+            : CommonOptions.DataDir("Directory for the database (created if missing); one server at a time may use it.");
         var listen = new Option<ListenAddress>("--listen")
         {
             Description = "Address for the HTTP API and /metrics: host:port; loopback only by default, :9612 for all interfaces.",
@@ -156,11 +169,16 @@ internal static class ServeCommand
             AllowMultipleArgumentsPerToken = false,
         };
 
-        var command = new Command("serve", "Run Vigil: store host and self metrics every interval and serve the HTTP API until SIGINT or SIGTERM.")
-        {
-            dataDir, listen, otlpGrpcListen, interval, retention, retentionSize, walSync, maxFuture, config, logLevel,
-            collectors, queryTimeout, queryLookback, queryMaxSamples, queryConcurrency, pushMaxSize, webConfig, insecureListen, allowedHosts,
-        };
+        var command = agent
+            ? new Command("agent", "Run Vigil as an agent: scrape, run the built-in collectors and take pushes, write them to a write-ahead log only, and send them by remote_write (no local query, rules, analysis or dashboard) until SIGINT or SIGTERM.")
+            {
+                dataDir, listen, otlpGrpcListen, interval, walSync, maxFuture, config, logLevel, collectors, pushMaxSize, webConfig, insecureListen, allowedHosts,
+            }
+            : new Command("serve", "Run Vigil: store host and self metrics every interval and serve the HTTP API until SIGINT or SIGTERM.")
+            {
+                dataDir, listen, otlpGrpcListen, interval, retention, retentionSize, walSync, maxFuture, config, logLevel,
+                collectors, queryTimeout, queryLookback, queryMaxSamples, queryConcurrency, pushMaxSize, webConfig, insecureListen, allowedHosts,
+            };
         command.SetAction(async (result, ct) =>
         {
             var file = VigilConfig.Default;
@@ -180,10 +198,18 @@ internal static class ServeCommand
                     return 1;
                 }
             }
+            if (agent && file.RemoteWrite.Count == 0)
+            {
+                await stderr.WriteLineAsync("vigil agent: the configuration has no remote_write: section, so nothing will leave this host (vigil agent --help shows an example)").ConfigureAwait(false);
+            }
             bool Given(Option option) => result.GetResult(option) is { Implicit: false };
             var storage = file.Storage;
             long retentionBytes;
-            if (Given(retentionSize) || storage.RetentionSize is null)
+            if (agent)
+            {
+                retentionBytes = 0;
+            }
+            else if (Given(retentionSize) || storage.RetentionSize is null)
             {
                 CliValues.TryParseBytes(result.GetValue(retentionSize)!, out retentionBytes, out _);
             }
@@ -194,7 +220,7 @@ internal static class ServeCommand
             CliValues.TryParseBytes(result.GetValue(pushMaxSize)!, out long pushMaxBytes, out _);
             var settings = new StorageSettings(
                 Given(dataDir) || storage.DataDir is null ? result.GetValue(dataDir)! : storage.DataDir,
-                Given(retention) || storage.RetentionTime is null ? PrometheusDuration.Parse(result.GetValue(retention)!) : storage.RetentionTime.Value,
+                agent ? TimeSpan.Zero : Given(retention) || storage.RetentionTime is null ? PrometheusDuration.Parse(result.GetValue(retention)!) : storage.RetentionTime.Value,
                 retentionBytes,
                 Given(walSync) || storage.WalSyncEveryCommit is null ? result.GetValue(walSync) == "commit" : storage.WalSyncEveryCommit.Value,
                 Given(maxFuture) || storage.MaxFutureTimestamp is null ? PrometheusDuration.Parse(result.GetValue(maxFuture)!) : storage.MaxFutureTimestamp.Value);
@@ -220,20 +246,23 @@ internal static class ServeCommand
                     Otlp = file.Otlp,
                     CollectionInterval = Given(interval) ? PrometheusDuration.Parse(result.GetValue(interval)!) : file.Collectors.Interval,
                     DataDirectory = settings.DataDir,
-                    QueryTimeout = PrometheusDuration.Parse(result.GetValue(queryTimeout)!),
-                    QueryLookbackDelta = PrometheusDuration.Parse(result.GetValue(queryLookback)!),
-                    QueryMaxSamples = result.GetValue(queryMaxSamples),
-                    QueryMaxConcurrency = result.GetValue(queryConcurrency),
+                    QueryTimeout = agent ? TimeSpan.FromMinutes(2) : PrometheusDuration.Parse(result.GetValue(queryTimeout)!),
+                    QueryLookbackDelta = agent ? TimeSpan.FromMinutes(5) : PrometheusDuration.Parse(result.GetValue(queryLookback)!),
+                    QueryMaxSamples = agent ? 1 : result.GetValue(queryMaxSamples),
+                    QueryMaxConcurrency = agent ? 1 : result.GetValue(queryConcurrency),
+                    Agent = agent,
+                    RemoteWrite = file.RemoteWrite,
+                    ExternalLabels = file.Global.ExternalLabels,
                     MaxPushBodyBytes = (int)pushMaxBytes,
                     Collectors = file.Collectors,
                     ScrapeConfigs = file.ScrapeConfigs,
                     ConfigYaml = file.SourceText is null ? null : ConfigRedactor.Redact(file.SourceText),
-                    Rules = file.SourcePath is null && file.RuleFiles.Count == 0 && file.SeedRuleGroups.Count == 0
+                    Rules = agent || (file.SourcePath is null && file.RuleFiles.Count == 0 && file.SeedRuleGroups.Count == 0)
                         ? null
                         : file.RuleOptions() with { ExternalUrl = ExternalUrl(result.GetValue(listen)!) },
                     Alerting = file.Alerting,
-                    Optimization = file.Optimization,
-                    Analysis = file.Analysis ?? new AnalysisConfig(),
+                    Optimization = agent ? null : file.Optimization,
+                    Analysis = agent ? null : file.Analysis ?? new AnalysisConfig(),
                     ConfigFile = file.SourcePath,
                     ConfigBinder = file.SourcePath is null ? null : Bind,
                     Flags = flags,
