@@ -65,13 +65,13 @@ internal static class AlertingConfigParser
                     }
                     break;
                 case "queue_capacity":
-                    capacity = OptimizationConfigParser.PositiveInt(r, e) ?? capacity;
+                    capacity = r.PositiveInt(e) ?? capacity;
                     break;
                 case "max_batch_size":
-                    batch = OptimizationConfigParser.PositiveInt(r, e) ?? batch;
+                    batch = r.PositiveInt(e) ?? batch;
                     break;
                 case "retry_backoff":
-                    backoff = GlobalConfig.PositiveDuration(r, e) ?? backoff;
+                    backoff = r.PositiveDuration(e) ?? backoff;
                     break;
                 case "alert_relabel_configs":
                     r.Unsupported(e);
@@ -150,7 +150,7 @@ internal static class AlertingConfigParser
                     prefix = r.String(e) ?? prefix;
                     break;
                 case "timeout":
-                    timeout = GlobalConfig.PositiveDuration(r, e) ?? timeout;
+                    timeout = r.PositiveDuration(e) ?? timeout;
                     break;
                 case "api_version":
                     if (r.String(e) is { } v && v != "v2")
@@ -246,10 +246,10 @@ internal static class AlertingConfigParser
                     groupWait = r.Duration(e) ?? groupWait;
                     break;
                 case "group_interval":
-                    groupInterval = GlobalConfig.PositiveDuration(r, e) ?? groupInterval;
+                    groupInterval = r.PositiveDuration(e) ?? groupInterval;
                     break;
                 case "repeat_interval":
-                    repeat = GlobalConfig.PositiveDuration(r, e) ?? repeat;
+                    repeat = r.PositiveDuration(e) ?? repeat;
                     break;
                 case "severities":
                     severities = r.StringList(e);
@@ -258,19 +258,19 @@ internal static class AlertingConfigParser
                     sendResolved = r.Bool(e) ?? sendResolved;
                     break;
                 case "max_attempts":
-                    attempts = OptimizationConfigParser.PositiveInt(r, e) ?? attempts;
+                    attempts = r.PositiveInt(e) ?? attempts;
                     break;
                 case "initial_backoff":
-                    initialBackoff = GlobalConfig.PositiveDuration(r, e) ?? initialBackoff;
+                    initialBackoff = r.PositiveDuration(e) ?? initialBackoff;
                     break;
                 case "max_backoff":
-                    maxBackoff = GlobalConfig.PositiveDuration(r, e) ?? maxBackoff;
+                    maxBackoff = r.PositiveDuration(e) ?? maxBackoff;
                     break;
                 case "queue_capacity":
-                    capacity = OptimizationConfigParser.PositiveInt(r, e) ?? capacity;
+                    capacity = r.PositiveInt(e) ?? capacity;
                     break;
                 case "timeout":
-                    timeout = GlobalConfig.PositiveDuration(r, e) ?? timeout;
+                    timeout = r.PositiveDuration(e) ?? timeout;
                     break;
                 default:
                     r.UnknownKey(e);

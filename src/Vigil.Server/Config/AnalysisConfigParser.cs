@@ -37,14 +37,14 @@ internal static class AnalysisConfigParser
                     enabled = r.Bool(e) ?? enabled;
                     break;
                 case "evaluation_interval":
-                    interval = GlobalConfig.PositiveDuration(r, e) ?? interval;
+                    interval = r.PositiveDuration(e) ?? interval;
                     break;
                 case "detector":
                     detectorNode = e.Value;
                     (detector, parameters) = Detector(r, e) ?? (detector, parameters);
                     break;
                 case "threshold":
-                    threshold = OptimizationConfigParser.Number(r, e, 0.001, 1) ?? threshold;
+                    threshold = r.Number(e, 0.001, 1) ?? threshold;
                     break;
                 case "hold":
                     hold = r.Duration(e) ?? hold;
@@ -62,13 +62,13 @@ internal static class AnalysisConfigParser
                     }
                     break;
                 case "max_series":
-                    maxSeries = OptimizationConfigParser.PositiveInt(r, e) ?? maxSeries;
+                    maxSeries = r.PositiveInt(e) ?? maxSeries;
                     break;
                 case "warmup":
                     warmup = r.Duration(e) ?? warmup;
                     break;
                 case "state_save_interval":
-                    save = GlobalConfig.PositiveDuration(r, e) ?? save;
+                    save = r.PositiveDuration(e) ?? save;
                     break;
                 case "insights":
                     insights = Insights(r, e);
@@ -127,7 +127,7 @@ internal static class AnalysisConfigParser
                 case "parameters":
                     foreach (var item in r.Mapping(p.Value, p.Path))
                     {
-                        if (OptimizationConfigParser.Number(r, item, double.MinValue, double.MaxValue) is { } v)
+                        if (r.Number(item, double.MinValue, double.MaxValue) is { } v)
                         {
                             parameters[item.Key] = v;
                         }
@@ -176,19 +176,19 @@ internal static class AnalysisConfigParser
                     c = c with { Enabled = r.Bool(e) ?? c.Enabled };
                     break;
                 case "interval":
-                    c = c with { Interval = GlobalConfig.PositiveDuration(r, e) ?? c.Interval };
+                    c = c with { Interval = r.PositiveDuration(e) ?? c.Interval };
                     break;
                 case "window":
-                    c = c with { Window = GlobalConfig.PositiveDuration(r, e) ?? c.Window };
+                    c = c with { Window = r.PositiveDuration(e) ?? c.Window };
                     break;
                 case "min_confidence":
-                    c = c with { MinConfidence = OptimizationConfigParser.Number(r, e, 0, 1) ?? c.MinConfidence };
+                    c = c with { MinConfidence = r.Number(e, 0, 1) ?? c.MinConfidence };
                     break;
                 case "history_limit":
-                    c = c with { HistoryLimit = OptimizationConfigParser.PositiveInt(r, e) ?? c.HistoryLimit };
+                    c = c with { HistoryLimit = r.PositiveInt(e) ?? c.HistoryLimit };
                     break;
                 case "retention":
-                    c = c with { Retention = GlobalConfig.PositiveDuration(r, e) ?? c.Retention };
+                    c = c with { Retention = r.PositiveDuration(e) ?? c.Retention };
                     break;
                 case "trend":
                     c = Trend(r, e, c);
@@ -199,10 +199,10 @@ internal static class AnalysisConfigParser
                         switch (b.Key)
                         {
                             case "utilization":
-                                c = c with { Utilization = OptimizationConfigParser.Number(r, b, 0.01, 1) ?? c.Utilization };
+                                c = c with { Utilization = r.Number(b, 0.01, 1) ?? c.Utilization };
                                 break;
                             case "min_correlation":
-                                c = c with { MinCorrelation = OptimizationConfigParser.Number(r, b, 0, 1) ?? c.MinCorrelation };
+                                c = c with { MinCorrelation = r.Number(b, 0, 1) ?? c.MinCorrelation };
                                 break;
                             case "include_self":
                                 c = c with { BottleneckIncludeSelf = r.Bool(b) ?? c.BottleneckIncludeSelf };
@@ -221,7 +221,7 @@ internal static class AnalysisConfigParser
                     {
                         if (a.Key == "min_series")
                         {
-                            c = c with { AnomalyMinSeries = OptimizationConfigParser.PositiveInt(r, a) ?? c.AnomalyMinSeries };
+                            c = c with { AnomalyMinSeries = r.PositiveInt(a) ?? c.AnomalyMinSeries };
                         }
                         else
                         {
@@ -245,10 +245,10 @@ internal static class AnalysisConfigParser
             switch (e.Key)
             {
                 case "p_value":
-                    c = c with { TrendPValue = OptimizationConfigParser.Number(r, e, 0.0001, 0.5) ?? c.TrendPValue };
+                    c = c with { TrendPValue = r.Number(e, 0.0001, 0.5) ?? c.TrendPValue };
                     break;
                 case "min_change":
-                    c = c with { TrendMinChange = OptimizationConfigParser.Number(r, e, 0, 1000) ?? c.TrendMinChange };
+                    c = c with { TrendMinChange = r.Number(e, 0, 1000) ?? c.TrendMinChange };
                     break;
                 case "queries":
                     foreach (var (node, where) in r.Sequence(e))
@@ -301,10 +301,10 @@ internal static class AnalysisConfigParser
             switch (e.Key)
             {
                 case "window":
-                    c = c with { CapacityWindow = GlobalConfig.PositiveDuration(r, e) ?? c.CapacityWindow };
+                    c = c with { CapacityWindow = r.PositiveDuration(e) ?? c.CapacityWindow };
                     break;
                 case "horizon":
-                    c = c with { CapacityHorizon = GlobalConfig.PositiveDuration(r, e) ?? c.CapacityHorizon };
+                    c = c with { CapacityHorizon = r.PositiveDuration(e) ?? c.CapacityHorizon };
                     break;
                 case "resources":
                     foreach (var (node, where) in r.Sequence(e))

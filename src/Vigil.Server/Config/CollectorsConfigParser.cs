@@ -29,7 +29,7 @@ internal static class CollectorsConfigParser
             switch (e.Key)
             {
                 case "interval":
-                    interval = GlobalConfig.PositiveDuration(r, e) ?? interval;
+                    interval = r.PositiveDuration(e) ?? interval;
                     intervalSet = true;
                     break;
                 case "host":

@@ -51,10 +51,10 @@ internal static class ScrapeConfigParser
                     jobName = r.String(e);
                     break;
                 case "scrape_interval":
-                    interval = GlobalConfig.PositiveDuration(r, e);
+                    interval = r.PositiveDuration(e);
                     break;
                 case "scrape_timeout":
-                    timeout = GlobalConfig.PositiveDuration(r, e);
+                    timeout = r.PositiveDuration(e);
                     timeoutEntry = e;
                     break;
                 case "metrics_path":
@@ -289,7 +289,7 @@ internal static class ScrapeConfigParser
                     }
                     break;
                 case "refresh_interval":
-                    refresh = GlobalConfig.PositiveDuration(r, e) ?? refresh;
+                    refresh = r.PositiveDuration(e) ?? refresh;
                     break;
                 default:
                     r.UnknownKey(e);

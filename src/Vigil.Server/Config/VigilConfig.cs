@@ -223,7 +223,7 @@ public sealed partial class VigilConfig
                     analysis = AnalysisConfigParser.Parse(r, e);
                     break;
                 case "optimization":
-                    optimization = OptimizationConfigParser.Parse(r, e);
+                    optimization = OptimizationSchema.Parse(r, e);
                     break;
                 case "performance_collection":
                     performanceCollection = Seed.SeedConfigParser.PerformanceCollection(r, e);
