@@ -37,19 +37,6 @@ internal static class OptimizationSchema
         ("webhook", OptimizationExecutorKind.Webhook), ("command", OptimizationExecutorKind.Command),
         ("tunable", OptimizationExecutorKind.Tunable), ("config", OptimizationExecutorKind.Config));
 
-    private static readonly ConfigValue<string> Query = Text.Check(q =>
-    {
-        try
-        {
-            PromQLParser.ParseExpr(q);
-            return null;
-        }
-        catch (PromQLParseException ex)
-        {
-            return ex.Message;
-        }
-    });
-
     private static readonly ConfigValue<OptimizationActionType> ActionType = (ConfigReader r, ConfigEntry e, out OptimizationActionType value) =>
     {
         value = default;
@@ -106,7 +93,7 @@ internal static class OptimizationSchema
 
     private static readonly ConfigSchema<OptimizationMetricConfig> Metric = new ConfigSchema<OptimizationMetricConfig>()
         .Key("name", Text, (o, v) => o with { Name = v })
-        .Key("query", Query, (o, v) => o with { Query = v })
+        .Key("query", PromQLExpr, (o, v) => o with { Query = v })
         .Key("better", OneOf(("lower", MetricDirection.Lower), ("higher", MetricDirection.Higher)), (o, v) => o with { Better = v })
         .Key("tolerance", Number(0, 100), (o, v) => o with { Tolerance = v })
         .Finish(b =>
@@ -178,13 +165,13 @@ internal static class OptimizationSchema
         .Custom("executors", (r, e, o) =>
         {
             var allow = new ExecutorAllowList(o.AllowedCommands, o.AllowedWebhookHosts);
-            UniqueListOf(Executor(allow), x => x.Name, n => $"two executors are named \"{n}\" in {Section}.executors")(r, e, out var list);
+            UniqueListOf(Executor(allow), x => x.Name, (n, _) => $"two executors are named \"{n}\" in {Section}.executors")(r, e, out var list);
             return o with { Executors = list };
         }, late: true)
         .Custom("policies", (r, e, o) =>
         {
             var executors = o.Executors.Select(x => x.Name).ToHashSet(StringComparer.Ordinal);
-            UniqueListOf(Policy(executors).Item(NewPolicy), p => p.Name, n => $"two policies are named \"{n}\" in {Section}.policies")(r, e, out var list);
+            UniqueListOf(Policy(executors).Item(NewPolicy), p => p.Name, (n, _) => $"two policies are named \"{n}\" in {Section}.policies")(r, e, out var list);
             return o with { Policies = list };
         }, late: true);
 

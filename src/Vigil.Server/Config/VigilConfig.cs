@@ -217,10 +217,10 @@ public sealed partial class VigilConfig
                     }
                     break;
                 case "alerting":
-                    alerting = AlertingConfigParser.Parse(r, e);
+                    alerting = AlertingSchema.Parse(r, e);
                     break;
                 case "analysis":
-                    analysis = AnalysisConfigParser.Parse(r, e);
+                    analysis = AnalysisSchema.Parse(r, e);
                     break;
                 case "optimization":
                     optimization = OptimizationSchema.Parse(r, e);

@@ -1,3 +1,4 @@
+using Vigil.PromQL.Parser;
 using YamlDotNet.RepresentationModel;
 
 namespace Vigil.Server.Config.Binding;
@@ -11,6 +12,20 @@ internal static class ConfigValues
 {
     /// <summary>Any scalar as a string.</summary>
     public static readonly ConfigValue<string> Text = (ConfigReader r, ConfigEntry e, out string value) => (value = r.String(e)!) is not null;
+
+    /// <summary>A PromQL expression (checked by parsing it).</summary>
+    public static readonly ConfigValue<string> PromQLExpr = Text.Check(q =>
+    {
+        try
+        {
+            PromQLParser.ParseExpr(q);
+            return null;
+        }
+        catch (PromQLParseException ex)
+        {
+            return ex.Message;
+        }
+    });
 
     /// <summary><c>true</c> or <c>false</c>.</summary>
     public static readonly ConfigValue<bool> Bool = (ConfigReader r, ConfigEntry e, out bool value) => Has(r.Bool(e), out value);
@@ -83,9 +98,9 @@ internal static class ConfigValues
 
     /// <summary>
     /// The items of a list whose <paramref name="key"/> must be unique: a repeated one is reported at its item with
-    /// <paramref name="duplicate"/> and left out.
+    /// <paramref name="duplicate"/> (given the key and the item's path) and left out.
     /// </summary>
-    public static ConfigValue<List<V>> UniqueListOf<V>(ConfigItem<V> item, Func<V, string> key, Func<string, string> duplicate) =>
+    public static ConfigValue<List<V>> UniqueListOf<V>(ConfigItem<V> item, Func<V, string> key, Func<string, string, string> duplicate) =>
         (ConfigReader r, ConfigEntry e, out List<V> value) =>
         {
             value = new List<V>();
@@ -102,7 +117,7 @@ internal static class ConfigValues
                 }
                 else
                 {
-                    r.Error(node, duplicate(key(v)));
+                    r.Error(node, duplicate(key(v), where));
                 }
             }
             return true;
