@@ -255,7 +255,7 @@ internal static class ScrapeConfigParser
                     }
                     break;
                 case "labels":
-                    labels = GlobalConfig.LabelsFromMap(r, e, allowReserved: true);
+                    Binding.ConfigValues.LabelMap(allowReserved: true)(r, e, out labels);
                     break;
                 default:
                     r.UnknownKey(e);

@@ -198,13 +198,13 @@ public sealed partial class VigilConfig
             switch (e.Key)
             {
                 case "global":
-                    global = GlobalConfig.Parse(r, e);
+                    global = GlobalSchema.Parse(r, e);
                     break;
                 case "storage":
-                    storage = StorageConfig.Parse(r, e);
+                    storage = StorageSchema.Parse(r, e);
                     break;
                 case "collectors":
-                    collectors = CollectorsConfigParser.Parse(r, e);
+                    collectors = CollectorsSchema.Parse(r, e);
                     break;
                 case "scrape_configs":
                     scrapeNode = e.Value;
@@ -237,7 +237,7 @@ public sealed partial class VigilConfig
                     seedEntry = seedEntry.KeyNode is null ? e : seedEntry;
                     break;
                 case "otlp":
-                    otlp = OtlpConfigParser.Parse(r, e);
+                    otlp = OtlpSchema.Parse(r, e);
                     break;
                 case "remote_write" or "remote_read" or "scrape_config_files" or "tracing" or "runtime":
                     r.Unsupported(e);

@@ -6,7 +6,7 @@ namespace Vigil.Server.Config.Binding;
 /// What a <see cref="ConfigSchema{T}"/> bound from one mapping, handed to its finishing check: the record with every
 /// readable key applied, the mapping's node and document path, and which keys were present and which gave a value.
 /// </summary>
-internal sealed class ConfigBinding<T>(ConfigReader reader, YamlNode node, string where, T value)
+internal sealed class ConfigBinding<T>(ConfigReader reader, YamlNode node, string where, IReadOnlyList<ConfigEntry> entries, T value)
     where T : class
 {
     private readonly HashSet<string> _present = new(StringComparer.Ordinal);
@@ -20,6 +20,9 @@ internal sealed class ConfigBinding<T>(ConfigReader reader, YamlNode node, strin
 
     /// <summary>The document path of <see cref="Node"/>: <c>optimization.policies[0]</c>.</summary>
     public string Where { get; } = where;
+
+    /// <summary>The mapping's entries in document order (merge keys resolved), including keys that were not declared.</summary>
+    public IReadOnlyList<ConfigEntry> Entries { get; } = entries;
 
     /// <summary>The record so far: the initial value with every key that gave a value applied.</summary>
     public T Value { get; internal set; } = value;

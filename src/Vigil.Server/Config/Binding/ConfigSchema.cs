@@ -88,7 +88,7 @@ internal sealed class ConfigSchema<T>
     /// </summary>
     public T? Bind(ConfigReader r, YamlNode node, string where, IReadOnlyList<ConfigEntry> entries, T initial)
     {
-        var binding = new ConfigBinding<T>(r, node, where, initial);
+        var binding = new ConfigBinding<T>(r, node, where, entries, initial);
         BindInto(binding, entries, string.Empty);
         return _finish(binding);
     }

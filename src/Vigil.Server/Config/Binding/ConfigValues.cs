@@ -1,3 +1,4 @@
+using Vigil.Core.Labels;
 using Vigil.PromQL.Parser;
 using YamlDotNet.RepresentationModel;
 
@@ -41,6 +42,9 @@ internal static class ConfigValues
 
     /// <summary>An integer from 1 to <see cref="int.MaxValue"/>.</summary>
     public static readonly ConfigValue<int> PositiveInt = (ConfigReader r, ConfigEntry e, out int value) => Has(r.PositiveInt(e), out value);
+
+    /// <summary>An integer from 0 up.</summary>
+    public static readonly ConfigValue<long> NonNegativeInteger = (ConfigReader r, ConfigEntry e, out long value) => Has(r.NonNegativeInteger(e), out value);
 
     /// <summary>A byte size (<c>10MB</c>).</summary>
     public static readonly ConfigValue<long> Bytes = (ConfigReader r, ConfigEntry e, out long value) => Has(r.Bytes(e), out value);
@@ -154,6 +158,30 @@ internal static class ConfigValues
             r.Invalid(e, problem);
             return false;
         };
+
+    /// <summary>
+    /// A mapping of label names to values, each name checked (names starting with <c>__</c> only when
+    /// <paramref name="allowReserved"/>); labels with empty values are dropped.
+    /// </summary>
+    public static ConfigValue<LabelSet> LabelMap(bool allowReserved) => (ConfigReader r, ConfigEntry e, out LabelSet value) =>
+    {
+        var labels = new List<Label>();
+        foreach (var (name, text, item) in r.StringMap(e))
+        {
+            bool reserved = name.StartsWith("__", StringComparison.Ordinal);
+            if (!LabelValidation.IsValidName(name) || (reserved && !allowReserved))
+            {
+                r.Error(item.KeyNode, $"\"{name}\" is not a valid label name in {e.Path}{(reserved ? " (names starting with __ are reserved)" : string.Empty)}");
+                continue;
+            }
+            if (text.Length != 0)
+            {
+                labels.Add(new Label(name, text));
+            }
+        }
+        value = LabelSet.From(labels);
+        return true;
+    };
 
     /// <summary>A reader for list items of scalars, reported as <c>expected WHAT at path</c> otherwise.</summary>
     public static ConfigItem<string> ScalarItem(string what) => (ConfigReader r, YamlNode node, string where, out string value) =>
