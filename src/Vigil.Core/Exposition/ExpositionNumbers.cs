@@ -8,7 +8,7 @@ namespace Vigil.Core.Exposition;
 /// <summary>Parsing and formatting of sample values and timestamps as Prometheus reads and writes them.</summary>
 internal static class ExpositionNumbers
 {
-    /// <summary>Longest output of <see cref="FormatDouble"/> and <see cref="FormatSecondsFromMillis"/>.</summary>
+    /// <summary>Longest output of <see cref="FormatDouble(double, bool)"/> and <see cref="FormatSecondsFromMillis"/>.</summary>
     public const int MaxNumberLength = 32;
 
     /// <summary>The NaN Prometheus stores for a scraped <c>NaN</c> (never the staleness marker).</summary>
@@ -437,7 +437,7 @@ internal static class ExpositionNumbers
         return w;
     }
 
-    /// <summary>Formats a value as a string with <see cref="FormatDouble"/>.</summary>
+    /// <summary>Formats a value as a string with <see cref="FormatDouble(double, bool)"/>.</summary>
     public static string FormatDouble(double v, bool openMetrics)
     {
         Span<byte> buffer = stackalloc byte[MaxNumberLength];

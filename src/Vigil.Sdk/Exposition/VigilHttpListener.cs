@@ -44,7 +44,7 @@ public sealed class VigilHttpListener : IAsyncDisposable
     private long _requests;
     private long _connectionErrors;
 
-    /// <summary>Creates a listener for <paramref name="endpoint"/> on <paramref name="localEndPoint"/> (port 0 picks a free one); call <see cref="Start"/>.</summary>
+    /// <summary>Creates a listener for <paramref name="endpoint"/> on <paramref name="localEndPoint"/> (port 0 picks a free one); call <c>Start</c>.</summary>
     public VigilHttpListener(VigilEndpoint endpoint, IPEndPoint localEndPoint)
     {
         _endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));

@@ -1,6 +1,5 @@
 using Vigil.Collection.Scrape;
 using Vigil.Core.Labels;
-using Vigil.Core.Model;
 
 namespace Vigil.Server.Config;
 
