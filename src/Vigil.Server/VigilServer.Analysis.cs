@@ -1,4 +1,3 @@
-using Vigil.Server.Api;
 using Vigil.Analysis.Insights;
 using Vigil.Optimizer.Decider;
 

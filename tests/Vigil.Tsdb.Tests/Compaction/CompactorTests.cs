@@ -3,7 +3,6 @@ using Vigil.Core.Model;
 using Vigil.Core.Storage;
 using Vigil.Tsdb.Blocks;
 using Vigil.Tsdb.Compaction;
-using Vigil.Tsdb.Tests.Blocks;
 using static Vigil.Tsdb.Tests.Blocks.BlockTestData;
 
 namespace Vigil.Tsdb.Tests.Compaction;
