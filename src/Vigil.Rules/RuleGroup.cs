@@ -122,7 +122,7 @@ public sealed class RuleGroup
         return h;
     }
 
-    /// <summary>Evaluates every rule at <paramref name="tsMs"/>, stores the results and hands due alerts to <paramref name="notify"/>.</summary>
+    /// <summary>Evaluates every rule at <paramref name="tsMs"/>, stores the results and hands due alerts to the context's notifier.</summary>
     internal void Evaluate(RuleGroupContext ctx, long tsMs, CancellationToken ct)
     {
         long start = Stopwatch.GetTimestamp();

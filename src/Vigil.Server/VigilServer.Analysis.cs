@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Builder;
-using Vigil.Server.Api;
 using Vigil.Analysis.Insights;
 using Vigil.Optimizer.Decider;
 

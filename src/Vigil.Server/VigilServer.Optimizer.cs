@@ -7,9 +7,7 @@ using Vigil.Optimizer.Decider;
 using Vigil.Optimizer.Evaluator;
 using Vigil.Optimizer.Executors;
 using Vigil.Optimizer.Options;
-using Vigil.Server.Api;
 using Vigil.Server.Composition;
-using Vigil.Server.Config;
 
 namespace Vigil.Server;
 

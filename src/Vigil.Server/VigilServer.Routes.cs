@@ -8,7 +8,6 @@ using Vigil.Server.Profiles;
 using Vigil.Collection.Push;
 using Vigil.Collection.Push.RemoteWrite;
 using Vigil.Collection.Scrape;
-using Vigil.Core.Config;
 using Vigil.Core.Exposition;
 using Vigil.Server.Security;
 using static Vigil.Server.Hosting.Route;

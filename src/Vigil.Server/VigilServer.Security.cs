@@ -19,7 +19,7 @@ public sealed partial class VigilServer
     internal const string WebConfigFlag = "--web.config.file";
 
     /// <summary>
-    /// Reads the web configuration and applies the listening rule. Throws <see cref="Config.ConfigException"/> for an
+    /// Reads the web configuration and applies the listening rule. Throws <see cref="Vigil.Core.Config.ConfigException"/> for an
     /// invalid file and <see cref="InsecureListenException"/> for a listener beyond loopback without authentication.
     /// </summary>
     private WebAccess LoadWebAccess()

@@ -28,11 +28,9 @@ using Vigil.Rules;
 using Vigil.Rules.Notifier;
 using Vigil.Server.Api;
 using Vigil.Server.Config;
-using Vigil.Server.Dashboard;
 using Vigil.Server.Hosting;
 using Vigil.Server.Metrics;
 using Vigil.Server.Security;
-using Vigil.Server.Profiles;
 
 namespace Vigil.Server;
 
@@ -141,7 +139,7 @@ public sealed partial class VigilServer : IAsyncDisposable
     public bool IsReady => _state == State.Started && _firstCollection is { IsCompleted: true };
 
     /// <summary>Binds the HTTP listener, then starts collecting. Throws <see cref="IOException"/> naming the address when it cannot bind.</summary>
-    /// <exception cref="Config.ConfigException">The web configuration file is invalid.</exception>
+    /// <exception cref="Vigil.Core.Config.ConfigException">The web configuration file is invalid.</exception>
     /// <exception cref="Security.InsecureListenException">The listener is beyond loopback without authentication or <see cref="VigilServerOptions.InsecureListen"/>.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {

@@ -1,7 +1,6 @@
 using Vigil.Analysis.Insights;
 using Vigil.Collection.Collectors;
 using Vigil.Collection.Scrape;
-using Vigil.Optimizer.Decider;
 using Vigil.Optimizer.Options;
 using Vigil.Rules.Notifier;
 using Vigil.Server.Config;
@@ -116,7 +115,7 @@ public sealed class VigilServerOptions
 
     /// <summary>
     /// The configuration file these options were made from (<c>vigil serve --config</c>). With <see cref="ConfigBinder"/>
-    /// the server reloads it on <c>POST /-/reload</c>, on <see cref="VigilServer.ReloadConfigAsync"/> (SIGHUP in
+    /// the server reloads it on <c>POST /-/reload</c>, on <see cref="VigilServer.ReloadConfigAsync(System.Threading.CancellationToken)"/> (SIGHUP in
     /// <c>vigil serve</c>) and when it or a rule file changes; null runs without reloading.
     /// </summary>
     public string? ConfigFile { get; init; }

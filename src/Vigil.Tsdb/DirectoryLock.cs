@@ -1,6 +1,5 @@
 using System.Globalization;
 using Vigil.Core.Storage;
-using Vigil.Tsdb.Internal;
 
 namespace Vigil.Tsdb;
 

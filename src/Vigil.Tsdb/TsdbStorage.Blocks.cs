@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Vigil.Core.Labels;
 using Vigil.Core.Storage;
 using Vigil.Tsdb.Blocks;
-using Vigil.Tsdb.Chunks;
 using Vigil.Tsdb.Compaction;
-using Vigil.Tsdb.Head;
 using Vigil.Tsdb.Wal;
 
 namespace Vigil.Tsdb;

@@ -1,5 +1,4 @@
 using Vigil.Core.Model;
-using Vigil.Server.Api;
 using Vigil.Server.Config;
 
 namespace Vigil.Server.Tests;

@@ -1,4 +1,3 @@
-using Vigil.Core.Labels;
 
 namespace Vigil.Analysis.Insights;
 

@@ -18,7 +18,7 @@ namespace Vigil.Collection.Collectors;
 ///   process: [{ names: [nginx, postgres] }]
 /// </code>
 /// </remarks>
-public sealed class CollectorsConfig
+public sealed record CollectorsConfig
 {
     /// <summary>How often the built-in collectors run; 5s by default.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(5);

@@ -4,7 +4,6 @@ using Vigil.Collection.Otlp.Proto;
 using Vigil.Collection.Scrape;
 using Vigil.Core.Exposition;
 using Vigil.Core.Labels;
-using Vigil.Core.Model;
 using Vigil.Core.Storage;
 
 namespace Vigil.Collection.Otlp;

@@ -28,39 +28,52 @@ public static class PrometheusDuration
     /// <summary>Parses <paramref name="text"/>; on failure returns false with a message naming the text.</summary>
     public static bool TryParse(string text, out TimeSpan duration, out string error)
     {
-        duration = TimeSpan.Zero;
-        error = string.Empty;
+        var problem = TryParseMilliseconds(text, (long)TimeSpan.MaxValue.TotalMilliseconds, out long ms);
+        duration = problem == DurationProblem.None ? TimeSpan.FromMilliseconds(ms) : TimeSpan.Zero;
+        error = problem switch
+        {
+            DurationProblem.None => string.Empty,
+            DurationProblem.Empty => "empty duration string",
+            DurationProblem.OutOfRange => $"duration out of range: \"{text}\"",
+            _ => Invalid(text),
+        };
+        return problem == DurationProblem.None;
+    }
+
+    /// <summary>
+    /// The one duration grammar (Prometheus's <c>model.ParseDuration</c>): parses <paramref name="text"/> into
+    /// milliseconds no larger than <paramref name="maxMilliseconds"/>, or says what is wrong. A text that is both too
+    /// large and malformed is malformed, as in Prometheus (the whole text is read before the range is judged).
+    /// </summary>
+    public static DurationProblem TryParseMilliseconds(string? text, long maxMilliseconds, out long milliseconds)
+    {
+        milliseconds = 0;
         if (string.IsNullOrEmpty(text))
         {
-            error = "empty duration string";
-            return false;
+            return DurationProblem.Empty;
         }
         if (text == "0")
         {
-            return true;
+            return DurationProblem.None;
         }
         long total = 0;
         int pos = 0;
         int nextUnit = 0;
+        bool overflow = false;
         while (pos < text.Length)
         {
             int numStart = pos;
-            while (pos < text.Length && text[pos] >= '0' && text[pos] <= '9')
+            while (pos < text.Length && char.IsAsciiDigit(text[pos]))
             {
                 pos++;
             }
-            if (pos == numStart || pos == text.Length)
+            if (pos == numStart)
             {
-                error = Invalid(text);
-                return false;
+                return DurationProblem.Invalid;
             }
-            if (!long.TryParse(text.AsSpan(numStart, pos - numStart), NumberStyles.None, CultureInfo.InvariantCulture, out long n))
-            {
-                error = $"duration out of range: \"{text}\"";
-                return false;
-            }
+            var digits = text.AsSpan(numStart, pos - numStart);
             int unitStart = pos;
-            while (pos < text.Length && text[pos] is >= 'a' and <= 'z')
+            while (pos < text.Length && char.IsAsciiLetter(text[pos]))
             {
                 pos++;
             }
@@ -72,33 +85,40 @@ public static class PrometheusDuration
             }
             if (u == Units.Length)
             {
-                error = Invalid(text);
-                return false;
+                return DurationProblem.Invalid;
             }
             nextUnit = u + 1;
-            try
+            long size = Units[u].Ms;
+            if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long n) || n > maxMilliseconds / size)
             {
-                total = checked(total + checked(n * Units[u].Ms));
+                overflow = true;
+                continue;
             }
-            catch (OverflowException)
+            total += n * size;
+            if (total > maxMilliseconds || total < 0)
             {
-                error = $"duration out of range: \"{text}\"";
-                return false;
+                overflow = true;
             }
         }
-        if (total > (long)TimeSpan.MaxValue.TotalMilliseconds)
+        if (overflow)
         {
-            error = $"duration out of range: \"{text}\"";
-            return false;
+            return DurationProblem.OutOfRange;
         }
-        duration = TimeSpan.FromMilliseconds(total);
-        return true;
+        milliseconds = total;
+        return DurationProblem.None;
     }
 
     /// <summary>Formats like Prometheus: <c>1m30s</c>, <c>5s</c>, <c>250ms</c>, <c>0s</c> (sub-millisecond parts are dropped).</summary>
-    public static string Format(TimeSpan duration)
+    public static string Format(TimeSpan duration) => FormatMilliseconds((long)duration.TotalMilliseconds, yearsAndWeeksOnlyWhenExact: false);
+
+    /// <summary>
+    /// Formats milliseconds with the largest units first (<c>1h30m</c>, <c>0s</c>); with
+    /// <paramref name="yearsAndWeeksOnlyWhenExact"/> years and weeks are used only when nothing is left over, as
+    /// Prometheus's <c>model.Duration.String</c> does (<c>90d</c> rather than <c>12w6d</c>).
+    /// </summary>
+    public static string FormatMilliseconds(long milliseconds, bool yearsAndWeeksOnlyWhenExact)
     {
-        long ms = (long)duration.TotalMilliseconds;
+        long ms = milliseconds;
         if (ms == 0)
         {
             return "0s";
@@ -111,6 +131,10 @@ public static class PrometheusDuration
         }
         foreach (var (unit, size) in Units)
         {
+            if (yearsAndWeeksOnlyWhenExact && unit is "y" or "w" && ms % size != 0)
+            {
+                continue;
+            }
             long n = ms / size;
             if (n > 0)
             {

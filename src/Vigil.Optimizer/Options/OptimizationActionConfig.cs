@@ -1,6 +1,5 @@
 using Vigil.Analysis.Insights;
 using Vigil.Core.Config;
-using Vigil.Optimizer.Model;
 
 namespace Vigil.Optimizer.Options;
 

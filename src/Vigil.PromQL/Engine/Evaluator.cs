@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Vigil.Core.Labels;
-using Vigil.Core.Model;
 using Vigil.Core.Storage;
 using Vigil.PromQL.Ast;
 

@@ -1,5 +1,4 @@
 using Vigil.Core.Labels;
-using Vigil.Rules;
 
 namespace Vigil.Rules.Notifier;
 

@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Core.Labels;
-using Vigil.Rules;
 
 namespace Vigil.Rules.Notifier;
 

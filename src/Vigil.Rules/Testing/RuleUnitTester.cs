@@ -7,7 +7,6 @@ using Vigil.Core.Storage;
 using Vigil.PromQL.Engine;
 using Vigil.PromQL.Parser;
 using Vigil.PromQL.Testing;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Vigil.Rules.Testing;

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using Vigil.Core.Exposition;
-using Vigil.Sdk.Exposition;
 using Vigil.Sdk.Summaries;
 
 namespace Vigil.Sdk.Collectors;

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
-using Vigil.Server.Config;
 using Vigil.Collection.Scrape;
 
 namespace Vigil.Server.Api;

@@ -211,6 +211,75 @@ internal sealed class ConfigReader(string fileName, string baseDirectory)
         return null;
     }
 
+    /// <summary>A Prometheus duration greater than zero.</summary>
+    public TimeSpan? PositiveDuration(ConfigEntry e)
+    {
+        var d = Duration(e);
+        if (d == TimeSpan.Zero)
+        {
+            Invalid(e, "must be greater than 0s");
+            return null;
+        }
+        return d;
+    }
+
+    /// <summary>The seed's <c>optimization_timeout: 300</c> (whole seconds) or a duration (<c>5m</c>), greater than zero.</summary>
+    public TimeSpan? SecondsOrDuration(ConfigEntry e)
+    {
+        string? s = String(e);
+        if (s is null)
+        {
+            return null;
+        }
+        if (long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out long seconds))
+        {
+            if (seconds == 0)
+            {
+                Invalid(e, "must be greater than 0");
+                return null;
+            }
+            return TimeSpan.FromSeconds(seconds);
+        }
+        return PositiveDuration(e);
+    }
+
+    /// <summary>An integer from 1 to <see cref="int.MaxValue"/>.</summary>
+    public int? PositiveInt(ConfigEntry e)
+    {
+        long? v = NonNegativeInteger(e);
+        if (v is null)
+        {
+            return null;
+        }
+        if (v == 0 || v > int.MaxValue)
+        {
+            Invalid(e, "must be a positive integer");
+            return null;
+        }
+        return (int)v;
+    }
+
+    /// <summary>A finite number from <paramref name="min"/> to <paramref name="max"/> (both inclusive).</summary>
+    public double? Number(ConfigEntry e, double min, double max)
+    {
+        string? s = String(e);
+        if (s is null)
+        {
+            return null;
+        }
+        if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
+        {
+            Invalid(e, $"expected a number, got \"{s}\"");
+            return null;
+        }
+        if (v < min || v > max)
+        {
+            Invalid(e, string.Create(CultureInfo.InvariantCulture, $"must be between {min} and {max}, got {s}"));
+            return null;
+        }
+        return v;
+    }
+
     /// <summary>A byte size (<c>10MB</c>, powers of 1024; <c>0</c> for none).</summary>
     public long? Bytes(ConfigEntry e)
     {

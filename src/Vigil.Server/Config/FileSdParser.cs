@@ -5,8 +5,6 @@ using Vigil.Collection.Scrape;
 using Vigil.Core.Config;
 using Vigil.Core.Labels;
 using Vigil.Rules.Yaml;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace Vigil.Server.Config;
 

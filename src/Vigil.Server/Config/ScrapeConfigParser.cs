@@ -51,10 +51,10 @@ internal static class ScrapeConfigParser
                     jobName = r.String(e);
                     break;
                 case "scrape_interval":
-                    interval = GlobalConfig.PositiveDuration(r, e);
+                    interval = r.PositiveDuration(e);
                     break;
                 case "scrape_timeout":
-                    timeout = GlobalConfig.PositiveDuration(r, e);
+                    timeout = r.PositiveDuration(e);
                     timeoutEntry = e;
                     break;
                 case "metrics_path":
@@ -255,7 +255,7 @@ internal static class ScrapeConfigParser
                     }
                     break;
                 case "labels":
-                    labels = GlobalConfig.LabelsFromMap(r, e, allowReserved: true);
+                    Binding.ConfigValues.LabelMap(allowReserved: true)(r, e, out labels);
                     break;
                 default:
                     r.UnknownKey(e);
@@ -289,7 +289,7 @@ internal static class ScrapeConfigParser
                     }
                     break;
                 case "refresh_interval":
-                    refresh = GlobalConfig.PositiveDuration(r, e) ?? refresh;
+                    refresh = r.PositiveDuration(e) ?? refresh;
                     break;
                 default:
                     r.UnknownKey(e);

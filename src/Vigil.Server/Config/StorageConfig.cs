@@ -4,7 +4,7 @@ namespace Vigil.Server.Config;
 /// The <c>storage:</c> section: where the embedded TSDB keeps its data and for how long. Every setting is optional; a
 /// flag given to <c>vigil serve</c> wins over the file, and the file wins over the built-in default.
 /// </summary>
-public sealed class StorageConfig
+public sealed record StorageConfig
 {
     /// <summary>The data directory (<c>data_dir</c>), resolved against the configuration file's directory.</summary>
     public string? DataDir { get; init; }
@@ -23,59 +23,4 @@ public sealed class StorageConfig
 
     /// <summary>How far ahead of the server's clock a sample may lie (<c>max_future_timestamp</c>, default 10m); later samples are refused.</summary>
     public TimeSpan? MaxFutureTimestamp { get; init; }
-
-    internal static StorageConfig Parse(ConfigReader r, ConfigEntry section)
-    {
-        string? dataDir = null;
-        TimeSpan? retention = null;
-        long? size = null;
-        bool? syncEveryCommit = null;
-        TimeSpan? maxFuture = null;
-        foreach (var e in r.Mapping(section.Value, section.Key))
-        {
-            switch (e.Key)
-            {
-                case "data_dir":
-                    string? dir = r.String(e);
-                    if (dir is { Length: 0 })
-                    {
-                        r.Invalid(e, "must not be empty");
-                    }
-                    else if (dir is not null)
-                    {
-                        dataDir = r.ResolvePath(dir);
-                    }
-                    break;
-                case "retention_time":
-                    retention = r.Duration(e);
-                    break;
-                case "max_future_timestamp":
-                    maxFuture = r.Duration(e);
-                    break;
-                case "retention_size":
-                    size = r.Bytes(e);
-                    break;
-                case "wal_sync":
-                    switch (r.String(e))
-                    {
-                        case null:
-                            break;
-                        case "interval":
-                            syncEveryCommit = false;
-                            break;
-                        case "commit":
-                            syncEveryCommit = true;
-                            break;
-                        case var other:
-                            r.Invalid(e, $"expected interval or commit, got \"{other}\"");
-                            break;
-                    }
-                    break;
-                default:
-                    r.UnknownKey(e);
-                    break;
-            }
-        }
-        return new StorageConfig { DataDir = dataDir, RetentionTime = retention, RetentionSize = size, WalSyncEveryCommit = syncEveryCommit, MaxFutureTimestamp = maxFuture };
-    }
 }

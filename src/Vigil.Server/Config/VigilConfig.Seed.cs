@@ -51,14 +51,7 @@ public sealed partial class VigilConfig
         }
         if (seed.RetentionPeriod is { } retention && storage.RetentionTime is null)
         {
-            storage = new StorageConfig
-            {
-                DataDir = storage.DataDir,
-                RetentionTime = retention,
-                RetentionSize = storage.RetentionSize,
-                WalSyncEveryCommit = storage.WalSyncEveryCommit,
-                MaxFutureTimestamp = storage.MaxFutureTimestamp,
-            };
+            storage = storage with { RetentionTime = retention };
         }
     }
 

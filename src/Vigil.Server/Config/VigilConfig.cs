@@ -203,13 +203,13 @@ public sealed partial class VigilConfig
             switch (e.Key)
             {
                 case "global":
-                    global = GlobalConfig.Parse(r, e);
+                    global = GlobalSchema.Parse(r, e);
                     break;
                 case "storage":
-                    storage = StorageConfig.Parse(r, e);
+                    storage = StorageSchema.Parse(r, e);
                     break;
                 case "collectors":
-                    collectors = CollectorsConfigParser.Parse(r, e);
+                    collectors = CollectorsSchema.Parse(r, e);
                     break;
                 case "scrape_configs":
                     scrapeNode = e.Value;
@@ -222,13 +222,13 @@ public sealed partial class VigilConfig
                     }
                     break;
                 case "alerting":
-                    alerting = AlertingConfigParser.Parse(r, e);
+                    alerting = AlertingSchema.Parse(r, e);
                     break;
                 case "analysis":
-                    analysis = AnalysisConfigParser.Parse(r, e);
+                    analysis = AnalysisSchema.Parse(r, e);
                     break;
                 case "optimization":
-                    optimization = OptimizationConfigParser.Parse(r, e);
+                    optimization = OptimizationSchema.Parse(r, e);
                     break;
                 case "performance_collection":
                     performanceCollection = Seed.SeedConfigParser.PerformanceCollection(r, e);
@@ -242,7 +242,7 @@ public sealed partial class VigilConfig
                     seedEntry = seedEntry.KeyNode is null ? e : seedEntry;
                     break;
                 case "otlp":
-                    otlp = OtlpConfigParser.Parse(r, e);
+                    otlp = OtlpSchema.Parse(r, e);
                     break;
                 case "remote_write":
                     remoteWrite = RemoteWriteConfigParser.ParseList(r, e);

@@ -1,11 +1,9 @@
 using System.Net.Security;
-using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Vigil.Core.Config;
-using Vigil.Server.Config;
 
 namespace Vigil.Server.Security;
 

@@ -7,7 +7,6 @@ using System.Text.RegularExpressions;
 using Vigil.Core.Config;
 using Vigil.Rules.Yaml;
 using Vigil.Server.Config;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Vigil.Server.Security;

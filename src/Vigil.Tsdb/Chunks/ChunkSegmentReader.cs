@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using Vigil.Tsdb.Blocks;
-using Vigil.Tsdb.Index;
 using Vigil.Tsdb.Internal;
 
 namespace Vigil.Tsdb.Chunks;

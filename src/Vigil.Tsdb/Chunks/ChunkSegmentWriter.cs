@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Vigil.Tsdb.Index;
 using Vigil.Tsdb.Internal;
 
 namespace Vigil.Tsdb.Chunks;

@@ -5,7 +5,7 @@ using Vigil.Core.Storage;
 
 namespace Vigil.Tsdb.Chunks;
 
-/// <summary>Decodes an XOR chunk. Reusable via <see cref="Reset"/>; not thread-safe.</summary>
+/// <summary>Decodes an XOR chunk. Reusable via <c>Reset</c>; not thread-safe.</summary>
 public sealed class XorIterator : ISampleIterator
 {
     private byte[] _buf = [];

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Vigil.Tsdb.Chunks;
 using Vigil.Tsdb.Internal;
 
 namespace Vigil.Tsdb.Index;

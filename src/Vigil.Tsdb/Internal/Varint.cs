@@ -8,7 +8,7 @@ internal static class Varint
     /// <summary>The most bytes one 64-bit varint can take.</summary>
     public const int MaxLength = 10;
 
-    /// <summary>The number of bytes <see cref="WriteUnsigned"/> uses for <paramref name="value"/>.</summary>
+    /// <summary>The number of bytes <c>WriteUnsigned</c> uses for <paramref name="value"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int UnsignedLength(ulong value)
     {

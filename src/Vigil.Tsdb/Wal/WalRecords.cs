@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text.Unicode;
-using Vigil.Core.Labels;
 using Vigil.Tsdb.Internal;
 
 namespace Vigil.Tsdb.Wal;

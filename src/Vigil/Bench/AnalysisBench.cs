@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
-using Vigil.Server.Config;
 using Vigil.Analysis.Insights;
 using Vigil.Tsdb;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.PromQL.Parser;
-using Vigil.Server.Api;
 using Vigil.Server.Config;
 
 namespace Vigil.Cli;

@@ -7,7 +7,6 @@ using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.PromQL.Engine;
 using Vigil.Server.Api;
-using Vigil.Server.Config;
 
 namespace Vigil.Cli;
 

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Vigil.Core.Model;
 using Vigil.Profiling;
-using Vigil.Server.Config;
 
 namespace Vigil.Cli;
 

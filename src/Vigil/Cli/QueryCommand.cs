@@ -5,7 +5,6 @@ using System.Text.Json;
 using Vigil.Core.Model;
 using Vigil.PromQL.Engine;
 using Vigil.Server.Api;
-using Vigil.Server.Config;
 
 namespace Vigil.Cli;
 

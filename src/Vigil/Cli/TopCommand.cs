@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using Spectre.Console;
 using Vigil.Cli.Top;
 using Vigil.Core.Model;
-using Vigil.Server.Config;
 
 namespace Vigil.Cli;
 

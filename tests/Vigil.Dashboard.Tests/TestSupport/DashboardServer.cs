@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Playwright;
 using Vigil.Core.Labels;
-using Vigil.Core.Model;
 using Vigil.Core.Storage;
 using Vigil.Server;
 using Vigil.Server.Config;

@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Vigil.Sdk.Adaptive;
 using Vigil.Sdk.Exposition;
 using Vigil.Sdk.Tests.TestSupport;

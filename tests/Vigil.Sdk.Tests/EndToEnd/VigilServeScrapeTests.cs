@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.PromQL.Engine;
 using Vigil.Sdk.Tests.TestSupport;

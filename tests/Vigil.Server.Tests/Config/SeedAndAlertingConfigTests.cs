@@ -2,7 +2,6 @@ using Vigil.Core.Config;
 using Vigil.Rules;
 using Vigil.Rules.Seed;
 using Vigil.Server.Config;
-using Vigil.Server.Config.Seed;
 
 namespace Vigil.Server.Tests.Config;
 

@@ -8,7 +8,6 @@ using Vigil.Core.Storage;
 using Vigil.Optimizer.Model;
 using Vigil.Optimizer.Options;
 using Vigil.Rules;
-using Vigil.Server.Config;
 using Vigil.Server.Tests.Optimizer;
 using Vigil.Server.Tests.TestSupport;
 

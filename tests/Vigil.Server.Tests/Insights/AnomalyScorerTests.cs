@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
 using Vigil.PromQL.Engine;
-using Vigil.Server.Config;
 using Vigil.Analysis.Insights;
 using Vigil.Server.Tests.TestSupport;
 

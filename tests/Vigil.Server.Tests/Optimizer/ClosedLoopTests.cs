@@ -4,7 +4,6 @@ using Vigil.Core.Storage;
 using Vigil.Optimizer.Model;
 using Vigil.Optimizer.Options;
 using Vigil.PromQL.Engine;
-using Vigil.Server.Config;
 using Vigil.Server.Tests.TestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Vigil.Optimizer.Executors;
 using Vigil.Optimizer.Options;
-using Vigil.Server.Config;
 using static Vigil.Server.Tests.Optimizer.ExecutorTestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
 

@@ -2,7 +2,6 @@ using Vigil.Analysis.Insights;
 using Vigil.Optimizer.Model;
 using Vigil.Optimizer.Options;
 using Vigil.Rules;
-using Vigil.Server.Config;
 using Vigil.Server.Tests.TestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
 

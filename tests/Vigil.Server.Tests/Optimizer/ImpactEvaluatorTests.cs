@@ -4,7 +4,6 @@ using Vigil.Optimizer.Evaluator;
 using Vigil.Optimizer.Model;
 using Vigil.Optimizer.Options;
 using Vigil.PromQL.Engine;
-using Vigil.Server.Config;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Optimizer;

@@ -3,7 +3,6 @@ using Vigil.Analysis.Insights;
 using Vigil.Optimizer.Decider;
 using Vigil.Optimizer.Model;
 using Vigil.Optimizer.Options;
-using Vigil.Server.Config;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
 
 namespace Vigil.Server.Tests.Optimizer;

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Vigil.Optimizer.Model;
 using Vigil.Optimizer.Options;
 using Vigil.Server.Api;
-using Vigil.Server.Config;
 using Vigil.Server.Tests.TestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
 

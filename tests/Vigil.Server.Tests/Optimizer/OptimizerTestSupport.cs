@@ -3,7 +3,6 @@ using Vigil.Optimizer.Decider;
 using Vigil.Optimizer.Evaluator;
 using Vigil.Optimizer.Model;
 using Vigil.Optimizer.Options;
-using Vigil.Server.Config;
 
 namespace Vigil.Server.Tests.Optimizer;
 

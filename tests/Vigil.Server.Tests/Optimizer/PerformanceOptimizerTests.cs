@@ -3,7 +3,6 @@ using Vigil.Optimizer;
 using Vigil.Optimizer.History;
 using Vigil.Optimizer.Model;
 using Vigil.Optimizer.Options;
-using Vigil.Server.Config;
 using Vigil.Server.Tests.TestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
 

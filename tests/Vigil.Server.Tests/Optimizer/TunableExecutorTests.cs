@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Vigil.Server.Config;
 using Vigil.Optimizer.Executors;
 using Vigil.Server.Tests.TestSupport;
 using static Vigil.Server.Tests.Optimizer.ExecutorTestSupport;

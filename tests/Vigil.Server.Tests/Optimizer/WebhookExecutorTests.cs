@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http.Features;
 using Vigil.Optimizer.Executors;
 using Vigil.Optimizer.Model;
 using Vigil.Optimizer.Options;
-using Vigil.Server.Config;
 using Vigil.Server.Tests.TestSupport;
 using static Vigil.Server.Tests.Optimizer.ExecutorTestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using Google.Protobuf;
 using Vigil.Collection.Otlp;
-using Vigil.Collection.Otlp.Proto;
 using Vigil.Core.Config;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Google.Protobuf;
-using Vigil.Collection.Push.RemoteWrite;
 using Vigil.Server.Api;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Vigil.Rules;
 using Vigil.Rules.Seed;
 using Vigil.Rules.Testing;
-using Vigil.Server.Config.Seed;
 using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Rules;

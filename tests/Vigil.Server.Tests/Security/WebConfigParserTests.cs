@@ -1,7 +1,6 @@
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Vigil.Core.Config;
-using Vigil.Server.Config;
 using Vigil.Server.Security;
 
 namespace Vigil.Server.Tests.Security;

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Vigil.Core.Labels;
-using Vigil.Core.Model;
 using Vigil.Tsdb.Blocks;
 using static Vigil.Tsdb.Tests.Blocks.BlockTestData;
 

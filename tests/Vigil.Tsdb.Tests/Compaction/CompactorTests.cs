@@ -4,7 +4,6 @@ using Vigil.Core.Storage;
 using Vigil.Tsdb.Blocks;
 using Vigil.Tsdb.Chunks;
 using Vigil.Tsdb.Compaction;
-using Vigil.Tsdb.Tests.Blocks;
 using static Vigil.Tsdb.Tests.Blocks.BlockTestData;
 
 namespace Vigil.Tsdb.Tests.Compaction;

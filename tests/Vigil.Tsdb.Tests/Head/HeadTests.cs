@@ -1,7 +1,6 @@
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
-using Vigil.Tsdb.Head;
 
 namespace Vigil.Tsdb.Tests.Head;
 

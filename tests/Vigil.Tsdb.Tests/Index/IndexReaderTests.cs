@@ -2,7 +2,6 @@ using Vigil.Core.Labels;
 using Vigil.Tsdb.Blocks;
 using Vigil.Tsdb.Chunks;
 using Vigil.Tsdb.Index;
-using Vigil.Tsdb.Tests.Blocks;
 
 namespace Vigil.Tsdb.Tests.Index;
 

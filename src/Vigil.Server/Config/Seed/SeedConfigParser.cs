@@ -24,10 +24,10 @@ internal static class SeedConfigParser
             switch (e.Key)
             {
                 case "collection_interval":
-                    interval = OptimizationConfigParser.SecondsOrDuration(r, e);
+                    interval = r.SecondsOrDuration(e);
                     break;
                 case "retention_period":
-                    retention = OptimizationConfigParser.SecondsOrDuration(r, e);
+                    retention = r.SecondsOrDuration(e);
                     break;
                 case "alert_thresholds":
                     foreach (var t in r.Mapping(e.Value, e.Path))
@@ -63,11 +63,11 @@ internal static class SeedConfigParser
             switch (e.Key)
             {
                 case "warning_threshold":
-                    warning = OptimizationConfigParser.Number(r, e, double.MinValue, double.MaxValue);
+                    warning = r.Number(e, double.MinValue, double.MaxValue);
                     warningGiven = true;
                     break;
                 case "critical_threshold":
-                    critical = OptimizationConfigParser.Number(r, e, double.MinValue, double.MaxValue);
+                    critical = r.Number(e, double.MinValue, double.MaxValue);
                     criticalGiven = true;
                     break;
                 case "operator":
@@ -85,7 +85,7 @@ internal static class SeedConfigParser
                     }
                     break;
                 case "hysteresis":
-                    hysteresis = OptimizationConfigParser.Number(r, e, 0, 1) ?? hysteresis;
+                    hysteresis = r.Number(e, 0, 1) ?? hysteresis;
                     break;
                 case "for":
                     forDuration = r.Duration(e) ?? forDuration;
@@ -160,7 +160,7 @@ internal static class SeedConfigParser
                     }
                     break;
                 case "time_window":
-                    if (OptimizationConfigParser.SecondsOrDuration(r, e) is { } w)
+                    if (r.SecondsOrDuration(e) is { } w)
                     {
                         if (w.Ticks % TimeSpan.TicksPerSecond != 0)
                         {
@@ -225,13 +225,13 @@ internal static class SeedConfigParser
             switch (e.Key)
             {
                 case "analysis_interval":
-                    interval = OptimizationConfigParser.SecondsOrDuration(r, e);
+                    interval = r.SecondsOrDuration(e);
                     break;
                 case "retention_period":
-                    retention = OptimizationConfigParser.SecondsOrDuration(r, e);
+                    retention = r.SecondsOrDuration(e);
                     break;
                 case "confidence_threshold":
-                    confidence = OptimizationConfigParser.Number(r, e, 0, 1);
+                    confidence = r.Number(e, 0, 1);
                     break;
                 default:
                     r.UnknownKey(e);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Vigil.Core.Model;
-using Vigil.Server.Config;
 
 namespace Vigil.Cli.Demo;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Vigil.Core.Model;
-using Vigil.Server.Config;
 
 namespace Vigil.Cli.Demo;
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 using Vigil.Core.Model;
-using Vigil.Server.Config;
 
 namespace Vigil.Cli.Top;
 
