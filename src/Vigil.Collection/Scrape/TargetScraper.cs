@@ -159,7 +159,8 @@ internal sealed class TargetScraper : IDisposable
         }
     }
 
-    private static string Describe(HttpRequestException e, string? tlsFailure)
+    /// <summary>Why a request failed, in a few words: connection refused, no such host, the TLS failure, ...</summary>
+    internal static string Describe(HttpRequestException e, string? tlsFailure)
     {
         if (tlsFailure is not null)
         {
@@ -221,10 +222,16 @@ internal sealed class TargetScraper : IDisposable
             PooledConnectionLifetime = TimeSpan.FromMinutes(10),
             ConnectTimeout = config.ScrapeTimeout,
         };
-        var tls = config.Tls;
+        ApplyTls(handler, config.Tls, tlsFailures);
+        return handler;
+    }
+
+    /// <summary>Sets the handler's TLS options from <paramref name="tls"/>; verification failures are recorded per host in <paramref name="tlsFailures"/>.</summary>
+    internal static void ApplyTls(SocketsHttpHandler handler, TlsConfig tls, ConcurrentDictionary<string, string> tlsFailures)
+    {
         if (tls == TlsConfig.None)
         {
-            return handler;
+            return;
         }
         X509Certificate2Collection? roots = null;
         if (tls.CaFile is { } caFile)
@@ -259,7 +266,6 @@ internal sealed class TargetScraper : IDisposable
             return reason is null;
         };
         handler.SslOptions = options;
-        return handler;
     }
 
     /// <summary>Checks the target's certificate against the custom roots (or the system store) and the expected name; null when valid.</summary>

@@ -24,6 +24,18 @@ public sealed class StorageConfig
     /// <summary>How far ahead of the server's clock a sample may lie (<c>max_future_timestamp</c>, default 10m); later samples are refused.</summary>
     public TimeSpan? MaxFutureTimestamp { get; init; }
 
+    /// <summary>
+    /// A Prometheus-compatible store behind Vigil (<c>remote</c>): queries, rules, analysis and the optimizer read from
+    /// it and what Vigil stores is remote-written to it; null keeps everything in the embedded TSDB.
+    /// </summary>
+    public Collection.Remote.RemoteStoreOptions? Remote { get; init; }
+
+    /// <summary>
+    /// Whether the embedded TSDB runs (<c>local</c>, true by default). With a remote store and <c>local: false</c> there
+    /// is no local database at all; with <c>local: true</c> data is kept in both and queries merge them.
+    /// </summary>
+    public bool Local { get; init; } = true;
+
     internal static StorageConfig Parse(ConfigReader r, ConfigEntry section)
     {
         string? dataDir = null;
@@ -31,6 +43,9 @@ public sealed class StorageConfig
         long? size = null;
         bool? syncEveryCommit = null;
         TimeSpan? maxFuture = null;
+        Collection.Remote.RemoteStoreOptions? remote = null;
+        bool local = true;
+        ConfigEntry? localEntry = null;
         foreach (var e in r.Mapping(section.Value, section.Key))
         {
             switch (e.Key)
@@ -71,11 +86,26 @@ public sealed class StorageConfig
                             break;
                     }
                     break;
+                case "remote":
+                    remote = RemoteStorageConfigParser.Parse(r, e);
+                    break;
+                case "local":
+                    local = r.Bool(e) ?? true;
+                    localEntry = e;
+                    break;
                 default:
                     r.UnknownKey(e);
                     break;
             }
         }
-        return new StorageConfig { DataDir = dataDir, RetentionTime = retention, RetentionSize = size, WalSyncEveryCommit = syncEveryCommit, MaxFutureTimestamp = maxFuture };
+        if (!local && remote is null && localEntry is { } le)
+        {
+            r.Invalid(le, "local: false needs a remote store (storage.remote), or there would be nowhere to keep data");
+        }
+        return new StorageConfig
+        {
+            DataDir = dataDir, RetentionTime = retention, RetentionSize = size, WalSyncEveryCommit = syncEveryCommit, MaxFutureTimestamp = maxFuture,
+            Remote = remote, Local = local,
+        };
     }
 }
