@@ -21,12 +21,14 @@ internal static class RemoteStorageConfigParser
         var tls = TlsConfig.None;
         TimeSpan timeout = TimeSpan.FromMinutes(2);
         long maxResponse = 256L << 20;
+        bool urlGiven = false;
         foreach (var e in r.Mapping(section.Value, section.Path))
         {
             switch (e.Key)
             {
                 case "url":
                     url = HttpUrl(r, e);
+                    urlGiven = true;
                     break;
                 case "write_url":
                     writeUrl = HttpUrl(r, e);
@@ -109,6 +111,10 @@ internal static class RemoteStorageConfigParser
         }
         if (url is null)
         {
+            if (urlGiven)
+            {
+                return null;
+            }
             r.Error(section.KeyNode, $"{section.Path} needs a url (the Prometheus query API's base, e.g. http://victoria-metrics:8428/)");
             return null;
         }
