@@ -121,9 +121,10 @@ public sealed class ManyVigilsOneViewTests : IAsyncLifetime
         List<string> counts = [];
         await Poll.UntilAsync(async () =>
         {
-            counts = (await DataAsync(brain, "api/v1/query?query=" + Uri.EscapeDataString("sort(sum by (vigil_host, instance) (count_over_time(shop_latency_seconds[15m])))")))
+            counts = (await DataAsync(brain, "api/v1/query?query=" + Uri.EscapeDataString("sum by (vigil_host, instance) (count_over_time(shop_latency_seconds[15m]))")))
                 .GetProperty("result").EnumerateArray()
                 .Select(r => $"{r.GetProperty("metric").GetProperty("vigil_host").GetString()}/{r.GetProperty("metric").GetProperty("instance").GetString()}={r.GetProperty("value")[1].GetString()}")
+                .Order(StringComparer.Ordinal)
                 .ToList();
             return counts.Count == 2;
         }, () => string.Join(", ", counts));

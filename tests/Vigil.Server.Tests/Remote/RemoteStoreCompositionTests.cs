@@ -109,6 +109,27 @@ public sealed class RemoteStoreCompositionTests
         await ServeCommand.CloseAsync(down);
     }
 
+    [Fact]
+    public async Task ServeStorage_LocalFalse_OpensNoLocalDatabase()
+    {
+        var settings = new StorageSettings("unused", TimeSpan.Zero, 0, false, TimeSpan.FromMinutes(10),
+            new RemoteStoreOptions { Url = new Uri("http://127.0.0.1:1/"), ExternalLabels = LabelSet.Of("vigil_host", "edge-1") }, Local: false);
+        var storage = ServeStorage.Open(new NoLocalStorage(), settings, NullLoggerFactory.Instance);
+        var remote = Assert.IsType<RemoteStorage>(storage);
+        Assert.Equal(LabelSet.Of("vigil_host", "edge-1"), remote.Options.ExternalLabels);
+        await ServeCommand.CloseAsync(storage);
+    }
+
+    /// <summary>A storage provider whose local database must not be opened.</summary>
+    private sealed class NoLocalStorage : IStorageProvider
+    {
+        public IStorage Open(StorageSettings settings, Microsoft.Extensions.Logging.ILoggerFactory loggers) => throw new InvalidOperationException("the local TSDB was opened");
+
+        public ISampleQueryable OpenReadOnly(string dataDir, Microsoft.Extensions.Logging.ILoggerFactory loggers) => throw new InvalidOperationException("the local TSDB was opened");
+
+        public IStorage OpenInMemory() => throw new InvalidOperationException("the local TSDB was opened");
+    }
+
     private static int Count(IStorage storage, long t)
     {
         using var q = storage.Querier(t - 1000, t + 5000);
