@@ -11,7 +11,18 @@ public class DetectorTests
     /// its probation (widened by range_margin), so a second, larger spike looks like the first and a trend flattens at
     /// the top level (see <c>ArtimeDetectorTests</c> and docs/ANALYSIS.md).
     /// </summary>
-    public static TheoryData<string> UnclampedNames() => new(DetectorFactory.Names.Where(n => n != "artime"));
+    public static TheoryData<string> UnclampedNames() => new(DetectorFactory.Names.Where(n => n != "artime" && !NotSpikeSeparating.Contains(n)));
+
+    /// <summary>
+    /// Detectors measured not to separate isolated spikes in noise (docs/ANALYSIS.md): CAD OSE quantises to 8 levels,
+    /// so noise crossing a level boundary is as new to its contexts as a spike (ordinary points score up to 0.95); the
+    /// likelihood averages a spike's raw score over 10 points and ranks it against the raw scores' own spread, so one
+    /// spike among noisy raw scores is not rare.
+    /// </summary>
+    private static readonly string[] NotSpikeSeparating = ["cad-ose", "vigil+likelihood", "artime+likelihood", "cad-ose+likelihood"];
+
+    /// <summary>The detectors that flag a level shift at once; CAD OSE under the likelihood reacts later (a new level becomes rare only once averaged).</summary>
+    public static TheoryData<string> ShiftNames() => new(DetectorFactory.Names.Where(n => n != "cad-ose+likelihood"));
 
     // Note: ARTime reports at the end of its downsampling step (7 points at the default probation of 750), the others at once.
     private static int Lag(string name) => name == "artime" ? 8 : 3;
@@ -77,7 +88,7 @@ public class DetectorTests
     }
 
     [Theory]
-    [MemberData(nameof(Names))]
+    [MemberData(nameof(ShiftNames))]
     public void Score_LevelShift_DetectedWithinTenPoints(string name)
     {
         var values = Synthetic.Series(3000, seed: 11);

@@ -228,6 +228,17 @@ public sealed class BenchNabCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task BenchNab_CadOseWithNabInputs_ScoresTheVerifiedPortsResult()
+    {
+        var (code, output, err) = await RunAsync("bench", "nab", "--data", NabDir(), "--detector", "cad-ose", "--nab-inputs");
+        Assert.True(code == 0, err);
+        // The port's outputs equal the original Python program's on 8 of these files (CadOseDetectorTests, docs/ANALYSIS.md);
+        // no per-file reference results of CAD OSE exist here, so this pins the score those outputs give (NAB's published
+        // 69.9 is over all 58 files).
+        Assert.Matches(@"cad-ose\s+standard\s+0\.705128\s+16\.1111\s+67\.90\s+35/45\s+36", output);
+    }
+
+    [Fact]
     public async Task BenchNab_UnknownDetector_Exits2NamingIt()
     {
         var (code, _, err) = await RunAsync("bench", "nab", "--data", NabDir(), "--detector", "nope");

@@ -15,10 +15,21 @@ public static class DetectorFactory
         KMeansEnsembleDetector.DetectorName,
         SpectralResidualDetector.DetectorName,
         ArtimeDetector.DetectorName,
+        CadOseDetector.DetectorName,
+        VigilDetector.DetectorName + LikelihoodDetector.Suffix,
+        ArtimeDetector.DetectorName + LikelihoodDetector.Suffix,
+        CadOseDetector.DetectorName + LikelihoodDetector.Suffix,
+        EnsembleDetector.DetectorName,
     ];
 
     /// <summary>The detectors that accept NAB's per-file inputs (<c>input_min</c>, <c>input_max</c>, <c>probation</c>).</summary>
-    public static IReadOnlyList<string> NabInputDetectors { get; } = [ArtimeDetector.DetectorName];
+    public static IReadOnlyList<string> NabInputDetectors { get; } =
+    [
+        ArtimeDetector.DetectorName,
+        CadOseDetector.DetectorName,
+        ArtimeDetector.DetectorName + LikelihoodDetector.Suffix,
+        CadOseDetector.DetectorName + LikelihoodDetector.Suffix,
+    ];
 
     /// <summary>Creates a fresh detector; unknown names and parameters throw <see cref="ArgumentException"/> naming them.</summary>
     public static IStreamingDetector Create(string name, IReadOnlyDictionary<string, double>? parameters = null) => name switch
@@ -29,6 +40,9 @@ public static class DetectorFactory
         KMeansEnsembleDetector.DetectorName => new KMeansEnsembleDetector(parameters),
         SpectralResidualDetector.DetectorName => new SpectralResidualDetector(parameters),
         ArtimeDetector.DetectorName => new ArtimeDetector(parameters),
+        CadOseDetector.DetectorName => new CadOseDetector(parameters),
+        EnsembleDetector.DetectorName => new EnsembleDetector(parameters),
+        _ when name.EndsWith(LikelihoodDetector.Suffix, StringComparison.Ordinal) && Names.Contains(name) => new LikelihoodDetector(name[..^LikelihoodDetector.Suffix.Length], parameters),
         _ => throw new ArgumentException($"unknown detector \"{name}\" (known: {string.Join(", ", Names)}).", nameof(name)),
     };
 
@@ -52,6 +66,11 @@ public static class DetectorFactory
         VigilDetector.DetectorName => [Set(), Set(("window", 5000)), Set(("suppress", 60)), Set(("window", 5000), ("suppress", 60))],
         WindowedGaussianDetector.DetectorName => [Set(), Set(("window", 1000))],
         ArtimeDetector.DetectorName => ArtimeDetector.Grid,
+        CadOseDetector.DetectorName => [Set(), Set(("probation", 300)), Set(("range_margin", 1)), Set(("probation", 300), ("range_margin", 1))],
+        "vigil+likelihood" => [Set(), Set(("window", 5000)), Set(("suppress", 0)), Set(("window", 5000), ("suppress", 0))],
+        "artime+likelihood" => [Set(), Set(("range_margin", 1)), Set(("probation", 500))],
+        "cad-ose+likelihood" => [Set(), Set(("range_margin", 1))],
+        EnsembleDetector.DetectorName => [Set(), Set(("cad_scale", 0.85)), Set(("mode", 1)), Set(("mode", 1), ("cad_scale", 0.85))],
         _ when Names.Contains(name) => [Set()],
         _ => throw new ArgumentException($"unknown detector \"{name}\" (known: {string.Join(", ", Names)}).", nameof(name)),
     };
@@ -79,6 +98,9 @@ public static class DetectorFactory
             KMeansEnsembleDetector.DetectorName => KMeansEnsembleDetector.Load(r),
             SpectralResidualDetector.DetectorName => SpectralResidualDetector.Load(r),
             ArtimeDetector.DetectorName => ArtimeDetector.Load(r),
+            CadOseDetector.DetectorName => CadOseDetector.Load(r),
+            EnsembleDetector.DetectorName => EnsembleDetector.Load(r),
+            _ when r.DetectorName.EndsWith(LikelihoodDetector.Suffix, StringComparison.Ordinal) && Names.Contains(r.DetectorName) => LikelihoodDetector.Load(r),
             _ => throw new FormatException($"detector state: unknown detector \"{r.DetectorName}\"."),
         };
         r.EnsureEnd();

@@ -30,6 +30,18 @@ internal sealed class StateReader : IDisposable
 
     public bool ReadBool() => Guard(() => _reader.ReadBoolean());
 
+    public string ReadString() => Guard(() => _reader.ReadString());
+
+    public byte[] ReadBytes()
+    {
+        int n = ReadInt();
+        if (n < 0 || n > _stream.Length - _stream.Position)
+        {
+            throw new FormatException($"detector state: byte array length {n} at offset {_stream.Position - 4} exceeds the remaining bytes.");
+        }
+        return _reader.ReadBytes(n);
+    }
+
     public double[] ReadDoubles()
     {
         int n = ReadInt();

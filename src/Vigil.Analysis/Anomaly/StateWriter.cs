@@ -25,6 +25,15 @@ internal sealed class StateWriter : IDisposable
 
     public void Write(bool v) => _writer.Write(v);
 
+    public void Write(string v) => _writer.Write(v);
+
+    /// <summary>Writes a length-prefixed byte array (e.g. a nested detector's state).</summary>
+    public void Write(byte[] v)
+    {
+        _writer.Write(v.Length);
+        _writer.Write(v);
+    }
+
     public void Write(ReadOnlySpan<double> values)
     {
         _writer.Write(values.Length);
