@@ -132,7 +132,8 @@ public sealed class ManyVigilsOneViewTests : IAsyncLifetime
         await Poll.UntilAsync(async () => (await DataAsync(brain, "api/v1/query?query=" + Uri.EscapeDataString("count by (vigil_host) (vigil_build_info)")))
             .GetProperty("result").GetArrayLength() == 2);
 
-        // An anomaly on each host, pushed through its edge: the brain's analysis finds both.
+        // An anomaly on each host, pushed through its edge, once the brain's scorer has learnt both histories: it finds both.
+        await Poll.UntilAsync(() => Task.FromResult(brain.Analysis!.Scorer.SeriesCount == 2), timeout: TimeSpan.FromSeconds(60));
         for (int i = 0; i < 10; i++)
         {
             foreach (var (host, edge) in edges)
