@@ -46,7 +46,7 @@ public class BlockBenchmarks
     {
         _dir = Path.Combine(Path.GetTempPath(), "vigil-bench-blocks-" + Guid.NewGuid().ToString("N"));
         var series = ScrapeData.Generate(SeriesCount, SamplesPerSeries, ScrapeData.Start);
-        _chunks = series.SelectMany(s => s.Chunks).Select(c => c.Chunk.Bytes.ToArray()).ToArray();
+        _chunks = series.SelectMany(s => s.Chunks).Select(c => c.Data.ToArray()).ToArray();
         var meta = new BlockWriter().Write(_dir, series, ScrapeData.Start, ScrapeData.Start + (2 * ScrapeData.Hour));
         _block = Block.Open(Path.Combine(_dir, meta.Ulid.ToString()));
         Console.WriteLine($"// block: {meta.Stats.NumSeries} series, {meta.Stats.NumSamples} samples, {_block.SizeBytes} bytes, " +

@@ -10,9 +10,10 @@ using Vigil.Core.Storage;
 namespace Vigil.Benchmarks;
 
 /// <summary>
-/// The load side of <c>bench/peers/remote-write.sh</c>: writes node-exporter-like remote-write 1.0 payloads to files
-/// once (<c>remote-write-generate</c>), then replays them against a receiver with N concurrent senders
-/// (<c>remote-write-send</c>), so every server receives byte-identical requests.
+/// The load side of <c>bench/peers/remote-write.sh</c>: writes node-exporter-like remote-write 1.0 payloads (or, with
+/// <c>--format text</c>, the same samples as Prometheus text with millisecond timestamps for
+/// <c>/api/v1/import/prometheus</c>) to files once (<c>remote-write-generate</c>), then replays them against a receiver
+/// with N concurrent senders (<c>remote-write-send</c>), so every server receives byte-identical requests.
 /// </summary>
 /// <remarks>
 /// Series are split into groups of one batch each; a group always goes to the same sender and its rounds go out in
@@ -50,7 +51,7 @@ internal static class RemoteWriteLoad
         {
             case "remote-write-generate":
                 Generate(options["out"], Int("series", 16_000), Int("samples", 120), Int("batch", 2_000), Long("start-ms"), Int("step-ms", 5_000),
-                    options.GetValueOrDefault("job", "node"));
+                    options.GetValueOrDefault("job", "node"), options.GetValueOrDefault("format", "remote-write") == "text");
                 return 0;
             case "remote-write-profile":
                 Profile(options["dir"], options.GetValueOrDefault("data"));
@@ -63,8 +64,11 @@ internal static class RemoteWriteLoad
         }
     }
 
-    /// <summary>Writes <c>g{group}/{round}.bin</c>: each a snappy-compressed WriteRequest of one batch of series, one sample each.</summary>
-    private static void Generate(string dir, int series, int samples, int batch, long startMs, int stepMs, string job)
+    /// <summary>
+    /// Writes <c>g{group}/{round}.bin</c>: each a snappy-compressed WriteRequest of one batch of series, one sample each;
+    /// or <c>g{group}/{round}.txt</c>, the same samples in the text format, when <paramref name="text"/>.
+    /// </summary>
+    private static void Generate(string dir, int series, int samples, int batch, long startMs, int stepMs, string job, bool text)
     {
         int groups = (series + batch - 1) / batch;
         for (int g = 0; g < groups; g++)
@@ -95,11 +99,41 @@ internal static class RemoteWriteLoad
                     ts.Samples.Add(new Sample { Timestamp = startMs + ((long)round * stepMs), Value = value });
                     request.Timeseries.Add(ts);
                 }
+                if (text)
+                {
+                    File.WriteAllText(Path.Combine(groupDir, $"{round:D5}.txt"), ToText(request));
+                    continue;
+                }
                 File.WriteAllBytes(Path.Combine(groupDir, $"{round:D5}.bin"), Snappier.Snappy.CompressToArray(request.ToByteArray()));
             }
         }
         Console.WriteLine($"{groups} groups x {samples} requests of up to {batch} samples in {dir}");
     }
+
+    /// <summary>A request's samples as text-format lines: <c>name{label="value",...} value timestamp_ms</c>.</summary>
+    private static string ToText(WriteRequest request)
+    {
+        var sb = new System.Text.StringBuilder(request.Timeseries.Count * 100);
+        foreach (var ts in request.Timeseries)
+        {
+            sb.Append(ts.Labels[0].Value).Append('{');
+            for (int i = 1; i < ts.Labels.Count; i++)
+            {
+                sb.Append(i > 1 ? "," : "").Append(ts.Labels[i].Name).Append("=\"").Append(ts.Labels[i].Value).Append('"');
+            }
+            var sample = ts.Samples[0];
+            sb.Append("} ").Append(sample.Value.ToString("R", CultureInfo.InvariantCulture)).Append(' ')
+                .Append(sample.Timestamp.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The payload files of a directory written by <see cref="Generate"/>, group by group, in round order.</summary>
+    private static List<List<(byte[] Body, bool Text)>> ReadPayloads(string dir)
+        => Directory.GetDirectories(dir).Order(StringComparer.Ordinal)
+            .Select(d => Directory.GetFiles(d).Where(f => f.EndsWith(".bin", StringComparison.Ordinal) || f.EndsWith(".txt", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal).Select(f => (File.ReadAllBytes(f), f.EndsWith(".txt", StringComparison.Ordinal))).ToList())
+            .ToList();
 
     /// <summary>
     /// Writes every payload of <paramref name="dir"/> in-process, one after another, into a fresh embedded TSDB in
@@ -108,22 +142,35 @@ internal static class RemoteWriteLoad
     /// </summary>
     private static void Profile(string dir, string? dataDir)
     {
-        var payloads = Directory.GetDirectories(dir).Order(StringComparer.Ordinal)
-            .Select(d => Directory.GetFiles(d, "*.bin").Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToList())
-            .ToList();
+        var payloads = ReadPayloads(dir);
         using var tsdb = dataDir is null ? null : Tsdb.TsdbStorage.Open(new Tsdb.TsdbOptions { DataDir = dataDir, DisableBackgroundMaintenance = true });
         IAppendable storage = tsdb is null ? new DiscardingAppendable() : tsdb;
-        var receiver = new RemoteWriteReceiver(storage, new PushedMetadata(), new RemoteWriteSeriesCache());
+        var receiver = new RemoteWriteReceiver(storage, new PushedMetadata(), new PushSeriesCache());
+        var text = new TextPushReceiver(storage, new PushedMetadata(), new PushSeriesCache());
         long samples = 0;
         var decompress = new Stopwatch();
         var write = new Stopwatch();
+        var cpu0 = Environment.CpuUsage.TotalTime;
         int rounds = payloads.Max(g => g.Count);
         for (int round = 0; round < rounds; round++)
         {
             foreach (var group in payloads)
             {
+                var (body, isText) = group[round];
+                if (isText)
+                {
+                    write.Start();
+                    var (stored, error) = text.Write(body, Core.Exposition.ExpositionFormatKind.PrometheusText, [], 0);
+                    write.Stop();
+                    if (error is not null)
+                    {
+                        throw new InvalidOperationException(error);
+                    }
+                    samples += stored;
+                    continue;
+                }
                 decompress.Start();
-                var (buffer, length) = RemoteWriteContent.Decompress(group[round], int.MaxValue);
+                var (buffer, length) = RemoteWriteContent.Decompress(body, int.MaxValue);
                 decompress.Stop();
                 write.Start();
                 var result = receiver.Write(buffer.AsSpan(0, length), RemoteWriteProtocol.V1);
@@ -136,8 +183,9 @@ internal static class RemoteWriteLoad
                 samples += result.Samples;
             }
         }
+        double cpuSeconds = (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"samples={samples} decompress_ms={decompress.Elapsed.TotalMilliseconds:F0} write_ms={write.Elapsed.TotalMilliseconds:F0} ns_per_sample={write.Elapsed.TotalNanoseconds / samples:F0}"));
+            $"samples={samples} decompress_ms={decompress.Elapsed.TotalMilliseconds:F0} write_ms={write.Elapsed.TotalMilliseconds:F0} ns_per_sample={write.Elapsed.TotalNanoseconds / samples:F0} cpu_s_per_1m={cpuSeconds / samples * 1e6:F2}"));
     }
 
     /// <summary>Accepts every sample and keeps nothing: the receiver's own cost.</summary>
@@ -163,15 +211,15 @@ internal static class RemoteWriteLoad
 
     private static async Task<int> SendAsync(string url, string dir, int senders)
     {
-        var groups = Directory.GetDirectories(dir).Order(StringComparer.Ordinal)
-            .Select(d => Directory.GetFiles(d, "*.bin").Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToList())
-            .ToList();
+        var groups = ReadPayloads(dir);
         long samples = 0;
         foreach (var group in groups)
         {
-            foreach (byte[] payload in group)
+            foreach (var (payload, text) in group)
             {
-                samples += WriteRequest.Parser.ParseFrom(Snappier.Snappy.DecompressToArray(payload)).Timeseries.Sum(t => t.Samples.Count);
+                samples += text
+                    ? payload.Count(b => b == (byte)'\n')
+                    : WriteRequest.Parser.ParseFrom(Snappier.Snappy.DecompressToArray(payload)).Timeseries.Sum(t => t.Samples.Count);
             }
         }
         long errors = 0;
@@ -190,11 +238,19 @@ internal static class RemoteWriteLoad
                     {
                         continue;
                     }
-                    using var content = new ByteArrayContent(group[round]);
-                    content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
-                    content.Headers.ContentEncoding.Add("snappy");
+                    var (payload, text) = group[round];
+                    using var content = new ByteArrayContent(payload);
                     using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
-                    request.Headers.Add("X-Prometheus-Remote-Write-Version", "0.1.0");
+                    if (text)
+                    {
+                        content.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+                    }
+                    else
+                    {
+                        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+                        content.Headers.ContentEncoding.Add("snappy");
+                        request.Headers.Add("X-Prometheus-Remote-Write-Version", "0.1.0");
+                    }
                     using var response = await http.SendAsync(request).ConfigureAwait(false);
                     if (!response.IsSuccessStatusCode)
                     {

@@ -7,6 +7,8 @@
 #
 #   bench/peers/remote-write.sh                          # 16,000 series x 120 samples, batches of 2,000 series
 #   SERIES=8000 SAMPLES=60 SENDERS="1 4" bench/peers/remote-write.sh
+#   FORMAT=text bench/peers/remote-write.sh              # the same samples as Prometheus text with ms timestamps,
+#                                                        # pushed to /api/v1/import/prometheus (Vigil, VictoriaMetrics)
 #
 # Needs: dotnet, python3, curl, /usr/bin/prometheus (Debian package prometheus) and /usr/bin/victoria-metrics (Debian
 # package victoria-metrics). Each concurrency level gets its own 10-minute window of timestamps (older than now), so
@@ -19,6 +21,12 @@ SAMPLES="${SAMPLES:-120}"
 BATCH="${BATCH:-2000}"
 STEP_MS="${STEP_MS:-5000}"
 SENDERS="${SENDERS:-1 2 4}"
+FORMAT="${FORMAT:-remote-write}"
+case "$FORMAT" in
+  remote-write) push_path=/api/v1/write; servers=(Vigil VictoriaMetrics Prometheus) ;;
+  text) push_path=/api/v1/import/prometheus; servers=(Vigil VictoriaMetrics) ;; # Prometheus has no text push endpoint
+  *) echo "FORMAT must be remote-write or text" >&2; exit 2 ;;
+esac
 PROMETHEUS="${PROMETHEUS:-/usr/bin/prometheus}"
 VICTORIA="${VICTORIA:-/usr/bin/victoria-metrics}"
 
@@ -43,9 +51,10 @@ wait_http() { # url seconds
 }
 
 echo "Building Vigil and the load tool (Release)..." >&2
-dotnet build src/Vigil -c Release -nologo -v q -clp:ErrorsOnly >&2
+# VIGIL_DLL=path/to/vigil.dll measures another build of Vigil (e.g. an older commit's) with this load tool.
+[ -n "${VIGIL_DLL:-}" ] || dotnet build src/Vigil -c Release -nologo -v q -clp:ErrorsOnly >&2
 dotnet build bench/Vigil.Benchmarks -c Release -nologo -v q -clp:ErrorsOnly >&2
-vigil_dll="src/Vigil/bin/Release/net10.0/vigil.dll"
+vigil_dll="${VIGIL_DLL:-src/Vigil/bin/Release/net10.0/vigil.dll}"
 load_dll="bench/Vigil.Benchmarks/bin/Release/net10.0/Vigil.Benchmarks.dll"
 
 # 1. Payloads: one window of SAMPLES x STEP_MS per concurrency level, the last one ending a minute ago, and before
@@ -55,10 +64,10 @@ window_ms=$(( SAMPLES * STEP_MS ))
 now_ms="$(date +%s%3N)"
 first_ms=$(( now_ms - 60000 - ${#levels[@]} * window_ms ))
 dotnet "$load_dll" remote-write-generate --out "$work/payloads/warmup" --series "$SERIES" --samples 40 \
-  --batch "$BATCH" --start-ms $(( first_ms - 40 * STEP_MS )) --step-ms "$STEP_MS" --job warmup >&2
+  --batch "$BATCH" --start-ms $(( first_ms - 40 * STEP_MS )) --step-ms "$STEP_MS" --job warmup --format "$FORMAT" >&2
 for i in "${!levels[@]}"; do
   dotnet "$load_dll" remote-write-generate --out "$work/payloads/$i" --series "$SERIES" --samples "$SAMPLES" \
-    --batch "$BATCH" --start-ms $(( first_ms + i * window_ms )) --step-ms "$STEP_MS" >&2
+    --batch "$BATCH" --start-ms $(( first_ms + i * window_ms )) --step-ms "$STEP_MS" --format "$FORMAT" >&2
 done
 
 # 2. The three receivers, each with an empty data directory, started together and idle while another one is measured.
@@ -79,8 +88,9 @@ wait_http "http://127.0.0.1:$prom_port/-/ready" 60
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-for url in "http://127.0.0.1:$vigil_port/api/v1/write" "http://127.0.0.1:$vm_port/api/v1/write" "http://127.0.0.1:$prom_port/api/v1/write"; do
-  dotnet "$load_dll" remote-write-send --url "$url" --dir "$work/payloads/warmup" --senders 2 >/dev/null
+for port in "$vigil_port" "$vm_port" "$prom_port"; do
+  [ "$FORMAT" = text ] && [ "$port" = "$prom_port" ] && continue
+  dotnet "$load_dll" remote-write-send --url "http://127.0.0.1:$port$push_path" --dir "$work/payloads/warmup" --senders 2 >/dev/null
 done
 hz="$(getconf CLK_TCK)"
 
@@ -107,16 +117,15 @@ PY
 
 results="$work/results.tsv"
 : >"$results"
-servers=(Vigil VictoriaMetrics Prometheus)
 for i in "${!levels[@]}"; do
   senders="${levels[$i]}"
   # Note: the order rotates from level to level, so no server is always the first one after an idle pause.
-  for k in 0 1 2; do
-    server="${servers[$(( (i + k) % 3 ))]}"
+  for k in "${!servers[@]}"; do
+    server="${servers[$(( (i + k) % ${#servers[@]} ))]}"
     case "$server" in
-      Vigil) pid=$vigil_pid; url="http://127.0.0.1:$vigil_port/api/v1/write" ;;
-      VictoriaMetrics) pid=$vm_pid; url="http://127.0.0.1:$vm_port/api/v1/write" ;;
-      Prometheus) pid=$prom_pid; url="http://127.0.0.1:$prom_port/api/v1/write" ;;
+      Vigil) pid=$vigil_pid; url="http://127.0.0.1:$vigil_port$push_path" ;;
+      VictoriaMetrics) pid=$vm_pid; url="http://127.0.0.1:$vm_port$push_path" ;;
+      Prometheus) pid=$prom_pid; url="http://127.0.0.1:$prom_port$push_path" ;;
     esac
     sleep 2
     c0="$(cpu_ticks "$pid")"
@@ -135,11 +144,11 @@ sleep 2
 declare -A held
 held[Vigil]="$(stored "$vigil_port")"
 held[VictoriaMetrics]="$(stored "$vm_port")"
-held[Prometheus]="$(stored "$prom_port")"
+[ "$FORMAT" = text ] || held[Prometheus]="$(stored "$prom_port")"
 expected=$(( SERIES * SAMPLES * ${#levels[@]} ))
 
 echo
-echo "$SERIES series x $SAMPLES samples per level, $BATCH series per request, one server at a time; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$FORMAT: $SERIES series x $SAMPLES samples per level, $BATCH series per request, one server at a time; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-16s %7s %12s %10s %12s %14s %18s\n' server senders samples seconds "samples/s" "CPU s" "CPU s/1M samples"
 python3 - "$results" "$hz" <<'PY'
 import sys
@@ -153,7 +162,7 @@ for line in open(sys.argv[1]):
     print(f"{server:<16} {senders:>7} {samples:>12,} {seconds:>10.2f} {samples / seconds:>12,.0f} {cpu:>14.2f} {cpu / samples * 1e6:>18.2f}{note}")
 PY
 echo
-for server in Vigil VictoriaMetrics Prometheus; do
+for server in "${servers[@]}"; do
   verdict="ok"; [ "${held[$server]}" = "$expected" ] || verdict="MISMATCH"
   echo "$server holds ${held[$server]} of $expected samples: $verdict"
 done

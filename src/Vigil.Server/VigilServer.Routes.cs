@@ -38,7 +38,7 @@ public sealed partial class VigilServer
         var push = new PushApi(_storage, pushedMetadata, new ObservationAggregator(), _loggerFactory.CreateLogger<PushApi>(), _clock, _options.MaxPushBodyBytes);
         _remoteWriteInstruments = new RemoteWriteInstruments();
         var remoteWrite = new RemoteWriteApi(
-            new RemoteWriteReceiver(_storage, pushedMetadata, new RemoteWriteSeriesCache(), _remoteWriteInstruments),
+            new RemoteWriteReceiver(_storage, pushedMetadata, new PushSeriesCache(), _remoteWriteInstruments),
             _options.MaxPushBodyBytes, _loggerFactory.CreateLogger<RemoteWriteApi>());
         var otlp = new OtlpApi(Otlp, _loggerFactory.CreateLogger<OtlpApi>());
         var optimizations = new OptimizationsApi(() => _optimizer, _options.Listen);

@@ -34,6 +34,9 @@ public sealed class NestingDepthTests
         { "50,000-term duration chain", "x[" + Chain("1s", "+", 50_000) + "]" },
         { "10,000 parentheses in an offset", "x offset " + Repeat("(", 10_000) + "1m" + Repeat(")", 10_000) },
         { "unclosed 100,000 parentheses", Repeat("(", 100_000) },
+        { "20,000-term fill chain", Chain("x", "+ fill(0)", 20_000) },
+        { "20,000 nested info(", Repeat("info(", 20_000) + "x" + Repeat(", {a=~\".*\"})", 20_000) },
+        { "5,000 subqueries over a smoothed rate", Repeat("max_over_time(", 5_000) + "rate(x[1m] smoothed)" + Repeat("[5m:1m])", 5_000) },
     };
 
     [Theory]

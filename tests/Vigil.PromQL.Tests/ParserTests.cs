@@ -22,6 +22,14 @@ public sealed class ParserTests
     [InlineData("topk(3, x) by (a)", "topk by (a) (3, x)")]
     [InlineData("0x1f", "31")]
     [InlineData("'a\\'b'", "\"a'b\"")]
+    [InlineData("a + fill(0) b", "a + fill (0) b")]
+    [InlineData("b ^ -0m", "b ^ -0s")]
+    [InlineData("a + on(x) group_left fill_left(-Inf) fill_right(NaN) b", "a + on (x) group_left () fill_left (-Inf) fill_right (NaN) b")]
+    [InlineData("fill + fill(1) fill", "fill + fill (1) fill")]
+    [InlineData("info(m, {data=~\".*\"})", "info(m, {data=~\".*\"})")]
+    [InlineData("rate(x[5m] anchored)", "rate(x[5m] anchored)")]
+    [InlineData("increase(x[5m] @ 10 smoothed)", "increase(x[5m] @ 10.000 smoothed)")]
+    [InlineData("x offset -1m smoothed + 0", "x offset -1m smoothed + 0")]
     public void ParseExpr_ValidQuery_PrintsCanonicalForm(string query, string expected)
     {
         Assert.Equal(expected, PromQLParser.ParseExpr(query).ToString());
@@ -68,10 +76,35 @@ public sealed class ParserTests
     [InlineData("foo and 1", "1:1: parse error: set operator \"and\" not allowed in binary scalar expression")]
     [InlineData("foo[0s]", "1:5: parse error: duration must be greater than 0")]
     [InlineData("x{a=~\"(\"}", "1:3: parse error: error parsing regexp")]
+    [InlineData("a + fill(0) 1", "1:1: parse error: vector matching only allowed between instant vectors")]
+    [InlineData("a and fill(0) b", "1:1: parse error: fill modifiers are not allowed for \"and\" operation")]
+    [InlineData("a + fill(x) b", "1:10: parse error: unexpected identifier \"x\" in fill modifier, expected number")]
+    [InlineData("a + fill(1) fill_left(2) b", "1:13: parse error: duplicate fill modifier")]
+    [InlineData("sum(x) smoothed", "1:8: parse error: smoothed modifier must be preceded by an instant vector selector or range vector selector")]
+    [InlineData("x anchored", "1:3: parse error: anchored modifier must be preceded by a range vector selector")]
+    [InlineData("x[5m] anchored smoothed", "1:16: parse error: only one of the anchored and smoothed modifiers is allowed")]
+    [InlineData("info(m, m + 1)", "1:9: parse error: expected label selectors as the second argument to \"info\" function, got instant vector")]
+    [InlineData("info(m, {a=\"b\"} offset 1m)", "1:9: parse error: expected label selectors as the second argument to \"info\" function")]
     public void ParseExpr_InvalidQuery_ThrowsWithPositionAndPrometheusWording(string query, string expected)
     {
         var ex = Assert.Throws<PromQLParseException>(() => PromQLParser.ParseExpr(query));
         Assert.StartsWith(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ParseExpr_FillModifiersDisabled_NamesTheFeatureFlag()
+    {
+        var options = ParserOptions.Default with { EnableBinopFillModifiers = false };
+        var ex = Assert.Throws<PromQLParseException>(() => PromQLParser.ParseExpr("a + fill(0) b", options));
+        Assert.Contains("promql-binop-fill-modifiers", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ParseExpr_ExtendedRangeSelectorsDisabled_NamesTheFeatureFlag()
+    {
+        var options = ParserOptions.Default with { EnableExtendedRangeSelectors = false };
+        var ex = Assert.Throws<PromQLParseException>(() => PromQLParser.ParseExpr("rate(x[5m] anchored)", options));
+        Assert.Contains("promql-extended-range-selectors", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

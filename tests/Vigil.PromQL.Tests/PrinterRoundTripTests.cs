@@ -19,7 +19,7 @@ public sealed partial class PrinterRoundTripTests
     public void Print_EveryEvalExpression_ParsesBackToSameTree(string file)
     {
         int count = 0;
-        foreach (var (line, expr) in Expressions(Path.Combine(TestData.PromQLDirectory, file)))
+        foreach (var (line, expr) in Expressions(TestData.PromQLTestFile(file)))
         {
             var first = PromQLParser.ParseExpr(expr);
             string printed = first.ToString();

@@ -45,6 +45,102 @@ public sealed class PromQLEngineTests
         Assert.Equal([0L, 15_000, 30_000, 45_000, 60_000], s.Points.Select(p => p.T));
     }
 
+    [Theory]
+    [InlineData("rate(m[5m])")]
+    [InlineData("-m")]
+    [InlineData("m * 2")]
+    [InlineData("m / ignoring(x) m")]
+    public void InstantQuery_OperationDropsName_AlsoDropsTypeAndUnitLabels(string query)
+    {
+        var storage = new MemoryStorage();
+        var app = storage.Appender();
+        var labels = LabelSet.Of("__name__", "m", "__type__", "counter", "__unit__", "seconds", "job", "a");
+        for (int i = 0; i < 20; i++)
+        {
+            app.Append(labels, i * 15_000L, i);
+        }
+        app.Commit();
+        foreach (var engine in new[] { new PromQLEngine(), new PromQLEngine(new EngineOptions { DelayedNameRemoval = true }) })
+        {
+            var s = Assert.Single(((VectorValue)engine.InstantQuery(storage, query, 285_000).Value).Samples);
+            Assert.Equal(LabelSet.Of("job", "a"), s.Labels);
+        }
+    }
+
+    [Theory]
+    [InlineData("info(m)", "m{instance=\"i\", job=\"j\", version=\"2\", zone=\"z\"}")]
+    [InlineData("info(m, {zone=~\".+\"})", "m{instance=\"i\", job=\"j\", zone=\"z\"}")]
+    [InlineData("info(m, {missing=~\".+\"})", null)]
+    [InlineData("info(m, {missing=~\".*\"})", "m{instance=\"i\", job=\"j\"}")]
+    [InlineData("info(m offset 2m)", "m{instance=\"i\", job=\"j\", version=\"1\", zone=\"z\"}")]
+    public void InstantQuery_Info_AddsDataLabelsOfTheTargetInfoSeriesCurrentAtTheSelectorsTime(string query, string? expected)
+    {
+        var storage = new MemoryStorage();
+        var app = storage.Appender();
+        var metric = LabelSet.Of("__name__", "m", "instance", "i", "job", "j");
+        var v1 = LabelSet.Of("__name__", "target_info", "instance", "i", "job", "j", "version", "1", "zone", "z");
+        var v2 = LabelSet.Of("__name__", "target_info", "instance", "i", "job", "j", "version", "2", "zone", "z");
+        for (int i = 0; i <= 4; i++)
+        {
+            app.Append(metric, i * 60_000L, i);
+            app.Append(i < 3 ? v1 : v2, i * 60_000L, 1);
+        }
+        app.Append(v1, 180_000, StaleMarker.StaleNaN);
+        app.Commit();
+        var samples = ((VectorValue)new PromQLEngine().InstantQuery(storage, query, 240_000).Value).Samples;
+        if (expected is null)
+        {
+            Assert.Empty(samples);
+            return;
+        }
+        Assert.Equal(expected, Assert.Single(samples).Labels.ToString());
+    }
+
+    [Theory]
+    [InlineData("increase(c[1m])", 8)]
+    [InlineData("increase(c[1m] anchored)", 7)]
+    [InlineData("increase(c[1m] smoothed)", 7)]
+    [InlineData("changes(c[1m] anchored)", 4)]
+    [InlineData("c offset 20s smoothed", 12 + (5 / 15.0))]
+    public void InstantQuery_AnchoredAndSmoothed_UseTheValuesAtTheRangeBoundaries(string query, double expected)
+    {
+        // 1 2 3 4 5 9 10 11 12 13 every 15 s: a jump of 4 between 60 s and 75 s.
+        var storage = new MemoryStorage();
+        var app = storage.Appender();
+        var labels = LabelSet.Of("__name__", "c");
+        double[] values = [1, 2, 3, 4, 5, 9, 10, 11, 12, 13];
+        for (int i = 0; i < values.Length; i++)
+        {
+            app.Append(labels, i * 15_000L, values[i]);
+        }
+        app.Commit();
+        var s = Assert.Single(((VectorValue)new PromQLEngine().InstantQuery(storage, query, 95_000 + (query.Contains("offset") ? 50_000 : 0)).Value).Samples);
+        Assert.Equal(expected, s.V, 9);
+    }
+
+    [Fact]
+    public void InstantQuery_InfoOverMoreInfoSamplesThanTheLimit_FailsWithTooManySamples()
+    {
+        var storage = new MemoryStorage();
+        var app = storage.Appender();
+        app.Append(LabelSet.Of("__name__", "m", "job", "j"), 0, 1);
+        for (int i = 0; i < 500; i++)
+        {
+            app.Append(LabelSet.Of("__name__", "big_info", "job", "j", "n", "v" + i), 0, 1);
+        }
+        app.Commit();
+        var engine = new PromQLEngine(new EngineOptions { MaxSamples = 100 });
+        var ex = Assert.Throws<PromQLException>(() => engine.InstantQuery(storage, "info(m, {__name__=~\".+\"})", 1_000));
+        Assert.Contains("too many samples", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InstantQuery_SmoothedWithUnsupportedFunction_FailsNamingTheAllowedOnes()
+    {
+        var ex = Assert.Throws<PromQLException>(() => new PromQLEngine().InstantQuery(new MemoryStorage(), "deriv(x[5m] smoothed)", 60_000));
+        Assert.Equal("smoothed modifier can only be used with: delta, increase, rate - not with deriv", ex.Message);
+    }
+
     [Fact]
     public void InstantQuery_StaleMarker_EndsSeriesBeforeLookbackExpires()
     {

@@ -90,6 +90,34 @@ public sealed class PromQLTestRunnerTests
         Assert.True(r.Success);
     }
 
+    [Theory]
+    [InlineData("increase(d[5m])", "300")]
+    [InlineData("irate(d[5m])", "1")]
+    [InlineData("resets(d[5m])", "4")]
+    [InlineData("increase(d[5m:1m])", "0")]
+    public void RunText_StartTimestamps_DeltaSamplesCountAsRestarts(string query, string expected)
+    {
+        // Every sample is a delta of 60 that started when the previous sample was taken; without start timestamps
+        // the series looks constant.
+        var r = Run("load 1m\n  d@st _ _ -1mx15\n  d _ _ 60x15\n\neval instant at 10m " + query + "\n  {} " + expected + "\n");
+        Assert.True(r.Success, r.InvalidScript + string.Join("\n", r.Evals.Select(e => e.Message)));
+    }
+
+    [Fact]
+    public void RunText_StartTimestampThatOverlapsThePreviousSample_Warns()
+    {
+        var r = Run("load 1m\n  c_total@st _ _ -2m -2m -2m\n  c_total _ _ 60 120 180\n\neval instant at 4m rate(c_total[3m])\n  {} 1\n"
+            + "  expect warn msg: PromQL warning: sample has start time that overlaps with previous sample timestamp for metric \"c_total\" (1:6)\n");
+        Assert.True(r.Success, r.InvalidScript + string.Join("\n", r.Evals.Select(e => e.Message)));
+    }
+
+    [Fact]
+    public void RunText_InvalidStartTimestamp_MakesScriptInvalid()
+    {
+        var r = Run("load 1m\n  d@st 1x\n  d 1\n");
+        Assert.Contains("invalid start timestamp \"1x\"", r.InvalidScript, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void RunText_InvalidCommand_MakesScriptInvalid()
     {

@@ -78,6 +78,7 @@ internal static class AstPrinter
                 WriteSelector(sb, vs);
                 WriteAt(sb, vs.Timestamp, vs.StartOrEnd);
                 WriteOffset(sb, vs.OriginalOffset, vs.OriginalOffsetExpr);
+                WriteExtendedRange(sb, vs);
                 break;
             case MatrixSelector ms:
                 WriteSelector(sb, ms.Selector);
@@ -86,6 +87,7 @@ internal static class AstPrinter
                 sb.Append(']');
                 WriteAt(sb, ms.Selector.Timestamp, ms.Selector.StartOrEnd);
                 WriteOffset(sb, ms.Selector.OriginalOffset, ms.Selector.OriginalOffsetExpr);
+                WriteExtendedRange(sb, ms.Selector);
                 break;
             case SubqueryExpr sq:
                 Write(sb, sq.Inner);
@@ -155,7 +157,8 @@ internal static class AstPrinter
         if (n.IsDuration && double.IsFinite(n.Value))
         {
             double v = n.Value;
-            if (v < 0)
+            // Note: -0m is negative zero, which must print with its sign to read back as the same literal.
+            if (double.IsNegative(v))
             {
                 sb.Append('-');
                 v = -v;
@@ -252,6 +255,19 @@ internal static class AstPrinter
             WriteLabels(sb, vm.Include);
             sb.Append(')');
         }
+        if (vm.FillLeft is double fl && vm.FillRight is double fr && fl.Equals(fr))
+        {
+            sb.Append(" fill (").Append(GoText.FormatFloat(fl)).Append(')');
+            return;
+        }
+        if (vm.FillLeft is double l)
+        {
+            sb.Append(" fill_left (").Append(GoText.FormatFloat(l)).Append(')');
+        }
+        if (vm.FillRight is double r)
+        {
+            sb.Append(" fill_right (").Append(GoText.FormatFloat(r)).Append(')');
+        }
     }
 
     private static void WriteLabels(StringBuilder sb, List<string> labels)
@@ -270,6 +286,18 @@ internal static class AstPrinter
             {
                 GoText.AppendQuoted(sb, labels[i]);
             }
+        }
+    }
+
+    private static void WriteExtendedRange(StringBuilder sb, VectorSelector vs)
+    {
+        if (vs.Anchored)
+        {
+            sb.Append(" anchored");
+        }
+        if (vs.Smoothed)
+        {
+            sb.Append(" smoothed");
         }
     }
 

@@ -74,6 +74,7 @@ public static class FunctionCatalog
         Add("histogram_quantiles", V, [V, Str, S, S], variadic: -1, experimental: true);
         Add("label_join", V, [V, Str, Str, Str], variadic: -1);
         Add("label_replace", V, [V, Str, Str, Str, Str]);
+        Add("info", V, [V, V], variadic: 1, experimental: true);
         Add("pi", S, []);
         Add("predict_linear", V, [M, S]);
         Add("quantile_over_time", V, [S, M]);

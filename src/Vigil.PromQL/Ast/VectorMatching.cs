@@ -14,4 +14,10 @@ public sealed class VectorMatching
 
     /// <summary>Extra labels copied from the "one" side (<c>group_left(...)</c>).</summary>
     public List<string> Include { get; set; } = [];
+
+    /// <summary>The value used for a missing left-hand sample (<c>fill_left(v)</c> or <c>fill(v)</c>); null when not filled.</summary>
+    public double? FillLeft { get; set; }
+
+    /// <summary>The value used for a missing right-hand sample (<c>fill_right(v)</c> or <c>fill(v)</c>); null when not filled.</summary>
+    public double? FillRight { get; set; }
 }

@@ -33,6 +33,18 @@ public sealed class VectorSelector : Expr
     /// <summary><c>@ start()</c> or <c>@ end()</c>.</summary>
     public AtPreprocessor StartOrEnd { get; set; }
 
+    /// <summary>
+    /// The <c>anchored</c> range modifier: the range also takes the last sample at or before its start (within the
+    /// lookback delta), so <c>increase</c>, <c>changes</c> and friends see the value at the boundary.
+    /// </summary>
+    public bool Anchored { get; set; }
+
+    /// <summary>
+    /// The <c>smoothed</c> modifier: values at the range boundaries (or at the evaluation time of an instant selector)
+    /// are interpolated between the neighbouring samples within the lookback delta.
+    /// </summary>
+    public bool Smoothed { get; set; }
+
     /// <summary>Position (the end moves when modifiers are appended).</summary>
     public PositionRange Range { get; set; }
 

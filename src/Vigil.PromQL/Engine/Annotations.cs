@@ -55,5 +55,8 @@ internal static class AnnotationText
         return metricName.Length == 0 ? s : s + " for metric name " + GoText.Quote(metricName);
     }
 
+    public static string StartTimeOverlap(string metricName)
+        => WarningPrefix + "sample has start time that overlaps with previous sample timestamp for metric " + GoText.Quote(metricName);
+
     public const string IneffectiveSort = WarningPrefix + "sort is ineffective for range queries since results are always ordered by labels";
 }

@@ -218,6 +218,7 @@ internal sealed partial class Evaluator
                 SigLabels[id] = sig;
             }
             OneStamp = new int[ids.Count];
+            AnyMatchedStamp = new int[ids.Count];
             OnePos = new int[ids.Count];
             MatchedStamp = new int[ids.Count];
             CachedOne = new int[ManySig.Length];
@@ -240,6 +241,9 @@ internal sealed partial class Evaluator
 
         public int[] MatchedStamp { get; }
 
+        /// <summary>The step at which a signature last produced a pair (matched or filled), for <c>fill_left</c>.</summary>
+        public int[] AnyMatchedStamp { get; }
+
         public int[] CachedOne { get; }
 
         public LabelSet[] CachedMetric { get; }
@@ -256,7 +260,8 @@ internal sealed partial class Evaluator
     private void VectorBinop(BinaryOp op, List<StepSample> lhs, List<StepSample> rhs, VectorMatching matching, bool returnBool,
         BinopPlan plan, EvalNodeHelper enh)
     {
-        if (lhs.Count == 0 || rhs.Count == 0)
+        bool filled = matching.FillLeft is not null || matching.FillRight is not null;
+        if ((lhs.Count == 0 && rhs.Count == 0) || ((lhs.Count == 0 || rhs.Count == 0) && !filled))
         {
             return;
         }
@@ -282,29 +287,16 @@ internal sealed partial class Evaluator
             int sig = plan.ManySig[ls.Index];
             if (plan.OneStamp[sig] != stamp)
             {
+                if (matching.FillRight is double fill)
+                {
+                    // Note: a missing "one" side is filled with a sample whose labels are only the match signature.
+                    var filler = new StepSample { Metric = plan.SigLabels[sig], F = fill, T = enh.Ts, Index = -1 };
+                    BinopFilledPair(op, ls, filler, sig, matching, returnBool, plan, stamp, swapped, enh);
+                }
                 continue;
             }
             ref readonly var rs = ref one[plan.OnePos[sig]];
-            if (matching.Card == VectorMatchCardinality.OneToOne)
-            {
-                // Note: checked before filtering, so a comparison that drops the samples still reports the ambiguity.
-                if (plan.MatchedStamp[sig] == stamp)
-                {
-                    throw Error("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
-                }
-                plan.MatchedStamp[sig] = stamp;
-            }
-            double fl = ls.F, fr = rs.F;
-            if (swapped)
-            {
-                (fl, fr) = (fr, fl);
-            }
-            double value = ElemBinop(op, fl, fr, out bool keep);
-            if (returnBool)
-            {
-                value = keep ? 1 : 0;
-            }
-            else if (!keep)
+            if (!PairValue(op, ls.F, rs.F, sig, matching, returnBool, plan, stamp, swapped, out double value))
             {
                 continue;
             }
@@ -320,7 +312,7 @@ internal sealed partial class Evaluator
                 metric = ResultMetric(ls.Metric, rs.Metric, op, matching, enh);
                 if (!DelayedNameRemoval && returnBool)
                 {
-                    metric = metric.WithoutMetricName();
+                    metric = metric.WithoutMetadata();
                 }
                 if (!plan.MetricIds.TryGetValue(metric, out metricId))
                 {
@@ -344,6 +336,76 @@ internal sealed partial class Evaluator
             // Note: the result labels come from the "many" side, so its pending name removal carries over.
             enh.Out.Add(new StepSample { Metric = metric, F = value, T = enh.Ts, DropName = returnBool || ls.DropName });
         }
+        if (matching.FillLeft is double fillLeft)
+        {
+            foreach (ref readonly var rs in one)
+            {
+                int sig = plan.OneSig[rs.Index];
+                if (plan.AnyMatchedStamp[sig] == stamp)
+                {
+                    continue;
+                }
+                var filler = new StepSample { Metric = plan.SigLabels[sig], F = fillLeft, T = enh.Ts, Index = -1 };
+                BinopFilledPair(op, filler, rs, sig, matching, returnBool, plan, stamp, swapped, enh);
+            }
+        }
+    }
+
+    /// <summary>One pair of a <c>fill</c>ed operation where one side is a made-up sample (not cached: it has no series index).</summary>
+    private void BinopFilledPair(BinaryOp op, in StepSample ls, in StepSample rs, int sig, VectorMatching matching, bool returnBool,
+        BinopPlan plan, int stamp, bool swapped, EvalNodeHelper enh)
+    {
+        if (!PairValue(op, ls.F, rs.F, sig, matching, returnBool, plan, stamp, swapped, out double value))
+        {
+            return;
+        }
+        var metric = ResultMetric(ls.Metric, rs.Metric, op, matching, enh);
+        if (!DelayedNameRemoval && returnBool)
+        {
+            metric = metric.WithoutMetadata();
+        }
+        if (matching.Card != VectorMatchCardinality.OneToOne)
+        {
+            if (!plan.MetricIds.TryGetValue(metric, out int metricId))
+            {
+                metricId = plan.MetricIds.Count;
+                plan.MetricIds.Add(metric, metricId);
+                plan.MetricStamp.Add(0);
+            }
+            if (plan.MetricStamp[metricId] == stamp)
+            {
+                throw Error("multiple matches for labels: grouping labels must ensure unique matches");
+            }
+            plan.MetricStamp[metricId] = stamp;
+        }
+        enh.Out.Add(new StepSample { Metric = metric, F = value, T = enh.Ts, DropName = returnBool || ls.DropName });
+    }
+
+    /// <summary>
+    /// Marks the signature as matched at this step (one-to-one allows one pair per signature) and computes the pair's
+    /// value in written operand order; false when a comparison without <c>bool</c> filters the pair out.
+    /// </summary>
+    private static bool PairValue(BinaryOp op, double many, double oneSide, int sig, VectorMatching matching, bool returnBool,
+        BinopPlan plan, int stamp, bool swapped, out double value)
+    {
+        plan.AnyMatchedStamp[sig] = stamp;
+        if (matching.Card == VectorMatchCardinality.OneToOne)
+        {
+            // Note: checked before filtering, so a comparison that drops the samples still reports the ambiguity.
+            if (plan.MatchedStamp[sig] == stamp)
+            {
+                throw Error("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
+            }
+            plan.MatchedStamp[sig] = stamp;
+        }
+        var (fl, fr) = swapped ? (oneSide, many) : (many, oneSide);
+        value = ElemBinop(op, fl, fr, out bool keep);
+        if (returnBool)
+        {
+            value = keep ? 1 : 0;
+            return true;
+        }
+        return keep;
     }
 
     private static void ThrowManyToMany(in StepSample rs, in StepSample dup, VectorMatching matching, bool swapped)
@@ -371,7 +433,7 @@ internal sealed partial class Evaluator
         var b = enh.Builder.Reset(lhs);
         if (op.DropsMetricName())
         {
-            b.Delete(LabelSet.MetricName);
+            b.Delete(LabelSet.MetricName, MetadataLabels.Type, MetadataLabels.Unit);
         }
         if (matching.Card == VectorMatchCardinality.OneToOne)
         {
@@ -433,7 +495,7 @@ internal sealed partial class Evaluator
             {
                 if (!DelayedNameRemoval)
                 {
-                    s.Metric = s.Metric.WithoutMetricName();
+                    s.Metric = s.Metric.WithoutMetadata();
                 }
                 s.DropName = true;
             }

@@ -13,6 +13,11 @@ internal sealed partial class Evaluator
     private List<EvalSeries> EvalCall(Call e)
     {
         string name = e.Func.Name;
+        if (name == "info")
+        {
+            e.Args[0] = UnwrapParens(e.Args[0])!;
+            return EvalInfo(e);
+        }
         if (name == "timestamp")
         {
             e.Args[0] = UnwrapParens(e.Args[0])!;
@@ -97,6 +102,15 @@ internal sealed partial class Evaluator
     {
         string name = e.Func.Name;
         var fn = RangeFunctions.All[name];
+        var extended = (MatrixSelector)UnwrapInvariant(e.Args[matrixIdx])!;
+        bool anchored = extended.Selector.Anchored, smoothed = extended.Selector.Smoothed;
+        if ((anchored || smoothed) && ExtendedRange.Unsupported(name, anchored, smoothed) is { } unsupported)
+        {
+            throw Error(unsupported);
+        }
+        // Note: rate, increase and delta compute over the extended window themselves; changes and resets see it trimmed.
+        bool extendedRate = (anchored || smoothed) && name is "rate" or "increase" or "delta";
+        var trimmed = anchored || smoothed ? new List<FPoint>() : null;
         int argCount = e.Args.Count;
         var other = new List<EvalSeries>?[argCount];
         for (int i = 0; i < argCount; i++)
@@ -129,10 +143,12 @@ internal sealed partial class Evaluator
                 var labels = s.Labels;
                 // Note: a subquery result that already had its name marked for removal keeps that mark.
                 bool seriesDropName = dropName || (s is EvalSeriesView { DropName: true });
-                var metric = DelayedNameRemoval || !seriesDropName ? labels : labels.WithoutMetricName();
+                var metric = DelayedNameRemoval || !seriesDropName ? labels : labels.WithoutMetadata();
                 ctx.Metric = labels;
+                ctx.StartTimes = s as IStartTimestampSeries;
                 EvalSeries? ss = null;
                 int step = -1;
+                long rangeEnd = 0;
                 for (long ts = Start; ts <= End; ts += Interval)
                 {
                     step++;
@@ -146,8 +162,9 @@ internal sealed partial class Evaluator
                     }
                     if (ts == Start || vs.Timestamp is null)
                     {
-                        long maxt = ts - offset;
-                        window.Fill(this, maxt - range, maxt);
+                        rangeEnd = ts - offset;
+                        long extra = anchored || smoothed ? Ctx.LookbackMs : 0;
+                        window.Fill(this, rangeEnd - range - extra, rangeEnd + (smoothed ? extra : 0));
                     }
                     // Note: a function may look at every point of the window, so the window's size is the step's work.
                     Ctx.Tick(1 + window.Count);
@@ -157,7 +174,24 @@ internal sealed partial class Evaluator
                     }
                     ctx.Ts = ts;
                     ctx.MayDecrease = window.Decreases > 0;
-                    if (fn(window.Span, ctx, out double v))
+                    double v;
+                    bool ok;
+                    if (extendedRate)
+                    {
+                        ok = ExtendedRange.Rate(window.Span, rangeEnd - range, rangeEnd, smoothed, name != "delta", name == "rate", range, out v);
+                    }
+                    else if (trimmed is not null)
+                    {
+                        ctx.MayDecrease = true;
+                        v = 0;
+                        ok = ExtendedRange.Extend(window.Span, rangeEnd - range, rangeEnd, smoothed, trimmed) > 0
+                            && fn(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(trimmed), ctx, out v);
+                    }
+                    else
+                    {
+                        ok = fn(window.Span, ctx, out v);
+                    }
+                    if (ok)
                     {
                         ss ??= new EvalSeries(metric, seriesDropName) { Points = PointPool.Rent(Math.Min(numSteps, 5000)) };
                         ss.Add(ts, v, numSteps);

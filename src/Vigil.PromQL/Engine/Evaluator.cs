@@ -78,7 +78,7 @@ internal sealed partial class Evaluator
             {
                 if (s.DropName)
                 {
-                    s.Metric = s.Metric.WithoutMetricName();
+                    s.Metric = s.Metric.WithoutMetadata();
                 }
             }
             mat = MergeSeriesWithSameLabelset(mat);
@@ -138,7 +138,7 @@ internal sealed partial class Evaluator
             {
                 if (!DelayedNameRemoval)
                 {
-                    s.Metric = s.Metric.WithoutMetricName();
+                    s.Metric = s.Metric.WithoutMetadata();
                 }
                 s.DropName = true;
                 var pts = s.Points.AsSpan(0, s.Count);
@@ -424,6 +424,10 @@ internal sealed partial class Evaluator
 
     private List<EvalSeries> EvalVectorSelector(VectorSelector vs)
     {
+        if (vs.Smoothed)
+        {
+            return EvalSmoothedVectorSelector(vs);
+        }
         var series = ExpandSeries(vs);
         int numSteps = NumSteps;
         var mat = new List<EvalSeries>(series.Count);
@@ -460,12 +464,53 @@ internal sealed partial class Evaluator
         return mat;
     }
 
+    /// <summary>An instant selector with <c>smoothed</c>: the value at each step interpolated between the samples around it.</summary>
+    private List<EvalSeries> EvalSmoothedVectorSelector(VectorSelector vs)
+    {
+        var series = ExpandSeries(vs);
+        int numSteps = NumSteps;
+        var mat = new List<EvalSeries>(series.Count);
+        long lookback = Ctx.LookbackMs;
+        using var window = new RangeWindow();
+        ISampleIterator? it = null;
+        foreach (var s in series)
+        {
+            Ctx.CheckCancel("expression evaluation");
+            window.Release(this);
+            it = s.Iterator(it);
+            window.Reset(it);
+            EvalSeries? es = null;
+            for (long ts = Start; ts <= End; ts += Interval)
+            {
+                Ctx.Tick();
+                long t = ts - vs.Offset;
+                window.Fill(this, t - lookback, t + lookback);
+                if (!Functions.ExtendedRange.ValueAt(window.Span, t, out double v))
+                {
+                    continue;
+                }
+                CurrentSamples++;
+                CheckSamples();
+                es ??= new EvalSeries(s.Labels) { Points = PointPool.Rent(Math.Min(numSteps, 5000)) };
+                es.Add(ts, v, numSteps);
+            }
+            if (es is not null)
+            {
+                mat.Add(es);
+            }
+        }
+        window.Release(this);
+        return mat;
+    }
+
     private List<EvalSeries> EvalMatrixSelector(MatrixSelector ms)
     {
         var vs = ms.Selector;
         var series = ExpandSeries(vs);
         long maxt = Start - vs.Offset;
         long mint = maxt - ms.Range;
+        long extra = vs.Anchored || vs.Smoothed ? Ctx.LookbackMs : 0;
+        var trimmed = extra != 0 ? new List<FPoint>() : null;
         var mat = new List<EvalSeries>(series.Count);
         var window = new RangeWindow();
         ISampleIterator? it = null;
@@ -474,12 +519,19 @@ internal sealed partial class Evaluator
             Ctx.CheckCancel("expression evaluation");
             it = s.Iterator(it);
             window.Reset(it);
-            window.Fill(this, mint, maxt);
-            if (window.Count > 0)
+            window.Fill(this, mint - extra, maxt + (vs.Smoothed ? extra : 0));
+            var points = window.Span;
+            if (trimmed is not null)
             {
-                var es = new EvalSeries(s.Labels) { Points = PointPool.Rent(window.Count) };
-                window.Span.CopyTo(es.Points);
-                es.Count = window.Count;
+                // Note: anchored and smoothed ranges end exactly on the range boundaries.
+                Functions.ExtendedRange.Extend(points, mint, maxt, vs.Smoothed, trimmed);
+                points = CollectionsMarshal.AsSpan(trimmed);
+            }
+            if (points.Length > 0)
+            {
+                var es = new EvalSeries(s.Labels) { Points = PointPool.Rent(points.Length) };
+                points.CopyTo(es.Points);
+                es.Count = points.Length;
                 mat.Add(es);
             }
             // Note: the points stay accounted in CurrentSamples; they are the result.

@@ -306,6 +306,14 @@ internal static class Preprocessor
             end -= subqOffset;
         }
         start -= evalRange == 0 ? lookback - 1 : evalRange - 1;
+        if (evalRange != 0 && (vs.Anchored || vs.Smoothed))
+        {
+            start -= lookback;
+        }
+        if (vs.Smoothed)
+        {
+            end += lookback;
+        }
         start -= vs.OriginalOffset;
         end -= vs.OriginalOffset;
         return (start, end);
@@ -370,7 +378,7 @@ internal static class Preprocessor
                     action(ms.Selector, s, e, path);
                     break;
                 }
-                case VectorSelector vs when path.Count == 0 || path[^1] is not MatrixSelector:
+                case VectorSelector vs when (path.Count == 0 || path[^1] is not MatrixSelector) && !Evaluator.IsInfoLabelSelector(vs, path):
                 {
                     var (s, e) = SelectorTimeRange(vs, path, start, end, lookback, 0);
                     action(vs, s, e, path);

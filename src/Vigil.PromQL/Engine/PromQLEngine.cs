@@ -122,6 +122,7 @@ public sealed class PromQLEngine
             if (any)
             {
                 querier = storage.Querier(mint, maxt);
+                ctx.Querier = querier;
                 Preprocessor.PopulateSeries(expr, querier, start, end, step, lookback, _options.DefaultSubqueryStep);
             }
             Preprocessor.SetOffsetForAtModifier(start, expr);

@@ -34,6 +34,9 @@ internal sealed class QueryContext
 
     public bool DelayedNameRemoval { get; init; } = true;
 
+    /// <summary>The query's storage view, for selections made during evaluation (the info series of <c>info()</c>); null when the query selects nothing.</summary>
+    public Vigil.Core.Storage.IQuerier? Querier { get; set; }
+
     /// <summary>Samples read from storage or subqueries, for statistics.</summary>
     public long SamplesLoaded;
 

@@ -46,7 +46,7 @@ internal static class ClassicHistograms
     private static bool TryParseBound(string s, out double v) => GoText.TryParseGoFloat(s, out v);
 
     private static LabelSet OutputMetric(LabelSet metric, EvalNodeHelper enh)
-        => enh.Evaluator.DelayedNameRemoval ? metric : metric.WithoutMetricName();
+        => enh.Evaluator.DelayedNameRemoval ? metric : metric.WithoutMetadata();
 
     private static void WarnQuantile(double q, Expr arg, EvalNodeHelper enh)
     {

@@ -85,7 +85,7 @@ internal static class InstantFunctions
         {
             enh.Out.Add(new StepSample
             {
-                Metric = delayed ? s.Metric : s.Metric.WithoutMetricName(),
+                Metric = delayed ? s.Metric : s.Metric.WithoutMetadata(),
                 F = f(s.F),
                 T = enh.Ts,
                 DropName = true,
@@ -122,7 +122,7 @@ internal static class InstantFunctions
         {
             enh.Out.Add(new StepSample
             {
-                Metric = delayed ? s.Metric : s.Metric.WithoutMetricName(),
+                Metric = delayed ? s.Metric : s.Metric.WithoutMetadata(),
                 F = s.T / 1000.0,
                 T = enh.Ts,
                 DropName = true,
@@ -146,7 +146,7 @@ internal static class InstantFunctions
         {
             enh.Out.Add(new StepSample
             {
-                Metric = delayed ? s.Metric : s.Metric.WithoutMetricName(),
+                Metric = delayed ? s.Metric : s.Metric.WithoutMetadata(),
                 F = f(new CivilTime(ToUnixSeconds(s.F))),
                 T = enh.Ts,
                 DropName = true,

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Globalization;
 using Vigil.Core.Labels;
+using Vigil.Core.Storage;
 using Vigil.PromQL.Ast;
 using Vigil.PromQL.Engine;
 
@@ -37,6 +38,9 @@ internal sealed class RangeContext
 
     /// <summary>False when the caller knows the points never decrease (no counter resets to look for).</summary>
     public bool MayDecrease { get; set; } = true;
+
+    /// <summary>The start timestamps of the input series' samples, when its storage keeps them (not through subqueries).</summary>
+    public Vigil.Core.Storage.IStartTimestampSeries? StartTimes { get; set; }
 }
 
 /// <summary>Computes one output value from the points of one series in the window; false means no output.</summary>
@@ -50,8 +54,8 @@ internal static class RangeFunctions
         ["rate"] = (p, c, out r) => ExtrapolatedRate(p, c, isCounter: true, isRate: true, out r),
         ["increase"] = (p, c, out r) => ExtrapolatedRate(p, c, isCounter: true, isRate: false, out r),
         ["delta"] = (p, c, out r) => ExtrapolatedRate(p, c, isCounter: false, isRate: false, out r),
-        ["irate"] = (p, c, out r) => InstantValue(p, isRate: true, out r),
-        ["idelta"] = (p, c, out r) => InstantValue(p, isRate: false, out r),
+        ["irate"] = (p, c, out r) => InstantValue(p, isRate: true, c.StartTimes, out r),
+        ["idelta"] = (p, c, out r) => InstantValue(p, isRate: false, null, out r),
         ["avg_over_time"] = AvgOverTime,
         ["count_over_time"] = (p, c, out r) => Set(p.Length, out r),
         ["sum_over_time"] = SumOverTime,
@@ -86,13 +90,17 @@ internal static class RangeFunctions
     private static bool ExtrapolatedRate(ReadOnlySpan<FPoint> p, RangeContext c, bool isCounter, bool isRate, out double result)
     {
         result = 0;
-        if (p.Length < 2)
+        if (p.Length < 2 && !(isCounter && c.StartTimes is not null && p.Length == 1))
         {
             return false;
         }
         long rangeStart = c.Ts - (c.RangeMs + c.OffsetMs);
         long rangeEnd = c.Ts - c.OffsetMs;
         double value = p[^1].F - p[0].F;
+        if (isCounter && c.StartTimes is { } sts)
+        {
+            return StartTimestampRate(p, c, sts, rangeStart, rangeEnd, isRate, out result);
+        }
         if (isCounter && c.MayDecrease)
         {
             for (int i = 1; i < p.Length; i++)
@@ -103,6 +111,13 @@ internal static class RangeFunctions
                 }
             }
         }
+        result = Extrapolate(p, c, rangeStart, rangeEnd, value, isCounter, isRate);
+        return true;
+    }
+
+    /// <summary>Prometheus's extrapolation of the change <paramref name="value"/> seen between the first and last sample to the whole range.</summary>
+    private static double Extrapolate(ReadOnlySpan<FPoint> p, RangeContext c, long rangeStart, long rangeEnd, double value, bool isCounter, bool isRate)
+    {
         long firstT = p[0].T;
         long lastT = p[^1].T;
         double durationToStart = (firstT - rangeStart) / 1000.0;
@@ -139,12 +154,85 @@ internal static class RangeFunctions
         {
             factor /= c.RangeMs / 1000.0;
         }
+        return value * factor;
+    }
+
+    /// <summary>
+    /// A start timestamp at or after the previous sample, while the previous sample's own start was known and before it,
+    /// means the counter started again (a delta sample, or a restart): a reset like a decrease.
+    /// </summary>
+    private static bool StartedAgain(IStartTimestampSeries sts, FPoint prev, FPoint cur)
+    {
+        long st = sts.StartTimestampAt(cur.T);
+        long prevSt = sts.StartTimestampAt(prev.T);
+        return st != 0 && st >= prev.T && prevSt != 0 && prevSt < prev.T;
+    }
+
+    /// <summary>
+    /// rate/increase over samples with start timestamps: a restart counts as a reset, and when the first sample's
+    /// counter started inside the range its whole value is increase; if it started before that sample, the counter is
+    /// taken to be 0 at its start time instead of extrapolating towards the range start.
+    /// </summary>
+    private static bool StartTimestampRate(ReadOnlySpan<FPoint> p, RangeContext c, IStartTimestampSeries sts, long rangeStart, long rangeEnd, bool isRate, out double result)
+    {
+        result = 0;
+        long st0 = sts.StartTimestampAt(p[0].T);
+        bool startedInRange = st0 != 0 && st0 > rangeStart && st0 != p[0].T && (p.Length == 1 || st0 < p[1].T);
+        bool zeroAtStart = startedInRange && st0 < p[0].T;
+        if (p.Length < 2 && !zeroAtStart)
+        {
+            return false;
+        }
+        double value = p[^1].F - p[0].F;
+        bool overlap = false;
+        for (int i = 1; i < p.Length; i++)
+        {
+            long st = sts.StartTimestampAt(p[i].T);
+            if (st != 0 && st < p[i - 1].T && st != sts.StartTimestampAt(p[i - 1].T))
+            {
+                overlap = true;
+            }
+            if (p[i].F < p[i - 1].F || StartedAgain(sts, p[i - 1], p[i]))
+            {
+                value += p[i - 1].F;
+            }
+        }
+        if (overlap)
+        {
+            c.Annotations.Warn(AnnotationText.StartTimeOverlap(c.Metric.Name), c.Call.Args[0].Position);
+        }
+        if (startedInRange)
+        {
+            value += p[0].F;
+        }
+        if (!zeroAtStart)
+        {
+            result = Extrapolate(p, c, rangeStart, rangeEnd, value, isCounter: true, isRate);
+            return true;
+        }
+        long lastT = p[^1].T;
+        double sampledInterval = (lastT - st0) / 1000.0;
+        double durationToEnd = 0;
+        if (p.Length > 1)
+        {
+            double average = (lastT - p[0].T) / 1000.0 / (p.Length - 1);
+            durationToEnd = (rangeEnd - lastT) / 1000.0;
+            if (durationToEnd >= average * 1.1)
+            {
+                durationToEnd = average / 2;
+            }
+        }
+        double factor = sampledInterval != 0 ? (sampledInterval + durationToEnd) / sampledInterval : 1;
+        if (isRate)
+        {
+            factor /= c.RangeMs / 1000.0;
+        }
         result = value * factor;
         return true;
     }
 
-    /// <summary>irate/idelta from the last two samples.</summary>
-    private static bool InstantValue(ReadOnlySpan<FPoint> p, bool isRate, out double result)
+    /// <summary>irate/idelta from the last two samples; a restart by start timestamp is a reset for irate.</summary>
+    private static bool InstantValue(ReadOnlySpan<FPoint> p, bool isRate, IStartTimestampSeries? sts, out double result)
     {
         result = 0;
         if (p.Length < 2)
@@ -159,7 +247,8 @@ internal static class RangeFunctions
             return false;
         }
         result = last.F;
-        if (!isRate || !(last.F < prev.F))
+        bool reset = last.F < prev.F || (sts is not null && StartedAgain(sts, prev, last));
+        if (!isRate || !reset)
         {
             result = last.F - prev.F;
         }
@@ -293,9 +382,9 @@ internal static class RangeFunctions
     private static bool Resets(ReadOnlySpan<FPoint> p, RangeContext c, out double result)
     {
         int resets = 0;
-        for (int i = 1; c.MayDecrease && i < p.Length; i++)
+        for (int i = 1; (c.MayDecrease || c.StartTimes is not null) && i < p.Length; i++)
         {
-            if (p[i].F < p[i - 1].F)
+            if (p[i].F < p[i - 1].F || (c.StartTimes is { } sts && StartedAgain(sts, p[i - 1], p[i])))
             {
                 resets++;
             }

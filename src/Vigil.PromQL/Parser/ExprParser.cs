@@ -279,10 +279,53 @@ internal sealed class ExprParser
                     }
                 }
             }
+            ParseFillModifiers(matching);
             int nextMin = opTok.Kind == TokenKind.Pow ? prec : prec + 1;
             var right = ParseBinary(nextMin);
             left = new BinaryExpr(ToBinaryOp(opTok.Kind), left, right, matching, returnBool);
             CheckDepth(left, opTok.Range);
+        }
+    }
+
+    /// <summary>
+    /// <c>fill(v)</c>, <c>fill_left(v)</c>, <c>fill_right(v)</c> after the matching modifiers. They are identifiers followed
+    /// by a parenthesis (no function has these names), so a metric called <c>fill</c> still parses as a selector.
+    /// </summary>
+    private void ParseFillModifiers(VectorMatching matching)
+    {
+        while (Peek.Kind == TokenKind.Identifier && PeekAt(1).Kind == TokenKind.LeftParen
+            && Peek.Text is "fill" or "fill_left" or "fill_right")
+        {
+            var name = Next();
+            if (!_options.EnableBinopFillModifiers)
+            {
+                Fail(name.Range, "binop fill modifiers are experimental and must be enabled with --enable-feature=promql-binop-fill-modifiers");
+            }
+            Next();
+            bool negative = false;
+            if (Peek.Kind is TokenKind.Add or TokenKind.Sub)
+            {
+                negative = Next().Kind == TokenKind.Sub;
+            }
+            var num = Expect(TokenKind.Number, name.Text + " modifier", "number");
+            if (!GoText.TryParseNumber(num.Text, out double v))
+            {
+                Fail(num.Range, "error parsing number: strconv.ParseFloat: parsing " + GoText.Quote(num.Text) + ": invalid syntax");
+            }
+            v = negative ? -v : v;
+            Expect(TokenKind.RightParen, name.Text + " modifier", "\")\"");
+            if ((name.Text != "fill_right" && matching.FillLeft is not null) || (name.Text != "fill_left" && matching.FillRight is not null))
+            {
+                Fail(name.Range, "duplicate fill modifier");
+            }
+            if (name.Text != "fill_right")
+            {
+                matching.FillLeft = v;
+            }
+            if (name.Text != "fill_left")
+            {
+                matching.FillRight = v;
+            }
         }
     }
 
@@ -325,6 +368,9 @@ internal sealed class ExprParser
                 case TokenKind.At:
                     e = ParseAt(e);
                     break;
+                case TokenKind.Identifier when t.Text is "anchored" or "smoothed":
+                    ParseExtendedRange(e);
+                    break;
                 default:
                     return e;
             }
@@ -335,6 +381,46 @@ internal sealed class ExprParser
                 ms.Selector.ParseDepth = 0;
             }
             CheckDepth(e, t.Range);
+        }
+    }
+
+    /// <summary>
+    /// <c>anchored</c> (range selectors) or <c>smoothed</c> (range and instant selectors) after a selector; they are plain
+    /// identifiers, since an identifier can never follow a selector otherwise.
+    /// </summary>
+    private void ParseExtendedRange(Expr e)
+    {
+        var t = Next();
+        if (!_options.EnableExtendedRangeSelectors)
+        {
+            Fail(t.Range, "the " + t.Text + " modifier is experimental and must be enabled with --enable-feature=promql-extended-range-selectors");
+        }
+        var vs = e switch
+        {
+            MatrixSelector ms => ms.Selector,
+            VectorSelector v when t.Text == "smoothed" => v,
+            _ => null,
+        };
+        if (vs is null)
+        {
+            Fail(t.Range, t.Text == "smoothed"
+                ? "smoothed modifier must be preceded by an instant vector selector or range vector selector"
+                : "anchored modifier must be preceded by a range vector selector");
+            return;
+        }
+        if (vs.Anchored || vs.Smoothed)
+        {
+            Fail(t.Range, "only one of the anchored and smoothed modifiers is allowed");
+        }
+        vs.Anchored = t.Text == "anchored";
+        vs.Smoothed = t.Text == "smoothed";
+        if (e is MatrixSelector m)
+        {
+            m.EndPos = t.End;
+        }
+        else
+        {
+            vs.Range = new PositionRange(vs.Range.Start, t.End);
         }
     }
 

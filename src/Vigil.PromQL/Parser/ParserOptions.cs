@@ -14,6 +14,18 @@ public sealed record ParserOptions(bool EnableExperimentalFunctions = true)
     /// </summary>
     public int MaxDepth { get; init; } = DefaultMaxDepth;
 
+    /// <summary>
+    /// Accept the <c>fill</c>, <c>fill_left</c> and <c>fill_right</c> modifiers of vector/vector operations (Prometheus's
+    /// <c>promql-binop-fill-modifiers</c> feature; on by default, like the experimental functions).
+    /// </summary>
+    public bool EnableBinopFillModifiers { get; init; } = true;
+
+    /// <summary>
+    /// Accept the <c>anchored</c> and <c>smoothed</c> range-selector modifiers (Prometheus's
+    /// <c>promql-extended-range-selectors</c> feature; on by default, like the experimental functions).
+    /// </summary>
+    public bool EnableExtendedRangeSelectors { get; init; } = true;
+
     /// <summary>The default options (experimental functions enabled).</summary>
     public static ParserOptions Default { get; } = new();
 }

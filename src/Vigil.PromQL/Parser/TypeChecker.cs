@@ -86,6 +86,20 @@ internal sealed class TypeChecker
         return type;
     }
 
+    /// <summary>The second argument of <c>info</c> selects data labels, so a selector that matches the empty string is fine.</summary>
+    private void CheckInfoLabelSelector(Expr arg)
+    {
+        if (arg is not VectorSelector { Timestamp: null, StartOrEnd: AtPreprocessor.None, OriginalOffset: 0, OriginalOffsetExpr: null } vs)
+        {
+            Fail(arg.Position, "expected label selectors as the second argument to \"info\" function, got " + arg.Type.Documented());
+            return;
+        }
+        if (vs.Name.Length != 0)
+        {
+            CheckSelector(vs);
+        }
+    }
+
     private void CheckSelector(VectorSelector vs)
     {
         if (vs.Name.Length != 0)
@@ -161,7 +175,7 @@ internal sealed class TypeChecker
         }
         if ((lt != ExprType.Vector || rt != ExprType.Vector) && vm is not null)
         {
-            if (vm.MatchingLabels.Count > 0)
+            if (vm.MatchingLabels.Count > 0 || vm.FillLeft is not null || vm.FillRight is not null)
             {
                 Fail(b.Position, "vector matching only allowed between instant vectors");
             }
@@ -176,6 +190,10 @@ internal sealed class TypeChecker
             if (vm.Card != VectorMatchCardinality.ManyToMany)
             {
                 Fail(b.Position, "set operations must always be many-to-many");
+            }
+            if (vm.FillLeft is not null || vm.FillRight is not null)
+            {
+                Fail(b.Position, "fill modifiers are not allowed for " + GoText.Quote(b.Op.Text()) + " operation");
             }
         }
         if ((lt == ExprType.Scalar || rt == ExprType.Scalar) && b.Op.IsSetOperator())
@@ -217,6 +235,11 @@ internal sealed class TypeChecker
                     break;
                 }
                 ti = nargs - 1;
+            }
+            if (f.Name == "info" && i == 1)
+            {
+                CheckInfoLabelSelector(c.Args[i]);
+                continue;
             }
             var t = Check(c.Args[i]);
             if (t != f.ArgTypes[ti])

@@ -139,11 +139,18 @@ public sealed partial class PromQLTestRunner
         /// <summary>Label sets of series that received native histogram samples since the last clear.</summary>
         public List<LabelSet> HistogramSeries { get; } = new();
 
+        /// <summary>Start timestamps from <c>@st</c> load lines since the last clear: series, sample time, start time.</summary>
+        public Dictionary<LabelSet, Dictionary<long, long>> StartTimes { get; } = new();
+
+        /// <summary>What queries read: the storage, with the start timestamps added when the script has any.</summary>
+        public IStorage QueryStorage => StartTimes.Count == 0 ? Storage : new StartTimestampStorage(Storage, StartTimes);
+
         public void Reset(IStorage storage)
         {
             (Storage as IDisposable)?.Dispose();
             Storage = storage;
             HistogramSeries.Clear();
+            StartTimes.Clear();
         }
 
         public void Dispose() => (Storage as IDisposable)?.Dispose();
@@ -185,6 +192,21 @@ public sealed partial class PromQLTestRunner
         if (load.WithNhcb)
         {
             AddNhcbSeries(state, load);
+        }
+        foreach (var (labels, offsets) in load.StartTimes)
+        {
+            if (!state.StartTimes.TryGetValue(labels, out var byTime))
+            {
+                state.StartTimes[labels] = byTime = new Dictionary<long, long>();
+            }
+            for (int i = 0; i < offsets.Count; i++)
+            {
+                if (offsets[i] is long offset)
+                {
+                    long t = i * load.IntervalMs;
+                    byTime[t] = t + offset;
+                }
+            }
         }
         return null;
     }
@@ -267,7 +289,7 @@ public sealed partial class PromQLTestRunner
         QueryResult res;
         try
         {
-            res = _engine.RangeQuery(state.Storage, cmd.Expr, cmd.Start, cmd.End, cmd.Step);
+            res = _engine.RangeQuery(state.QueryStorage, cmd.Expr, cmd.Start, cmd.End, cmd.Step);
         }
         catch (PromQLException e)
         {
@@ -345,6 +367,10 @@ public sealed partial class PromQLTestRunner
             case Call c when FunctionCatalog.AtModifierUnsafe.Contains(c.Func.Name):
                 unsafeCall = true;
                 break;
+            case Call { Func.Name: "info" } info:
+                // Note: info's second argument selects data labels, not series; it takes no @.
+                Rewrite(info.Args[0], t, ref unsafeCall);
+                return;
         }
         foreach (var child in AstWalker.Children(e))
         {
@@ -357,7 +383,7 @@ public sealed partial class PromQLTestRunner
         QueryResult res;
         try
         {
-            res = _engine.InstantQuery(state.Storage, expr, t);
+            res = _engine.InstantQuery(state.QueryStorage, expr, t);
         }
         catch (PromQLException e)
         {
@@ -387,7 +413,7 @@ public sealed partial class PromQLTestRunner
         QueryResult rangeRes;
         try
         {
-            rangeRes = _engine.RangeQuery(state.Storage, expr, t - 60_000, t + 60_000, 60_000);
+            rangeRes = _engine.RangeQuery(state.QueryStorage, expr, t - 60_000, t + 60_000, 60_000);
         }
         catch (PromQLException e)
         {

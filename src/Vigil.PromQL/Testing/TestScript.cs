@@ -23,6 +23,9 @@ internal sealed class LoadCommand(int line, long intervalMs, bool withNhcb) : Sc
     public bool WithNhcb { get; } = withNhcb;
 
     public List<(int Line, SeriesDescription Series)> Series { get; } = new();
+
+    /// <summary>The <c>name{labels}@st</c> lines: per step, the start timestamp as an offset from the sample's time (ms).</summary>
+    public List<(LabelSet Labels, List<long?> Offsets)> StartTimes { get; } = new();
 }
 
 /// <summary>An expected annotation (<c>expect warn msg: …</c>).</summary>
@@ -176,7 +179,7 @@ internal static partial class TestScriptParser
             string head = l.Split([' ', '\t'], 2)[0];
             if (head.EndsWith("@st", StringComparison.Ordinal))
             {
-                // Note: start timestamps are not stored by Vigil's storage; the line is accepted and ignored.
+                cmd.StartTimes.Add(ParseStartTimes(l, head.Length, i));
                 continue;
             }
             SeriesDescription series;
@@ -199,6 +202,60 @@ internal static partial class TestScriptParser
             }
         }
         return cmd;
+    }
+
+    [GeneratedRegex(@"^([+-]?\d+(?:ms|[smhdwy])?)(?:([+-]\d+(?:ms|[smhdwy])?)?x(\d+))?$")]
+    private static partial Regex StartTimeItemRegex();
+
+    /// <summary>
+    /// A start-timestamp line: <c>name{labels}@st</c> then items like <c>_</c>, <c>-1m</c>, <c>-30s-1mx2</c> (start, step,
+    /// repeats) or <c>-1mx15</c>, each an offset from the sample's own time.
+    /// </summary>
+    private static (LabelSet Labels, List<long?> Offsets) ParseStartTimes(string line, int headLength, int index)
+    {
+        string selector = line[..(headLength - "@st".Length)];
+        LabelSet labels;
+        try
+        {
+            labels = SeriesDescription.Parse(selector + " 0").Labels;
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException(Where(index) + e.Message, e);
+        }
+        var offsets = new List<long?>();
+        foreach (string item in line[headLength..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (item == "_")
+            {
+                offsets.Add(null);
+                continue;
+            }
+            var m = StartTimeItemRegex().Match(item);
+            if (!m.Success)
+            {
+                throw new FormatException(Where(index) + "invalid start timestamp " + GoText.Quote(item));
+            }
+            long start = SignedDuration(m.Groups[1].Value, index);
+            long step = m.Groups[2].Success ? SignedDuration(m.Groups[2].Value, index) : 0;
+            int repeats = m.Groups[3].Success ? int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture) : 0;
+            if (repeats > 100_000)
+            {
+                throw new FormatException(Where(index) + "too many start timestamps in " + GoText.Quote(item));
+            }
+            for (int k = 0; k <= repeats; k++)
+            {
+                offsets.Add(start + (k * step));
+            }
+        }
+        return (labels, offsets);
+    }
+
+    private static long SignedDuration(string s, int index)
+    {
+        bool negative = s[0] == '-';
+        string body = s.TrimStart('+', '-');
+        return (negative ? -1 : 1) * (body.All(char.IsAsciiDigit) ? long.Parse(body, CultureInfo.InvariantCulture) : Duration(body, index));
     }
 
     private static EvalCommand ParseEval(string[] lines, ref int i)

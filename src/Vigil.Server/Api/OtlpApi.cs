@@ -28,11 +28,12 @@ internal sealed class OtlpApi(OtlpReceiver receiver, ILogger logger)
     public async Task ExportAsync(HttpContext ctx)
     {
         bool json = IsJson(ctx.Request.ContentType);
-        byte[] body = await PushApi.ReadBodyAsync(ctx).ConfigureAwait(false);
+        var (body, length) = await PushApi.ReadBodyPooledAsync(ctx).ConfigureAwait(false);
         OtlpExportResult result;
         try
         {
-            var request = json ? OtlpDecoder.ParseJson(body) : OtlpDecoder.ParseProtobuf(body);
+            var span = body.AsSpan(0, length);
+            var request = json ? OtlpDecoder.ParseJson(span) : OtlpDecoder.ParseProtobuf(span);
             result = receiver.Export(request);
         }
         catch (OtlpException e)
@@ -44,6 +45,10 @@ internal sealed class OtlpApi(OtlpReceiver receiver, ILogger logger)
         {
             logger.LogWarning("OTLP export failed in storage: {Error}", e.Message);
             throw ApiException.StorageFailed(e);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(body);
         }
         var response = new ExportMetricsServiceResponse();
         if (result.RejectedPoints > 0)

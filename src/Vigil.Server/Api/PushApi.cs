@@ -30,6 +30,8 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
 
     private const int MaxErrorsReported = 100;
 
+    private readonly TextPushReceiver _text = new(storage, metadata, new PushSeriesCache());
+
     private const string InvalidText = "a string is not valid UTF-8 (invalid bytes, or a lone surrogate escape such as \\ud800)";
 
     public async Task ImportPrometheusAsync(HttpContext ctx)
@@ -37,12 +39,19 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
         try
         {
             var extra = ParseExtraLabels(ctx.Request.Query["extra_label"]);
-            byte[] body = await ReadBodyAsync(ctx, maxBodyBytes).ConfigureAwait(false);
-            var format = ExpositionFormat.FromContentType(ctx.Request.ContentType);
-            var result = Import(body, format, extra, Timestamp.Now(clock));
-            if (result.Error is not null)
+            var (body, length) = await ReadBodyPooledAsync(ctx, maxBodyBytes).ConfigureAwait(false);
+            try
             {
-                throw ApiException.BadData(result.Error + "; nothing was stored");
+                var format = ExpositionFormat.FromContentType(ctx.Request.ContentType);
+                var result = Import(body.AsMemory(0, length), format, extra, Timestamp.Now(clock));
+                if (result.Error is not null)
+                {
+                    throw ApiException.BadData(result.Error + "; nothing was stored");
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(body);
             }
             ctx.Response.StatusCode = StatusCodes.Status204NoContent;
         }
@@ -55,82 +64,15 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
     /// <summary>Parses and stores a payload; returns the number of samples stored or the first problem.</summary>
     internal (int Stored, string? Error) Import(ReadOnlyMemory<byte> body, ExpositionFormatKind format, IReadOnlyList<Label> extraLabels, long nowMs)
     {
-        var parser = new ExpositionParser(body, format);
-        var app = storage.Appender();
-        var declared = new Dictionary<string, MetricMetadata>(StringComparer.Ordinal);
-        int stored = 0;
-        string? error = null;
-        var b = new LabelSetBuilder();
         try
         {
-            ExpositionEntry entry;
-            while ((entry = parser.Next()) != ExpositionEntry.EndOfInput)
-            {
-                switch (entry)
-                {
-                    case ExpositionEntry.Type:
-                        string typed = parser.GetMetricName();
-                        declared[typed] = (declared.GetValueOrDefault(typed) ?? new MetricMetadata(typed, MetricType.Unknown, string.Empty, string.Empty)) with { Type = parser.MetricType };
-                        continue;
-                    case ExpositionEntry.Help:
-                        string helped = parser.GetMetricName();
-                        declared[helped] = (declared.GetValueOrDefault(helped) ?? new MetricMetadata(helped, MetricType.Unknown, string.Empty, string.Empty)) with { Help = parser.GetText() };
-                        continue;
-                    case ExpositionEntry.Unit:
-                        string united = parser.GetMetricName();
-                        declared[united] = (declared.GetValueOrDefault(united) ?? new MetricMetadata(united, MetricType.Unknown, string.Empty, string.Empty)) with { Unit = parser.GetText() };
-                        continue;
-                    case not ExpositionEntry.Series:
-                        continue;
-                }
-                var labels = parser.BuildLabelSet();
-                if (extraLabels.Count > 0)
-                {
-                    b.Reset(labels);
-                    foreach (var l in extraLabels)
-                    {
-                        b.Set(l.Name, l.Value);
-                    }
-                    labels = b.Build();
-                }
-                if (LabelValidation.Validate(labels) is { } invalid)
-                {
-                    error = parser.CreateError(invalid).Message;
-                    break;
-                }
-                long t = parser.TimestampMs ?? nowMs;
-                var r = SeriesRef.None;
-                if (!app.TryAppend(ref r, labels, t, parser.Value, out var refused))
-                {
-                    error = parser.CreateError(StorageException.ForAppend(refused, labels, t).Message).Message;
-                    break;
-                }
-                stored++;
-            }
-        }
-        catch (ExpositionParseException e)
-        {
-            error = e.Message;
-        }
-        if (error is not null)
-        {
-            app.Rollback();
-            return (0, error);
-        }
-        try
-        {
-            app.Commit();
+            return _text.Write(body, format, extraLabels, nowMs);
         }
         catch (StorageException e)
         {
             logger.LogWarning("Import failed in storage: {Error}", e.Message);
             throw ApiException.StorageFailed(e);
         }
-        foreach (var md in declared.Values)
-        {
-            metadata.Set(md);
-        }
-        return (stored, null);
     }
 
     public async Task PushAsync(HttpContext ctx)
@@ -357,6 +299,24 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
     /// <summary>Reads a POST body of at most <paramref name="maxBytes"/>, gzip or plain; throws <see cref="ApiException"/> otherwise.</summary>
     internal static async Task<byte[]> ReadBodyAsync(HttpContext ctx, int maxBytes = MaxBodyBytes)
     {
+        var (buffer, length) = await ReadBodyPooledAsync(ctx, maxBytes).ConfigureAwait(false);
+        try
+        {
+            return buffer.AsSpan(0, length).ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Reads a POST body of at most <paramref name="maxBytes"/>, gzip or plain, into an array rented from
+    /// <see cref="ArrayPool{T}.Shared"/> that the caller returns; throws <see cref="ApiException"/> otherwise.
+    /// </summary>
+    /// <remarks>Note: a plain body with a Content-Length is read straight into its final buffer, without a copy.</remarks>
+    internal static async Task<(byte[] Buffer, int Length)> ReadBodyPooledAsync(HttpContext ctx, int maxBytes = MaxBodyBytes)
+    {
         if (!HttpMethods.IsPost(ctx.Request.Method))
         {
             throw new ApiException("bad_data", "use POST", StatusCodes.Status405MethodNotAllowed);
@@ -376,33 +336,56 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
         {
             throw new ApiException("bad_data", $"unsupported Content-Encoding \"{encoding}\" (use gzip or none)", StatusCodes.Status415UnsupportedMediaType);
         }
-        using var ms = new MemoryStream();
-        byte[] chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        // Note: one byte more than a known plain length, so that a body longer than announced is still caught by the loop.
+        int initial = gzip is null && ctx.Request.ContentLength is long announced ? (int)announced + 1 : 64 * 1024;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(initial, maxBytes + 1));
+        int length = 0;
         try
         {
             int n;
-            while ((n = await body.ReadAsync(chunk, ctx.RequestAborted).ConfigureAwait(false)) > 0)
+            while (true)
             {
-                if (ms.Length + n > maxBytes)
+                if (length == buffer.Length)
+                {
+                    if (length > maxBytes)
+                    {
+                        throw TooLarge(maxBytes);
+                    }
+                    byte[] bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, maxBytes + 1L));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                n = await body.ReadAsync(buffer.AsMemory(length), ctx.RequestAborted).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
+                length += n;
+                if (length > maxBytes)
                 {
                     throw TooLarge(maxBytes);
                 }
-                ms.Write(chunk, 0, n);
             }
+            return (buffer, length);
         }
         catch (InvalidDataException e)
         {
+            ArrayPool<byte>.Shared.Return(buffer);
             throw ApiException.BadData("invalid gzip body: " + e.Message);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(chunk);
             if (gzip is not null)
             {
                 await gzip.DisposeAsync().ConfigureAwait(false);
             }
         }
-        return ms.ToArray();
     }
 
     /// <summary>HTTP 413 for a body over <paramref name="maxBytes"/>.</summary>

@@ -5,17 +5,13 @@ namespace Vigil.Tsdb.Blocks;
 
 /// <summary>Iterates a block series' samples within an inclusive range, decoding one chunk at a time.</summary>
 /// <remarks>
-/// Reusable through <see cref="ISeries.Iterator"/>: the <see cref="XorIterator"/> and the chunk buffer are kept.
+/// Reusable through <see cref="ISeries.Iterator"/>: the <see cref="ChunkIterator"/> and its buffers are kept.
 /// <see cref="Seek"/> skips whole chunks by their time range without decoding them. A chunk that fails its CRC or
 /// decodes badly stops iteration with <see cref="Error"/> set; no value from it is returned. Not thread-safe.
 /// </remarks>
 internal sealed class BlockSampleIterator : ISampleIterator
 {
-    // Note: slack past the chunk lets XorIterator use its 9-byte fast read up to the last bit.
-    private const int Slack = 16;
-
-    private readonly XorIterator _xor = new();
-    private byte[] _buf = new byte[256];
+    private readonly ChunkIterator _it = new();
     private BlockQuerier? _querier;
     private ChunkRefMeta[] _chunks = [];
     private int _ci;
@@ -25,6 +21,15 @@ internal sealed class BlockSampleIterator : ISampleIterator
     private long _mint;
     private long _maxt;
     private Exception? _error;
+
+    // The current sample, and for a block chunk its decoded arrays and position (an XOR chunk is read through _it).
+    private long _t;
+    private double _v;
+    private bool _block;
+    private long[] _bt = [];
+    private double[] _bv = [];
+    private int _bi;
+    private int _bn;
 
     public void Reset(BlockQuerier querier, ChunkRefMeta[] chunks, long mint, long maxt)
     {
@@ -37,15 +42,37 @@ internal sealed class BlockSampleIterator : ISampleIterator
         _hasCur = false;
         _done = false;
         _error = null;
+        _block = false;
+        _bn = 0;
+        _bi = 0;
     }
 
-    public long T => _xor.T;
+    public long T => _t;
 
-    public double V => _xor.V;
+    public double V => _v;
 
     public Exception? Error => _error;
 
     public bool Next()
+    {
+        // Note: the common case, the next sample of a decoded block chunk inside the range, without further calls.
+        int i = _bi + 1;
+        if (_block && i < _bn && !_done)
+        {
+            long t = _bt[i];
+            if (t >= _mint && t <= _maxt)
+            {
+                _bi = i;
+                _t = t;
+                _v = _bv[i];
+                _hasCur = true;
+                return true;
+            }
+        }
+        return NextSlow();
+    }
+
+    private bool NextSlow()
     {
         if (_done)
         {
@@ -55,22 +82,21 @@ internal sealed class BlockSampleIterator : ISampleIterator
         {
             if (_loaded)
             {
-                while (_xor.Next())
+                while (Step())
                 {
-                    long t = _xor.T;
-                    if (t > _maxt)
+                    if (_t > _maxt)
                     {
                         return Finish();
                     }
-                    if (t >= _mint)
+                    if (_t >= _mint)
                     {
                         _hasCur = true;
                         return true;
                     }
                 }
-                if (_xor.Error is not null)
+                if (_it.Error is not null)
                 {
-                    return Fail(ChunkError(_xor.Error));
+                    return Fail(ChunkError(_it.Error));
                 }
             }
             if (!LoadChunk(_ci + 1))
@@ -86,7 +112,7 @@ internal sealed class BlockSampleIterator : ISampleIterator
         {
             return false;
         }
-        if (_hasCur && _xor.T >= t)
+        if (_hasCur && _t >= t)
         {
             return true;
         }
@@ -109,12 +135,11 @@ internal sealed class BlockSampleIterator : ISampleIterator
         }
         while (true)
         {
-            while (_xor.Next())
+            while (Step())
             {
-                long ts = _xor.T;
-                if (ts >= t)
+                if (_t >= t)
                 {
-                    if (ts > _maxt)
+                    if (_t > _maxt)
                     {
                         return Finish();
                     }
@@ -122,9 +147,9 @@ internal sealed class BlockSampleIterator : ISampleIterator
                     return true;
                 }
             }
-            if (_xor.Error is not null)
+            if (_it.Error is not null)
             {
-                return Fail(ChunkError(_xor.Error));
+                return Fail(ChunkError(_it.Error));
             }
             if (!LoadChunk(_ci + 1))
             {
@@ -133,9 +158,35 @@ internal sealed class BlockSampleIterator : ISampleIterator
         }
     }
 
+    /// <summary>Moves to the next sample of the loaded chunk; false at its end.</summary>
+    private bool Step()
+    {
+        if (_block)
+        {
+            int i = _bi + 1;
+            if (i >= _bn)
+            {
+                _bi = _bn;
+                return false;
+            }
+            _bi = i;
+            _t = _bt[i];
+            _v = _bv[i];
+            return true;
+        }
+        if (!_it.Next())
+        {
+            return false;
+        }
+        _t = _it.T;
+        _v = _it.V;
+        return true;
+    }
+
     private bool LoadChunk(int i)
     {
         _hasCur = false;
+        _block = false;
         if (i >= _chunks.Length || _chunks[i].MinTime > _maxt)
         {
             return Finish();
@@ -146,21 +197,22 @@ internal sealed class BlockSampleIterator : ISampleIterator
             return Fail(new ObjectDisposedException(nameof(BlockQuerier), "the querier was disposed while an iterator was in use"));
         }
         ReadOnlySpan<byte> data;
+        ChunkEncoding encoding;
         try
         {
-            data = querier.Block.ChunkReader.Read(_chunks[i].Ref, out _);
+            data = querier.Block.ChunkReader.Read(_chunks[i].Ref, out encoding);
         }
         catch (BlockCorruptedException e)
         {
             querier.Block.ReportDamage(e);
             return Fail(e);
         }
-        if (_buf.Length < data.Length + Slack)
-        {
-            _buf = new byte[Math.Max(data.Length + Slack, _buf.Length * 2)];
-        }
-        data.CopyTo(_buf);
-        _xor.Reset(_buf, 0, data.Length);
+        _it.Reset(data, encoding);
+        _block = !_it.IsXor;
+        _bt = _it.Timestamps;
+        _bv = _it.Values;
+        _bn = _block ? _it.Count : 0;
+        _bi = -1;
         _ci = i;
         _loaded = true;
         return true;

@@ -14,20 +14,42 @@ namespace Vigil.Tsdb.Blocks;
 /// directory is renamed to <c>&lt;ulid&gt;</c> and the data directory fsynced: after a crash either the whole block
 /// exists or only a temporary directory that <see cref="BlockDirectory"/> removes. Streaming: chunk bytes go to disk
 /// as each series arrives, so memory does not grow with the number of chunks. Thread-safe: each call is independent.
+/// Chunks are written in the <see cref="ChunkEncoding.Block"/> encoding: each series' samples, whatever the encoding
+/// of the chunks handed in, are cut into chunks of at most <see cref="MaxSamplesPerChunk"/> samples of about equal size.
 /// </remarks>
 public sealed partial class BlockWriter
 {
     /// <summary>Suffix of a block directory being written.</summary>
     public const string TmpForCreationSuffix = ".tmp-for-creation";
 
+    /// <summary>The most samples of one series in one block chunk.</summary>
+    public const int MaxSamplesPerChunk = 1024;
+
+    /// <summary>
+    /// The zstd level tried on each block chunk. Note: a chunk keeps the zstd frame only when it saves a fifth of the
+    /// bit-packed bytes, which is rare for scraped data, so a cheap level keeps compaction cheap.
+    /// </summary>
+    private const int ZstdLevel = 3;
+
     private readonly ILogger _logger;
     private readonly long _segmentSize;
+    private readonly ChunkEncoding _encoding;
 
     /// <summary>Creates a writer whose chunk segment files hold at most <paramref name="segmentSize"/> bytes (default 512 MiB).</summary>
     public BlockWriter(ILogger? logger = null, long segmentSize = ChunkSegments.DefaultSegmentSize)
+        : this(logger, segmentSize, ChunkEncoding.Block)
+    {
+    }
+
+    /// <summary>
+    /// A writer that can also write blocks as Vigil did before the block encoding: <see cref="ChunkEncoding.Xor"/>
+    /// copies XOR chunks as they are (tests of old blocks).
+    /// </summary>
+    internal BlockWriter(ILogger? logger, long segmentSize, ChunkEncoding encoding)
     {
         _logger = logger ?? NullLogger.Instance;
         _segmentSize = segmentSize;
+        _encoding = encoding;
     }
 
     /// <summary>
@@ -71,6 +93,7 @@ public sealed partial class BlockWriter
             using (var indexWriter = new IndexWriter(Path.Combine(tmp, Block.IndexFileName), Path.Combine(tmp, "index.spool"), minTime))
             {
                 var refs = new List<ChunkRefMeta>();
+                using var packer = _encoding == ChunkEncoding.Block ? new ChunkPacker(ZstdLevel) : null;
                 foreach (var series in sortedSeries)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -86,13 +109,26 @@ public sealed partial class BlockWriter
                             throw new ArgumentException(
                                 $"series {series.Labels}: chunk [{c.MinTime}, {c.MaxTime}] is outside the block range [{minTime}, {maxTimeExclusive})");
                         }
-                        int count = c.Chunk.Count;
+                        if (packer is not null)
+                        {
+                            packer.Add(series.Labels, c);
+                            continue;
+                        }
+                        if (c.Encoding != ChunkEncoding.Xor)
+                        {
+                            throw new ArgumentException($"series {series.Labels}: an XOR block cannot hold a {c.Encoding} chunk");
+                        }
+                        int count = c.Data.Length >= 2 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(c.Data.Span) : 0;
                         if (count == 0)
                         {
                             continue;
                         }
-                        refs.Add(new ChunkRefMeta(c.MinTime, c.MaxTime, chunkWriter.Write(c.Chunk.Bytes, ChunkEncoding.Xor)));
+                        refs.Add(new ChunkRefMeta(c.MinTime, c.MaxTime, chunkWriter.Write(c.Data.Span, ChunkEncoding.Xor)));
                         samples += count;
+                    }
+                    if (packer is not null)
+                    {
+                        samples += packer.Flush(chunkWriter, refs);
                     }
                     if (refs.Count == 0)
                     {

@@ -100,8 +100,7 @@ internal sealed class ChunkSegmentReader : IDisposable
             throw new BlockCorruptedException(_segments.Length > 0 ? Path.GetDirectoryName(_segments[0].Path)! : ChunkSegments.DirectoryName, null,
                 $"chunk reference 0x{chunkRef:x} names segment {segment} but the block has {_segments.Length}");
         }
-        encoding = ChunkEncoding.Xor;
-        return ReadRecord(_segments[segment - 1], offset, out _);
+        return ReadRecord(_segments[segment - 1], offset, out _, out encoding);
     }
 
     /// <summary>
@@ -125,7 +124,7 @@ internal sealed class ChunkSegmentReader : IDisposable
                 {
                     throw new BlockCorruptedException(file.Path, offset, "chunk segment is larger than 4 GiB");
                 }
-                ReadRecord(file, (uint)offset, out int size);
+                ReadRecord(file, (uint)offset, out int size, out _);
                 offset += size;
                 chunks++;
             }
@@ -133,7 +132,7 @@ internal sealed class ChunkSegmentReader : IDisposable
         return chunks;
     }
 
-    private static ReadOnlySpan<byte> ReadRecord(MappedFile file, uint offset, out int recordSize)
+    private static ReadOnlySpan<byte> ReadRecord(MappedFile file, uint offset, out int recordSize, out ChunkEncoding encoding)
     {
         var rest = file.SpanFrom(offset);
         int pos = 0;
@@ -152,7 +151,8 @@ internal sealed class ChunkSegmentReader : IDisposable
         {
             throw new BlockCorruptedException(file.Path, offset, $"chunk CRC-32C mismatch (stored 0x{stored:x8}, computed 0x{actual:x8})");
         }
-        if ((ChunkEncoding)body[0] != ChunkEncoding.Xor)
+        encoding = (ChunkEncoding)body[0];
+        if (encoding is not (ChunkEncoding.Xor or ChunkEncoding.Block))
         {
             throw new BlockCorruptedException(file.Path, offset, $"unknown chunk encoding {body[0]}");
         }

@@ -5,11 +5,13 @@ using Vigil.Tsdb.Chunks;
 namespace Vigil.Tsdb.Compaction;
 
 /// <summary>Turns the time-sorted chunks of one series from several blocks into a disjoint chunk list.</summary>
-/// <remarks>Chunks that overlap nothing are copied as they are; each group of overlapping chunks is merged sample by sample. Not thread-safe.</remarks>
+/// <remarks>
+/// Chunks that overlap nothing are passed on as they are (the block writer re-encodes them); each group of overlapping
+/// chunks is merged sample by sample. Not thread-safe.
+/// </remarks>
 internal sealed class ChunkMerger(IReadOnlyList<Block> sources)
 {
-    private const int Slack = 16;
-    private readonly List<XorIterator> _iterators = new();
+    private readonly List<ChunkIterator> _iterators = new();
     private readonly List<int> _priority = new();
     private readonly List<bool> _has = new();
 
@@ -30,7 +32,8 @@ internal sealed class ChunkMerger(IReadOnlyList<Block> sources)
             if (j == i + 1)
             {
                 var (c, s) = chunks[i];
-                result.Add(new ChunkMeta(c.MinTime, c.MaxTime, new XorChunk(sources[s].ChunkReader.Read(c.Ref, out _).ToArray())));
+                var data = sources[s].ChunkReader.Read(c.Ref, out var encoding);
+                result.Add(new ChunkMeta(c.MinTime, c.MaxTime, data.ToArray(), encoding));
             }
             else
             {
@@ -46,17 +49,15 @@ internal sealed class ChunkMerger(IReadOnlyList<Block> sources)
         int n = to - from;
         while (_iterators.Count < n)
         {
-            _iterators.Add(new XorIterator());
+            _iterators.Add(new ChunkIterator());
             _priority.Add(0);
             _has.Add(false);
         }
         for (int k = 0; k < n; k++)
         {
             var (c, s) = chunks[from + k];
-            var data = sources[s].ChunkReader.Read(c.Ref, out _);
-            var buf = new byte[data.Length + Slack];
-            data.CopyTo(buf);
-            _iterators[k].Reset(buf, 0, data.Length);
+            var data = sources[s].ChunkReader.Read(c.Ref, out var encoding);
+            _iterators[k].Reset(data, encoding);
             _priority[k] = s;
             _has[k] = Advance(k, labels, c, s);
         }

@@ -22,7 +22,7 @@ public sealed class RemoteWriteReceiverTests
 
     private readonly MemoryStorage _storage = new();
     private readonly PushedMetadata _metadata = new();
-    private readonly RemoteWriteSeriesCache _cache = new();
+    private readonly PushSeriesCache _cache = new();
 
     private RemoteWriteResult Write(IMessage message, RemoteWriteProtocol protocol)
         => new RemoteWriteReceiver(_storage, _metadata, _cache).Write(message.ToByteArray(), protocol);
@@ -307,7 +307,7 @@ public sealed class RemoteWriteReceiverTests
             }
             var storage = new MemoryStorage();
             var protocol = i % 3 == 0 ? RemoteWriteProtocol.V2 : RemoteWriteProtocol.V1;
-            var result = new RemoteWriteReceiver(storage, new PushedMetadata(), new RemoteWriteSeriesCache()).Write(input, protocol);
+            var result = new RemoteWriteReceiver(storage, new PushedMetadata(), new PushSeriesCache()).Write(input, protocol);
             if (result.Error is not null)
             {
                 Assert.Empty(storage.AllSeries());

@@ -74,6 +74,31 @@ public static class BlockTestData
         return Block.Open(System.IO.Path.Combine(dataDir, meta.Ulid.ToString()));
     }
 
+    /// <summary>Writes a block as Vigil wrote them before the block chunk encoding (XOR chunks as they are) and opens it.</summary>
+    public static Block WriteOldFormatAndOpen(string dataDir, IEnumerable<(LabelSet Labels, List<Sample> Samples)> input, long mint, long maxt)
+    {
+        var meta = new BlockWriter(null, ChunkSegments.DefaultSegmentSize, ChunkEncoding.Xor).Write(dataDir, Series(input), mint, maxt);
+        return Block.Open(System.IO.Path.Combine(dataDir, meta.Ulid.ToString()));
+    }
+
+    /// <summary>The encoding of every chunk of <paramref name="block"/>, series by series.</summary>
+    public static List<ChunkEncoding> ChunkEncodings(Block block)
+    {
+        var result = new List<ChunkEncoding>();
+        var refs = new List<ChunkRefMeta>();
+        foreach (ulong series in block.IndexReader.AllPostings())
+        {
+            refs.Clear();
+            block.IndexReader.ReadChunks(series, refs);
+            foreach (var r in refs)
+            {
+                block.ChunkReader.Read(r.Ref, out var encoding);
+                result.Add(encoding);
+            }
+        }
+        return result;
+    }
+
     /// <summary>All series of a querier for the matchers, read into memory (throws on iterator errors).</summary>
     public static List<(LabelSet Labels, List<Sample> Samples)> Read(IQuerier q, params LabelMatcher[] matchers)
         => q.Select(true, null, matchers.Length == 0 ? [new LabelMatcher(MatchOp.Regexp, LabelSet.MetricName, ".+")] : matchers).ToList();

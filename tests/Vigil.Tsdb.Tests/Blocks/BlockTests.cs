@@ -31,12 +31,8 @@ public class BlockTests
         return result;
     }
 
-    [Fact]
-    public void Querier_AfterWrite_ReturnsEverySeriesAndSampleBitExact()
+    private static void AssertHolds(Block block, List<(LabelSet, List<Sample>)> input)
     {
-        using var tmp = new TempDir();
-        var input = RandomSeries(50, 1, T0, T0 + (2 * Hour));
-        using var block = WriteAndOpen(tmp.Path, input, T0, T0 + (2 * Hour));
         using var q = block.Querier(long.MinValue, long.MaxValue);
         var got = Read(q);
         var expected = input.OrderBy(s => s.Item1).ToList();
@@ -45,9 +41,50 @@ public class BlockTests
         {
             AssertSamplesEqual(expected[i].Item2, got[i].Samples, expected[i].Item1.ToString());
         }
+    }
+
+    [Fact]
+    public void Querier_AfterWrite_ReturnsEverySeriesAndSampleBitExact()
+    {
+        using var tmp = new TempDir();
+        var input = RandomSeries(50, 1, T0, T0 + (2 * Hour));
+        using var block = WriteAndOpen(tmp.Path, input, T0, T0 + (2 * Hour));
+        AssertHolds(block, input);
         Assert.Equal(50, block.Meta.Stats.NumSeries);
         Assert.Equal(input.Sum(s => s.Item2.Count), block.Meta.Stats.NumSamples);
-        Assert.Equal(input.Sum(s => (s.Item2.Count + 119) / 120), block.Meta.Stats.NumChunks);
+        // Each series' samples are cut into block chunks of at most 1024 samples.
+        Assert.Equal(input.Sum(s => (s.Item2.Count + BlockWriter.MaxSamplesPerChunk - 1) / BlockWriter.MaxSamplesPerChunk), block.Meta.Stats.NumChunks);
+        Assert.All(ChunkEncodings(block), e => Assert.Equal(ChunkEncoding.Block, e));
+    }
+
+    [Fact]
+    public void Querier_OldFormatXorBlock_ReturnsEverySeriesAndSampleBitExact()
+    {
+        using var tmp = new TempDir();
+        var input = RandomSeries(30, 3, T0, T0 + (2 * Hour));
+        input[0].Item2[7] = new Sample(input[0].Item2[7].T, StaleMarker.StaleNaN);
+        using var block = WriteOldFormatAndOpen(tmp.Path, input, T0, T0 + (2 * Hour));
+        Assert.All(ChunkEncodings(block), e => Assert.Equal(ChunkEncoding.Xor, e));
+        AssertHolds(block, input);
+    }
+
+    [Fact]
+    public void Write_LongSeries_CutsChunksOfAtMost1024SamplesThatSeekFindsBitExact()
+    {
+        using var tmp = new TempDir();
+        var samples = Regular(T0, T0 + (2 * Hour), 1000, t => t % 7 == 0 ? StaleMarker.StaleNaN : Math.Round(t / 3.0, 3));
+        var labels = LabelSet.Of("__name__", "fast");
+        using var block = WriteAndOpen(tmp.Path, [(labels, samples)], T0, T0 + (2 * Hour));
+        Assert.Equal(8, block.Meta.Stats.NumChunks); // 7,200 samples in 8 chunks of 900
+        using var q = block.Querier(T0, T0 + (2 * Hour));
+        AssertSamplesEqual(samples, Read(q).Single().Samples);
+        var set = q.Select(true, null, LabelMatcher.MetricName("fast"));
+        Assert.True(set.MoveNext());
+        var it = set.Current.Iterator();
+        Assert.True(it.Seek(T0 + 5_000_500));
+        Assert.Equal(T0 + 5_001_000, it.T);
+        Assert.True(it.Next());
+        Assert.Equal(T0 + 5_002_000, it.T);
     }
 
     [Fact]
@@ -137,14 +174,14 @@ public class BlockTests
     public void Seek_PastDamagedChunk_DoesNotDecodeIt()
     {
         using var tmp = new TempDir();
-        var samples = Regular(T0, T0 + 3_000_000, 10_000, t => t % 7);
-        using (var b = WriteAndOpen(tmp.Path, [(LabelSet.Of("__name__", "s"), samples)], T0, T0 + Hour, perChunk: 100))
+        var samples = Regular(T0, T0 + 3_000_000, 1_000, t => t % 7);
+        using (var b = WriteAndOpen(tmp.Path, [(LabelSet.Of("__name__", "s"), samples)], T0, T0 + Hour))
         {
         }
         string dir = BlockDirectory.ListBlockDirs(tmp.Path).Single();
         string seg = Path.Combine(dir, "chunks", "000001");
         var bytes = File.ReadAllBytes(seg);
-        // Damage the second of three chunks (each ~ 100 samples); the first record starts at offset 8.
+        // Damage the second of three chunks (1,000 samples each); the first record starts at offset 8.
         int second = FindRecordStart(bytes, 1);
         bytes[second + 10] ^= 0xff;
         File.WriteAllBytes(seg, bytes);
@@ -165,7 +202,7 @@ public class BlockTests
             Assert.Equal(samples[n].V, it2.V);
             n++;
         }
-        Assert.Equal(100, n); // the first chunk, then the damaged one stops iteration
+        Assert.Equal(1000, n); // the first chunk, then the damaged one stops iteration
         var e = Assert.IsType<BlockCorruptedException>(it2.Error);
         Assert.Equal(seg, e.FilePath);
         Assert.Equal(second, e.Offset);
@@ -205,7 +242,7 @@ public class BlockTests
         long len = new FileInfo(seg).Length;
         using (var fs = new FileStream(seg, FileMode.Open))
         {
-            fs.SetLength(len - 40);
+            fs.SetLength(len - 6); // into the last chunk record (block chunks of these regular series are a few dozen bytes)
         }
         using var block = Block.Open(dir);
         using var q = block.Querier(T0, T0 + Hour);
@@ -309,12 +346,13 @@ public class BlockTests
     {
         using var tmp = new TempDir();
         var input = RandomSeries(20, 3, T0, T0 + (2 * Hour));
-        var meta = new BlockWriter(segmentSize: 4096).Write(tmp.Path, Series(input), T0, T0 + (2 * Hour));
+        // Note: a gauge's 480 random doubles make a chunk of about 4 KB, so segments of 8 KB hold one or two.
+        var meta = new BlockWriter(segmentSize: 8192).Write(tmp.Path, Series(input), T0, T0 + (2 * Hour));
         string dir = Path.Combine(tmp.Path, meta.Ulid.ToString());
         var segments = Directory.GetFiles(Path.Combine(dir, "chunks")).Select(Path.GetFileName).Order().ToList();
         Assert.True(segments.Count > 3, $"{segments.Count} segments");
         Assert.Equal("000001", segments[0]);
-        Assert.All(Directory.GetFiles(Path.Combine(dir, "chunks")), f => Assert.True(new FileInfo(f).Length <= 4096));
+        Assert.All(Directory.GetFiles(Path.Combine(dir, "chunks")), f => Assert.True(new FileInfo(f).Length <= 8192));
         using var block = Block.Open(dir);
         using var q = block.Querier(T0, T0 + (2 * Hour));
         var got = Read(q);

@@ -2,6 +2,7 @@ using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
 using Vigil.Tsdb.Blocks;
+using Vigil.Tsdb.Chunks;
 using Vigil.Tsdb.Compaction;
 using Vigil.Tsdb.Tests.Blocks;
 using static Vigil.Tsdb.Tests.Blocks.BlockTestData;
@@ -123,7 +124,8 @@ public class CompactorTests
             Assert.Equal(sources.Select(s => s.Meta.Ulid).Order(), meta.Compaction.Sources);
             Assert.Equal(sources.Select(s => new BlockParent(s.Meta.Ulid, s.Meta.MinTime, s.Meta.MaxTime)), meta.Compaction.Parents);
             Assert.Equal(sources.Sum(s => s.Meta.Stats.NumSamples), meta.Stats.NumSamples);
-            Assert.Equal(sources.Sum(s => s.Meta.Stats.NumChunks), meta.Stats.NumChunks); // disjoint chunks are copied, not re-cut
+            // Each series' 1,440 samples (3 × 2 h at 15 s) are re-cut into two block chunks; series 10+ have one source each.
+            Assert.Equal((10 * 2) + 10, meta.Stats.NumChunks);
             Assert.Equal(20, meta.Stats.NumSeries);
             using var merged = Block.Open(Path.Combine(tmp.Path, meta.Ulid.ToString()));
             AssertBlockHolds(merged, Union(parts));
@@ -132,6 +134,30 @@ public class CompactorTests
             var again = new Compactor().Compact(tmp.Path, [merged]);
             Assert.Equal(3, again.Compaction.Level);
             Assert.Equal(meta.Compaction.Sources, again.Compaction.Sources);
+        }
+        finally
+        {
+            sources.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    public void Compact_OldFormatXorBlocks_RewritesThemInTheBlockEncodingBitExact()
+    {
+        using var tmp = new TempDir();
+        var parts = Enumerable.Range(0, 3).Select(b => BlockData(T0 + (b * 2 * Hour), b)).ToArray();
+        parts[1][0].Item2[3] = new Sample(parts[1][0].Item2[3].T, StaleMarker.StaleNaN);
+        var sources = parts.Select((p, b) => WriteOldFormatAndOpen(tmp.Path, p, T0 + (b * 2 * Hour), T0 + ((b + 1) * 2 * Hour))).ToList();
+        try
+        {
+            Assert.All(sources.SelectMany(ChunkEncodings), e => Assert.Equal(ChunkEncoding.Xor, e));
+            var meta = new Compactor().Compact(tmp.Path, sources);
+            using var merged = Block.Open(Path.Combine(tmp.Path, meta.Ulid.ToString()));
+            Assert.All(ChunkEncodings(merged), e => Assert.Equal(ChunkEncoding.Block, e));
+            AssertBlockHolds(merged, Union(parts));
+            long oldBytes = sources.Sum(s => new DirectoryInfo(Path.Combine(s.Directory, "chunks")).EnumerateFiles().Sum(f => f.Length));
+            long newBytes = new DirectoryInfo(Path.Combine(merged.Directory, "chunks")).EnumerateFiles().Sum(f => f.Length);
+            Assert.True(newBytes < oldBytes, $"the rewritten chunks take {newBytes} bytes, the old ones {oldBytes}");
         }
         finally
         {
@@ -168,13 +194,14 @@ public class CompactorTests
         Assert.Equal(T0, meta.MinTime);
         Assert.Equal(T0 + (3 * Hour), meta.MaxTime);
 
-        // Every chunk stays within the cut size and chunks never overlap.
+        // Every chunk is a block chunk within the cut size, and chunks never overlap.
         var chunks = new List<Vigil.Tsdb.Chunks.ChunkRefMeta>();
         merged.IndexReader.ReadChunks(merged.IndexReader.Postings("__name__", "m").Single(), chunks);
         for (int i = 0; i < chunks.Count; i++)
         {
-            var data = merged.ChunkReader.Read(chunks[i].Ref, out _);
-            Assert.True(new Vigil.Tsdb.Chunks.XorChunk(data.ToArray()).Count <= 120);
+            var data = merged.ChunkReader.Read(chunks[i].Ref, out var encoding);
+            Assert.Equal(ChunkEncoding.Block, encoding);
+            Assert.True(BlockChunk.Count(data) <= BlockWriter.MaxSamplesPerChunk);
             Assert.True(i == 0 || chunks[i].MinTime > chunks[i - 1].MaxTime);
         }
     }

@@ -25,7 +25,7 @@ namespace Vigil.Collection.Push.RemoteWrite;
 /// without its <c>created-timestamp-zero-ingestion</c> feature.</para>
 /// <para>Thread-safe: requests may be written concurrently.</para>
 /// </remarks>
-internal sealed class RemoteWriteReceiver(IAppendable storage, PushedMetadata metadata, RemoteWriteSeriesCache cache, RemoteWriteInstruments? instruments = null)
+internal sealed class RemoteWriteReceiver(IAppendable storage, PushedMetadata metadata, PushSeriesCache cache, RemoteWriteInstruments? instruments = null)
 {
     /// <summary>Decodes and stores <paramref name="message"/>; throws <see cref="StorageException"/> when the commit fails.</summary>
     public RemoteWriteResult Write(ReadOnlySpan<byte> message, RemoteWriteProtocol protocol)
@@ -87,11 +87,11 @@ internal sealed class RemoteWriteReceiver(IAppendable storage, PushedMetadata me
     }
 
     /// <summary>The state of one request: the appender, counts, and scratch space reused from series to series.</summary>
-    private sealed class Batch(IAppender appender, RemoteWriteSeriesCache cache, bool sorted) : IDisposable
+    private sealed class Batch(IAppender appender, PushSeriesCache cache, bool sorted) : IDisposable
     {
         private readonly List<(int Series, long T, double V)>? _held = sorted ? [] : null;
-        private readonly List<RemoteWriteSeriesCache.Entry> _heldSeries = [];
-        private readonly Dictionary<RemoteWriteSeriesCache.Entry, int> _heldIndex = [];
+        private readonly List<PushSeriesCache.Entry> _heldSeries = [];
+        private readonly Dictionary<PushSeriesCache.Entry, int> _heldIndex = [];
         private readonly List<LabelRange> _labels = new(16);
         private readonly List<(int Offset, int Length)> _symbols = [];
         private readonly List<(int Offset, int Length)> _series = [];
@@ -425,7 +425,7 @@ internal sealed class RemoteWriteReceiver(IAppendable storage, PushedMetadata me
         }
 
         /// <summary>The cached series for the labels gathered in <see cref="_labels"/>, or null after <see cref="Fail"/>.</summary>
-        private RemoteWriteSeriesCache.Entry? Resolve(ReadOnlySpan<byte> source)
+        private PushSeriesCache.Entry? Resolve(ReadOnlySpan<byte> source)
         {
             var key = _key.AsSpan(0, _keyLength);
             if (cache.Get(key) is { } known)
@@ -492,7 +492,7 @@ internal sealed class RemoteWriteReceiver(IAppendable storage, PushedMetadata me
         }
 
         // Sample { double value = 1; int64 timestamp = 2; int64 start_timestamp = 3 (2.0 only, ignored); }
-        private void AppendSamples(ReadOnlySpan<byte> ts, RemoteWriteSeriesCache.Entry entry)
+        private void AppendSamples(ReadOnlySpan<byte> ts, PushSeriesCache.Entry entry)
         {
             var seriesRef = entry.Ref;
             int held = -1;

@@ -3,25 +3,26 @@ using Vigil.Core.Exposition;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
 
-namespace Vigil.Collection.Push.RemoteWrite;
+namespace Vigil.Collection.Push;
 
 /// <summary>
-/// Remembers, for the label bytes a sender used for a series, the <see cref="LabelSet"/> built from them and the
-/// storage's reference, so a known series costs one hash lookup instead of decoding, validating and sorting its labels.
+/// Remembers, for the bytes a sender used for a series (remote-write label bytes, the series part of a text line), the
+/// <see cref="LabelSet"/> built from them and the storage's reference, so a known series costs one hash lookup instead
+/// of decoding, validating and sorting its labels. One instance per wire format, shared by all requests of that format.
 /// </summary>
 /// <remarks>
 /// Thread-safe: the map is split into shards, each behind its own lock. Bounded: a shard that reaches its share of
 /// <c>maxEntries</c> is emptied (the next request rebuilds what it needs). A reference that the storage has since dropped
 /// is harmless: appenders fall back to the labels, and the new reference replaces the old one.
 /// </remarks>
-internal sealed class RemoteWriteSeriesCache
+internal sealed class PushSeriesCache
 {
     private const int ShardCount = 32;
 
     private readonly SeriesByteMap<Entry>[] _shards = new SeriesByteMap<Entry>[ShardCount];
     private readonly int _maxPerShard;
 
-    public RemoteWriteSeriesCache(int maxEntries = 1_000_000)
+    public PushSeriesCache(int maxEntries = 1_000_000)
     {
         _maxPerShard = Math.Max(1, maxEntries / ShardCount);
         for (int i = 0; i < ShardCount; i++)
