@@ -13,7 +13,7 @@ namespace Vigil.Collection.Remote;
 /// read from the WAL is acknowledged (what the remote's saved position is made of).
 /// </summary>
 /// <remarks>
-/// Thread-safe. <see cref="AppendAsync"/> and <see cref="Reshard"/> are called by one WAL watcher; the shards run their
+/// Thread-safe. <see cref="AppendAsync"/> and <see cref="ReshardAsync"/> are called by one WAL watcher; the shards run their
 /// own loops. Outcomes of a request: 2xx acknowledges the batch; 5xx, 429 (with <c>retry_on_http_429</c>), timeouts and
 /// network errors are retried forever (the WAL holds the data), waiting <c>Retry-After</c> when the remote sends it;
 /// any other 4xx drops the batch, counted in <c>samples_failed_total</c> and <c>samples_dropped_total{reason="http_NNN"}</c>.

@@ -159,7 +159,8 @@ internal sealed class TargetScraper : IDisposable
         }
     }
 
-    private static string Describe(HttpRequestException e, string? tlsFailure)
+    /// <summary>Why a request failed, in a few words: connection refused, no such host, the TLS failure, ...</summary>
+    internal static string Describe(HttpRequestException e, string? tlsFailure)
     {
         if (tlsFailure is not null)
         {

@@ -75,6 +75,15 @@ public sealed class ListSeries : ISeries
         }
     }
 
+    /// <summary>Creates a series over parallel arrays (taken, not copied); <paramref name="t"/> must be sorted and as long as <paramref name="v"/>.</summary>
+    public ListSeries(LabelSet labels, long[] t, double[] v)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(t.Length, v.Length);
+        Labels = labels;
+        _t = t;
+        _v = v;
+    }
+
     /// <inheritdoc />
     public LabelSet Labels { get; }
 

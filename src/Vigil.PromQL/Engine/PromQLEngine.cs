@@ -114,6 +114,11 @@ public sealed class PromQLEngine
         try
         {
             var (mint, maxt, any) = Preprocessor.FindMinMaxTime(expr, start, end, lookback);
+            if (any && storage is IQueryPushdown pushdown)
+            {
+                // Note: the store that holds the data evaluates the whole expression; this engine only checked it.
+                return RemoteQuery.Run(pushdown, query, start, end, step, options?.LookbackDelta, ctx);
+            }
             if (any)
             {
                 querier = storage.Querier(mint, maxt);
@@ -150,6 +155,10 @@ public sealed class PromQLEngine
         {
             var (warnings, _) = ctx.Annotations.Render(query);
             throw new PromQLException(e.ErrorType, e.Message, e.Position, e.InnerException) { Warnings = warnings };
+        }
+        catch (RemoteStorageException e)
+        {
+            throw RemoteQuery.Error(e, ctx);
         }
         catch (StorageException e)
         {

@@ -12,11 +12,15 @@ internal sealed class QueryContext
     {
         Query = query;
         UserToken = userToken;
+        Timeout = timeout;
         // Note: a deadline read from the clock, not a timer callback, so a starved thread pool cannot delay the timeout.
         _deadline = Stopwatch.GetTimestamp() + (long)(Math.Min(timeout.TotalSeconds, 1e9) * Stopwatch.Frequency);
     }
 
     public string Query { get; }
+
+    /// <summary>How long the query may take in all.</summary>
+    public TimeSpan Timeout { get; }
 
     public CancellationToken UserToken { get; }
 

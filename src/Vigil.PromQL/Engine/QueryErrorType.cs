@@ -17,4 +17,7 @@ public enum QueryErrorType
 
     /// <summary><c>internal</c>: an unexpected failure (HTTP 500).</summary>
     Internal,
+
+    /// <summary><c>unavailable</c>: the storage holding the data (a remote store) could not be reached (HTTP 503).</summary>
+    Unavailable,
 }

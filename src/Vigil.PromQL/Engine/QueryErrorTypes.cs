@@ -10,6 +10,7 @@ public static class QueryErrorTypes
         QueryErrorType.Execution => "execution",
         QueryErrorType.Timeout => "timeout",
         QueryErrorType.Canceled => "canceled",
+        QueryErrorType.Unavailable => "unavailable",
         _ => "internal",
     };
 
@@ -20,6 +21,7 @@ public static class QueryErrorTypes
         QueryErrorType.Execution => 422,
         QueryErrorType.Timeout => 503,
         QueryErrorType.Canceled => 499,
+        QueryErrorType.Unavailable => 503,
         _ => 500,
     };
 }

@@ -23,7 +23,24 @@ internal sealed class ApiException(string errorType, string message, int statusC
     /// A commit the storage could not make: HTTP 507 <c>unavailable</c> when its disk is full (the client may retry once
     /// space returns; nothing was stored), otherwise 422 <c>execution</c>.
     /// </summary>
-    public static ApiException StorageFailed(StorageException e) => e.Error == AppendError.OutOfSpace
-        ? new("unavailable", "storage is full, nothing was stored; retry when space is freed: " + e.Message, StatusCodes.Status507InsufficientStorage)
-        : Execution("storage failed: " + e.Message);
+    public static ApiException StorageFailed(StorageException e) => e switch
+    {
+        RemoteStorageException remote => Remote(remote),
+        { Error: AppendError.OutOfSpace } => new("unavailable", "storage is full, nothing was stored; retry when space is freed: " + e.Message, StatusCodes.Status507InsufficientStorage),
+        _ => Execution("storage failed: " + e.Message),
+    };
+
+    /// <summary>
+    /// A remote store that failed: 400 <c>bad_data</c> when it refused the request, 422 <c>execution</c> when it failed
+    /// it, 503 <c>timeout</c> or <c>unavailable</c> when it did not answer in time or at all, 502 <c>internal</c> when
+    /// its answer was not a valid one.
+    /// </summary>
+    public static ApiException Remote(RemoteStorageException e) => e.Failure switch
+    {
+        RemoteFailure.BadData => BadData(e.Message),
+        RemoteFailure.Execution => Execution(e.Message),
+        RemoteFailure.Timeout => new("timeout", e.Message, StatusCodes.Status503ServiceUnavailable),
+        RemoteFailure.Unavailable => new("unavailable", e.Message, StatusCodes.Status503ServiceUnavailable),
+        _ => new("internal", e.Message, StatusCodes.Status502BadGateway),
+    };
 }

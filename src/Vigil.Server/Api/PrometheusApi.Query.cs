@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Vigil.Core.Storage;
 using Vigil.PromQL.Engine;
 using Vigil.PromQL.Parser;
 
@@ -147,6 +148,12 @@ internal sealed partial class PrometheusApi
             if (e.ErrorType == QueryErrorType.Canceled && ctx.RequestAborted.IsCancellationRequested)
             {
                 throw new OperationCanceledException(e.Message, e, ctx.RequestAborted);
+            }
+            if (e.InnerException is RemoteStorageException remote)
+            {
+                // Note: the remote store's failure keeps its own shape (bad data, unavailable, timeout, a bad answer).
+                _logger.LogWarning("{Path}: {Error}", ctx.Request.Path, e.Message);
+                throw ApiException.Remote(remote);
             }
             if (e.ErrorType == QueryErrorType.Internal)
             {

@@ -60,6 +60,11 @@ internal sealed partial class PrometheusApi : IDisposable
         {
             await ApiJson.WriteErrorAsync(ctx, e).ConfigureAwait(false);
         }
+        catch (RemoteStorageException e) when (!ctx.Response.HasStarted)
+        {
+            _logger.LogWarning("{Path}: {Error}", ctx.Request.Path, e.Message);
+            await ApiJson.WriteErrorAsync(ctx, ApiException.Remote(e)).ConfigureAwait(false);
+        }
         catch (StorageException e) when (!ctx.Response.HasStarted)
         {
             _logger.LogWarning("{Path}: storage failed: {Error}", ctx.Request.Path, e.Message);
@@ -323,6 +328,10 @@ internal sealed partial class PrometheusApi : IDisposable
 
     private static void ThrowIfFailed(ISeriesSet set)
     {
+        if (set.Error is RemoteStorageException remote)
+        {
+            throw ApiException.Remote(remote);
+        }
         if (set.Error is not null)
         {
             throw ApiException.Execution(set.Error.Message);

@@ -87,7 +87,7 @@ internal sealed class RemoteWriteApi(RemoteWriteReceiver receiver, int maxBodyBy
         {
             // Note: a commit that failed is the server's problem, not the request's: 5xx, so that senders retry it.
             logger.LogWarning("Remote-write commit failed in storage: {Error}", e.Message);
-            throw e.Error == AppendError.OutOfSpace
+            throw e.Error == AppendError.OutOfSpace || e is RemoteStorageException
                 ? ApiException.StorageFailed(e)
                 : new ApiException("internal", "storage failed, nothing was stored; retry: " + e.Message, StatusCodes.Status500InternalServerError);
         }

@@ -23,4 +23,16 @@ public sealed record StorageConfig
 
     /// <summary>How far ahead of the server's clock a sample may lie (<c>max_future_timestamp</c>, default 10m); later samples are refused.</summary>
     public TimeSpan? MaxFutureTimestamp { get; init; }
+
+    /// <summary>
+    /// A Prometheus-compatible store behind Vigil (<c>remote</c>): queries, rules, analysis and the optimizer read from
+    /// it and what Vigil stores is remote-written to it; null keeps everything in the embedded TSDB.
+    /// </summary>
+    public Collection.Remote.RemoteStoreOptions? Remote { get; init; }
+
+    /// <summary>
+    /// Whether the embedded TSDB runs (<c>local</c>, true by default). With a remote store and <c>local: false</c> there
+    /// is no local database at all; with <c>local: true</c> data is kept in both and queries merge them.
+    /// </summary>
+    public bool Local { get; init; } = true;
 }

@@ -12,7 +12,17 @@ internal static class StorageSchema
         .Key("retention_time", Duration, (o, v) => o with { RetentionTime = v })
         .Key("max_future_timestamp", Duration, (o, v) => o with { MaxFutureTimestamp = v })
         .Key("retention_size", Bytes, (o, v) => o with { RetentionSize = v })
-        .Key("wal_sync", OneOf(("interval", false), ("commit", true)), (o, v) => o with { WalSyncEveryCommit = v });
+        .Key("wal_sync", OneOf(("interval", false), ("commit", true)), (o, v) => o with { WalSyncEveryCommit = v })
+        .Custom("remote", (r, e, o) => o with { Remote = RemoteStorageConfigParser.Parse(r, e) })
+        .Key("local", Bool, (o, v) => o with { Local = v })
+        .Finish(b =>
+        {
+            if (!b.Value.Local && b.Value.Remote is null && b.Entries.FirstOrDefault(e => e.Key == "local") is { } local)
+            {
+                b.Reader.Invalid(local, "local: false needs a remote store (storage.remote), or there would be nowhere to keep data");
+            }
+            return b.Value;
+        });
 
     /// <summary>Reads the section, resolving <c>data_dir</c> against the file's directory; problems are recorded in <paramref name="r"/>.</summary>
     public static StorageConfig Parse(ConfigReader r, ConfigEntry section)

@@ -27,4 +27,7 @@ internal interface IStorageProvider
 /// <param name="RetentionBytes">Maximum bytes of blocks on disk; zero for no limit.</param>
 /// <param name="SyncEveryCommit">True to fsync the WAL before every commit is acknowledged, false for group fsync every second.</param>
 /// <param name="MaxFutureTimestamp">How far ahead of the clock a sample may lie; later ones are refused.</param>
-internal sealed record StorageSettings(string DataDir, TimeSpan Retention, long RetentionBytes, bool SyncEveryCommit, TimeSpan MaxFutureTimestamp);
+/// <param name="Remote">A remote store behind Vigil (<c>storage.remote</c>), or null.</param>
+/// <param name="Local">Whether the embedded TSDB runs (<c>storage.local</c>); false only with <paramref name="Remote"/>.</param>
+internal sealed record StorageSettings(string DataDir, TimeSpan Retention, long RetentionBytes, bool SyncEveryCommit, TimeSpan MaxFutureTimestamp,
+    Collection.Remote.RemoteStoreOptions? Remote = null, bool Local = true);

@@ -223,7 +223,9 @@ internal static class ServeCommand
                 agent ? TimeSpan.Zero : Given(retention) || storage.RetentionTime is null ? PrometheusDuration.Parse(result.GetValue(retention)!) : storage.RetentionTime.Value,
                 retentionBytes,
                 Given(walSync) || storage.WalSyncEveryCommit is null ? result.GetValue(walSync) == "commit" : storage.WalSyncEveryCommit.Value,
-                Given(maxFuture) || storage.MaxFutureTimestamp is null ? PrometheusDuration.Parse(result.GetValue(maxFuture)!) : storage.MaxFutureTimestamp.Value);
+                Given(maxFuture) || storage.MaxFutureTimestamp is null ? PrometheusDuration.Parse(result.GetValue(maxFuture)!) : storage.MaxFutureTimestamp.Value,
+                storage.Remote is { } remoteStore ? ServeStorage.WithExternalLabels(remoteStore, file.Global.ExternalLabels) : null,
+                storage.Local);
             var flags = FlagValues(command, result);
             // Note: the same binding runs at start and at every reload, so flags keep winning over a reloaded file.
             VigilServerOptions Bind(VigilConfig file)
@@ -390,7 +392,7 @@ internal static class ServeCommand
         IStorage storage;
         try
         {
-            storage = storageProvider.Open(settings, loggers);
+            storage = ServeStorage.Open(storageProvider, settings, loggers);
         }
         catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
         {

@@ -4,7 +4,7 @@ using System.Text;
 namespace Vigil.Server.Tests.TestSupport;
 
 /// <summary>A Debian server package (prometheus, prometheus-node-exporter) run as a child process on a free loopback port.</summary>
-internal sealed class ExporterProcess : IAsyncDisposable
+internal sealed partial class ExporterProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();

@@ -3,6 +3,7 @@ using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
 using Vigil.Tsdb.Blocks;
+using Vigil.Tsdb.Chunks;
 using static Vigil.Tsdb.Tests.Blocks.BlockTestData;
 
 namespace Vigil.Tsdb.Tests.Blocks;
