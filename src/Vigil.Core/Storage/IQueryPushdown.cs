@@ -6,7 +6,7 @@ namespace Vigil.Core.Storage;
 /// series, so the engine that holds the data does the work and only the result travels.
 /// </summary>
 /// <remarks>
-/// Thread-safe. Blocks the calling thread until the remote answers or <paramref name="cancellationToken"/> fires.
+/// Thread-safe. Blocks the calling thread until the remote answers or the cancellation token fires.
 /// Failures are <see cref="RemoteStorageException"/>s that say whether the query was refused (bad data), failed,
 /// timed out or the store could not be reached.
 /// </remarks>

@@ -13,6 +13,7 @@ namespace Vigil.Server.Api;
 /// <param name="reloadSuccessful">Whether the last configuration reload succeeded.</param>
 /// <param name="lastConfigTime">When the configuration in force was loaded.</param>
 /// <param name="options">The server's options: its flags and retention.</param>
+/// <param name="clock">The server's clock, for the reported times.</param>
 internal sealed class RuntimeStatusApi(DateTimeOffset startTime, Func<bool> reloadSuccessful, Func<DateTimeOffset> lastConfigTime,
     VigilServerOptions options, TimeProvider clock)
 {
