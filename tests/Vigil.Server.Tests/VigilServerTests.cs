@@ -261,7 +261,7 @@ public sealed class VigilServerLifecycleTests
         blocker.Start();
         int port = ((IPEndPoint)blocker.LocalEndpoint).Port;
         await using var server = new VigilServer(new VigilServerOptions { Listen = new ListenAddress("127.0.0.1", port), CollectHost = false }, new MemoryStorage());
-        var e = await Assert.ThrowsAsync<IOException>(() => server.StartAsync());
+        var e = await Assert.ThrowsAnyAsync<IOException>(() => server.StartAsync());
         Assert.Contains($"127.0.0.1:{port}", e.Message, StringComparison.Ordinal);
     }
 

@@ -1,4 +1,5 @@
 using Vigil.Collection.Scrape;
+using Vigil.Core.Config;
 using Vigil.Core.Labels;
 
 namespace Vigil.Collection.Remote;
@@ -30,6 +31,7 @@ public sealed class RemoteStoreOptions
     public Uri? WriteUrl { get; init; }
 
     /// <summary>Extra HTTP headers on every request (<c>headers</c>), e.g. Mimir's tenant <c>X-Scope-OrgID</c>.</summary>
+    [Secret("headers")]
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 
     /// <summary>HTTP basic authentication (<c>basic_auth</c>).</summary>

@@ -45,7 +45,7 @@ public sealed class RemoteStoreClosedLoopTests : IAsyncLifetime
               - name: anomalies
                 rules:
                   - alert: ShopAnomalous
-                    expr: anomalous{metric_name="shop_latency_seconds"} == 1
+                    expr: vigil_anomalous{metric_name="shop_latency_seconds"} == 1
                     labels: { severity: warning }
             """);
         // Ten minutes of normal shop latency, one point a second, remote-written before the server starts.
@@ -171,7 +171,7 @@ public sealed class RemoteStoreClosedLoopTests : IAsyncLifetime
         // The score, through Vigil's query API (evaluated by VictoriaMetrics).
         string score = await UntilAsync(async () =>
         {
-            var result = (await VigilAsync(server, "api/v1/query?query=" + Uri.EscapeDataString("max_over_time(anomaly_score{metric_name=\"shop_latency_seconds\",detector=\"vigil\"}[5m])"))).GetProperty("result");
+            var result = (await VigilAsync(server, "api/v1/query?query=" + Uri.EscapeDataString("max_over_time(vigil_anomaly_score{metric_name=\"shop_latency_seconds\",detector=\"vigil\"}[5m])"))).GetProperty("result");
             return result.GetArrayLength() == 1 && result[0].GetProperty("value")[1].GetString() is { } v && v != "0" ? v : null;
         }, "an anomaly score");
         Assert.True(double.Parse(score, CultureInfo.InvariantCulture) >= 0.9, "injected anomaly scored " + score);
@@ -203,7 +203,7 @@ public sealed class RemoteStoreClosedLoopTests : IAsyncLifetime
 
         // Everything Vigil wrote (scores, rule results, its own metrics with the executions) is in VictoriaMetrics, read there directly.
         await Poll.UntilAsync(async () => await VmValueAsync("sum(vigil_optimization_executions_total{status=\"RolledBack\"})") >= 1);
-        Assert.True(await VmValueAsync("max_over_time(anomaly_score{metric_name=\"shop_latency_seconds\"}[5m])") >= 0.9);
+        Assert.True(await VmValueAsync("max_over_time(vigil_anomaly_score{metric_name=\"shop_latency_seconds\"}[5m])") >= 0.9);
         Assert.Equal(1, await VmValueAsync("max_over_time(ALERTS{alertname=\"ShopAnomalous\",alertstate=\"firing\"}[5m])"));
         // And nothing of a local database was written next to the analysis and optimizer state.
         Assert.False(Directory.Exists(Path.Combine(_dir, "wal")));
