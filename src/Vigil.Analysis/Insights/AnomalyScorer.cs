@@ -116,6 +116,10 @@ internal sealed class AnomalyScorer
                 from = Math.Min(from, Math.Max(s.LastT + 1, nowMs - (long)_config.Warmup.TotalMilliseconds));
             }
         }
+        // Note: a series first seen by a later evaluation (a new host, or one the store indexed late) learns from the
+        // warm-up window like the series of the first evaluation, not only from the lateness window.
+        long warmupFrom = nowMs - Math.Max((long)_config.Warmup.TotalMilliseconds, intervalMs);
+        Dictionary<LabelSet, SeriesState>? fresh = null;
         int scored = 0;
         _skipped = 0;
         var appender = _storage.Appender();
@@ -150,6 +154,11 @@ internal sealed class AnomalyScorer
                             }
                             state = NewState(labels);
                             _series.Add(labels, state);
+                            if (warmupFrom < from)
+                            {
+                                (fresh ??= new Dictionary<LabelSet, SeriesState>()).Add(labels, state);
+                                continue;
+                            }
                         }
                         iterator = series.Iterator(iterator);
                         scored += Score(state, iterator, appender);
@@ -159,6 +168,10 @@ internal sealed class AnomalyScorer
                         _logger.LogWarning("Analysis: reading series for {Selector} failed: {Error}", string.Join(",", matchers.Select(m => m.ToString())), error.Message);
                     }
                 }
+            }
+            if (fresh is not null)
+            {
+                scored += ScoreFresh(fresh, warmupFrom, nowMs, appender);
             }
             Finish(nowMs, appender);
             appender.Commit();
@@ -175,6 +188,37 @@ internal sealed class AnomalyScorer
         }
         _lastEvaluationMs = nowMs;
         _pointsScored += scored;
+        return scored;
+    }
+
+    /// <summary>Scores the series new to a later evaluation from the start of the warm-up window; a series not read
+    /// again (the store failed) keeps no position and is read from the lateness window next time.</summary>
+    private int ScoreFresh(Dictionary<LabelSet, SeriesState> fresh, long from, long nowMs, IAppender appender)
+    {
+        int scored = 0;
+        using var querier = _storage.Querier(from, nowMs);
+        var hints = new SelectHints(from, nowMs);
+        ISampleIterator? iterator = null;
+        foreach (var matchers in _selectors)
+        {
+            var set = querier.Select(false, hints, matchers);
+            while (fresh.Count > 0 && set.MoveNext())
+            {
+                if (fresh.Remove(set.Current.Labels, out var state))
+                {
+                    iterator = set.Current.Iterator(iterator);
+                    scored += Score(state, iterator, appender);
+                }
+            }
+            if (set.Error is { } error)
+            {
+                _logger.LogWarning("Analysis: reading the warm-up history for {Selector} failed: {Error}", string.Join(",", matchers.Select(m => m.ToString())), error.Message);
+            }
+            if (fresh.Count == 0)
+            {
+                break;
+            }
+        }
         return scored;
     }
 

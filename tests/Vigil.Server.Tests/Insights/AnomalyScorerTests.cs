@@ -82,6 +82,31 @@ public sealed class AnomalyScorerTests : IDisposable
     }
 
     [Fact]
+    public void Evaluate_SeriesFirstSeenByLaterEvaluation_LearnsFromWarmupHistoryAndScoresSpike()
+    {
+        long now = Start + (200 * Step);
+        var scorer = Scorer(Config(TimeSpan.FromHours(2)), startMs: now);
+        // The first evaluation finds nothing: the series reaches the store (or its index) later, history and all.
+        scorer.Evaluate(now);
+        var r = new Random(4);
+        var latency = Gauge("app_latency_seconds");
+        for (int i = 0; i < 200; i++)
+        {
+            Write(latency, Start + (i * Step), 0.1 + (0.01 * r.NextDouble()));
+        }
+        scorer.Evaluate(now + Step);
+        Assert.Equal(1, scorer.SeriesCount);
+        Assert.Equal(200, scorer.PointsScored);
+
+        long spikeT = now + (2 * Step);
+        Write(latency, spikeT, 2.0);
+        scorer.Evaluate(spikeT + 1000);
+        double score = Value("vigil_anomaly_score{metric_name=\"app_latency_seconds\"}", spikeT);
+        Assert.True(score >= 0.9, $"spike scored {score}");
+        Assert.Equal("app_latency_seconds", Assert.Single(scorer.Snapshot()).Labels.Name);
+    }
+
+    [Fact]
     public void Evaluate_GrowingCounter_ScoredOnRateSoSteadyGrowthIsNotAnomalousButARateJumpIs()
     {
         var scorer = Scorer();
