@@ -15,4 +15,10 @@ internal sealed class AsyncRunFrame(AsyncRunFrame? parent)
 
     /// <summary>Set when a CPU clock read failed during one of the run's segments.</summary>
     public int CpuUnavailable;
+
+    /// <summary>
+    /// Threads whose current frame chain includes this frame: segments running now, not yet credited. The run's end
+    /// waits (briefly) for it to reach 0, so a segment whose thread has not yet left the frame is still counted.
+    /// </summary>
+    public int Threads;
 }

@@ -7,6 +7,9 @@ public sealed partial class ToolProfiler
 {
     private static readonly AsyncLocal<AsyncRunFrame?> s_frame = new(OnFrameChanged);
 
+    /// <summary>How long a run's end waits for other threads to leave its frame and credit their segments.</summary>
+    private static readonly TimeSpan MaxSegmentWait = TimeSpan.FromMilliseconds(50);
+
     [ThreadStatic]
     private static long t_segmentCpuNs;
 
@@ -118,6 +121,18 @@ public sealed partial class ToolProfiler
     {
         long end = Stopwatch.GetTimestamp();
         var frame = s.Frame!;
+        // Note: the thread that ran a segment credits it when it leaves the frame, which can come just after the run's
+        // last continuation gets here (a thread descheduled between returning and restoring its context); wait for
+        // that, but never more than MaxSegmentWait (work left running in the frame, such as fire-and-forget tasks).
+        if (Volatile.Read(ref frame.Threads) > 0)
+        {
+            var spin = new SpinWait();
+            long deadline = end + (long)(MaxSegmentWait.TotalSeconds * Stopwatch.Frequency);
+            while (Volatile.Read(ref frame.Threads) > 0 && Stopwatch.GetTimestamp() < deadline)
+            {
+                spin.SpinOnce(sleep1Threshold: 20);
+            }
+        }
         double cpu = ThreadCpuClock.IsSupported && Volatile.Read(ref frame.CpuUnavailable) == 0 ? Interlocked.Read(ref frame.CpuNs) / 1e9 : double.NaN;
         Finish(s, end, cpu, Interlocked.Read(ref frame.Allocated), Volatile.Read(ref frame.Exceptions));
     }
@@ -148,7 +163,12 @@ public sealed partial class ToolProfiler
                     Volatile.Write(ref f.CpuUnavailable, 1);
                 }
                 Interlocked.Add(ref f.Allocated, allocatedDelta);
+                Interlocked.Decrement(ref f.Threads);
             }
+        }
+        for (var f = change.CurrentValue; f is not null; f = f.Parent)
+        {
+            Interlocked.Increment(ref f.Threads);
         }
         t_segmentCpuNs = cpu;
         t_segmentAllocated = allocated;
