@@ -177,7 +177,7 @@ public sealed class Head : IAppendable, ISampleQueryable
         long newMin = long.MaxValue;
         foreach (var s in _byRef.Values)
         {
-            lock (s)
+            using (s.Acquire())
             {
                 int chunks = s.TruncateBefore(mint);
                 if (chunks > 0)
@@ -211,7 +211,7 @@ public sealed class Head : IAppendable, ISampleQueryable
         long total = 0;
         foreach (var s in _byRef.Values)
         {
-            lock (s)
+            using (s.Acquire())
             {
                 total += s.ChunkBytes();
             }
@@ -231,7 +231,7 @@ public sealed class Head : IAppendable, ISampleQueryable
         foreach (var s in series)
         {
             chunks.Clear();
-            lock (s)
+            using (s.Acquire())
             {
                 s.ChunksIn(mint, maxtExclusive - 1, chunks);
             }
