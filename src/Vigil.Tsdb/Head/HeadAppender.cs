@@ -13,8 +13,7 @@ namespace Vigil.Tsdb.Head;
 internal sealed class HeadAppender : IAppender
 {
     private readonly Head _head;
-    private readonly List<PendingSample> _samples = new();
-    private readonly List<MemSeries> _touched = new();
+    private AppenderBuffers? _buffers;
 
     // Note: series whose record was not in the WAL when this batch first appended to them. Kept per batch (not read
     // from the shared PendingMaxTime): another batch appending to the same new series and rolling back must not make
@@ -81,7 +80,7 @@ internal sealed class HeadAppender : IAppender
             }
             if (s.PendingMaxTime == long.MinValue)
             {
-                _touched.Add(s);
+                (_buffers ??= _head.RentAppenderBuffers()).Touched.Add(s);
             }
             s.PendingMaxTime = timestampMs;
         }
@@ -90,7 +89,7 @@ internal sealed class HeadAppender : IAppender
             (_unlogged ??= []).Add(s);
         }
         _last = s;
-        _samples.Add(new PendingSample(s, timestampMs, value));
+        (_buffers ??= _head.RentAppenderBuffers()).Samples.Add(new PendingSample(s, timestampMs, value));
         error = AppendError.None;
         return true;
     }
@@ -104,7 +103,7 @@ internal sealed class HeadAppender : IAppender
         _done = true;
         try
         {
-            if (_samples.Count == 0)
+            if (_buffers is not { Samples.Count: > 0 } buffers)
             {
                 return;
             }
@@ -123,7 +122,7 @@ internal sealed class HeadAppender : IAppender
                 }
                 try
                 {
-                    log.Log(newSeries, _samples);
+                    log.Log(newSeries, buffers.Samples);
                 }
                 catch (Exception e)
                 {
@@ -147,7 +146,7 @@ internal sealed class HeadAppender : IAppender
             long chunkRange = _head.ChunkRange;
             long mint = long.MaxValue, maxt = long.MinValue;
             long appended = 0;
-            var samples = CollectionsMarshal.AsSpan(_samples);
+            var samples = CollectionsMarshal.AsSpan(buffers.Samples);
             long outOfOrder = 0, duplicates = 0;
             for (int i = 0; i < samples.Length;)
             {
@@ -208,16 +207,33 @@ internal sealed class HeadAppender : IAppender
 
     private void ClearPending()
     {
-        foreach (var s in _touched)
+        if (_buffers is { } buffers)
         {
-            using (s.Acquire())
+            foreach (var s in buffers.Touched)
             {
-                s.PendingMaxTime = long.MinValue;
+                using (s.Acquire())
+                {
+                    s.PendingMaxTime = long.MinValue;
+                }
             }
+            _buffers = null;
+            _head.ReturnAppenderBuffers(buffers);
         }
-        _touched.Clear();
-        _samples.Clear();
         _unlogged = null;
         _last = null;
     }
+}
+
+/// <summary>
+/// The pending samples and touched series of one batch; pooled by the head, so a request does not grow (and drop) two
+/// lists of its size every time.
+/// </summary>
+internal sealed class AppenderBuffers
+{
+    /// <summary>Lists that grew beyond this many entries are not kept for reuse (a rare huge batch).</summary>
+    public const int MaxRetained = 1 << 18;
+
+    public List<PendingSample> Samples { get; } = new();
+
+    public List<MemSeries> Touched { get; } = new();
 }
