@@ -153,6 +153,66 @@ public sealed class PushApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Push_SameSeriesAgain_StoredUnderTheSameLabelsFromTheSeriesCache()
+    {
+        // The second and third requests hit the JSON series cache (same raw name, tags and source); the fourth writes the
+        // tags in another order (another cache key) and must still land on the same series.
+        string Item(int seconds, double value, string tags = """{"b": "2", "a": "1"}""")
+            => $$"""{"metric_name": "jobs_running", "value": {{value.ToString(System.Globalization.CultureInfo.InvariantCulture)}}, "timestamp": {{1700000000 + seconds}}, "tags": {{tags}}, "source": "svc"}""";
+        foreach (var (seconds, value, tags) in new[] { (0, 1.0, (string?)null), (10, 2.0, null), (20, 3.0, null), (30, 4.0, """{"a": "1", "b": "2"}""") })
+        {
+            using var r = await _http.PostAsync("/api/v1/push", Json("[" + (tags is null ? Item(seconds, value) : Item(seconds, value, tags)) + "]"));
+            Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
+        }
+        var series = Assert.Single(_storage.AllSeries(), l => l.Name == "jobs_running");
+        Assert.Equal(LabelSet.Of("__name__", "jobs_running", "a", "1", "b", "2", "source", "svc"), series);
+        Assert.Equal([1.0, 2.0, 3.0, 4.0], _storage.SamplesOf(series).Select(x => x.V));
+        Assert.Equal(1_700_000_030_000, _storage.SamplesOf(series)[^1].T);
+    }
+
+    [Fact]
+    public async Task Push_KnownSeriesWithRepeatedTagsField_400AndNothingStored()
+    {
+        using (var r = await _http.PostAsync("/api/v1/push", Json("""{"metric_name": "m", "tags": {"a": "1"}, "value": 1, "timestamp": 1700000000}""")))
+        {
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        }
+        // The same name and tags, but a second "tags" field: not a known series, and refused as before.
+        using var bad = await _http.PostAsync("/api/v1/push", Json("""{"metric_name": "m", "tags": {"a": "1"}, "tags": {"a": "1"}, "value": 2, "timestamp": 1700000010}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("tag \"a\" is given twice", (await BodyAsync(bad)).GetProperty("error").GetString(), StringComparison.Ordinal);
+        // A known series with another field wrong is refused too.
+        using var bad2 = await _http.PostAsync("/api/v1/push", Json("""{"metric_name": "m", "tags": {"a": "1"}, "value": "many", "timestamp": 1700000020}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, bad2.StatusCode);
+        Assert.Equal([1.0], _storage.SamplesOf(Series("m")).Select(x => x.V));
+    }
+
+    [Fact]
+    public async Task Push_ConcurrentSendersSharingSeries_EverySampleStoredUnderItsOwnSeries()
+    {
+        // Eight senders, each with its own hosts, all using the same metric names and tag names; twenty requests each.
+        const int Senders = 8, Requests = 20, Metrics = 25;
+        var tasks = Enumerable.Range(0, Senders).Select(sender => Task.Run(async () =>
+        {
+            for (int i = 0; i < Requests; i++)
+            {
+                var items = Enumerable.Range(0, Metrics).Select(m =>
+                    $$$"""{"metric_name": "m{{{m % 5}}}", "value": {{{i}}}, "timestamp": {{{1700000000 + i}}}, "tags": {"host": "h{{{sender}}}", "k": "{{{m}}}"}}""");
+                using var r = await _http.PostAsync("/api/v1/push", Json("[" + string.Join(",", items) + "]"));
+                Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
+            }
+        })).ToArray();
+        await Task.WhenAll(tasks);
+        var all = _storage.AllSeries().Where(l => l.Get("host").StartsWith('h')).ToList();
+        Assert.Equal(Senders * Metrics, all.Count);
+        foreach (var series in all)
+        {
+            Assert.Equal($"m{int.Parse(series.Get("k"), System.Globalization.CultureInfo.InvariantCulture) % 5}", series.Name);
+            Assert.Equal(Enumerable.Range(0, Requests).Select(i => (double)i), _storage.SamplesOf(series).Select(x => x.V));
+        }
+    }
+
+    [Fact]
     public async Task Push_InvalidItems_ReportedByIndexAndNothingStored()
     {
         const string json = """
