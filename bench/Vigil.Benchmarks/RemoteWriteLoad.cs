@@ -172,6 +172,7 @@ internal static class RemoteWriteLoad
         var decompress = new Stopwatch();
         var write = new Stopwatch();
         var cpu0 = Environment.CpuUsage.TotalTime;
+        long allocated0 = GC.GetTotalAllocatedBytes(precise: true);
         int rounds = payloads.Max(g => g.Count);
         for (int round = 0; round < rounds; round++)
         {
@@ -205,8 +206,9 @@ internal static class RemoteWriteLoad
             }
         }
         double cpuSeconds = (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds;
+        double allocatedPerSample = (double)(GC.GetTotalAllocatedBytes(precise: true) - allocated0) / samples;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"samples={samples} decompress_ms={decompress.Elapsed.TotalMilliseconds:F0} write_ms={write.Elapsed.TotalMilliseconds:F0} ns_per_sample={write.Elapsed.TotalNanoseconds / samples:F0} cpu_s_per_1m={cpuSeconds / samples * 1e6:F2}"));
+            $"samples={samples} decompress_ms={decompress.Elapsed.TotalMilliseconds:F0} write_ms={write.Elapsed.TotalMilliseconds:F0} ns_per_sample={write.Elapsed.TotalNanoseconds / samples:F0} cpu_s_per_1m={cpuSeconds / samples * 1e6:F2} allocated_bytes_per_sample={allocatedPerSample:F1}"));
         return cpuSeconds / samples * 1e6;
     }
 
