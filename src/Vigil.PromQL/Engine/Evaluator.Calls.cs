@@ -132,6 +132,7 @@ internal sealed partial class Evaluator
         var mat = new List<EvalSeries>(series.Count);
         using var window = new RangeWindow();
         ISampleIterator? it = null;
+        var histScratch = new List<FPoint>();
         try
         {
             foreach (var s in series)
@@ -176,7 +177,20 @@ internal sealed partial class Evaluator
                     ctx.MayDecrease = window.Decreases > 0;
                     double v;
                     bool ok;
-                    if (extendedRate)
+                    Vigil.Core.Histograms.FloatHistogram? h = null;
+                    if (HasHistogram(window.Span))
+                    {
+                        var span = window.Span;
+                        if (trimmed is not null)
+                        {
+                            ExtendedRange.Extend(window.Span, rangeEnd - range, rangeEnd, smoothed, trimmed);
+                            span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(trimmed);
+                        }
+                        ctx.MayDecrease = true;
+                        v = 0;
+                        ok = span.Length > 0 && HistogramRangeFunctions.Eval(name, span, ctx, fn, histScratch, out v, out h);
+                    }
+                    else if (extendedRate)
                     {
                         ok = ExtendedRange.Rate(window.Span, rangeEnd - range, rangeEnd, smoothed, name != "delta", name == "rate", range, out v);
                     }
@@ -194,7 +208,7 @@ internal sealed partial class Evaluator
                     if (ok)
                     {
                         ss ??= new EvalSeries(metric, seriesDropName) { Points = PointPool.Rent(Math.Min(numSteps, 5000)) };
-                        ss.Add(ts, v, numSteps);
+                        ss.Add(ts, v, h, numSteps);
                     }
                 }
                 if (ss is not null)
@@ -238,6 +252,18 @@ internal sealed partial class Evaluator
             throw Error("vector cannot contain metrics with the same labelset");
         }
         return mat;
+    }
+
+    private static bool HasHistogram(ReadOnlySpan<FPoint> points)
+    {
+        foreach (ref readonly var p in points)
+        {
+            if (p.H is not null)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>One series with value 1 at the steps where no input series had samples.</summary>
@@ -449,6 +475,8 @@ internal sealed class PointIterator(FPoint[] points, int count) : ISampleIterato
     public long T => _points[_i].T;
 
     public double V => _points[_i].F;
+
+    public Vigil.Core.Histograms.FloatHistogram? H => _points[_i].H;
 
     public Exception? Error => null;
 }

@@ -25,6 +25,10 @@ internal static class ClassicHistograms
         var order = new List<BucketGroup>();
         foreach (var s in CollectionsMarshal.AsSpan(vec))
         {
+            if (s.H is not null)
+            {
+                continue;
+            }
             string le = s.Metric.Get("le");
             if (!TryParseBound(le, out double upper))
             {
@@ -41,6 +45,25 @@ internal static class ClassicHistograms
             g.Buckets.Add(new Bucket(upper, s.F));
         }
         return order;
+    }
+
+    /// <summary>The native histogram samples of <paramref name="vec"/>, each turned into one output by <paramref name="f"/>; warns about classic buckets of the same histogram.</summary>
+    private static void Native(List<StepSample> vec, Expr arg, EvalNodeHelper enh, Func<Vigil.Core.Histograms.FloatHistogram, double> f)
+    {
+        HashSet<LabelSet>? keys = null;
+        foreach (var s in CollectionsMarshal.AsSpan(vec))
+        {
+            if (s.H is null)
+            {
+                continue;
+            }
+            (keys ??= new HashSet<LabelSet>()).Add(s.Metric);
+            enh.Out.Add(new StepSample { Metric = OutputMetric(s.Metric, enh), F = f(s.H), T = enh.Ts, DropName = true });
+        }
+        if (keys is not null)
+        {
+            NativeHistogramFunctions.WarnMixedClassicNative(vec, arg, enh, keys);
+        }
     }
 
     private static bool TryParseBound(string s, out double v) => GoText.TryParseGoFloat(s, out v);
@@ -64,6 +87,7 @@ internal static class ClassicHistograms
         }
         double q = args[0][0].F;
         WarnQuantile(q, call.Args[0], enh);
+        Native(args[1], call.Args[1], enh, h => NativeHistogramFunctions.Quantile(q, h));
         foreach (var g in Group(args[1], call.Args[1], enh))
         {
             if (g.Buckets.Count == 0)
@@ -102,6 +126,14 @@ internal static class ClassicHistograms
                 qs1 = FormatOpenMetricsFloat(q);
                 names[q] = qs1;
             }
+            foreach (var s in CollectionsMarshal.AsSpan(args[0]))
+            {
+                if (s.H is not null)
+                {
+                    var metric = OutputMetric(s.Metric, enh).With(label, qs1);
+                    enh.Out.Add(new StepSample { Metric = metric, F = NativeHistogramFunctions.Quantile(q, s.H), T = enh.Ts, DropName = true });
+                }
+            }
             foreach (var g in groups)
             {
                 if (g.Buckets.Count == 0)
@@ -128,6 +160,7 @@ internal static class ClassicHistograms
         }
         double lower = args[0][0].F;
         double upper = args[1][0].F;
+        Native(args[2], call.Args[2], enh, h => NativeHistogramFunctions.Fraction(lower, upper, h));
         foreach (var g in Group(args[2], call.Args[2], enh))
         {
             if (g.Buckets.Count == 0)

@@ -105,6 +105,9 @@ internal static class ExtendedRange
         }
         double left = Left(f, first, rangeStart, smoothed, isCounter: false);
         double right = Right(f, last, rangeEnd, smoothed, isCounter: false);
+        // Note: an anchored boundary repeats the sample it comes from, histogram or float.
+        var leftH = smoothed ? null : f[first].H;
+        var rightH = smoothed ? null : f[last].H;
         if (f[first].T <= rangeStart)
         {
             first++;
@@ -113,12 +116,12 @@ internal static class ExtendedRange
         {
             last--;
         }
-        output.Add(new FPoint(rangeStart, left));
+        output.Add(new FPoint(rangeStart, left, leftH));
         for (int i = first; i <= last; i++)
         {
             output.Add(f[i]);
         }
-        output.Add(new FPoint(rangeEnd, right));
+        output.Add(new FPoint(rangeEnd, right, rightH));
         return output.Count;
     }
 
