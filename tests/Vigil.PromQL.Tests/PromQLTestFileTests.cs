@@ -19,9 +19,9 @@ public sealed class PromQLTestFileTests(ITestOutputHelper output)
         var runner = new PromQLTestRunner(() => new HeadStorage());
         var result = runner.RunFile(TestData.PromQLTestFile(file));
         output.WriteLine(result.ToString());
-        foreach (var e in result.Evals.Where(e => e.Status == EvalStatus.Failed))
+        foreach (var e in result.Evals.Where(e => e.Status is EvalStatus.Failed or EvalStatus.NativeHistogram))
         {
-            output.WriteLine(e.Message);
+            output.WriteLine(e.Status + " " + file + ":" + e.Line.ToString(CultureInfo.InvariantCulture) + " " + e.Message);
         }
         Assert.True(result.InvalidScript is null, result.InvalidScript);
         var excluded = result.Evals.Where(e => e.Status == EvalStatus.NativeHistogram).ToDictionary(e => e.Line);

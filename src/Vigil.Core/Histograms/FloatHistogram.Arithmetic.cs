@@ -249,7 +249,9 @@ public sealed partial class FloatHistogram
         {
             if (!BoundsEqual(CustomValues, previous.CustomValues))
             {
-                return true;
+                // Note: different bounds are compared on the bounds both share, as when they are subtracted.
+                var common = CustomValues.Intersect(previous.CustomValues).Order().ToArray();
+                return AnyDecrease(ToCustomBounds(common).PositiveIndexed(), previous.ToCustomBounds(common).PositiveIndexed());
             }
             return AnyDecrease(PositiveIndexed(), previous.PositiveIndexed());
         }

@@ -262,18 +262,22 @@ public sealed partial class FloatHistogram
     }
 
     /// <summary>Prometheus's text form: <c>{count:4, sum:5, [-1,-0.5):1, [-0.001,0.001]:2, (0.5,1]:1}</c>.</summary>
-    public override string ToString()
+    public override string ToString() => ToString(Format);
+
+    /// <summary>The text form with numbers written by <paramref name="format"/> (Go's <c>%g</c> for Prometheus parity).</summary>
+    public string ToString(Func<double, string> format)
     {
+        ArgumentNullException.ThrowIfNull(format);
         var sb = new StringBuilder();
-        sb.Append("{count:").Append(Format(Count)).Append(", sum:").Append(Format(Sum));
+        sb.Append("{count:").Append(format(Count)).Append(", sum:").Append(format(Sum));
         foreach (var b in AllBuckets())
         {
             if (b.Count == 0)
             {
                 continue;
             }
-            sb.Append(", ").Append(b.LowerInclusive ? '[' : '(').Append(Format(b.Lower)).Append(',').Append(Format(b.Upper))
-                .Append(b.UpperInclusive ? ']' : ')').Append(':').Append(Format(b.Count));
+            sb.Append(", ").Append(b.LowerInclusive ? '[' : '(').Append(format(b.Lower)).Append(',').Append(format(b.Upper))
+                .Append(b.UpperInclusive ? ']' : ')').Append(':').Append(format(b.Count));
         }
         return sb.Append('}').ToString();
     }

@@ -722,7 +722,7 @@ internal sealed partial class Evaluator
         var order = new List<LabelSet>();
         foreach (var s in CollectionsMarshal.AsSpan(vec))
         {
-            var metric = enh.Builder.Reset(s.Metric).Set(valueLabel, GoText.FormatFloat(s.F)).Build();
+            var metric = enh.Builder.Reset(s.Metric).Set(valueLabel, s.H is not null ? s.H.ToString(GoText.FormatFloatG) : GoText.FormatFloat(s.F)).Build();
             var key = GroupingLabels(metric, grouping, withoutNames, without);
             if (counts.TryGetValue(key, out int c))
             {

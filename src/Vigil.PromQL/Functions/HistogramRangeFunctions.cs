@@ -144,7 +144,7 @@ internal static class HistogramRangeFunctions
         reconciled |= r1;
         if (isCounter)
         {
-            var before = p[0].H!;
+            var before = prev;
             for (int i = 1; i < p.Length; i++)
             {
                 var cur = p[i].H!;

@@ -232,17 +232,4 @@ internal static class NativeHistogramFunctions
         }
         return (upperRank - lowerRank) / h.Count;
     }
-
-    /// <summary>Warns when a vector holds both native histograms and classic <c>le</c> buckets of the same metric.</summary>
-    public static void WarnMixedClassicNative(List<StepSample> vec, Expr arg, EvalNodeHelper enh, HashSet<LabelSet> nativeKeys)
-    {
-        foreach (var s in CollectionsMarshal.AsSpan(vec))
-        {
-            if (s.H is null && nativeKeys.Contains(s.Metric.Without("le")))
-            {
-                enh.Annotations.Warn(HistogramAnnotationText.MixedClassicNative(s.Metric.Name), arg.Position);
-                return;
-            }
-        }
-    }
 }

@@ -180,6 +180,7 @@ public sealed partial class PromQLTestRunner
                     state.HistogramSeries.Add(series.Labels);
                 }
                 var seriesRef = SeriesRef.None;
+                FloatHistogram? previous = null;
                 for (int i = 0; i < series.Values.Count; i++)
                 {
                     var v = series.Values[i];
@@ -190,9 +191,11 @@ public sealed partial class PromQLTestRunner
                     long t = i * load.IntervalMs;
                     if (v.H is not null)
                     {
-                        AddHistogram(state, series.Labels, t, v.H);
+                        AddHistogram(state, series.Labels, t, AsStored(previous, v.H));
+                        previous = v.H;
                         continue;
                     }
+                    previous = null;
                     if (!app.TryAppend(ref seriesRef, series.Labels, t, v.Value, out var err))
                     {
                         app.Rollback();
@@ -226,6 +229,37 @@ public sealed partial class PromQLTestRunner
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// The sample as Prometheus's TSDB gives it back: its histogram chunks keep a gauge hint, start a new chunk with a
+    /// counter-reset hint on a reset (stated or detected), with no hint after a layout change or a float sample, and
+    /// mark every other sample "not a counter reset".
+    /// </summary>
+    private static FloatHistogram AsStored(FloatHistogram? previous, FloatHistogram h)
+    {
+        var hint = h.CounterResetHint;
+        if (hint == CounterResetHint.Gauge)
+        {
+            return h;
+        }
+        if (previous is null || previous.CounterResetHint == CounterResetHint.Gauge)
+        {
+            hint = hint == CounterResetHint.CounterReset ? hint : CounterResetHint.Unknown;
+        }
+        else if (hint == CounterResetHint.Unknown)
+        {
+            hint = h.DetectReset(previous) ? CounterResetHint.CounterReset
+                : h.Schema != previous.Schema || !FloatHistogram.BoundsEqual(h.CustomValues, previous.CustomValues) ? CounterResetHint.Unknown
+                : CounterResetHint.NotCounterReset;
+        }
+        if (hint == h.CounterResetHint)
+        {
+            return h;
+        }
+        var stored = h.Copy();
+        stored.CounterResetHint = hint;
+        return stored;
     }
 
     private static void AddHistogram(RunState state, LabelSet labels, long t, FloatHistogram h)

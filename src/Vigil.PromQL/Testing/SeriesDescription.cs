@@ -308,7 +308,6 @@ public sealed class SeriesDescription
                 {
                     throw new FormatException("cannot combine exponential and custom-bucket histograms in " + GoText.Quote(item));
                 }
-                next.CounterResetHint = cur.CounterResetHint;
                 cur = next;
             }
         }
