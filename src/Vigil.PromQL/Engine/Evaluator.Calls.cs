@@ -178,7 +178,13 @@ internal sealed partial class Evaluator
                     double v;
                     bool ok;
                     Vigil.Core.Histograms.FloatHistogram? h = null;
-                    if (HasHistogram(window.Span))
+                    if (extendedRate && HasHistogram(window.Span))
+                    {
+                        v = 0;
+                        h = ExtendedHistogramRange.Rate(window.Span, rangeEnd - range, rangeEnd, smoothed, name != "delta", name == "rate", range, ctx);
+                        ok = h is not null;
+                    }
+                    else if (HasHistogram(window.Span))
                     {
                         var span = window.Span;
                         if (trimmed is not null)
@@ -254,7 +260,7 @@ internal sealed partial class Evaluator
         return mat;
     }
 
-    private static bool HasHistogram(ReadOnlySpan<FPoint> points)
+    internal static bool HasHistogram(ReadOnlySpan<FPoint> points)
     {
         foreach (ref readonly var p in points)
         {

@@ -485,14 +485,19 @@ internal sealed partial class Evaluator
                 Ctx.Tick();
                 long t = ts - vs.Offset;
                 window.Fill(this, t - lookback, t + lookback);
-                if (!Functions.ExtendedRange.ValueAt(window.Span, t, out double v))
+                double v;
+                Vigil.Core.Histograms.FloatHistogram? h = null;
+                bool ok = HasHistogram(window.Span)
+                    ? Functions.ExtendedHistogramRange.ValueAt(window.Span, t, s.Labels.Name, vs.Position, Annotations, out v, out h)
+                    : Functions.ExtendedRange.ValueAt(window.Span, t, out v);
+                if (!ok)
                 {
                     continue;
                 }
                 CurrentSamples++;
                 CheckSamples();
                 es ??= new EvalSeries(s.Labels) { Points = PointPool.Rent(Math.Min(numSteps, 5000)) };
-                es.Add(ts, v, numSteps);
+                es.Add(ts, v, h, numSteps);
             }
             if (es is not null)
             {

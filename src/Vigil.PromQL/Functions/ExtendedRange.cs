@@ -160,7 +160,7 @@ internal static class ExtendedRange
     }
 
     /// <summary>The smallest index below <paramref name="n"/> whose time is after (or at) <paramref name="t"/>, else <paramref name="n"/>.</summary>
-    private static int FirstIndex(ReadOnlySpan<FPoint> f, int n, long t, bool orEqual)
+    internal static int FirstIndex(ReadOnlySpan<FPoint> f, int n, long t, bool orEqual)
     {
         int lo = 0, hi = n;
         while (lo < hi)
