@@ -110,7 +110,7 @@ internal static class ExtendedHistogramRange
     /// </summary>
     public static FloatHistogram? Interpolate(FPoint p1, FPoint p2, long t, bool isCounter)
     {
-        if (p1.H is null || p2.H is null)
+        if (p1.H is null || p2.H is null || p1.H.UsesCustomBuckets != p2.H.UsesCustomBuckets)
         {
             return null;
         }

@@ -326,6 +326,11 @@ internal static class HistogramRangeFunctions
             {
                 resets++;
             }
+            else if ((a.H is null) != (b.H is null))
+            {
+                // Note: a switch between float and histogram samples counts as a reset.
+                resets++;
+            }
             else if (a.H is not null && b.H is not null && b.H.DetectReset(a.H))
             {
                 resets++;
