@@ -1,4 +1,5 @@
 using Vigil.Core.Histograms;
+using Vigil.Core.Storage;
 using Vigil.PromQL.Engine;
 
 namespace Vigil.PromQL.Functions;
@@ -30,7 +31,9 @@ internal static class HistogramRangeFunctions
                     c.Annotations.Warn(HistogramAnnotationText.MixedFloatsHistograms(metric), pos);
                     return false;
                 }
-                h = Rate(p, c, isCounter: name != "delta", isRate: name == "rate");
+                h = name != "delta" && c.StartTimes is { } sts
+                    ? StartTimestampRate(p, c, sts, isRate: name == "rate")
+                    : Rate(p, c, isCounter: name != "delta", isRate: name == "rate");
                 return h is not null;
             case "irate":
             case "idelta":
@@ -54,7 +57,7 @@ internal static class HistogramRangeFunctions
                 f = Changes(p);
                 return true;
             case "resets":
-                f = Resets(p);
+                f = Resets(p, c.StartTimes);
                 return true;
             case "count_over_time":
             case "present_over_time":
@@ -168,6 +171,12 @@ internal static class HistogramRangeFunctions
         {
             c.Annotations.Info(HistogramAnnotationText.MismatchedCustomBuckets("subtraction"), pos);
         }
+        return Extrapolate(p, c, result, p[0].H!.Count, isCounter, isRate);
+    }
+
+    /// <summary>Prometheus's extrapolation of the change seen between the first and last sample to the whole range.</summary>
+    private static FloatHistogram Extrapolate(ReadOnlySpan<FPoint> p, RangeContext c, FloatHistogram result, double firstCount, bool isCounter, bool isRate)
+    {
         long rangeStart = c.Ts - (c.RangeMs + c.OffsetMs);
         long rangeEnd = c.Ts - c.OffsetMs;
         double durationToStart = (p[0].T - rangeStart) / 1000.0;
@@ -179,9 +188,9 @@ internal static class HistogramRangeFunctions
         {
             durationToStart = average / 2;
         }
-        if (isCounter && result.Count > 0 && p[0].H!.Count >= 0)
+        if (isCounter && result.Count > 0 && firstCount >= 0)
         {
-            double durationToZero = sampledInterval * (p[0].H!.Count / result.Count);
+            double durationToZero = sampledInterval * (firstCount / result.Count);
             if (durationToZero < durationToStart)
             {
                 durationToStart = durationToZero;
@@ -192,6 +201,75 @@ internal static class HistogramRangeFunctions
             durationToEnd = average / 2;
         }
         double factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+        if (isRate)
+        {
+            factor /= c.RangeMs / 1000.0;
+        }
+        result = result.Mul(factor);
+        result.CounterResetHint = CounterResetHint.Gauge;
+        return result.Compact();
+    }
+
+    /// <summary>
+    /// rate/increase of histograms with start timestamps (see the float version in <see cref="RangeFunctions"/>): a restart
+    /// counts as a reset, a counter that started inside the range counts whole, and one that started just before its first
+    /// sample is taken to be empty at its start time instead of extrapolating towards the range start.
+    /// </summary>
+    private static FloatHistogram? StartTimestampRate(ReadOnlySpan<FPoint> p, RangeContext c, IStartTimestampSeries sts, bool isRate)
+    {
+        long rangeStart = c.Ts - (c.RangeMs + c.OffsetMs);
+        long rangeEnd = c.Ts - c.OffsetMs;
+        long st0 = sts.StartTimestampAt(p[0].T);
+        bool startedInRange = st0 != 0 && st0 > rangeStart && st0 != p[0].T && (p.Length == 1 || st0 < p[1].T);
+        bool zeroAtStart = startedInRange && st0 < p[0].T;
+        if (p.Length < 2 && !zeroAtStart)
+        {
+            return null;
+        }
+        if (!FloatHistogram.TryAdd(p[^1].H!, p[0].H!, subtract: true, out var result, out _))
+        {
+            c.Annotations.Warn(HistogramAnnotationText.MixedExponentialCustom(c.Metric.Name), c.Call.Args[0].Position);
+            return null;
+        }
+        bool overlap = false;
+        for (int i = 1; i < p.Length; i++)
+        {
+            long st = sts.StartTimestampAt(p[i].T);
+            if (st != 0 && st < p[i - 1].T && st != sts.StartTimestampAt(p[i - 1].T))
+            {
+                overlap = true;
+            }
+            if ((p[i].H!.DetectReset(p[i - 1].H!) || RangeFunctions.StartedAgain(sts, p[i - 1], p[i]))
+                && !FloatHistogram.TryAdd(result, p[i - 1].H!, subtract: false, out result, out _))
+            {
+                return null;
+            }
+        }
+        if (overlap)
+        {
+            c.Annotations.Warn(AnnotationText.StartTimeOverlap(c.Metric.Name), c.Call.Args[0].Position);
+        }
+        if (startedInRange && !FloatHistogram.TryAdd(result, p[0].H!, subtract: false, out result, out _))
+        {
+            return null;
+        }
+        if (!zeroAtStart)
+        {
+            return Extrapolate(p, c, result, p[0].H!.Count, isCounter: true, isRate);
+        }
+        long lastT = p[^1].T;
+        double sampledInterval = (lastT - st0) / 1000.0;
+        double durationToEnd = 0;
+        if (p.Length > 1)
+        {
+            double average = (lastT - p[0].T) / 1000.0 / (p.Length - 1);
+            durationToEnd = (rangeEnd - lastT) / 1000.0;
+            if (durationToEnd >= average * 1.1)
+            {
+                durationToEnd = average / 2;
+            }
+        }
+        double factor = sampledInterval != 0 ? (sampledInterval + durationToEnd) / sampledInterval : 1;
         if (isRate)
         {
             factor /= c.RangeMs / 1000.0;
@@ -226,7 +304,7 @@ internal static class HistogramRangeFunctions
             c.Annotations.Warn(HistogramAnnotationText.NotGauge(metric), pos);
         }
         FloatHistogram result;
-        if (isRate && last.H.DetectReset(prev.H))
+        if (isRate && (last.H.DetectReset(prev.H) || (c.StartTimes is { } sts && RangeFunctions.StartedAgain(sts, prev, last))))
         {
             result = last.H.Copy();
         }
@@ -315,7 +393,7 @@ internal static class HistogramRangeFunctions
 
     private static bool SameValue(FloatHistogram a, FloatHistogram b) => a.ExactlyEqualsIgnoringHint(b);
 
-    private static double Resets(ReadOnlySpan<FPoint> p)
+    private static double Resets(ReadOnlySpan<FPoint> p, IStartTimestampSeries? sts)
     {
         int resets = 0;
         for (int i = 1; i < p.Length; i++)
@@ -331,7 +409,7 @@ internal static class HistogramRangeFunctions
                 // Note: a switch between float and histogram samples counts as a reset.
                 resets++;
             }
-            else if (a.H is not null && b.H is not null && b.H.DetectReset(a.H))
+            else if (a.H is not null && b.H is not null && (b.H.DetectReset(a.H) || (sts is not null && RangeFunctions.StartedAgain(sts, a, b))))
             {
                 resets++;
             }

@@ -67,13 +67,11 @@ internal sealed class HistogramOverlayStorage(IStorage inner, Dictionary<LabelSe
         public void Dispose() => inner.Dispose();
     }
 
-    private sealed class OverlaySeries(LabelSet labels, ISeries? floats, (long T, FloatHistogram H)[] histograms) : ISeries, IStartTimestampSeries
+    private sealed class OverlaySeries(LabelSet labels, ISeries? floats, (long T, FloatHistogram H)[] histograms) : ISeries
     {
         public LabelSet Labels => labels;
 
         public ISampleIterator Iterator(ISampleIterator? reuse = null) => new MergedIterator(floats?.Iterator(), histograms);
-
-        public long StartTimestampAt(long t) => floats is IStartTimestampSeries st ? st.StartTimestampAt(t) : 0;
     }
 
     /// <summary>Floats and histograms of one series in time order; at an equal timestamp the histogram wins.</summary>

@@ -151,8 +151,8 @@ public sealed partial class PromQLTestRunner
         {
             get
             {
-                var s = StartTimes.Count == 0 ? Storage : new StartTimestampStorage(Storage, StartTimes);
-                return Histograms.Count == 0 ? s : new HistogramOverlayStorage(s, Histograms);
+                var s = Histograms.Count == 0 ? Storage : new HistogramOverlayStorage(Storage, Histograms);
+                return StartTimes.Count == 0 ? s : new StartTimestampStorage(s, StartTimes);
             }
         }
 
