@@ -18,6 +18,14 @@ internal sealed partial class Evaluator
             e.Args[0] = UnwrapParens(e.Args[0])!;
             return EvalInfo(e);
         }
+        if (name == "start_timestamp")
+        {
+            e.Args[0] = UnwrapParens(e.Args[0])!;
+            if (UnwrapInvariant(e.Args[0]) is VectorSelector stvs)
+            {
+                return StartTimestampOverSelector(stvs);
+            }
+        }
         if (name == "timestamp")
         {
             e.Args[0] = UnwrapParens(e.Args[0])!;
@@ -337,6 +345,40 @@ internal sealed partial class Evaluator
                 CheckSamples();
             }
             fn([vec], e, enh);
+        });
+    }
+
+    /// <summary>
+    /// start_timestamp(selector): for each series, the start timestamp (in seconds) of the sample the selector picks at
+    /// each step, 0 when that sample has none. An expression argument has no start timestamps and gives nothing.
+    /// </summary>
+    private List<EvalSeries> StartTimestampOverSelector(VectorSelector vs)
+    {
+        var series = ExpandSeries(vs);
+        var cursors = new LookbackCursor[series.Count];
+        for (int i = 0; i < series.Count; i++)
+        {
+            cursors[i] = new LookbackCursor();
+            cursors[i].Reset(series[i].Iterator());
+        }
+        long lookback = Ctx.LookbackMs;
+        bool delayed = DelayedNameRemoval;
+        return RangeEval((unused, enh) =>
+        {
+            long offset = vs.Timestamp is long t ? enh.Ts - t : vs.Offset;
+            for (int i = 0; i < series.Count; i++)
+            {
+                if (!cursors[i].At(enh.Ts - offset, lookback, out long sampleT, out _))
+                {
+                    continue;
+                }
+                long st = series[i] is IStartTimestampSeries sts ? sts.StartTimestampAt(sampleT) : 0;
+                var labels = series[i].Labels;
+                enh.Out.Add(new StepSample { Metric = delayed ? labels : labels.WithoutMetadata(), F = st / 1000.0, T = enh.Ts, DropName = true });
+                CurrentSamples++;
+                Ctx.SamplesLoaded++;
+                CheckSamples();
+            }
         });
     }
 

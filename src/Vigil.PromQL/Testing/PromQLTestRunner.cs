@@ -19,9 +19,9 @@ namespace Vigil.PromQL.Testing;
 /// the range-mode cross-check of instant evals.
 /// </summary>
 /// <remarks>
-/// Native histograms are not supported by Vigil's float engine: an eval whose expectations contain <c>{{…}}</c> or
-/// whose selectors match a series loaded with histogram samples is still run on the float samples; if that run does
-/// not meet the expectations it is reported as <see cref="EvalStatus.NativeHistogram"/> instead of failed.
+/// Native histogram samples (<c>{{…}}</c> in load and expected lines) are kept beside the storage's float samples
+/// (<see cref="HistogramOverlayStorage"/>) with the counter-reset hints Prometheus's TSDB would give them back with.
+/// Every eval runs; one that does not meet its expectations fails.
 /// </remarks>
 public sealed partial class PromQLTestRunner
 {
@@ -50,7 +50,7 @@ public sealed partial class PromQLTestRunner
 
     /// <summary>
     /// Runs every <c>*.test</c> file of <paramref name="directory"/> and prints one line per file
-    /// (<c>file: ran N, passed N, failed N, native-histogram N</c>) plus each failure as <c>file:line: message</c>.
+    /// (<c>file: ran N, passed N, failed N</c>) plus each failure as <c>file:line: message</c>.
     /// Returns 0 when every file passed, 1 otherwise (the exit code of <c>vigil test promql DIR</c>).
     /// </summary>
     public int RunDirectory(string directory, TextWriter output)
@@ -62,7 +62,7 @@ public sealed partial class PromQLTestRunner
             output.WriteLine("no *.test files in " + directory);
             return 1;
         }
-        int ran = 0, passed = 0, failed = 0, native = 0, invalid = 0;
+        int ran = 0, passed = 0, failed = 0, invalid = 0;
         foreach (string file in files)
         {
             var r = RunFile(file);
@@ -77,11 +77,10 @@ public sealed partial class PromQLTestRunner
             ran += r.Ran;
             passed += r.Passed;
             failed += r.Failed;
-            native += r.NativeHistogram;
             invalid += r.InvalidScript is null ? 0 : 1;
         }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"total: {files.Count} files, ran {ran}, passed {passed}, failed {failed}, native-histogram {native}, invalid scripts {invalid}"));
+            $"total: {files.Count} files, ran {ran}, passed {passed}, failed {failed}, invalid scripts {invalid}"));
         return failed == 0 && invalid == 0 ? 0 : 1;
     }
 
@@ -137,9 +136,6 @@ public sealed partial class PromQLTestRunner
     {
         public IStorage Storage { get; private set; } = storage;
 
-        /// <summary>Label sets of series that received native histogram samples since the last clear.</summary>
-        public List<LabelSet> HistogramSeries { get; } = new();
-
         /// <summary>Start timestamps from <c>@st</c> load lines since the last clear: series, sample time, start time.</summary>
         public Dictionary<LabelSet, Dictionary<long, long>> StartTimes { get; } = new();
 
@@ -160,7 +156,6 @@ public sealed partial class PromQLTestRunner
         {
             (Storage as IDisposable)?.Dispose();
             Storage = storage;
-            HistogramSeries.Clear();
             StartTimes.Clear();
             Histograms.Clear();
         }
@@ -175,10 +170,6 @@ public sealed partial class PromQLTestRunner
         {
             foreach (var (line, series) in load.Series)
             {
-                if (series.HasHistogram)
-                {
-                    state.HistogramSeries.Add(series.Labels);
-                }
                 var seriesRef = SeriesRef.None;
                 FloatHistogram? previous = null;
                 for (int i = 0; i < series.Values.Count; i++)
@@ -334,19 +325,12 @@ public sealed partial class PromQLTestRunner
         }
         foreach (var (labels, byTime) in parts)
         {
-            bool any = false;
             foreach (var (t, p) in byTime)
             {
-                if (p.Buckets.Count == 0)
+                if (p.Buckets.Count != 0)
                 {
-                    continue;
+                    AddHistogram(state, labels, t, p.ToHistogram());
                 }
-                AddHistogram(state, labels, t, p.ToHistogram());
-                any = true;
-            }
-            if (any)
-            {
-                state.HistogramSeries.Add(labels);
             }
         }
     }
@@ -398,7 +382,6 @@ public sealed partial class PromQLTestRunner
         {
             return new EvalOutcome(cmd.Line, cmd.Expr, EvalStatus.Failed, where + ": invalid expression: " + cmd.ParseError);
         }
-        string? nativeReason = NativeHistogramReason(state, cmd);
         string? error;
         try
         {
@@ -408,41 +391,9 @@ public sealed partial class PromQLTestRunner
         {
             error = "unexpected " + e.GetType().Name + ": " + e.Message;
         }
-        if (nativeReason is not null && error is not null)
-        {
-            return new EvalOutcome(cmd.Line, cmd.Expr, EvalStatus.NativeHistogram, nativeReason + " (float-only run: " + error + ")");
-        }
         return error is null
             ? new EvalOutcome(cmd.Line, cmd.Expr, EvalStatus.Passed, null)
             : new EvalOutcome(cmd.Line, cmd.Expr, EvalStatus.Failed, where + ": " + error);
-    }
-
-    private static string? NativeHistogramReason(RunState state, EvalCommand cmd)
-    {
-        if (cmd.ExpectsHistogram)
-        {
-            return "expects native histogram values";
-        }
-        if (state.HistogramSeries.Count == 0)
-        {
-            return null;
-        }
-        string? reason = null;
-        AstWalker.Inspect(PromQLParser.ParseExpr(cmd.Expr), (node, _) =>
-        {
-            if (reason is null && node is VectorSelector vs)
-            {
-                foreach (var labels in state.HistogramSeries)
-                {
-                    if (vs.Matchers.TrueForAll(m => m.Matches(labels.Get(m.Name))))
-                    {
-                        reason = "selects native histogram series " + labels;
-                        return;
-                    }
-                }
-            }
-        });
-        return reason;
     }
 
     private string? RunRange(RunState state, EvalCommand cmd)
