@@ -1,9 +1,9 @@
-using Vigil.Cli;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
+using Vigil.Server;
 using Vigil.Server.Tests.TestSupport;
 
-namespace Vigil.Server.Tests;
+namespace Vigil.Cli.Tests;
 
 /// <summary>The CLI in-process: parsing, exit codes, and series/dump against a server or a data directory.</summary>
 public sealed class VigilCliTests : IDisposable

@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
-using Vigil.Cli;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
+using Vigil.Server;
 using Vigil.Server.Tests.TestSupport;
 
-namespace Vigil.Server.Tests.Insights;
+namespace Vigil.Cli.Tests;
 
 /// <summary><c>vigil forecast</c> on a data directory and on a running server, against a series with a known model.</summary>
 public sealed class ForecastCommandTests : IDisposable
