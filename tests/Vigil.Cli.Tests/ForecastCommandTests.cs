@@ -69,8 +69,8 @@ public sealed class ForecastCommandTests : IDisposable
     [Fact]
     public async Task Forecast_ServerJson_ModelAndPoints()
     {
-        await using var server = new VigilServer(new VigilServerOptions { Listen = new ListenAddress("127.0.0.1", 0), CollectHost = false, CollectSelf = false }, _storage);
-        await server.StartAsync();
+        await using var vigil = await TestVigil.StartAsync(new VigilServerOptions { Listen = TestVigil.Loopback, CollectHost = false, CollectSelf = false }, _storage);
+        var server = vigil.Server;
         var (code, output, err) = await RunAsync("forecast", "demand", "--horizon", "30m", "--lookback", "1d", "--step", "300", "--time", "1700000000", "-o", "json", "--server", server.BaseAddress.ToString());
         Assert.True(code == 0, err);
         var series = Assert.Single(JsonDocument.Parse(output).RootElement.GetProperty("series").EnumerateArray());
