@@ -1,3 +1,4 @@
+// Note: over 600 lines on purpose: already a partial by feature: Prometheus's binary operators (set operations, vector matching with its fill modifiers, vector-scalar) side by side, over floats and native histograms.
 using System.Runtime.InteropServices;
 using System.Text;
 using Vigil.Core.Histograms;

@@ -1,3 +1,4 @@
+// Note: over 600 lines on purpose: the evaluator's core (the step loop, selectors, ranges and subqueries) shares one per-query state; operators, function calls and aggregations are already in Evaluator.*.cs by feature.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Vigil.Core.Labels;
