@@ -81,7 +81,7 @@ internal sealed class ObjectiveVerdicts(Func<AnalysisService?> analysis, Func<No
             InsightType.ObjectiveOutOfReach,
             s.Verdict == LeverVerdict.OutOfReach ? InsightSeverity.High : InsightSeverity.Low,
             s.Verdict == LeverVerdict.OutOfReach
-                ? $"objective out of reach of automatic levers: {Description(s)}"
+                ? Description(s)
                 : $"objective {s.Name} converged without a threshold: {Description(s)}",
             new Dictionary<string, string>(StringComparer.Ordinal) { ["objective"] = s.Name, ["verdict"] = s.Verdict.ToString()!.ToLowerInvariant() },
             [],
