@@ -159,19 +159,21 @@ public sealed partial class PerformanceOptimizer
             current[lever.Name] = value;
         }
 
-        double? target = await Task.Run(() => _evaluator.Median(objective.Target.Query, now - baseline, now, ev.Step, ev.Lookback, ct), ct).ConfigureAwait(false);
+        var (target, samples) = await Task.Run(() => _evaluator.Median(objective.Target.Query, now - baseline, now, ev.Step, ev.Lookback, ct), ct).ConfigureAwait(false);
         bool constraintsHold = true;
         foreach (var c in objective.Constraints)
         {
-            double? v = await Task.Run(() => _evaluator.Median(c.Query, now - baseline, now, ev.Step, ev.Lookback, ct), ct).ConfigureAwait(false);
+            var (v, _) = await Task.Run(() => _evaluator.Median(c.Query, now - baseline, now, ev.Step, ev.Lookback, ct), ct).ConfigureAwait(false);
             constraintsHold &= v is { } x && Evaluator.ImpactEvaluator.Holds(c.Better, x, c.Limit);
         }
         st.Value = target;
         st.ConstraintsHold = constraintsHold;
         st.Current = current;
-        if (target is not { } measured)
+        if (target is not { } measured || samples < ev.MinSamples)
         {
-            return Status(objective, st, "waiting", $"no values of {objective.Target.Name} in the last {PrometheusDuration.Format(baseline)}", executions);
+            // Note: a trial needs a full baseline window, or the evaluator would judge it on missing data.
+            return Status(objective, st, "waiting", string.Create(CultureInfo.InvariantCulture,
+                $"{samples} values of {objective.Target.Name} in the last {PrometheusDuration.Format(baseline)}; at least {ev.MinSamples} are needed"), executions);
         }
 
         string setting = string.Join(",", current.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Key + "=" + LeverAction.Format(c.Value)));

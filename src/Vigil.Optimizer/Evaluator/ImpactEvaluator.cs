@@ -227,11 +227,11 @@ internal sealed class ImpactEvaluator(ISampleQueryable storage, PromQLEngine eng
         return (after - before) / Math.Abs(before);
     }
 
-    /// <summary>The median of <paramref name="query"/>'s values from <paramref name="start"/> to <paramref name="end"/>, or null without values.</summary>
-    public double? Median(string query, DateTimeOffset start, DateTimeOffset end, TimeSpan step, TimeSpan? lookback, CancellationToken ct)
+    /// <summary>The median of <paramref name="query"/>'s values from <paramref name="start"/> to <paramref name="end"/> (null without values) and how many there were.</summary>
+    public (double? Median, int Count) Median(string query, DateTimeOffset start, DateTimeOffset end, TimeSpan step, TimeSpan? lookback, CancellationToken ct)
     {
         var values = Values(query, start, end, step, new QueryOptions { LookbackDelta = lookback ?? (step * 2) }, ct);
-        return values.Length == 0 ? null : WindowStatistics.Of(values).Median;
+        return (values.Length == 0 ? null : WindowStatistics.Of(values).Median, values.Length);
     }
 
     private double[] Values(string query, DateTimeOffset start, DateTimeOffset end, TimeSpan step, QueryOptions options, CancellationToken ct)
