@@ -123,8 +123,10 @@ public sealed class DeciderTests(DashboardServer fixture) : IAsyncLifetime
         while (true)
         {
             using var doc = JsonDocument.Parse(await http.GetStringAsync("/api/v1/optimizations/objectives"));
-            objective = doc.RootElement.GetProperty("data").GetProperty("objectives")[0].Clone();
-            if (objective.TryGetProperty("verdict", out _))
+            var objectives = doc.RootElement.GetProperty("data").GetProperty("objectives");
+            // Note: the list fills after the optimizer's first pass.
+            objective = objectives.GetArrayLength() > 0 ? objectives[0].Clone() : default;
+            if (objective.ValueKind == JsonValueKind.Object && objective.TryGetProperty("verdict", out _))
             {
                 break;
             }

@@ -152,6 +152,41 @@ public sealed class ObjectiveLoopTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OptimizeList_ModeOff_SaysHowToTurnTheOptimizerOnAndShowsTheObjectiveOff()
+    {
+        var config = Optimization(OptimizationMode.Off, [Tunable(_app.BaseAddress)], []) with
+        {
+            Objectives =
+            [
+                new OptimizationObjectiveConfig
+                {
+                    Name = "checkout-p99",
+                    Target = new OptimizationMetricConfig { Name = "p99", Query = "demo_p99_seconds" },
+                    Levers = [new OptimizationLeverConfig { Name = "pool", Executor = "app", Target = "demo/pool_size", Min = 2, Max = 8 }],
+                },
+            ],
+        };
+        await using var server = new VigilServer(new VigilServerOptions
+        {
+            Listen = new ListenAddress("127.0.0.1", 0),
+            CollectHost = false,
+            Optimization = config,
+        }, _storage);
+        await server.StartAsync();
+        var status = Assert.Single(await server.Optimizer!.DecideObjectivesAsync());
+        Assert.Equal("off", status.State);
+        Assert.Empty(server.Optimizer.Executions());
+
+        var (code, cli, _) = await OptimizeCommandTests.RunAsync("optimize", "list", "--server", server.BaseAddress.ToString());
+        Assert.Equal(0, code);
+        Assert.StartsWith("mode: off\n" + Vigil.Cli.OptimizeCommand.OffHint + "\n", cli.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("  checkout-p99: p99 no data, epoch 0, off: the optimizer's mode is off: set optimization.mode to recommend, approve or auto", cli, StringComparison.Ordinal);
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        var api = await http.GetFromJsonAsync<JsonElement>("/api/v1/optimizations/objectives");
+        Assert.StartsWith("the optimizer is off: set optimization.mode to recommend", api.GetProperty("data").GetProperty("hint").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Objective_TwoLeversNoneReachesTheThreshold_OutOfReachVerdictRaisedOnceAndNotRetriedUntilConditionsChange()
     {
         await using var server = await StartAsync();
@@ -192,6 +227,9 @@ public sealed class ObjectiveLoopTests : IAsyncLifetime
         var o = api.GetProperty("data").GetProperty("objectives")[0];
         Assert.Equal(("checkout-p99", "OutOfReach", "verdict"), (o.GetProperty("name").GetString(), o.GetProperty("verdict").GetString(), o.GetProperty("state").GetString()));
         Assert.Equal(count, o.GetProperty("choices").GetArrayLength());
+        var (code, cli, _) = await OptimizeCommandTests.RunAsync("optimize", "list", "--server", server.BaseAddress.ToString());
+        Assert.Equal(0, code);
+        Assert.Matches(@"\nobjectives:\n  checkout-p99: p99 0\.0\d+ \(≤ 0\.02\), epoch 0, verdict OutOfReach: objective out of reach of automatic levers: ", cli);
         JsonElement hook = default;
         await Poll.UntilAsync(() =>
         {
