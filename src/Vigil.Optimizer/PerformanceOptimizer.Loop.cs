@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Vigil.Core.Model;
 using Vigil.Optimizer.Decider;
+using Vigil.Optimizer.Decider.Levers;
 using Vigil.Optimizer.Executors;
 using Vigil.Optimizer.Lifecycle;
 using Vigil.Optimizer.Model;
@@ -45,7 +46,14 @@ public sealed partial class PerformanceOptimizer
             }
             policies.Add(new CompiledPolicy(pc, config, policies.Count));
         }
-        return new OptimizerSetup(config, executors, policies);
+        foreach (var objective in config.Objectives)
+        {
+            foreach (var lever in objective.Levers.Where(l => !executors.ContainsKey(l.Executor)))
+            {
+                throw new ArgumentException($"objective {objective.Name}: lever {lever.Name} names no executor {lever.Executor}");
+            }
+        }
+        return new OptimizerSetup(config, executors, policies, LeverAction.Policies(config));
     }
 
     private string NewId() => Guid.CreateVersion7(_clock.GetUtcNow()).ToString("N");
@@ -62,6 +70,7 @@ public sealed partial class PerformanceOptimizer
                 try
                 {
                     DecideOnce();
+                    await ObjectivesPassAsync(ct).ConfigureAwait(false);
                     Housekeeping();
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

@@ -222,7 +222,7 @@ public sealed partial class PerformanceOptimizer : IAsyncDisposable
             {
                 throw new OptimizerException($"optimization {e.Id} is a recommendation ({e.Mode} mode) and cannot be executed; set the mode to approve or auto");
             }
-            var policy = configured.Policies.FirstOrDefault(p => p.Name == e.Action.Policy)
+            var policy = configured.Policy(e.Action.Policy)
                 ?? throw new OptimizerException($"policy {e.Action.Policy} of optimization {e.Id} is no longer configured");
             if (!configured.Executors.TryGetValue(e.Action.Executor, out var executor))
             {

@@ -35,6 +35,8 @@ public sealed partial class VigilServer
         IOptimizationSignalSource[] sources = [new AlertSignalSource(() => _rules), InsightSignals(), .. _options.SignalSources];
         _optimizer = new PerformanceOptimizer(config, _storage, _options.DataDirectory, sources, judge, new LiveSettings(this),
             _loggerFactory.CreateLogger<PerformanceOptimizer>(), _clock);
+        var optimizer = _optimizer;
+        optimizer.ObjectivesEvaluated = new ObjectiveVerdicts(() => _analysis, () => Volatile.Read(ref _notifier), () => optimizer.Config.Interval, _clock).Apply;
     }
 
     private async Task StopOptimizerAsync()

@@ -87,6 +87,7 @@ public sealed partial class VigilServer
             new(Post, "/api/v1/otlp/v1/metrics", AccessScope.Write, otlp.ExportAsync, "OTLP/HTTP metrics at Prometheus's path"),
             new(Get, "/api/v1/optimizations", AccessScope.Read, optimizations.ListAsync, "optimization history"),
             new(Get, "/api/v1/optimizations/audit", AccessScope.Read, optimizations.AuditAsync, "the optimizer's audit log"),
+            new(Get, "/api/v1/optimizations/objectives", AccessScope.Read, optimizations.ObjectivesAsync, "the lever decider's objectives, choices and verdicts"),
             new(Get, "/api/v1/optimizations/{id}", AccessScope.Read, optimizations.GetAsync, "one optimization"),
             new(Post, "/api/v1/optimizations/{id}/approve", AccessScope.Admin, optimizations.ApproveAsync, "execute a pending action"),
             new(Post, "/api/v1/optimizations/{id}/reject", AccessScope.Admin, optimizations.RejectAsync, "reject a pending action"),

@@ -53,7 +53,8 @@ public sealed class OptimizeCommandTests : IAsyncLifetime
         public IStorage OpenInMemory() => throw new InvalidOperationException();
     }
 
-    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    /// <summary>Runs the <c>vigil</c> CLI in-process (no storage).</summary>
+    internal static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();

@@ -17,4 +17,10 @@ public enum InsightType
 
     /// <summary>A saturation series has been rising significantly (trend engine), before it hurts latency.</summary>
     TrendIdentified,
+
+    /// <summary>
+    /// An objective of the optimizer's lever decider is out of reach of its automatic levers (or converged short of its
+    /// threshold): what was tried, with the evidence, and what is left to a person (engine <c>optimizer</c>).
+    /// </summary>
+    ObjectiveOutOfReach,
 }

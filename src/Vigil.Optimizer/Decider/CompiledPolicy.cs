@@ -34,6 +34,9 @@ internal sealed class CompiledPolicy
 
     public OptimizationPolicyConfig Config { get; }
 
+    /// <summary>For a lever of an objective: the objective (its constraints join the evaluation); null for a configured policy.</summary>
+    public OptimizationObjectiveConfig? Objective { get; init; }
+
     public string Name => Config.Name;
 
     /// <summary>The position in the file (the last tie-breaker).</summary>

@@ -9,6 +9,15 @@ internal sealed record EvaluationPlan
 
     public IReadOnlyList<OptimizationMetricConfig> Guardrails { get; init; } = [];
 
+    /// <summary>An objective's constraints: the observation median of each must stay within its limit.</summary>
+    public IReadOnlyList<OptimizationConstraintConfig> Constraints { get; init; } = [];
+
+    /// <summary>
+    /// Set for a lever decider's cheaper setting: the change is kept when the target's observation median still meets this
+    /// threshold (and no guardrail or constraint broke), whether or not the target improved.
+    /// </summary>
+    public double? KeepWhileMeets { get; init; }
+
     public required DateTimeOffset BaselineStart { get; init; }
 
     public required DateTimeOffset BaselineEnd { get; init; }

@@ -29,6 +29,10 @@ internal sealed class ImpactEvaluator(ISampleQueryable storage, PromQLEngine eng
         {
             metrics.Add(Compare(g, MetricRole.Guardrail, plan, ct));
         }
+        foreach (var c in plan.Constraints)
+        {
+            metrics.Add(Compare(new OptimizationMetricConfig { Name = c.Name, Query = c.Query, Better = c.Better }, MetricRole.Constraint, plan, ct));
+        }
         double? impact = target.RelativeChange is { } rc && double.IsFinite(rc)
             ? (plan.Target.Better == MetricDirection.Lower ? -rc : rc)
             : null;
@@ -69,6 +73,23 @@ internal sealed class ImpactEvaluator(ISampleQueryable storage, PromQLEngine eng
                 return (false, $"guardrail {m.Name} regressed: {m.Reason}");
             }
         }
+        foreach (var c in plan.Constraints)
+        {
+            var m = metrics.First(x => x.Role == MetricRole.Constraint && x.Name == c.Name);
+            if (!Holds(c.Better, m.Observation.Median, c.Limit))
+            {
+                return (false, string.Create(CultureInfo.InvariantCulture,
+                    $"constraint {c.Name} broken: median after the change {Num(m.Observation.Median)} {(c.Better == MetricDirection.Lower ? ">" : "<")} limit {Num(c.Limit)}"));
+            }
+        }
+        if (plan.KeepWhileMeets is { } threshold)
+        {
+            return Holds(target.Better, target.Observation.Median, threshold)
+                ? (true, string.Create(CultureInfo.InvariantCulture,
+                    $"cheaper setting: {target.Name} median {Num(target.Observation.Median)} still meets {Num(threshold)}; no guardrail or constraint broke"))
+                : (false, string.Create(CultureInfo.InvariantCulture,
+                    $"cheaper setting: {target.Name} median {Num(target.Observation.Median)} no longer meets {Num(threshold)}"));
+        }
         if (!IsBetter(target))
         {
             return (false, $"target {target.Name} did not improve significantly: {target.Reason}");
@@ -81,6 +102,10 @@ internal sealed class ImpactEvaluator(ISampleQueryable storage, PromQLEngine eng
         return (true, string.Create(CultureInfo.InvariantCulture,
             $"{target.Name} improved by {Percent(impact)} (threshold {Percent(plan.ImpactThreshold)}); no guardrail regressed"));
     }
+
+    /// <summary>Whether <paramref name="value"/> is within <paramref name="limit"/> (at or below for lower-is-better).</summary>
+    internal static bool Holds(MetricDirection better, double value, double limit)
+        => better == MetricDirection.Lower ? value <= limit : value >= limit;
 
     private static bool IsWorse(MetricEvidence m)
         => m.Classification == (m.Better == MetricDirection.Lower ? MetricClassification.High : MetricClassification.Low);
@@ -200,6 +225,13 @@ internal sealed class ImpactEvaluator(ISampleQueryable storage, PromQLEngine eng
             return after == 0 ? 0 : after > 0 ? double.PositiveInfinity : double.NegativeInfinity;
         }
         return (after - before) / Math.Abs(before);
+    }
+
+    /// <summary>The median of <paramref name="query"/>'s values from <paramref name="start"/> to <paramref name="end"/> (null without values) and how many there were.</summary>
+    public (double? Median, int Count) Median(string query, DateTimeOffset start, DateTimeOffset end, TimeSpan step, TimeSpan? lookback, CancellationToken ct)
+    {
+        var values = Values(query, start, end, step, new QueryOptions { LookbackDelta = lookback ?? (step * 2) }, ct);
+        return (values.Length == 0 ? null : WindowStatistics.Of(values).Median, values.Length);
     }
 
     private double[] Values(string query, DateTimeOffset start, DateTimeOffset end, TimeSpan step, QueryOptions options, CancellationToken ct)

@@ -16,6 +16,7 @@ namespace Vigil.Optimizer.History;
 [JsonSerializable(typeof(OptimizationExecution))]
 [JsonSerializable(typeof(List<OptimizationExecution>))]
 [JsonSerializable(typeof(AuditEntry))]
+[JsonSerializable(typeof(ObjectiveStatus))]
 internal sealed partial class OptimizerJson : JsonSerializerContext
 {
     private static readonly Lazy<OptimizerJson> Relaxed = new(() => new OptimizerJson(new JsonSerializerOptions(Default!.Options)

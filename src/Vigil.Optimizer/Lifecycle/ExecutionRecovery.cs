@@ -31,7 +31,7 @@ internal static class ExecutionRecovery
                 logger.LogError("Optimization {Id}: {Error}", e.Id, failed.Error);
                 continue;
             }
-            var policy = setup.Policies.FirstOrDefault(p => p.Name == e.Action.Policy);
+            var policy = setup.Policy(e.Action.Policy);
             var now = action switch
             {
                 RestartAction.FailUnchanged => lifecycle.Transition(e.Id, ExecutionState.Failed,

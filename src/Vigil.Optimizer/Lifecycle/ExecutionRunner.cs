@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Vigil.Core.Model;
 using Vigil.Optimizer.Decider;
+using Vigil.Optimizer.Decider.Levers;
 using Vigil.Optimizer.Evaluator;
 using Vigil.Optimizer.Executors;
 using Vigil.Optimizer.History;
@@ -341,6 +342,9 @@ internal sealed class ExecutionRunner
         {
             Target = policy.Config.Target,
             Guardrails = policy.Guardrails,
+            Constraints = policy.Objective?.Constraints ?? [],
+            KeepWhileMeets = policy.Objective is { Threshold: { } threshold } && e.Action.Parameters.TryGetValue(LeverAction.PurposeParameter, out string? purpose)
+                && purpose == LeverAction.Cheaper ? threshold : null,
             BaselineStart = start - policy.Baseline,
             BaselineEnd = start,
             ObservationStart = applied + policy.Settle,

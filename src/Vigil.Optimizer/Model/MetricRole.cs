@@ -8,4 +8,7 @@ public enum MetricRole
 
     /// <summary>A metric that must not regress (error rate, CPU, memory).</summary>
     Guardrail,
+
+    /// <summary>An objective's constraint (an SLO with an absolute limit): the change is rolled back when its median after the change breaks the limit.</summary>
+    Constraint,
 }

@@ -14,7 +14,7 @@ internal sealed class InsightsApi(Func<AnalysisService?> analysis)
     /// <summary>The most insights one answer holds unless <c>limit</c> says otherwise.</summary>
     public const int DefaultLimit = 500;
 
-    private static readonly string[] Engines = ["trend", "bottleneck", "anomaly", "capacity"];
+    private static readonly string[] Engines = ["trend", "bottleneck", "anomaly", "capacity", "optimizer"];
 
     public async Task ListAsync(HttpContext ctx)
     {

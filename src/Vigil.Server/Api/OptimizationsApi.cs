@@ -96,6 +96,36 @@ internal sealed class OptimizationsApi(Func<PerformanceOptimizer?> optimizer, Li
         await ApiJson.EndSuccessAsync(ctx, w, []).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// <c>GET /api/v1/optimizations/objectives</c>: the mode, a hint when the optimizer is off, and each objective's status
+    /// (the lever decider's state, evidence per lever, trials, choices and verdict).
+    /// </summary>
+    public async Task ObjectivesAsync(HttpContext ctx)
+    {
+        var opt = optimizer();
+        var mode = opt?.Config.Mode ?? OptimizationMode.Off;
+        var w = ApiJson.BeginSuccess(ctx);
+        w.WriteStartObject("data");
+        w.WriteString("mode", mode.ToString().ToLowerInvariant());
+        if (mode == OptimizationMode.Off)
+        {
+            w.WriteString("hint", OffHint(opt is not null));
+        }
+        w.WriteStartArray("objectives");
+        foreach (var s in opt?.Objectives() ?? [])
+        {
+            JsonSerializer.Serialize(w, s, OptimizerJson.Writer.ObjectiveStatus);
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+        await ApiJson.EndSuccessAsync(ctx, w, []).ConfigureAwait(false);
+    }
+
+    /// <summary>How to turn the optimizer on, for a server whose mode is off.</summary>
+    public static string OffHint(bool configured) => configured
+        ? "the optimizer is off: set optimization.mode to recommend (list only), approve (act when approved) or auto in vigil.yaml and reload (SIGHUP or POST /-/reload)"
+        : "the optimizer is off: add an optimization: section with executors and policies or objectives to vigil.yaml (mode: recommend, approve or auto) and restart";
+
     public Task ApproveAsync(HttpContext ctx) => ChangeAsync(ctx, "approve", (o, id, actor, _) => o.Approve(id, actor));
 
     public Task RejectAsync(HttpContext ctx) => ChangeAsync(ctx, "reject", (o, id, actor, reason) => o.Reject(id, actor, reason));

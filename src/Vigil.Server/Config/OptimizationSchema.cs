@@ -91,10 +91,12 @@ internal static class OptimizationSchema
         }
     };
 
+    private static readonly ConfigValue<MetricDirection> Better = OneOf(("lower", MetricDirection.Lower), ("higher", MetricDirection.Higher));
+
     private static readonly ConfigSchema<OptimizationMetricConfig> Metric = new ConfigSchema<OptimizationMetricConfig>()
         .Key("name", Text, (o, v) => o with { Name = v })
         .Key("query", PromQLExpr, (o, v) => o with { Query = v })
-        .Key("better", OneOf(("lower", MetricDirection.Lower), ("higher", MetricDirection.Higher)), (o, v) => o with { Better = v })
+        .Key("better", Better, (o, v) => o with { Better = v })
         .Key("tolerance", Number(0, 100), (o, v) => o with { Tolerance = v })
         .Finish(b =>
         {
@@ -145,6 +147,131 @@ internal static class OptimizationSchema
         .Key("observation", PositiveDuration, (o, v) => o with { Observation = v })
         .Key("impact_threshold", Number(0, 100), (o, v) => o with { ImpactThreshold = v });
 
+    private static readonly ConfigSchema<OptimizationConstraintConfig> Constraint = new ConfigSchema<OptimizationConstraintConfig>()
+        .Key("name", Text, (o, v) => o with { Name = v })
+        .Key("query", PromQLExpr, (o, v) => o with { Query = v })
+        .Key("better", Better, (o, v) => o with { Better = v })
+        .Key("limit", Number(double.MinValue, double.MaxValue), (o, v) => o with { Limit = v })
+        .Finish(b =>
+        {
+            if (!b.IsMapping)
+            {
+                return null;
+            }
+            if (b.Value.Name.Length == 0 || b.Value.Query.Length == 0 || !b.Bound("limit"))
+            {
+                b.Error($"{b.Where} needs a name, a query and a limit");
+                return null;
+            }
+            return b.Value;
+        });
+
+    /// <summary>The most values one lever's range may hold ((max − min) / step), so a search stays bounded.</summary>
+    internal const double MaxLeverValues = 1_000_000;
+
+    private static ConfigSchema<OptimizationLeverConfig> Lever(HashSet<string> executors) => new ConfigSchema<OptimizationLeverConfig>()
+        .Key("name", Text, (o, v) => o with { Name = v })
+        .Key("executor", Text.Check(x => executors.Contains(x) ? null : $"no executor named \"{x}\" in {Section}.executors"), (o, v) => o with { Executor = v })
+        .Key("target", Text, (o, v) => o with { Target = v })
+        .Key("min", Number(-1e15, 1e15), (o, v) => o with { Min = v })
+        .Key("max", Number(-1e15, 1e15), (o, v) => o with { Max = v })
+        .Key("step", Number(1e-9, 1e15), (o, v) => o with { Step = v })
+        .Key("logarithmic", Bool, (o, v) => o with { Logarithmic = v })
+        .Key("cost_per_unit", Number(0, 1e15), (o, v) => o with { CostPerUnit = v })
+        .Key("mode", OneOf(("recommend", OptimizationMode.Recommend), ("approve", OptimizationMode.Approve), ("auto", OptimizationMode.Auto)), (o, v) => o with { Mode = v })
+        .Finish(b =>
+        {
+            if (!b.IsMapping)
+            {
+                return null;
+            }
+            var missing = new[] { "name", "executor", "target", "min", "max" }.Where(k => !b.Bound(k) && !b.Has(k)).ToList();
+            if (missing.Count > 0)
+            {
+                b.Error($"{b.Where} needs {string.Join(", ", missing)}");
+                return null;
+            }
+            var l = b.Value;
+            if (!b.Bound("name") || !b.Bound("executor") || !b.Bound("target") || !b.Bound("min") || !b.Bound("max"))
+            {
+                return null;
+            }
+            if (l.Min > l.Max)
+            {
+                b.Error(string.Create(CultureInfo.InvariantCulture, $"{b.Where}: min {l.Min} is greater than max {l.Max}"));
+                return null;
+            }
+            if ((l.Max - l.Min) / l.Step > MaxLeverValues)
+            {
+                b.Error(string.Create(CultureInfo.InvariantCulture, $"{b.Where}: [{l.Min}, {l.Max}] in steps of {l.Step} has more than {MaxLeverValues} values; use a larger step"));
+                return null;
+            }
+            if (l.Logarithmic == true && l.Min <= 0)
+            {
+                b.Error($"{b.Where}: a logarithmic lever needs min greater than 0");
+                return null;
+            }
+            return l;
+        });
+
+    private static ConfigSchema<OptimizationObjectiveConfig> Objective(HashSet<string> executors) => new ConfigSchema<OptimizationObjectiveConfig>()
+        .Key("name", Text, (o, v) => o with { Name = v })
+        .Key("target", Metric.Value(NewMetric), (o, v) => o with { Target = v })
+        .Key("threshold", Number(double.MinValue, double.MaxValue), (o, v) => o with { Threshold = v })
+        .Key("constraints", ListOf(Constraint.Item(() => new() { Name = string.Empty, Query = string.Empty, Limit = 0 })), (o, v) => o with { Constraints = v })
+        .Custom("levers", (r, e, o) =>
+        {
+            UniqueListOf(Lever(executors).Item(NewLever), l => l.Name, (n, _) => $"two levers are named \"{n}\" in {e.Path}")(r, e, out var list);
+            foreach (var dup in list.GroupBy(l => l.Target, StringComparer.Ordinal).Where(g => g.Count() > 1))
+            {
+                r.Invalid(e, $"levers {string.Join(" and ", dup.Select(l => l.Name))} both turn the target \"{dup.Key}\"");
+                return null;
+            }
+            return o with { Levers = list };
+        })
+        .Key("impact_threshold", Number(0, 100), (o, v) => o with { ImpactThreshold = v })
+        .Key("patience_trials", PositiveInt, (o, v) => o with { PatienceTrials = v })
+        .Key("seed", Integer, (o, v) => o with { Seed = v })
+        .Finish(b =>
+        {
+            if (!b.IsMapping)
+            {
+                return null;
+            }
+            var missing = new List<string>();
+            if (b.Value.Name.Length == 0)
+            {
+                missing.Add("a name");
+            }
+            if (!b.Has("target"))
+            {
+                missing.Add("a target metric");
+            }
+            if (!b.Has("levers"))
+            {
+                missing.Add("levers");
+            }
+            if (missing.Count > 0)
+            {
+                b.Error($"{b.Where} needs {string.Join(", ", missing)}");
+                return null;
+            }
+            if (!b.Bound("target") || !b.Bound("levers"))
+            {
+                return null;
+            }
+            if (b.Value.Levers.Count == 0)
+            {
+                b.Error($"{b.Where} needs at least one lever");
+                return null;
+            }
+            return b.Value;
+        });
+
+    private static OptimizationLeverConfig NewLever() => new() { Name = string.Empty, Executor = string.Empty, Target = string.Empty };
+
+    private static OptimizationObjectiveConfig NewObjective() => new() { Name = string.Empty, Target = NewMetric() };
+
     /// <summary>The section's keys.</summary>
     public static readonly ConfigSchema<OptimizationConfig> Root = new ConfigSchema<OptimizationConfig>()
         .Key("mode", Mode, (o, v) => o with { Mode = v })
@@ -173,6 +300,12 @@ internal static class OptimizationSchema
             var executors = o.Executors.Select(x => x.Name).ToHashSet(StringComparer.Ordinal);
             UniqueListOf(Policy(executors).Item(NewPolicy), p => p.Name, (n, _) => $"two policies are named \"{n}\" in {Section}.policies")(r, e, out var list);
             return o with { Policies = list };
+        }, late: true)
+        .Custom("objectives", (r, e, o) =>
+        {
+            var executors = o.Executors.Select(x => x.Name).ToHashSet(StringComparer.Ordinal);
+            UniqueListOf(Objective(executors).Item(NewObjective), x => x.Name, (n, _) => $"two objectives are named \"{n}\" in {Section}.objectives")(r, e, out var list);
+            return o with { Objectives = list };
         }, late: true);
 
     /// <summary>Reads the section; problems are recorded in <paramref name="r"/> and the defaults stand in for bad values.</summary>

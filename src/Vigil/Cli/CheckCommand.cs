@@ -135,7 +135,7 @@ internal static class CheckCommand
         }
         if (c.Optimization is { } o)
         {
-            sb.Append(inv, $"  optimization: mode {o.Mode.ToString().ToLowerInvariant()}, {Count(o.Executors.Count, "executor")}, {(o.Policies.Count == 1 ? "1 policy" : o.Policies.Count.ToString(inv) + " policies")}\n");
+            sb.Append(inv, $"  optimization: mode {o.Mode.ToString().ToLowerInvariant()}, {Count(o.Executors.Count, "executor")}, {(o.Policies.Count == 1 ? "1 policy" : o.Policies.Count.ToString(inv) + " policies")}, {Count(o.Objectives.Count, "objective")}{(o.Objectives.Count == 0 ? string.Empty : " (" + string.Join(", ", o.Objectives.Select(x => $"{x.Name}: {Count(x.Levers.Count, "lever")}")) + ")")}\n");
         }
         if (c.Alerting is { } alerting)
         {

@@ -14,7 +14,7 @@ internal static class OptimizeCommand
 {
     /// <summary>What <c>vigil optimize list</c> says when the server's optimizer is off.</summary>
     internal const string OffHint =
-        "The optimizer is off on this server: add an optimization: section with mode: recommend, approve or auto (and policies) to vigil.yaml and reload it (save the file, kill -HUP or POST /-/reload; a server started without --config needs vigil serve --config vigil.yaml). See docs/OPTIMIZATION.md.";
+        "The optimizer is off on this server: add an optimization: section with mode: recommend, approve or auto (and policies or objectives) to vigil.yaml and reload it (save the file, kill -HUP or POST /-/reload; a server started without --config needs vigil serve --config vigil.yaml). See docs/OPTIMIZATION.md.";
 
     /// <summary>The server asked when <c>--server</c> is not given.</summary>
     public const string DefaultServer = CommonOptions.DefaultServer;
@@ -102,9 +102,56 @@ internal static class OptimizeCommand
                 ]);
             }
             await WriteTableAsync(stdout, rows).ConfigureAwait(false);
+            await WriteObjectivesAsync(client, stdout, ct).ConfigureAwait(false);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The lever decider's objectives: state, value, verdict with what was tried, and what is escalated to a person.</summary>
+    private static async Task WriteObjectivesAsync(Client client, TextWriter stdout, CancellationToken ct)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = await client.SendAsync(HttpMethod.Get, "api/v1/optimizations/objectives", ct).ConfigureAwait(false);
+        }
+        catch (CliException)
+        {
+            // Note: a server older than the lever decider has no objectives endpoint; the executions above are all it has.
+            return;
+        }
+        using (doc)
+        {
+            var objectives = doc.RootElement.GetProperty("data").GetProperty("objectives");
+            if (objectives.GetArrayLength() == 0)
+            {
+                return;
+            }
+            var sb = new StringBuilder().AppendLine().AppendLine("objectives:");
+            foreach (var o in objectives.EnumerateArray())
+            {
+                string value = o.TryGetProperty("value", out var v) && v.ValueKind == JsonValueKind.Number
+                    ? v.GetDouble().ToString("G4", CultureInfo.InvariantCulture) : "no data";
+                string threshold = o.TryGetProperty("threshold", out var t) && t.ValueKind == JsonValueKind.Number
+                    ? (Str(o, "better") == "Higher" ? " (≥ " : " (≤ ") + t.GetDouble().ToString("G4", CultureInfo.InvariantCulture) + ")" : string.Empty;
+                sb.Append("  ").Append(Str(o, "name")).Append(": ").Append(Str(o, "target")).Append(' ').Append(value).Append(threshold)
+                    .Append(", epoch ").Append(Member(o, "epoch")).Append(", ");
+                if (o.TryGetProperty("verdict", out var verdict))
+                {
+                    sb.Append("verdict ").Append(verdict.GetString()).Append(": ").AppendLine(Str(o, "reason"));
+                    foreach (var e in o.GetProperty("escalations").EnumerateArray())
+                    {
+                        sb.Append("    escalated: ").AppendLine(e.GetString());
+                    }
+                }
+                else
+                {
+                    sb.Append(Str(o, "state")).Append(": ").AppendLine(Str(o, "detail"));
+                }
+            }
+            await stdout.WriteAsync(sb.ToString()).ConfigureAwait(false);
+        }
     }
 
     private static Command Show(TextWriter stdout)

@@ -294,18 +294,21 @@ public sealed class DashboardServer : IAsyncLifetime
     }
 
     /// <summary>A new page at the dashboard's address with its console errors, page errors and 404 responses recorded.</summary>
-    public async Task<DashboardPage> OpenAsync()
+    public Task<DashboardPage> OpenAsync() => OpenAsync(Server.BaseAddress);
+
+    /// <summary>A new page at the dashboard of another server (a test's own) in this fixture's browser.</summary>
+    public async Task<DashboardPage> OpenAsync(Uri baseAddress)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = Server.BaseAddress.ToString(),
+            BaseURL = baseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = 1366, Height = 900 },
             TimezoneId = "UTC",
             Locale = "en-GB",
         });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(20_000);
-        return new DashboardPage(context, page, Server.BaseAddress);
+        return new DashboardPage(context, page, baseAddress);
     }
 
     public async Task DisposeAsync()

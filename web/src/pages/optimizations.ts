@@ -14,7 +14,7 @@ interface WindowStatistics { count: number; mean: Num; median: Num; stdDev: Num;
 
 interface MetricEvidence {
   name: string;
-  role: 'Target' | 'Guardrail';
+  role: 'Target' | 'Guardrail' | 'Constraint';
   query: string;
   better: 'Lower' | 'Higher';
   tolerance: number;
@@ -79,6 +79,57 @@ export interface AuditEntry {
   executor?: string;
   policy?: string;
   target?: string;
+}
+
+/** One lever's evidence at the decider's last decision. */
+interface LeverScore { lever: string; current: number; candidate?: number; kept: number; notKept: number; meanImpact: Num; sampled: Num; status: string }
+
+/** One choice of the lever decider: lever, value, expected and measured effect, p-value, verdict. */
+interface LeverChoice {
+  executionId: string; at: string; lever: string; from?: string; to: string; purpose: string;
+  expected: Num; measured?: Num; pValue?: Num; status: ExecutionStatus; verdict: string;
+}
+
+/** The lever decider's state on one objective (GET /api/v1/optimizations/objectives). */
+interface ObjectiveStatus {
+  name: string; target: string; query: string; better: 'Lower' | 'Higher'; threshold?: number; value?: Num;
+  constraintsHold?: boolean; state: string; detail: string; epoch: number; epochReason?: string;
+  verdict?: 'Met' | 'Converged' | 'OutOfReach'; reason?: string; verdictSince?: string; escalations: string[];
+  current: Record<string, number>; scores: LeverScore[]; choices: LeverChoice[];
+}
+
+const verdictText: Record<string, [string, string]> = {
+  Met: ['objective met', 'ok'], Converged: ['converged', 'info'], OutOfReach: ['out of reach of automatic levers', 'bad'],
+};
+
+function objectiveView(o: ObjectiveStatus): HTMLElement {
+  const [text, kind] = o.verdict ? verdictText[o.verdict] ?? [o.verdict, 'info'] : [o.state, o.state === 'error' ? 'bad' : 'info'];
+  const value = o.value === undefined ? 'no data' : formatNumber(num(o.value));
+  const threshold = o.threshold === undefined ? '' : ` (${o.better === 'Lower' ? '≤' : '≥'} ${formatNumber(o.threshold)})`;
+  return h('article.objective', { 'data-objective': o.name, 'data-verdict': o.verdict ?? '', 'data-state': o.state },
+    h('div.execution-head', null,
+      h('strong', null, o.name),
+      h('span.verdict-badge', null, badge(text, kind)),
+      h('a.query', { href: exploreLink(o.query), title: o.query }, o.target), h('span.value', null, ` ${value}${threshold}`),
+      h('span.muted', null, `epoch ${o.epoch}${o.epochReason ? ` (${o.epochReason})` : ''}`)),
+    h('div.reason', null, o.verdict ? o.reason ?? o.detail : o.detail),
+    o.escalations.length > 0 ? h('div', null, h('strong', null, 'Escalated to a person:'), h('ul.escalations', null, o.escalations.map((e) => h('li', null, e)))) : null,
+    o.choices.length === 0 ? h('div.muted', null, 'No choices yet.') :
+      table(['Time', 'Lever', 'Value', 'Purpose', 'Expected', 'Measured', 'p-value', 'Verdict'], o.choices.map((c) => [
+        h('time', null, formatTime(seconds(c.at))),
+        c.lever,
+        `${c.from ?? '?'} → ${c.to}`,
+        c.purpose,
+        h('span.expected', null, percent(c.expected)),
+        h('span.measured', null, percent(c.measured)),
+        h('span', { 'data-p': String(num(c.pValue)) }, pValue(c.pValue)),
+        h('span', { title: c.verdict }, statusBadge(c.status), ' ', h('span.muted', null, c.verdict)),
+      ]), 'compact choices'),
+    o.scores.length === 0 ? null : h('details', null, h('summary', null, 'Levers at the last decision'),
+      table(['Lever', 'Now', 'Next', 'Kept', 'Rolled back', 'Mean impact', 'Thompson score', 'Status'], o.scores.map((s) => [
+        s.lever, formatNumber(s.current), s.candidate === undefined ? '–' : formatNumber(s.candidate), String(s.kept), String(s.notKept),
+        percent(s.meanImpact), formatNumber(num(s.sampled)), s.status,
+      ]), 'compact levers')));
 }
 
 const auditKind: Record<AuditEntry['result'], string> = { ok: 'ok', failed: 'bad', refused: 'warn', denied: 'bad' };
@@ -265,6 +316,19 @@ function mount(ctx: PageContext) {
     return [summary, h('div.timeline', null, views.map((v) => v.element))];
   }, 'timeline');
 
+  // The lever decider: per objective, its state or verdict, what it chose with the expected and measured effect.
+  const decider = new Panel('Decider', async () => {
+    const r = await apiGet<{ mode: string; hint?: string; objectives: ObjectiveStatus[] }>('/api/v1/optimizations/objectives');
+    const shown: Node[] = [];
+    if (r.data.hint) shown.push(h('div.muted', null, r.data.hint));
+    if (r.data.objectives.length === 0) {
+      shown.push(h('div.muted', null, 'No objectives: add optimization.objectives to vigil.yaml to let the decider choose levers (see docs/OPTIMIZATION.md).'));
+      return shown;
+    }
+    shown.push(...r.data.objectives.map(objectiveView));
+    return shown;
+  }, 'decider');
+
   // Who approved, rejected or rolled back what, and every executor call, as the append-only audit log records them.
   const audit = new Panel('Audit log', async () => {
     const r = await apiGet<{ file?: string; entries: AuditEntry[] }>('/api/v1/optimizations/audit', { limit: String(auditLimit) });
@@ -292,7 +356,7 @@ function mount(ctx: PageContext) {
     ctx.setParams(p);
     void timeline.refresh();
   });
-  const page = panelsPage(ctx, 'Optimizations', [timeline, audit], h('div.toolbar', null, h('label', null, 'Status ', statusSelect),
+  const page = panelsPage(ctx, 'Optimizations', [decider, timeline, audit], h('div.toolbar', null, h('label', null, 'Status ', statusSelect),
     h('span.muted', null, 'Approve, reject or roll back with vigil optimize (see vigil optimize --help).')));
   return {
     refresh: page.refresh,

@@ -9,7 +9,7 @@ public static class LeverHistory
 {
     /// <summary>
     /// The trials of <paramref name="objective"/>'s levers: every applied execution on a lever's target whose captured and
-    /// applied values are numbers, oldest first, with the kept/rolled-back verdict and the target metric's statistics.
+    /// applied values are numbers (the applied value is the action's <c>set</c> parameter when the executor cannot tell), oldest first, with the kept/rolled-back verdict and the target metric's statistics.
     /// </summary>
     /// <param name="objective">The objective and its levers.</param>
     /// <param name="executions">Executions in any order (the optimizer's history).</param>
@@ -21,7 +21,8 @@ public static class LeverHistory
         var trials = new List<LeverTrial>();
         foreach (var e in executions.Where(x => x.AppliedAt is not null && x.IsTerminal).OrderBy(x => x.AppliedAt))
         {
-            if (!byTarget.TryGetValue(e.Action.Target, out var lever) || !Number(e.PreviousValue, out double from) || !Number(e.AppliedValue, out double to))
+            if (!byTarget.TryGetValue(e.Action.Target, out var lever) || !Number(e.PreviousValue, out double from) 
+                || !(Number(e.AppliedValue, out double to) || (e.Action.Parameters.TryGetValue("set", out string? set) && Number(set, out to))))
             {
                 continue;
             }
