@@ -3,7 +3,8 @@ namespace Vigil.Analysis.Insights;
 
 /// <summary>
 /// The anomaly engine: the series the scorer finds anomalous at the same time (within its hold time), grouped by
-/// <c>instance</c>, the most anomalous first. A cluster of at least <c>anomaly.min_series</c> series is an
+/// <c>instance</c>, the most anomalous first. A cluster of at least <c>anomaly.min_series</c> series (one series alone
+/// only with a peak score of at least <c>anomaly.min_score_alone</c>) is an
 /// <see cref="InsightType.AnomalyDetected"/>, updated while the cluster lasts; its severity grows with the number and
 /// share of series involved.
 /// </summary>
@@ -23,6 +24,13 @@ internal sealed class AnomalyEngine : IInsightEngine
         {
             var members = cluster.OrderByDescending(a => a.PeakScore).ToList();
             if (members.Count < context.Config.AnomalyMinSeries)
+            {
+                continue;
+            }
+            // Note: one series alone needs a stronger score than the detector's threshold. Noise makes a new extreme now
+            // and then on every series, so across an instance's series an hour of healthy data nearly always holds one
+            // point just past the threshold; several series anomalous together, or one far past it, are news.
+            if (members.Count == 1 && members[0].PeakScore < context.Config.AnomalyMinScoreAlone)
             {
                 continue;
             }

@@ -204,6 +204,22 @@ public sealed class InsightEngineTests
         Assert.Empty(new AnomalyEngine().Run(Context(new AnalysisInsightsConfig { AnomalyMinSeries = 2 }, anomalous: [anomalous[3]], rates: rates)));
     }
 
+    [Fact]
+    public void Anomaly_OneSeriesJustPastTheThreshold_NoInsightUnlessStrongOrTogether()
+    {
+        // The idle host of `vigil bench insights` (seeds 2 and 4): one series' noise reached 0.5 once in the hour.
+        AnomalousSeries A(string name, double score) => new(LabelSet.Of("__name__", name, "instance", "web-1:8080", "job", "shop"), score, Now - 30_000, Now - 15_000);
+        var rates = new Dictionary<string, (int, int)> { ["web-1:8080"] = (1, 3) };
+
+        Assert.Empty(new AnomalyEngine().Run(Context(anomalous: [A("http_request_duration_seconds", 0.52)], rates: rates)));
+
+        var strong = Assert.Single(new AnomalyEngine().Run(Context(anomalous: [A("http_request_duration_seconds", 0.81)], rates: rates)));
+        Assert.Equal(InsightSeverity.Low, strong.Severity);
+        var together = Assert.Single(new AnomalyEngine().Run(Context(anomalous: [A("http_request_duration_seconds", 0.52), A("http_requests_total", 0.5)], rates: rates)));
+        Assert.Equal(2, together.AffectedSeries.Count);
+        Assert.Single(new AnomalyEngine().Run(Context(new AnalysisInsightsConfig { AnomalyMinScoreAlone = 0.5 }, anomalous: [A("http_request_duration_seconds", 0.52)], rates: rates)));
+    }
+
     /// <summary>Host CPU climbing over the hour, with the given extra series following it (seconds before now → utilization → value).</summary>
     private void WriteBusyHost(LabelSet host, params (LabelSet Labels, Func<double, double> Value)[] following)
     {
