@@ -220,6 +220,32 @@ public sealed class InsightEngineTests
         Assert.Single(new AnomalyEngine().Run(Context(new AnalysisInsightsConfig { AnomalyMinScoreAlone = 0.5 }, anomalous: [A("http_request_duration_seconds", 0.52)], rates: rates)));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Anomaly_OneSeriesWeakButLevelStaysChanged_InsightOnlyForTheStep(bool step)
+    {
+        // A deploy at 90 s ago: latency steps from 100 ms to 130 ms and stays (a step), or one point of 130 ms (a blip).
+        var r = new Random(3);
+        var latency = L("http_request_duration_seconds");
+        Write(latency, TimeSpan.FromMinutes(20), ago => (step ? (ago <= 90 ? 0.13 : 0.1) : (ago == 90 ? 0.13 : 0.1)) * (1 + (0.05 * (r.NextDouble() - 0.5))));
+        var weak = new AnomalousSeries(latency, 0.55, Now - 90_000, Now - 90_000);
+        var rates = new Dictionary<string, (int, int)> { ["web-1"] = (1, 3) };
+
+        var findings = new AnomalyEngine().Run(Context(anomalous: [weak], rates: rates));
+
+        if (step)
+        {
+            var f = Assert.Single(findings);
+            Assert.Equal("cluster{instance=\"web-1\"}", f.Key);
+            Assert.Equal(latency, Assert.Single(f.AffectedSeries));
+        }
+        else
+        {
+            Assert.Empty(findings);
+        }
+    }
+
     /// <summary>Host CPU climbing over the hour, with the given extra series following it (seconds before now → utilization → value).</summary>
     private void WriteBusyHost(LabelSet host, params (LabelSet Labels, Func<double, double> Value)[] following)
     {
