@@ -9,16 +9,20 @@ namespace Vigil.Analysis.Forecasting;
 /// </summary>
 /// <remarks>
 /// <para>Model choice: the candidates are simple exponential smoothing, Holt's (damped) linear trend and, when a season
-/// is detected (autocorrelation), additive Holt–Winters with and without a (damped) trend and the seasonal naive forecast.
-/// Each candidate's smoothing parameters come from a small grid. Every candidate is run over the history once, and from
-/// up to 40 forecast origins spread over its second part it forecasts 1 … horizon steps ahead; the candidate with the
-/// smallest mean absolute error over those multi-step forecasts wins. Choosing on one-step errors instead prefers a high
-/// level weight and a trend, which extrapolate noise over a long horizon.</para>
-/// <para>Intervals: the chosen model forecasts again from up to 400 origins over the whole history (after the warm-up);
-/// the signed errors, grouped by steps ahead (neighbouring horizons pooled until at least 40 errors), give the
-/// interval's offsets as empirical quantiles (split-conformal ranks), widened only to contain the point forecast.
-/// Beyond the longest horizon seen in the history the last offsets grow with the square root of the horizon. With fewer than 40 errors at one step ahead the
-/// interval is the normal one from the one-step residual deviation and the ETS variance formula.</para>
+/// is detected (autocorrelation), additive Holt–Winters with and without a (damped) trend, the seasonal naive forecast
+/// and the seasonal median (each point the median of the last three seasons there, so one odd season is not repeated).
+/// Each candidate's smoothing parameters come from a small grid; the smoothing models learn robustly (Gelper, Fried and
+/// Croux 2010: each value's one-step error cut at two robust deviations), so a spike does not become level or season.
+/// Every candidate is run over the history once, and from up to 40 forecast origins spread over its second half it
+/// forecasts 1 … horizon steps ahead; the candidate with the smallest mean absolute error over those multi-step
+/// forecasts wins. Choosing on one-step errors instead prefers a high level weight and a trend, which extrapolate noise
+/// over a long horizon.</para>
+/// <para>Intervals: the chosen model forecasts again from up to 400 origins over the second half of the history (the
+/// recent behaviour, so a volatile or calm start does not set today's width); the signed errors, grouped by steps ahead
+/// (neighbouring horizons pooled until at least 40 errors), give the interval's offsets as empirical quantiles
+/// (split-conformal ranks), widened only to contain the point forecast. Beyond the longest horizon seen in the history
+/// the last offsets grow with the square root of the horizon. With fewer than 40 errors at one step ahead the interval
+/// is the normal one from the one-step residual deviation and the ETS variance formula.</para>
 /// <para>Non-negative series: when the history has no negative value (rates of counters, counts, bytes, utilizations),
 /// the forecast and both bounds are cut at zero.</para>
 /// </remarks>
