@@ -34,6 +34,16 @@ public sealed class BenchInsightsCommandTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public async Task BenchInsights_IdleHostOnSeedsWhereNoiseReachedTheThreshold_NoInsight(int seed)
+    {
+        using var doc = await RunAsync("--scenario", "idle-host", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var s = Assert.Single(doc.RootElement.GetProperty("scenarios").EnumerateArray());
+        Assert.True(s.GetProperty("insights").GetArrayLength() == 0, s.ToString());
+    }
+
     [Fact]
     public async Task BenchInsights_CpuSaturation_BottleneckAndLatencyFoundWithoutScaleOut()
     {

@@ -14,4 +14,7 @@ public enum ForecastModelKind
 
     /// <summary>The last season repeated.</summary>
     SeasonalNaive,
+
+    /// <summary>Each point of the season the median of the last three seasons at that point, so one odd season is not repeated.</summary>
+    SeasonalMedian,
 }

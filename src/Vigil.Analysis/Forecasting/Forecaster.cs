@@ -9,16 +9,20 @@ namespace Vigil.Analysis.Forecasting;
 /// </summary>
 /// <remarks>
 /// <para>Model choice: the candidates are simple exponential smoothing, Holt's (damped) linear trend and, when a season
-/// is detected (autocorrelation), additive Holt–Winters with and without a (damped) trend and the seasonal naive forecast.
-/// Each candidate's smoothing parameters come from a small grid. Every candidate is run over the history once, and from
-/// up to 40 forecast origins spread over its second part it forecasts 1 … horizon steps ahead; the candidate with the
-/// smallest mean absolute error over those multi-step forecasts wins. Choosing on one-step errors instead prefers a high
-/// level weight and a trend, which extrapolate noise over a long horizon.</para>
-/// <para>Intervals: the chosen model forecasts again from up to 400 origins over the whole history (after the warm-up);
-/// the signed errors, grouped by steps ahead (neighbouring horizons pooled until at least 40 errors), give the
-/// interval's offsets as empirical quantiles (split-conformal ranks), widened only to contain the point forecast.
-/// Beyond the longest horizon seen in the history the last offsets grow with the square root of the horizon. With fewer than 40 errors at one step ahead the
-/// interval is the normal one from the one-step residual deviation and the ETS variance formula.</para>
+/// is detected (autocorrelation), additive Holt–Winters with and without a (damped) trend, the seasonal naive forecast
+/// and the seasonal median (each point the median of the last three seasons there, so one odd season is not repeated).
+/// Each candidate's smoothing parameters come from a small grid; the smoothing models learn robustly (Gelper, Fried and
+/// Croux 2010: each value's one-step error cut at two robust deviations), so a spike does not become level or season.
+/// Every candidate is run over the history once, and from up to 40 forecast origins spread over its second half it
+/// forecasts 1 … horizon steps ahead; the candidate with the smallest mean absolute error over those multi-step
+/// forecasts wins. Choosing on one-step errors instead prefers a high level weight and a trend, which extrapolate noise
+/// over a long horizon.</para>
+/// <para>Intervals: the chosen model forecasts again from up to 400 origins over the second half of the history (the
+/// recent behaviour, so a volatile or calm start does not set today's width); the signed errors, grouped by steps ahead
+/// (neighbouring horizons pooled until at least 40 errors), give the interval's offsets as empirical quantiles
+/// (split-conformal ranks), widened only to contain the point forecast. Beyond the longest horizon seen in the history
+/// the last offsets grow with the square root of the horizon. With fewer than 40 errors at one step ahead the interval
+/// is the normal one from the one-step residual deviation and the ETS variance formula.</para>
 /// <para>Non-negative series: when the history has no negative value (rates of counters, counts, bytes, utilizations),
 /// the forecast and both bounds are cut at zero.</para>
 /// </remarks>
@@ -28,6 +32,15 @@ public sealed class Forecaster
     private const int CalibrationOrigins = 400;
     private const int MinBucket = 40;
     private const int MaxCalibrationErrors = 2_000_000;
+
+    // Note: the constants of Gelper, Fried and Croux (2010), "Robust forecasting with exponential and Holt–Winters
+    // smoothing": Huber's ψ cut at 2, the biweight ρ with k = 2 and c = 2.52 (consistent at the normal), λσ = 0.1.
+    private const double HuberK = 2;
+    private const double BiweightC = 2.52;
+    private const double ScaleLambda = 0.1;
+
+    /// <summary>The seasons the seasonal median looks back over.</summary>
+    private const int MedianSeasons = 3;
 
     private static readonly double[] s_sesAlphas = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0];
     private static readonly double[] s_holtAlphas = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9];
@@ -62,7 +75,7 @@ public sealed class Forecaster
     public ForecastModelKind Kind => _config.Kind;
 
     /// <summary>The season length in points the model uses (0 = none).</summary>
-    public int Period => _config.Kind is ForecastModelKind.HoltWinters or ForecastModelKind.SeasonalNaive ? _config.Period : 0;
+    public int Period => _config.Kind is ForecastModelKind.HoltWinters or ForecastModelKind.SeasonalNaive or ForecastModelKind.SeasonalMedian ? _config.Period : 0;
 
     /// <summary>The season detected in the history (0 = none), whether or not the chosen model uses it.</summary>
     public int DetectedPeriod { get; }
@@ -143,7 +156,10 @@ public sealed class Forecaster
             // Note: too short to judge multi-step errors: the plainest model with a moderate level weight.
             best = new Config(ForecastModelKind.ExponentialSmoothing, 0, 0.3, 0, 1, 0);
         }
-        int[] calibration = Origins(warm, n, Math.Clamp(MaxCalibrationErrors / horizon, 1, CalibrationOrigins));
+        // Note: the intervals are calibrated on the errors of the recent half of the history (the selection's origins),
+        // where the series behaves most like what comes next: a volatile start (a burst of spikes weeks ago) or a
+        // calm start does not set today's interval width.
+        int[] calibration = Origins(first, n, Math.Clamp(MaxCalibrationErrors / horizon, 1, CalibrationOrigins));
         var errors = new double[calibration.Length * horizon];
         Array.Fill(errors, double.NaN);
         Run(values, best, calibration, horizon, errors, out long calibrated, out double sse, out var state);
@@ -218,13 +234,19 @@ public sealed class Forecaster
             int m = _config.Period;
             return _season[(_observations - 1 + h) % m];
         }
+        if (_config.Kind == ForecastModelKind.SeasonalMedian)
+        {
+            // Note: _season holds the last MedianSeasons whole seasons in order; the three values at h's point of the season.
+            int m = _config.Period, j = (h - 1) % m;
+            return Median3(_season[j], _season[m + j], _season[(2 * m) + j]);
+        }
         return _level + (damp * _trend) + (_config.Period > 0 ? _season[(_observations - 1 + h) % _config.Period] : 0);
     }
 
     /// <summary>The ETS(A,Ad,A) coefficient c_j of the h-step variance σ²(1 + Σ c_j²), used when there is no calibration.</summary>
     private double Coefficient(int j)
     {
-        if (_config.Kind == ForecastModelKind.SeasonalNaive)
+        if (_config.Kind is ForecastModelKind.SeasonalNaive or ForecastModelKind.SeasonalMedian)
         {
             return j % _config.Period == 0 ? 1 : 0;
         }
@@ -257,6 +279,7 @@ public sealed class Forecaster
         if (m > 0)
         {
             list.Add(new Config(ForecastModelKind.SeasonalNaive, m, 0, 0, 1, 0));
+            list.Add(new Config(ForecastModelKind.SeasonalMedian, m, 0, 0, 1, 0));
             foreach (double a in s_hwAlphas)
             {
                 foreach (var (b, phi) in s_hwTrends)
@@ -301,6 +324,10 @@ public sealed class Forecaster
         count = 0;
         oneStepSse = 0;
         int next = 0;
+        if (c.Kind == ForecastModelKind.SeasonalMedian)
+        {
+            return RunSeasonalMedian(y, m, origins, horizon, errors, out count, out oneStepSse, out final);
+        }
         if (c.Kind == ForecastModelKind.SeasonalNaive)
         {
             for (int t = m; t < n; t++)
@@ -381,6 +408,8 @@ public sealed class Forecaster
             start = 1;
         }
         double alpha = c.Alpha, beta = c.Beta, phi = c.Phi, gamma = c.Gamma;
+        double scaleFloor = ScaleFloor(y);
+        double scale = InitialScale(y, m, scaleFloor);
         for (int t = start; t < n; t++)
         {
             while (next < origins.Length && origins[next] < t)
@@ -408,21 +437,122 @@ public sealed class Forecaster
             }
             double s = m > 0 ? season[t % m] : 0;
             double damped = trended ? phi * trend : 0;
-            double e1 = y[t] - (level + damped + s);
+            double predicted = level + damped + s;
+            double e1 = y[t] - predicted;
             oneStepSse += e1 * e1;
-            double newLevel = (alpha * (y[t] - s)) + ((1 - alpha) * (level + damped));
+            // Note: robust smoothing (Gelper, Fried and Croux 2010): the state learns from the value with its one-step error
+            // cut at HuberK robust deviations, so a spike, an outage or one odd season does not become level, trend or
+            // season; the deviation itself follows the errors through a bounded (biweight) update, so a real level
+            // shift widens it and is learnt within a few steps.
+            double u = e1 / scale;
+            scale = Math.Max(scaleFloor, Math.Sqrt(scale * scale * (1 + (ScaleLambda * (Biweight(u) - 1)))));
+            double yt = predicted + (Math.Clamp(e1 / scale, -HuberK, HuberK) * scale);
+            double newLevel = (alpha * (yt - s)) + ((1 - alpha) * (level + damped));
             if (trended)
             {
                 trend = (beta * (newLevel - level)) + ((1 - beta) * damped);
             }
             if (m > 0)
             {
-                season[t % m] = (gamma * (y[t] - newLevel)) + ((1 - gamma) * s);
+                season[t % m] = (gamma * (yt - newLevel)) + ((1 - gamma) * s);
             }
             level = newLevel;
         }
         final = new State(level, trended ? trend : 0, season);
         return sum;
+    }
+
+    /// <summary>
+    /// <see cref="Run"/> for the seasonal median: the forecast of y[i] from origin t is the median of the three values
+    /// one, two and three seasons before the latest whole season at or before t − 1. Origins before three seasons have no forecast.
+    /// </summary>
+    private static double RunSeasonalMedian(ReadOnlySpan<double> y, int m, int[] origins, int horizon, double[]? errors, out long count, out double oneStepSse, out State final)
+    {
+        int n = y.Length, span = MedianSeasons * m;
+        double sum = 0;
+        count = 0;
+        oneStepSse = 0;
+        int next = 0;
+        for (int t = span; t < n; t++)
+        {
+            while (next < origins.Length && origins[next] < t)
+            {
+                next++;
+            }
+            if (next < origins.Length && origins[next] == t)
+            {
+                int hmax = Math.Min(horizon, n - t);
+                for (int h = 1; h <= hmax; h++)
+                {
+                    int i = t + h - 1, back = m * (((h - 1) / m) + 1);
+                    double e = y[i] - Median3(y[i - back], y[i - back - m], y[i - back - (2 * m)]);
+                    sum += Math.Abs(e);
+                    count++;
+                    if (errors is not null)
+                    {
+                        errors[(next * horizon) + h - 1] = e;
+                    }
+                }
+                next++;
+            }
+            double e1 = y[t] - Median3(y[t - m], y[t - (2 * m)], y[t - (3 * m)]);
+            oneStepSse += e1 * e1;
+        }
+        var last = n >= span ? y[(n - span)..].ToArray() : new double[span];
+        final = new State(0, 0, last);
+        return sum;
+    }
+
+    private static double Median3(double a, double b, double c) => Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
+
+    /// <summary>The biweight ρ at <paramref name="u"/> with its cut at <see cref="HuberK"/>, scaled so its mean under the normal is 1.</summary>
+    private static double Biweight(double u)
+    {
+        if (Math.Abs(u) >= HuberK)
+        {
+            return BiweightC;
+        }
+        double r = u / HuberK;
+        double q = 1 - (r * r);
+        return BiweightC * (1 - (q * q * q));
+    }
+
+    /// <summary>
+    /// The starting robust deviation of the one-step errors: the median absolute (seasonal, when <paramref name="m"/> &gt; 0)
+    /// difference over the first stretch of the series, as a normal deviation per step.
+    /// </summary>
+    private static double InitialScale(ReadOnlySpan<double> y, int m, double floor)
+    {
+        int lag = m > 0 ? m : 1;
+        int count = Math.Min(y.Length - lag, Math.Max(lag, 50));
+        if (count <= 0)
+        {
+            return floor;
+        }
+        var d = new double[count];
+        for (int i = 0; i < count; i++)
+        {
+            d[i] = Math.Abs(y[i + lag] - y[i]);
+        }
+        Array.Sort(d);
+        // Note: 1.4826 × median is the normal σ of a difference; a difference of two values has √2 times the σ of one.
+        return Math.Max(floor, 1.4826 * d[count / 2] / Math.Sqrt(2));
+    }
+
+    /// <summary>
+    /// The least robust deviation: a thousandth of the mean absolute step over the whole series, so a series that starts
+    /// flat (a staircase, an idle counter) still learns a later change within a few steps instead of clipping it forever.
+    /// </summary>
+    private static double ScaleFloor(ReadOnlySpan<double> y)
+    {
+        double sum = 0, top = 0;
+        for (int i = 1; i < y.Length; i++)
+        {
+            sum += Math.Abs(y[i] - y[i - 1]);
+            top = Math.Max(top, Math.Abs(y[i]));
+        }
+        double mean = y.Length > 1 ? sum / (y.Length - 1) : 0;
+        return Math.Max(mean / 1000, Math.Max(top, 1) * 1e-12);
     }
 
     /// <summary>Groups the errors by steps ahead: neighbouring horizons pooled until each group holds enough errors.</summary>

@@ -57,6 +57,57 @@ internal sealed class InsightContext(ISampleQueryable storage, PromQLEngine engi
         }
     }
 
+    /// <summary>
+    /// The stored samples of the one series with exactly <paramref name="labels"/> from <paramref name="fromMs"/> to now;
+    /// a counter's (by name) as per-second rates between consecutive samples, a drop counting from zero, as the scorer sees it.
+    /// </summary>
+    public (List<long> Times, List<double> Values) Samples(LabelSet labels, long fromMs)
+    {
+        var times = new List<long>();
+        var values = new List<double>();
+        bool counter = AnomalyScorer.IsCounter(labels.Name);
+        using var querier = storage.Querier(fromMs, NowMs);
+        var matchers = labels.Select(l => LabelMatcher.Equal(l.Name, l.Value)).ToArray();
+        var set = querier.Select(false, new SelectHints(fromMs, NowMs), matchers);
+        while (set.MoveNext())
+        {
+            if (!set.Current.Labels.Equals(labels))
+            {
+                continue;
+            }
+            var it = set.Current.Iterator(null);
+            if (!it.Seek(fromMs))
+            {
+                break;
+            }
+            long lastT = long.MinValue;
+            double last = 0;
+            do
+            {
+                double v = it.V;
+                if (!double.IsFinite(v) || it.T > NowMs)
+                {
+                    continue;
+                }
+                if (!counter)
+                {
+                    times.Add(it.T);
+                    values.Add(v);
+                    continue;
+                }
+                if (lastT != long.MinValue && it.T > lastT)
+                {
+                    times.Add(it.T);
+                    values.Add((v >= last ? v - last : v) * 1000.0 / (it.T - lastT));
+                }
+                (lastT, last) = (it.T, v);
+            }
+            while (it.Next());
+            break;
+        }
+        return (times, values);
+    }
+
     /// <summary>The metric names with samples in the last <paramref name="window"/>.</summary>
     public IReadOnlyList<string> MetricNames(TimeSpan window)
     {

@@ -136,7 +136,8 @@ internal static class AnalysisSchema
             .Key("horizon", PositiveDuration, (o, v) => o with { CapacityHorizon = v })
             .Key("resources", ListOf(CapacityResource.Item(() => new(string.Empty, string.Empty, string.Empty))), (o, v) => o with { CapacityResources = v }))
         .Group("anomaly", new ConfigSchema<AnalysisInsightsConfig>()
-            .Key("min_series", PositiveInt, (o, v) => o with { AnomalyMinSeries = v }));
+            .Key("min_series", PositiveInt, (o, v) => o with { AnomalyMinSeries = v })
+            .Key("min_score_alone", Number(0, 1), (o, v) => o with { AnomalyMinScoreAlone = v }));
 
     /// <summary>The section's keys.</summary>
     public static readonly ConfigSchema<AnalysisConfig> Root = new ConfigSchema<AnalysisConfig>()

@@ -70,6 +70,7 @@ internal static class ForecastBench
             {
                 ForecastModelKind.HoltWinters => string.Create(CultureInfo.InvariantCulture, $"holt_winters m={model.Period}{(model.Beta > 0 ? " trend" : "")}"),
                 ForecastModelKind.SeasonalNaive => string.Create(CultureInfo.InvariantCulture, $"seasonal_naive m={model.Period}"),
+                ForecastModelKind.SeasonalMedian => string.Create(CultureInfo.InvariantCulture, $"seasonal_median m={model.Period}"),
                 ForecastModelKind.HoltLinear => "holt_linear" + (model.Phi < 1 ? " damped" : ""),
                 _ => "exponential_smoothing",
             };

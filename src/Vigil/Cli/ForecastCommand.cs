@@ -150,6 +150,7 @@ internal static class ForecastCommand
         {
             ForecastModelKind.HoltWinters => string.Create(ci, $"Holt–Winters, season {m.Period} steps, α={m.Alpha} β={m.Beta} φ={m.Phi} γ={m.Gamma}"),
             ForecastModelKind.SeasonalNaive => string.Create(ci, $"seasonal naive (the last season of {m.Period} steps repeated)"),
+            ForecastModelKind.SeasonalMedian => string.Create(ci, $"seasonal median (each point the median of the last three seasons of {m.Period} steps)"),
             ForecastModelKind.HoltLinear => string.Create(ci, $"Holt {(m.Phi < 1 ? "damped" : "linear")} trend (no season), α={m.Alpha} β={m.Beta} φ={m.Phi}"),
             _ => string.Create(ci, $"exponential smoothing (level only), α={m.Alpha}"),
         };
@@ -162,6 +163,7 @@ internal static class ForecastCommand
     {
         ForecastModelKind.HoltWinters => "holt_winters",
         ForecastModelKind.SeasonalNaive => "seasonal_naive",
+        ForecastModelKind.SeasonalMedian => "seasonal_median",
         ForecastModelKind.HoltLinear => "holt_linear",
         _ => "exponential_smoothing",
     };

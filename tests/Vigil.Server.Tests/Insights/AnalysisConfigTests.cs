@@ -50,7 +50,7 @@ public sealed class AnalysisConfigTests
                   window: 12h
                   horizon: 14d
                   resources: [{ name: queue, usage: 'sum(q_depth)', limit: 'sum(q_capacity)' }]
-                anomaly: { min_series: 3 }
+                anomaly: { min_series: 3, min_score_alone: 0.9 }
             """).Analysis!;
         Assert.Equal((TimeSpan.FromSeconds(30), "mad", 500.0, 0.7, TimeSpan.FromMinutes(2), false), (a.EvaluationInterval, a.Detector, a.DetectorParameters["window"], a.Threshold, a.Hold, a.BuiltinSeries));
         Assert.Equal(["{job=\"shop\"}", "http_requests_total{code=~\"5..\"}"], a.Selectors.Select(s => s.Text));
@@ -62,7 +62,7 @@ public sealed class AnalysisConfigTests
         Assert.Equal((0.75, 0.6, true), (i.Utilization, i.MinCorrelation, i.BottleneckIncludeSelf));
         Assert.False(Parse("analysis: { enabled: true }").Analysis!.Insights.BottleneckIncludeSelf);
         Assert.Equal((TimeSpan.FromHours(12), TimeSpan.FromDays(14), "queue"), (i.CapacityWindow, i.CapacityHorizon, Assert.Single(i.CapacityResources).Name));
-        Assert.Equal(3, i.AnomalyMinSeries);
+        Assert.Equal((3, 0.9), (i.AnomalyMinSeries, i.AnomalyMinScoreAlone));
         Assert.Equal("vigil", Parse("analysis: { detector: vigil }").Analysis!.Detector);
     }
 

@@ -204,6 +204,48 @@ public sealed class InsightEngineTests
         Assert.Empty(new AnomalyEngine().Run(Context(new AnalysisInsightsConfig { AnomalyMinSeries = 2 }, anomalous: [anomalous[3]], rates: rates)));
     }
 
+    [Fact]
+    public void Anomaly_OneSeriesJustPastTheThreshold_NoInsightUnlessStrongOrTogether()
+    {
+        // The idle host of `vigil bench insights` (seeds 2 and 4): one series' noise reached 0.5 once in the hour.
+        AnomalousSeries A(string name, double score) => new(LabelSet.Of("__name__", name, "instance", "web-1:8080", "job", "shop"), score, Now - 30_000, Now - 15_000);
+        var rates = new Dictionary<string, (int, int)> { ["web-1:8080"] = (1, 3) };
+
+        Assert.Empty(new AnomalyEngine().Run(Context(anomalous: [A("http_request_duration_seconds", 0.52)], rates: rates)));
+
+        var strong = Assert.Single(new AnomalyEngine().Run(Context(anomalous: [A("http_request_duration_seconds", 0.81)], rates: rates)));
+        Assert.Equal(InsightSeverity.Low, strong.Severity);
+        var together = Assert.Single(new AnomalyEngine().Run(Context(anomalous: [A("http_request_duration_seconds", 0.52), A("http_requests_total", 0.5)], rates: rates)));
+        Assert.Equal(2, together.AffectedSeries.Count);
+        Assert.Single(new AnomalyEngine().Run(Context(new AnalysisInsightsConfig { AnomalyMinScoreAlone = 0.5 }, anomalous: [A("http_request_duration_seconds", 0.52)], rates: rates)));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Anomaly_OneSeriesWeakButLevelStaysChanged_InsightOnlyForTheStep(bool step)
+    {
+        // A deploy at 90 s ago: latency steps from 100 ms to 130 ms and stays (a step), or one point of 130 ms (a blip).
+        var r = new Random(3);
+        var latency = L("http_request_duration_seconds");
+        Write(latency, TimeSpan.FromMinutes(20), ago => (step ? (ago <= 90 ? 0.13 : 0.1) : (ago == 90 ? 0.13 : 0.1)) * (1 + (0.05 * (r.NextDouble() - 0.5))));
+        var weak = new AnomalousSeries(latency, 0.55, Now - 90_000, Now - 90_000);
+        var rates = new Dictionary<string, (int, int)> { ["web-1"] = (1, 3) };
+
+        var findings = new AnomalyEngine().Run(Context(anomalous: [weak], rates: rates));
+
+        if (step)
+        {
+            var f = Assert.Single(findings);
+            Assert.Equal("cluster{instance=\"web-1\"}", f.Key);
+            Assert.Equal(latency, Assert.Single(f.AffectedSeries));
+        }
+        else
+        {
+            Assert.Empty(findings);
+        }
+    }
+
     /// <summary>Host CPU climbing over the hour, with the given extra series following it (seconds before now → utilization → value).</summary>
     private void WriteBusyHost(LabelSet host, params (LabelSet Labels, Func<double, double> Value)[] following)
     {
