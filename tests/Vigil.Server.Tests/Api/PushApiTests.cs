@@ -147,7 +147,7 @@ public sealed class PushApiTests : IAsyncLifetime
             => $$"""{"metric_name": "jobs_running", "value": {{value.ToString(System.Globalization.CultureInfo.InvariantCulture)}}, "timestamp": {{1700000000 + seconds}}, "tags": {{tags}}, "source": "svc"}""";
         foreach (var (seconds, value, tags) in new[] { (0, 1.0, (string?)null), (10, 2.0, null), (20, 3.0, null), (30, 4.0, """{"a": "1", "b": "2"}""") })
         {
-            using var r = await _http.PostAsync("/api/v1/push", Json("[" + (tags is null ? Item(seconds, value) : Item(seconds, value, tags)) + "]"));
+            using var r = await Http.PostAsync("/api/v1/push", Json("[" + (tags is null ? Item(seconds, value) : Item(seconds, value, tags)) + "]"));
             Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
         }
         var series = Assert.Single(_storage.AllSeries(), l => l.Name == "jobs_running");
@@ -159,16 +159,16 @@ public sealed class PushApiTests : IAsyncLifetime
     [Fact]
     public async Task Push_KnownSeriesWithRepeatedTagsField_400AndNothingStored()
     {
-        using (var r = await _http.PostAsync("/api/v1/push", Json("""{"metric_name": "m", "tags": {"a": "1"}, "value": 1, "timestamp": 1700000000}""")))
+        using (var r = await Http.PostAsync("/api/v1/push", Json("""{"metric_name": "m", "tags": {"a": "1"}, "value": 1, "timestamp": 1700000000}""")))
         {
             Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         }
         // The same name and tags, but a second "tags" field: not a known series, and refused as before.
-        using var bad = await _http.PostAsync("/api/v1/push", Json("""{"metric_name": "m", "tags": {"a": "1"}, "tags": {"a": "1"}, "value": 2, "timestamp": 1700000010}"""));
+        using var bad = await Http.PostAsync("/api/v1/push", Json("""{"metric_name": "m", "tags": {"a": "1"}, "tags": {"a": "1"}, "value": 2, "timestamp": 1700000010}"""));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("tag \"a\" is given twice", (await BodyAsync(bad)).GetProperty("error").GetString(), StringComparison.Ordinal);
         // A known series with another field wrong is refused too.
-        using var bad2 = await _http.PostAsync("/api/v1/push", Json("""{"metric_name": "m", "tags": {"a": "1"}, "value": "many", "timestamp": 1700000020}"""));
+        using var bad2 = await Http.PostAsync("/api/v1/push", Json("""{"metric_name": "m", "tags": {"a": "1"}, "value": "many", "timestamp": 1700000020}"""));
         Assert.Equal(HttpStatusCode.BadRequest, bad2.StatusCode);
         Assert.Equal([1.0], _storage.SamplesOf(Series("m")).Select(x => x.V));
     }
@@ -184,7 +184,7 @@ public sealed class PushApiTests : IAsyncLifetime
             {
                 var items = Enumerable.Range(0, Metrics).Select(m =>
                     $$$"""{"metric_name": "m{{{m % 5}}}", "value": {{{i}}}, "timestamp": {{{1700000000 + i}}}, "tags": {"host": "h{{{sender}}}", "k": "{{{m}}}"}}""");
-                using var r = await _http.PostAsync("/api/v1/push", Json("[" + string.Join(",", items) + "]"));
+                using var r = await Http.PostAsync("/api/v1/push", Json("[" + string.Join(",", items) + "]"));
                 Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
             }
         })).ToArray();

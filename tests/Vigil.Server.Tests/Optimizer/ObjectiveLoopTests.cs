@@ -177,7 +177,7 @@ public sealed class ObjectiveLoopTests : IAsyncLifetime
         Assert.Equal("off", status.State);
         Assert.Empty(server.Optimizer.Executions());
 
-        var (code, cli, _) = await OptimizeCommandTests.RunAsync("optimize", "list", "--server", server.BaseAddress.ToString());
+        var (code, cli, _) = await InProcessCli.RunAsync("optimize", "list", "--server", server.BaseAddress.ToString());
         Assert.Equal(0, code);
         Assert.StartsWith("mode: off\n" + Vigil.Cli.OptimizeCommand.OffHint + "\n", cli.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("  checkout-p99: p99 no data, epoch 0, off: the optimizer's mode is off: set optimization.mode to recommend, approve or auto", cli, StringComparison.Ordinal);
@@ -227,7 +227,7 @@ public sealed class ObjectiveLoopTests : IAsyncLifetime
         var o = api.GetProperty("data").GetProperty("objectives")[0];
         Assert.Equal(("checkout-p99", "OutOfReach", "verdict"), (o.GetProperty("name").GetString(), o.GetProperty("verdict").GetString(), o.GetProperty("state").GetString()));
         Assert.Equal(count, o.GetProperty("choices").GetArrayLength());
-        var (code, cli, _) = await OptimizeCommandTests.RunAsync("optimize", "list", "--server", server.BaseAddress.ToString());
+        var (code, cli, _) = await InProcessCli.RunAsync("optimize", "list", "--server", server.BaseAddress.ToString());
         Assert.Equal(0, code);
         Assert.Matches(@"\nobjectives:\n  checkout-p99: p99 0\.0\d+ \(≤ 0\.02\), epoch 0, verdict OutOfReach: objective out of reach of automatic levers: ", cli);
         JsonElement hook = default;
