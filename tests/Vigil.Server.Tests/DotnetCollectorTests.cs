@@ -40,9 +40,11 @@ public sealed class DotnetCollectorTests
             await h.CollectUntilAsync(
                 () => h.Value("orders_placed_total", [.. p1, "region", "eu"]) == 5
                     && h.Value("orders_duration_seconds_count", p1) == 2
-                    && h.Value("orders_queue_depth", p1) == 42,
+                    && h.Value("orders_queue_depth", p1) == 42
+                    && h.Value("orders_processed_total", p1) == 1005
+                    && h.Value("orders_active", p1) == 5,
                 Wait,
-                () => $"placed {h.Value("orders_placed_total", [.. p1, "region", "eu"])}, duration count {h.Value("orders_duration_seconds_count", p1)}, depth {h.Value("orders_queue_depth", p1)}");
+                () => $"placed {h.Value("orders_placed_total", [.. p1, "region", "eu"])}, processed {h.Value("orders_processed_total", p1)}, active {h.Value("orders_active", p1)}, duration count {h.Value("orders_duration_seconds_count", p1)}, depth {h.Value("orders_queue_depth", p1)}");
 
             // The app's own meter: every instrument kind, with the labels a user queries by.
             Assert.Equal(5, h.Value("orders_placed_total", "job", "vigil", "instance", "test-host", "process_name", MeterChild.AppName, "pid", first.PidText, "region", "eu"));
@@ -80,8 +82,12 @@ public sealed class DotnetCollectorTests
             string[] p2 = ["process_name", MeterChild.AppName, "pid", second.PidText];
             await h.CollectUntilAsync(() => h.Value("dotnet_up", p2) == 1, Wait, () => "dotnet_up of the restarted child");
             await second.SendAsync("add 3");
-            await h.CollectUntilAsync(() => h.Value("orders_placed_total", [.. p2, "region", "eu"]) == 3, Wait,
-                () => $"placed {h.Value("orders_placed_total", [.. p2, "region", "eu"])}");
+            // Note: each instrument's value arrives in its own event, so one collection can hold the new counter but
+            // not yet the observable one: wait for both.
+            await h.CollectUntilAsync(
+                () => h.Value("orders_placed_total", [.. p2, "region", "eu"]) == 3 && h.Value("orders_processed_total", p2) == 1003,
+                Wait,
+                () => $"placed {h.Value("orders_placed_total", [.. p2, "region", "eu"])}, processed {h.Value("orders_processed_total", p2)}");
             Assert.Equal(1003, h.Value("orders_processed_total", p2));
             Assert.DoesNotContain(h.Latest("dotnet_up", "process_name", MeterChild.AppName), s => s.Labels.Get("pid").Length == 0);
         }

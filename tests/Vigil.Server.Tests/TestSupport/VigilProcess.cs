@@ -75,7 +75,10 @@ internal sealed class VigilProcess : IDisposable
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "vigil.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing; the test project must reference src/Vigil");
-        var psi = new ProcessStartInfo(wrapper.Length > 0 ? wrapper[0] : "dotnet")
+        // Note: a suite started as a background job (`./test.sh &` in a script) inherits SIGINT and SIGQUIT as ignored,
+        // and .NET keeps an inherited "ignore" for SIGINT, as a shell's background job expects. Vigil is started with
+        // both signals at their defaults, as in a user's terminal, so the Ctrl-C tests test Vigil and not the launcher.
+        var psi = new ProcessStartInfo("env")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -86,14 +89,12 @@ internal sealed class VigilProcess : IDisposable
         {
             psi.Environment[name] = value;
         }
-        foreach (var a in wrapper.Skip(1))
+        psi.ArgumentList.Add("--default-signal=INT,QUIT");
+        foreach (var a in wrapper)
         {
             psi.ArgumentList.Add(a);
         }
-        if (wrapper.Length > 0)
-        {
-            psi.ArgumentList.Add("dotnet");
-        }
+        psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add(dll);
         foreach (var a in args)
         {
