@@ -216,6 +216,9 @@ public sealed partial class ReleaseArtifactsTests(ReleaseArtifactsFixture releas
             {
                 Assert.Contains(option + "\n", unit, StringComparison.Ordinal);
             }
+            // systemd's own check of the installed unit: its options are known, its user and ExecStart exist.
+            (code, output) = await ReleaseArtifactsFixture.RunAsync("/", TimeSpan.FromMinutes(1), "systemd-analyze", "verify", "/lib/systemd/system/vigil.service");
+            Assert.True(code == 0, "systemd-analyze verify vigil.service:\n" + output);
             (code, output) = await ReleaseArtifactsFixture.RunAsync("/", TimeSpan.FromMinutes(1), "id", "-u", "vigil");
             Assert.True(code == 0, "no vigil user: " + output);
             (code, output) = await ReleaseArtifactsFixture.RunAsync("/", TimeSpan.FromMinutes(1), "stat", "-c", "%U %a", "/var/lib/vigil");
