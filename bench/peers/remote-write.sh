@@ -9,6 +9,9 @@
 #   SERIES=8000 SAMPLES=60 SENDERS="1 4" bench/peers/remote-write.sh
 #   FORMAT=text bench/peers/remote-write.sh              # the same samples as Prometheus text with ms timestamps,
 #                                                        # pushed to /api/v1/import/prometheus (Vigil, VictoriaMetrics)
+#   RESULTS_TSV=out.tsv bench/peers/remote-write.sh      # also append one row per server and level to out.tsv:
+#                                                        # format server senders samples seconds cpu_s held expected
+#   NO_BUILD=1 ...                                       # use the builds already there (bench/peers/run.sh builds once)
 #
 # Needs: dotnet, python3, curl, /usr/bin/prometheus (Debian package prometheus) and /usr/bin/victoria-metrics (Debian
 # package victoria-metrics). Each concurrency level gets its own 10-minute window of timestamps (older than now), so
@@ -50,10 +53,12 @@ wait_http() { # url seconds
   echo "timed out waiting for $1" >&2; return 1
 }
 
-echo "Building Vigil and the load tool (Release)..." >&2
 # VIGIL_DLL=path/to/vigil.dll measures another build of Vigil (e.g. an older commit's) with this load tool.
-[ -n "${VIGIL_DLL:-}" ] || dotnet build src/Vigil -c Release -nologo -v q -clp:ErrorsOnly >&2
-dotnet build bench/Vigil.Benchmarks -c Release -nologo -v q -clp:ErrorsOnly >&2
+if [ -z "${NO_BUILD:-}" ]; then
+  echo "Building Vigil and the load tool (Release)..." >&2
+  [ -n "${VIGIL_DLL:-}" ] || dotnet build src/Vigil -c Release -nologo -v q -clp:ErrorsOnly >&2
+  dotnet build bench/Vigil.Benchmarks -c Release -nologo -v q -clp:ErrorsOnly >&2
+fi
 vigil_dll="${VIGIL_DLL:-src/Vigil/bin/Release/net10.0/vigil.dll}"
 load_dll="bench/Vigil.Benchmarks/bin/Release/net10.0/Vigil.Benchmarks.dll"
 
@@ -166,3 +171,13 @@ for server in "${servers[@]}"; do
   verdict="ok"; [ "${held[$server]}" = "$expected" ] || verdict="MISMATCH"
   echo "$server holds ${held[$server]} of $expected samples: $verdict"
 done
+if [ -n "${RESULTS_TSV:-}" ]; then
+  while IFS=$'\t' read -r server senders out c0 c1 c2; do
+    f_samples="$(sed -n 's/.*samples=\([0-9]*\).*/\1/p' <<<"$out")"
+    f_seconds="$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$out")"
+    f_errors="$(sed -n 's/.*errors=\([0-9]*\).*/\1/p' <<<"$out")"
+    [ "$f_errors" = 0 ] || f_samples=0 # a level with failed requests counts as nothing received
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$FORMAT" "$server" "$senders" "$f_samples" "$f_seconds" \
+      "$(awk -v a="$c0" -v b="$c2" -v hz="$hz" 'BEGIN { printf "%.3f", (b - a) / hz }')" "${held[$server]}" "$expected" >>"$RESULTS_TSV"
+  done <"$results"
+fi

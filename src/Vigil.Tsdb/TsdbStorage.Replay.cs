@@ -175,7 +175,7 @@ public sealed partial class TsdbStorage
                     UnknownRefs++;
                     continue;
                 }
-                lock (s)
+                using (s.Acquire())
                 {
                     if (s.Append(x.T, x.V, chunkRange) == AppendCheck.Ok)
                     {

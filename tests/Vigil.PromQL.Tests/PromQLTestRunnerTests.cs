@@ -82,12 +82,29 @@ public sealed class PromQLTestRunnerTests
     }
 
     [Fact]
-    public void RunText_NativeHistogramSeries_IsReportedAsNotSupported()
+    public void RunText_NativeHistogramSeries_SelectedAndComparedAsHistograms()
     {
-        var r = Run("load 1m\n  h {{schema:0 sum:1 count:1}}x3\n\neval instant at 1m h\n  h {{schema:0 sum:1 count:1}}\n");
+        var r = Run("load 1m\n  h {{schema:0 sum:1 count:1 buckets:[1]}}+{{schema:0 sum:2 count:2 buckets:[1 1]}}x3\n\n"
+            + "eval instant at 2m h\n  h {{schema:0 sum:5 count:5 buckets:[3 2]}}\n\n"
+            + "eval range from 0 to 2m step 1m histogram_count(h)\n  {} 1 3 5\n");
+        Assert.True(r.Success, r.InvalidScript + string.Join("\n", r.Evals.Select(e => e.Message)));
+        Assert.All(r.Evals, e => Assert.Equal(EvalStatus.Passed, e.Status));
+    }
+
+    [Fact]
+    public void RunText_NativeHistogramWithWrongBucket_FailsNamingBothHistograms()
+    {
+        var r = Run("load 1m\n  h {{schema:0 sum:1 count:1 buckets:[1]}}x3\n\neval instant at 1m h\n  h {{schema:0 sum:1 count:1 buckets:[2]}}\n");
         var e = Assert.Single(r.Evals);
-        Assert.Equal(EvalStatus.NativeHistogram, e.Status);
-        Assert.True(r.Success);
+        Assert.NotEqual(EvalStatus.Passed, e.Status);
+        Assert.Contains("expected histogram {count:1, sum:1, (0.5,1]:2}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RunText_FloatExpectedButHistogramReturned_DoesNotPass()
+    {
+        var r = Run("load 1m\n  h {{schema:0 sum:1 count:1}}x3\n\neval instant at 1m h\n  h 1\n");
+        Assert.NotEqual(EvalStatus.Passed, Assert.Single(r.Evals).Status);
     }
 
     [Theory]

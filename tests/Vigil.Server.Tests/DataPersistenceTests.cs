@@ -34,8 +34,7 @@ public sealed class DataPersistenceTests : IDisposable
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
             await Processes.WaitForHttpAsync(http, "-/ready", vigil.Process, () => vigil.Stderr, TimeSpan.FromSeconds(60));
-            await Task.Delay(2500);
-            before = await ExportAsync(http, "node_load1");
+            before = await Poll.ForAsync(() => ExportAsync(http, "node_load1"), b => b.Count >= 2, b => $"{b?.Count ?? 0} samples of node_load1", TimeSpan.FromSeconds(30));
             Assert.True(before.Count >= 2, $"only {before.Count} samples before restart");
 
             // Read-only access to the locked data dir from a second process.

@@ -125,8 +125,8 @@ public sealed class FirstHourTests : IAsyncLifetime
         Assert.Equal("SERIES  VALUE\n", output);
         Assert.Contains("vigil: no series match; configured scrape targets: 1 (1 up, see " + Url + "targets)", err, StringComparison.Ordinal);
 
-        await using var bare = new VigilServer(new VigilServerOptions { Listen = new ListenAddress("127.0.0.1", 0), CollectHost = false, CollectionInterval = TimeSpan.FromHours(1) }, new MemoryStorage());
-        await bare.StartAsync();
+        await using var vigil = await TestVigil.StartAsync(new VigilServerOptions { Listen = TestVigil.Loopback, CollectHost = false, CollectionInterval = TimeSpan.FromHours(1) }, new MemoryStorage());
+        var bare = vigil.Server;
         (_, _, err) = await RunAsync("query", "up", "--server", bare.BaseAddress.ToString());
         Assert.Contains("vigil: no series match; configured scrape targets: 0 — add targets under scrape_configs:", err, StringComparison.Ordinal);
     }

@@ -96,15 +96,15 @@ public sealed class QueryCancellationTests
             app.Commit();
         }
         const long total = 400 * 240;
-        await using var server = new VigilServer(new VigilServerOptions
+        await using var vigil = await TestVigil.StartAsync(new VigilServerOptions
         {
-            Listen = new ListenAddress("127.0.0.1", 0),
+            Listen = TestVigil.Loopback,
             CollectionInterval = TimeSpan.FromHours(1),
             CollectHost = false,
             CollectSelf = false,
         }, storage);
-        await server.StartAsync();
-        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        var server = vigil.Server;
+        var http = vigil.Http;
 
         using (var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
         {

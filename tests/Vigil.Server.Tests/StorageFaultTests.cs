@@ -97,9 +97,9 @@ public sealed class StorageFaultTests : IDisposable
     {
         var blocks = await WriteBlocksAsync();
         using var storage = OpenTsdb(DataDir);
-        await using var server = new VigilServer(new VigilServerOptions { Listen = new ListenAddress("127.0.0.1", 0), CollectHost = false, CollectSelf = false }, storage);
-        await server.StartAsync();
-        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        await using var vigil = await TestVigil.StartAsync(new VigilServerOptions { Listen = TestVigil.Loopback, CollectHost = false, CollectSelf = false }, storage);
+        var server = vigil.Server;
+        var http = vigil.Http;
         string chunks = Path.Combine(blocks[0], "chunks", "000001");
         FlipByte(chunks, new FileInfo(chunks).Length / 2);
 
@@ -130,9 +130,8 @@ public sealed class StorageFaultTests : IDisposable
     public async Task Push_TimestampsThatCannotBeRight_400NamingTheSampleAndNothingStored()
     {
         using var storage = OpenTsdb(DataDir);
-        await using var server = new VigilServer(new VigilServerOptions { Listen = new ListenAddress("127.0.0.1", 0), CollectHost = false, CollectSelf = false }, storage);
-        await server.StartAsync();
-        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        await using var vigil = await TestVigil.StartAsync(new VigilServerOptions { Listen = TestVigil.Loopback, CollectHost = false, CollectSelf = false }, storage);
+        var http = vigil.Http;
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
         using var text = await http.PostAsync("/api/v1/import/prometheus", new StringContent($"ok_metric 1 {now}\nbad_metric 2 9223372036854775807\n"));

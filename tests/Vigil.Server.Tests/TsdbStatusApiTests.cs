@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
+using Vigil.Server.Tests.TestSupport;
 using Vigil.Tsdb;
 
 namespace Vigil.Server.Tests;
@@ -11,26 +12,19 @@ public sealed class TsdbStatusApiTests : IAsyncLifetime
     private readonly string _dataDir = Directory.CreateTempSubdirectory("vigil-tsdb-status-").FullName;
     private readonly long _now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     private TsdbStorage _storage = null!;
-    private VigilServer _server = null!;
-    private HttpClient _http = null!;
+    private TestVigil _vigil = null!;
+
+    private HttpClient Http => _vigil.Http;
 
     public async Task InitializeAsync()
     {
         _storage = TsdbStorage.Open(new TsdbOptions { DataDir = _dataDir, DisableBackgroundMaintenance = true });
-        _server = new VigilServer(new VigilServerOptions
-        {
-            Listen = new ListenAddress("127.0.0.1", 0),
-            CollectHost = false,
-            CollectSelf = false,
-        }, _storage);
-        await _server.StartAsync();
-        _http = new HttpClient { BaseAddress = _server.BaseAddress };
+        _vigil = await TestVigil.StartAsync(new VigilServerOptions { Listen = TestVigil.Loopback, CollectHost = false, CollectSelf = false }, _storage);
     }
 
     public async Task DisposeAsync()
     {
-        _http.Dispose();
-        await _server.DisposeAsync();
+        await _vigil.DisposeAsync();
         _storage.Dispose();
         Directory.Delete(_dataDir, recursive: true);
     }
@@ -47,7 +41,7 @@ public sealed class TsdbStatusApiTests : IAsyncLifetime
 
     private async Task<JsonElement> StatusAsync(string query = "")
     {
-        using var r = await _http.GetAsync("/api/v1/status/tsdb" + query);
+        using var r = await Http.GetAsync("/api/v1/status/tsdb" + query);
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         using var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
         Assert.Equal("success", doc.RootElement.GetProperty("status").GetString());
@@ -121,7 +115,7 @@ public sealed class TsdbStatusApiTests : IAsyncLifetime
     [InlineData("ten")]
     public async Task Tsdb_BadLimit_Returns400WithPrometheusError(string limit)
     {
-        using var r = await _http.GetAsync("/api/v1/status/tsdb?limit=" + limit);
+        using var r = await Http.GetAsync("/api/v1/status/tsdb?limit=" + limit);
 
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         using var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());

@@ -24,7 +24,7 @@ public sealed class RunningServerFixture : IAsyncLifetime
         Storage = TsdbStorage.Open(new TsdbOptions { DataDir = _dataDir, DisableBackgroundMaintenance = true });
         Server = new VigilServer(new VigilServerOptions
         {
-            Listen = new ListenAddress("127.0.0.1", 0),
+            Listen = TestVigil.Loopback,
             CollectionInterval = TimeSpan.FromHours(1),
             Instance = "test-host",
         }, Storage);
@@ -228,15 +228,15 @@ public sealed class VigilServerLifecycleTests
     {
         using var gate = new ManualResetEventSlim(false);
         var slow = new DelegateCollector("slow", (_, _) => gate.Wait(TimeSpan.FromSeconds(30)));
-        await using var server = new VigilServer(new VigilServerOptions
+        await using var vigil = await TestVigil.StartAsync(new VigilServerOptions
         {
-            Listen = new ListenAddress("127.0.0.1", 0),
+            Listen = TestVigil.Loopback,
             CollectionInterval = TimeSpan.FromHours(1),
             CollectHost = false,
             CollectSelf = false,
         }, new MemoryStorage(), null, [slow], null);
-        await server.StartAsync();
-        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        var server = vigil.Server;
+        var http = vigil.Http;
 
         using (var r = await http.GetAsync("/-/ready"))
         {
@@ -271,7 +271,7 @@ public sealed class VigilServerLifecycleTests
         var storage = new MemoryStorage();
         var server = new VigilServer(new VigilServerOptions
         {
-            Listen = new ListenAddress("127.0.0.1", 0),
+            Listen = TestVigil.Loopback,
             CollectionInterval = TimeSpan.FromMilliseconds(50),
             CollectHost = false,
         }, storage);
@@ -291,7 +291,7 @@ public sealed class VigilServerLifecycleTests
     [Fact]
     public async Task Start_Twice_Throws()
     {
-        await using var server = new VigilServer(new VigilServerOptions { Listen = new ListenAddress("127.0.0.1", 0), CollectHost = false }, new MemoryStorage());
+        await using var server = new VigilServer(new VigilServerOptions { Listen = TestVigil.Loopback, CollectHost = false }, new MemoryStorage());
         await server.StartAsync();
         await Assert.ThrowsAsync<InvalidOperationException>(() => server.StartAsync());
     }

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
@@ -14,16 +16,32 @@ namespace Vigil.Collection.Push;
 /// <param name="Type">Counter, Gauge, Histogram or Summary.</param>
 /// <param name="Value">The value (an observation for Histogram and Summary).</param>
 /// <param name="Unit">The unit, recorded as metadata.</param>
-/// <param name="Labels">Tags plus <c>source</c>, without <c>__name__</c>.</param>
+/// <param name="Labels">Tags plus <c>source</c>, without <c>__name__</c>; empty when <see cref="Known"/> is set.</param>
 /// <param name="TimestampMs">When, in milliseconds since the epoch.</param>
 internal sealed record PushedMetric(string Name, string Type, double Value, string Unit, LabelSet Labels, long TimestampMs)
 {
+    /// <summary>
+    /// For a Counter or Gauge whose name, tags and source (as raw JSON) were stored before: the remembered series
+    /// (labels with <c>__name__</c>) and its storage reference, so no label set is built or validated again.
+    /// </summary>
+    public PushSeriesCache.Entry? Known { get; init; }
+
+    /// <summary>For a Counter or Gauge not remembered yet: the cache key to remember its series under once stored.</summary>
+    public byte[]? SeriesKey { get; init; }
+
     // Note: 1e11 seconds is the year 5138; a larger number of "seconds" is a timestamp in a smaller unit. Later
     // timestamps that still pass are refused by the storage's future margin.
     private const long LatestPlausibleMs = 100_000_000_000L * 1000;
 
     /// <summary>Validates one JSON item; on failure returns false with a message naming the field.</summary>
     public static bool TryParse(JsonElement item, long nowMs, out PushedMetric metric, out string error)
+        => TryParse(item, nowMs, null, out metric, out error);
+
+    /// <summary>
+    /// Validates one JSON item, looking its series up in <paramref name="cache"/> first (Counter and Gauge only); on
+    /// failure returns false with a message naming the field.
+    /// </summary>
+    public static bool TryParse(JsonElement item, long nowMs, PushSeriesCache? cache, out PushedMetric metric, out string error)
     {
         metric = null!;
         error = string.Empty;
@@ -31,6 +49,12 @@ internal sealed record PushedMetric(string Name, string Type, double Value, stri
         {
             error = $"expected a metric object, got {Describe(item)}";
             return false;
+        }
+        PushSeriesCache.Entry? known = null;
+        byte[]? seriesKey = null;
+        if (cache is not null)
+        {
+            (known, seriesKey) = LookUp(item, cache);
         }
         string? name = null, type = null, unit = null, source = null;
         double? value = null;
@@ -89,6 +113,11 @@ internal sealed record PushedMetric(string Name, string Type, double Value, stri
                     source = p.Value.GetString();
                     break;
                 case "tags":
+                    if (known is not null)
+                    {
+                        // Note: the same raw tags were valid (with this name and source) when the series was remembered.
+                        break;
+                    }
                     if (p.Value.ValueKind == JsonValueKind.Null)
                     {
                         break;
@@ -165,6 +194,11 @@ internal sealed record PushedMetric(string Name, string Type, double Value, stri
             error = $"a {type} observation must be a finite number";
             return false;
         }
+        if (known is not null)
+        {
+            metric = new PushedMetric(name, type, val, unit ?? string.Empty, LabelSet.Empty, t) { Known = known };
+            return true;
+        }
         if (!string.IsNullOrEmpty(source))
         {
             if (labels.Exists(l => l.Name == "source"))
@@ -180,8 +214,85 @@ internal sealed record PushedMetric(string Name, string Type, double Value, stri
             error = invalid;
             return false;
         }
-        metric = new PushedMetric(name, type, val, unit ?? string.Empty, set, t);
+        metric = new PushedMetric(name, type, val, unit ?? string.Empty, set, t) { SeriesKey = type is "Counter" or "Gauge" ? seriesKey : null };
         return true;
+    }
+
+    /// <summary>
+    /// The key of an item's series — its raw <c>metric_name</c>, <c>tags</c> and <c>source</c> JSON, each length-prefixed —
+    /// and the remembered entry for it; (null, null) for a Histogram or Summary (their series are aggregated) and for an
+    /// item that repeats one of those fields.
+    /// </summary>
+    private static (PushSeriesCache.Entry? Known, byte[]? Key) LookUp(JsonElement item, PushSeriesCache cache)
+    {
+        JsonElement name = default, tags = default, source = default;
+        int seen = 0;
+        foreach (var p in item.EnumerateObject())
+        {
+            int bit = p.Name switch
+            {
+                "metric_name" => 1,
+                "tags" => 2,
+                "source" => 4,
+                "metric_type" => 8,
+                _ => 0,
+            };
+            if ((seen & bit) != 0)
+            {
+                return (null, null);
+            }
+            seen |= bit;
+            switch (bit)
+            {
+                case 1:
+                    name = p.Value;
+                    break;
+                case 2:
+                    tags = p.Value;
+                    break;
+                case 4:
+                    source = p.Value;
+                    break;
+                case 8:
+                    if (p.Value.ValueKind == JsonValueKind.String && p.Value.GetString()?.ToLowerInvariant() is "histogram" or "summary")
+                    {
+                        return (null, null);
+                    }
+                    break;
+            }
+        }
+        if ((seen & 1) == 0)
+        {
+            return (null, null);
+        }
+        var n = RawOrEmpty(name);
+        var g = RawOrEmpty(tags);
+        var s = RawOrEmpty(source);
+        int length = 12 + n.Length + g.Length + s.Length;
+        byte[] key = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            int pos = 0;
+            pos = Put(key, pos, n);
+            pos = Put(key, pos, g);
+            pos = Put(key, pos, s);
+            var span = key.AsSpan(0, pos);
+            return cache.Get(span) is { } known ? (known, null) : (null, span.ToArray());
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(key);
+        }
+    }
+
+    private static ReadOnlySpan<byte> RawOrEmpty(JsonElement e)
+        => e.ValueKind == JsonValueKind.Undefined ? [] : JsonMarshal.GetRawUtf8Value(e);
+
+    private static int Put(byte[] key, int pos, ReadOnlySpan<byte> part)
+    {
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(key.AsSpan(pos), part.Length);
+        part.CopyTo(key.AsSpan(pos + 4));
+        return pos + 4 + part.Length;
     }
 
     private static bool TryValue(JsonElement e, out double v)

@@ -21,6 +21,11 @@ namespace Vigil.Collection.Push;
 /// </remarks>
 internal sealed class TextPushReceiver(IAppendable storage, PushedMetadata metadata, PushSeriesCache cache)
 {
+    // Note: a parser per thread, reused from request to request, keeps its buffers and interned label names (bounded
+    // by the parser) instead of allocating them for every request.
+    [ThreadStatic]
+    private static ExpositionParser? t_parser;
+
     /// <summary>
     /// Parses and stores <paramref name="body"/>; returns the number of samples stored, or the first problem (with its
     /// line and column) and nothing stored. Throws <see cref="StorageException"/> when the commit fails.
@@ -31,7 +36,9 @@ internal sealed class TextPushReceiver(IAppendable storage, PushedMetadata metad
     /// <param name="nowMs">The timestamp of lines without one, milliseconds since the epoch.</param>
     public (int Stored, string? Error) Write(ReadOnlyMemory<byte> body, ExpositionFormatKind format, IReadOnlyList<Label> extraLabels, long nowMs)
     {
-        var parser = new ExpositionParser(body, format);
+        var parser = t_parser ?? new ExpositionParser(ReadOnlyMemory<byte>.Empty, format);
+        t_parser = null;
+        parser.Reset(body, format);
         var app = storage.Appender();
         Dictionary<string, MetricMetadata>? declared = null;
         int stored = 0;
@@ -93,6 +100,9 @@ internal sealed class TextPushReceiver(IAppendable storage, PushedMetadata metad
         finally
         {
             ArrayPool<byte>.Shared.Return(key);
+            // Note: emptied before it is kept, so that the pooled parser does not hold the request's body alive.
+            parser.Reset(ReadOnlyMemory<byte>.Empty, format);
+            t_parser = parser;
         }
         if (error is not null)
         {

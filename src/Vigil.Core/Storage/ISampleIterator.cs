@@ -1,3 +1,5 @@
+using Vigil.Core.Histograms;
+
 namespace Vigil.Core.Storage;
 
 /// <summary>
@@ -25,6 +27,9 @@ public interface ISampleIterator
 
     /// <summary>Value of the current sample.</summary>
     double V { get; }
+
+    /// <summary>The native histogram of the current sample, or null when it is a float sample (then <see cref="V"/> holds it).</summary>
+    FloatHistogram? H => null;
 
     /// <summary>The error that stopped iteration early, or null.</summary>
     Exception? Error { get; }

@@ -60,3 +60,34 @@ internal static class AnnotationText
 
     public const string IneffectiveSort = WarningPrefix + "sort is ineffective for range queries since results are always ordered by labels";
 }
+
+/// <summary>The annotation texts about native histograms (Prometheus's util/annotations).</summary>
+internal static class HistogramAnnotationText
+{
+    public static string MixedFloatsHistograms(string metricName)
+        => AnnotationText.WarningPrefix + "encountered a mix of histograms and floats for metric name " + GoText.Quote(metricName);
+
+    public static string MixedClassicNative(string metricName)
+        => AnnotationText.WarningPrefix + "vector contains a mix of classic and native histograms for metric name " + GoText.Quote(metricName);
+
+    public static string NotCounter(string metricName)
+        => AnnotationText.WarningPrefix + "this native histogram metric is not a counter: " + GoText.Quote(metricName);
+
+    public static string NotGauge(string metricName)
+        => AnnotationText.WarningPrefix + "this native histogram metric is not a gauge: " + GoText.Quote(metricName);
+
+    public static string MixedExponentialCustom(string metricName)
+        => AnnotationText.WarningPrefix + "vector contains a mix of histograms with exponential and custom buckets schemas for metric name " + GoText.Quote(metricName);
+
+    public static string MismatchedCustomBuckets(string operation)
+        => AnnotationText.InfoPrefix + "mismatched custom buckets were reconciled during " + operation;
+
+    public static string IgnoredInMixedRange(string metricName)
+        => AnnotationText.InfoPrefix + "ignored histograms in a range containing both floats and histograms for metric name " + GoText.Quote(metricName);
+
+    public static string IgnoredInAggregation(string aggregation)
+        => AnnotationText.InfoPrefix + "ignored histogram in " + aggregation + " aggregation";
+
+    public static string IncompatibleTypesInBinOp(string op, string left, string right)
+        => AnnotationText.InfoPrefix + "incompatible sample types encountered for binary operator " + GoText.Quote(op) + ": " + left + " " + op + " " + right;
+}

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using Vigil.Core.Labels;
 
+using Vigil.Core.Histograms;
+
 namespace Vigil.PromQL.Engine;
 
 /// <summary>A series during evaluation: labels plus a pooled point buffer. Not thread-safe.</summary>
@@ -33,6 +35,16 @@ internal sealed class EvalSeries
             Grow(capacityHint);
         }
         Points[Count++] = new FPoint(t, f);
+    }
+
+    /// <summary>Appends a float point (<paramref name="h"/> null) or a histogram point.</summary>
+    public void Add(long t, double f, FloatHistogram? h, int capacityHint)
+    {
+        if (Count == Points.Length)
+        {
+            Grow(capacityHint);
+        }
+        Points[Count++] = new FPoint(t, f, h);
     }
 
     /// <param name="capacityHint">The most points this series can get (the step count): the buffer never grows past it.</param>
@@ -141,6 +153,9 @@ internal struct StepSample
 {
     public LabelSet Metric;
     public double F;
+
+    /// <summary>The native histogram of this sample, or null for a float sample.</summary>
+    public FloatHistogram? H;
     public long T;
     public bool DropName;
 

@@ -1,5 +1,6 @@
 // Note: over 600 lines on purpose: Prometheus's aggregation operators side by side (sum … quantile, topk/bottomk/limitk, limit_ratio, count_values), as in its engine.go.
 using System.Runtime.InteropServices;
+using Vigil.Core.Histograms;
 using Vigil.Core.Labels;
 using Vigil.PromQL.Ast;
 using Vigil.PromQL.Functions;
@@ -20,6 +21,15 @@ internal sealed partial class Evaluator
         public double GroupCount;
         public List<double>? Values;
         public List<StepSample>? Heap;
+
+        /// <summary>Sum of the group's histogram samples at this step (sum, avg), or null.</summary>
+        public FloatHistogram? Histogram;
+
+        /// <summary>Histogram samples seen at this step.</summary>
+        public int HistogramCount;
+
+        /// <summary>True when the histograms could not be added (exponential and custom buckets mixed).</summary>
+        public bool HistogramsIncompatible;
     }
 
     /// <summary>The per-step values of an aggregation parameter (k, q or ratio).</summary>
@@ -244,7 +254,7 @@ internal sealed partial class Evaluator
             }
             else
             {
-                Aggregation(op, fParam, input, result, seriesToGroup, groups, ts, numSteps);
+                Aggregation(op, fParam, input, result, seriesToGroup, groups, ts, numSteps, e.Inner.Position);
             }
             CheckSamples();
         }
@@ -256,7 +266,9 @@ internal sealed partial class Evaluator
         return result;
     }
 
-    private static bool NextValue(EvalSeries s, long ts, out double f)
+    private static bool NextValue(EvalSeries s, long ts, out double f) => NextValue(s, ts, out f, out _);
+
+    private static bool NextValue(EvalSeries s, long ts, out double f, out FloatHistogram? h)
     {
         while (s.Cursor < s.Count && s.Points[s.Cursor].T < ts)
         {
@@ -265,24 +277,29 @@ internal sealed partial class Evaluator
         if (s.Cursor < s.Count && s.Points[s.Cursor].T == ts)
         {
             f = s.Points[s.Cursor].F;
+            h = s.Points[s.Cursor].H;
             s.Cursor++;
             return true;
         }
         f = 0;
+        h = null;
         return false;
     }
 
     private void Aggregation(AggregationOp op, double q, List<EvalSeries> input, List<EvalSeries> output, int[] seriesToGroup,
-        GroupState[] groups, long ts, int numSteps)
+        GroupState[] groups, long ts, int numSteps, PositionRange aggPosition)
     {
         for (int i = 0; i < groups.Length; i++)
         {
             groups[i].Seen = false;
+            groups[i].Histogram = null;
+            groups[i].HistogramCount = 0;
+            groups[i].HistogramsIncompatible = false;
         }
         for (int si = 0; si < input.Count; si++)
         {
             var series = input[si];
-            if (!NextValue(series, ts, out double f))
+            if (!NextValue(series, ts, out double f, out var h))
             {
                 continue;
             }
@@ -291,6 +308,10 @@ internal sealed partial class Evaluator
             if (series.DropName)
             {
                 output[gi].DropName = true;
+            }
+            if (h is not null && !AggregateHistogram(op, ref g, h, aggPosition))
+            {
+                continue;
             }
             if (!g.Seen)
             {
@@ -355,6 +376,19 @@ internal sealed partial class Evaluator
         for (int gi = 0; gi < groups.Length; gi++)
         {
             ref var g = ref groups[gi];
+            if (g.HistogramCount > 0)
+            {
+                if (g.Seen)
+                {
+                    Annotations.Warn(AnnotationText.WarningPrefix + "encountered a mix of histograms and floats for aggregation", aggPosition);
+                }
+                else if (!g.HistogramsIncompatible)
+                {
+                    var hv = op == AggregationOp.Avg ? g.Histogram!.Div(g.HistogramCount) : g.Histogram!;
+                    output[gi].Add(ts, 0, hv.Compact(), numSteps);
+                }
+                continue;
+            }
             if (!g.Seen)
             {
                 continue;
@@ -370,6 +404,45 @@ internal sealed partial class Evaluator
                 _ => g.FloatValue,
             };
             output[gi].Add(ts, v, numSteps);
+        }
+    }
+
+    /// <summary>
+    /// Takes a histogram sample into its group: sum and avg add it up; count and group count it as a float would be
+    /// (returns true so the float path counts it); the other aggregations ignore it with an info annotation.
+    /// </summary>
+    private bool AggregateHistogram(AggregationOp op, ref GroupState g, FloatHistogram h, PositionRange? position)
+    {
+        switch (op)
+        {
+            case AggregationOp.Sum or AggregationOp.Avg:
+                g.HistogramCount++;
+                if (g.Histogram is null)
+                {
+                    g.Histogram = h;
+                }
+                else if (!g.HistogramsIncompatible)
+                {
+                    if (!FloatHistogram.TryAdd(g.Histogram, h, subtract: false, out var sum, out bool reconciled))
+                    {
+                        g.HistogramsIncompatible = true;
+                        Annotations.Warn(AnnotationText.WarningPrefix + "vector contains a mix of histograms with exponential and custom buckets schemas for metric name \"\"", position);
+                    }
+                    else
+                    {
+                        if (reconciled)
+                        {
+                            Annotations.Info(HistogramAnnotationText.MismatchedCustomBuckets("aggregation"), position);
+                        }
+                        g.Histogram = sum;
+                    }
+                }
+                return false;
+            case AggregationOp.Count or AggregationOp.Group:
+                return true;
+            default:
+                Annotations.Info(HistogramAnnotationText.IgnoredInAggregation(op.Text()), position);
+                return false;
         }
     }
 
@@ -448,11 +521,16 @@ internal sealed partial class Evaluator
         for (int si = 0; si < input.Count; si++)
         {
             var series = input[si];
-            if (!NextValue(series, ts, out double f))
+            if (!NextValue(series, ts, out double f, out var h))
             {
                 continue;
             }
-            var s = new StepSample { Metric = series.Metric, F = f, T = ts, DropName = series.DropName };
+            if (h is not null && op is AggregationOp.Topk or AggregationOp.Bottomk)
+            {
+                Annotations.Info(HistogramAnnotationText.IgnoredInAggregation(op.Text()), e.Inner.Position);
+                continue;
+            }
+            var s = new StepSample { Metric = series.Metric, F = f, H = h, T = ts, DropName = series.DropName };
             ref var g = ref groups[seriesToGroup[si]];
             if (!g.Seen)
             {
@@ -525,7 +603,7 @@ internal sealed partial class Evaluator
             if (mat is not null)
             {
                 var es = new EvalSeries(v.Metric, v.DropName);
-                es.Add(ts, v.F, 1);
+                es.Add(ts, v.F, v.H, 1);
                 mat.Add(es);
                 return;
             }
@@ -535,7 +613,7 @@ internal sealed partial class Evaluator
                 output.Add(v.Metric, ss);
                 order.Add(ss);
             }
-            ss.Add(ts, v.F, numSteps);
+            ss.Add(ts, v.F, v.H, numSteps);
         }
         foreach (ref var g in groups.AsSpan())
         {
@@ -644,7 +722,7 @@ internal sealed partial class Evaluator
         var order = new List<LabelSet>();
         foreach (var s in CollectionsMarshal.AsSpan(vec))
         {
-            var metric = enh.Builder.Reset(s.Metric).Set(valueLabel, GoText.FormatFloat(s.F)).Build();
+            var metric = enh.Builder.Reset(s.Metric).Set(valueLabel, s.H is not null ? s.H.ToString(GoText.FormatFloatG) : GoText.FormatFloat(s.F)).Build();
             var key = GroupingLabels(metric, grouping, withoutNames, without);
             if (counts.TryGetValue(key, out int c))
             {

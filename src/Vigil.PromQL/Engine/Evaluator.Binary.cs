@@ -1,5 +1,7 @@
+// Note: over 600 lines on purpose: already a partial by feature: Prometheus's binary operators (set operations, vector matching with its fill modifiers, vector-scalar) side by side, over floats and native histograms.
 using System.Runtime.InteropServices;
 using System.Text;
+using Vigil.Core.Histograms;
 using Vigil.Core.Labels;
 using Vigil.PromQL.Ast;
 using Vigil.PromQL.Parser;
@@ -44,7 +46,7 @@ internal sealed partial class Evaluator
             }
             else
             {
-                var plan = new BinopPlan(lsig, rsig, matching.Card == VectorMatchCardinality.OneToMany);
+                var plan = new BinopPlan(lsig, rsig, matching.Card == VectorMatchCardinality.OneToMany) { Position = e.Position };
                 fn = (args, enh) => VectorBinop(op, args[0], args[1], matching, e.ReturnBool, plan, enh);
             }
             return RangeEvalMatrices(fn, [lhs, rhs], original, null);
@@ -55,7 +57,7 @@ internal sealed partial class Evaluator
             {
                 if (args[1].Count != 0)
                 {
-                    VectorScalarBinop(op, args[0], args[1][0].F, swap: false, e.ReturnBool, enh);
+                    VectorScalarBinop(op, args[0], args[1][0].F, swap: false, e.ReturnBool, enh, e.Position);
                 }
             }, e.Lhs, e.Rhs);
         }
@@ -63,7 +65,7 @@ internal sealed partial class Evaluator
         {
             if (args[0].Count != 0)
             {
-                VectorScalarBinop(op, args[1], args[0][0].F, swap: true, e.ReturnBool, enh);
+                VectorScalarBinop(op, args[1], args[0][0].F, swap: true, e.ReturnBool, enh, e.Position);
             }
         }, e.Lhs, e.Rhs);
     }
@@ -197,6 +199,9 @@ internal sealed partial class Evaluator
     /// </summary>
     private sealed class BinopPlan
     {
+        /// <summary>Where the operation is in the query (for annotations).</summary>
+        public PositionRange Position { get; init; }
+
         public BinopPlan(LabelSet[] lsig, LabelSet[] rsig, bool swapped)
         {
             var ids = new Dictionary<LabelSet, int>();
@@ -296,7 +301,7 @@ internal sealed partial class Evaluator
                 continue;
             }
             ref readonly var rs = ref one[plan.OnePos[sig]];
-            if (!PairValue(op, ls.F, rs.F, sig, matching, returnBool, plan, stamp, swapped, out double value))
+            if (!PairValue(op, ls, rs, sig, matching, returnBool, plan, stamp, swapped, enh, out double value, out var valueH))
             {
                 continue;
             }
@@ -334,7 +339,7 @@ internal sealed partial class Evaluator
                 plan.MetricStamp[metricId] = stamp;
             }
             // Note: the result labels come from the "many" side, so its pending name removal carries over.
-            enh.Out.Add(new StepSample { Metric = metric, F = value, T = enh.Ts, DropName = returnBool || ls.DropName });
+            enh.Out.Add(new StepSample { Metric = metric, F = value, H = valueH, T = enh.Ts, DropName = returnBool || ls.DropName });
         }
         if (matching.FillLeft is double fillLeft)
         {
@@ -355,7 +360,7 @@ internal sealed partial class Evaluator
     private void BinopFilledPair(BinaryOp op, in StepSample ls, in StepSample rs, int sig, VectorMatching matching, bool returnBool,
         BinopPlan plan, int stamp, bool swapped, EvalNodeHelper enh)
     {
-        if (!PairValue(op, ls.F, rs.F, sig, matching, returnBool, plan, stamp, swapped, out double value))
+        if (!PairValue(op, ls, rs, sig, matching, returnBool, plan, stamp, swapped, enh, out double value, out var valueH))
         {
             return;
         }
@@ -378,15 +383,15 @@ internal sealed partial class Evaluator
             }
             plan.MetricStamp[metricId] = stamp;
         }
-        enh.Out.Add(new StepSample { Metric = metric, F = value, T = enh.Ts, DropName = returnBool || ls.DropName });
+        enh.Out.Add(new StepSample { Metric = metric, F = value, H = valueH, T = enh.Ts, DropName = returnBool || ls.DropName });
     }
 
     /// <summary>
     /// Marks the signature as matched at this step (one-to-one allows one pair per signature) and computes the pair's
     /// value in written operand order; false when a comparison without <c>bool</c> filters the pair out.
     /// </summary>
-    private static bool PairValue(BinaryOp op, double many, double oneSide, int sig, VectorMatching matching, bool returnBool,
-        BinopPlan plan, int stamp, bool swapped, out double value)
+    private static bool PairValue(BinaryOp op, in StepSample many, in StepSample oneSide, int sig, VectorMatching matching, bool returnBool,
+        BinopPlan plan, int stamp, bool swapped, EvalNodeHelper enh, out double value, out FloatHistogram? valueH)
     {
         plan.AnyMatchedStamp[sig] = stamp;
         if (matching.Card == VectorMatchCardinality.OneToOne)
@@ -398,7 +403,23 @@ internal sealed partial class Evaluator
             }
             plan.MatchedStamp[sig] = stamp;
         }
-        var (fl, fr) = swapped ? (oneSide, many) : (many, oneSide);
+        valueH = null;
+        if (many.H is not null || oneSide.H is not null)
+        {
+            var (l, rr) = swapped ? (oneSide, many) : (many, oneSide);
+            if (!HistogramElemBinop(op, l.F, l.H, rr.F, rr.H, enh, plan.Position, many.Metric.Name, out value, out valueH, out bool hkeep))
+            {
+                return false;
+            }
+            if (returnBool)
+            {
+                value = hkeep ? 1 : 0;
+                valueH = null;
+                return true;
+            }
+            return hkeep;
+        }
+        var (fl, fr) = swapped ? (oneSide.F, many.F) : (many.F, oneSide.F);
         value = ElemBinop(op, fl, fr, out bool keep);
         if (returnBool)
         {
@@ -464,10 +485,15 @@ internal sealed partial class Evaluator
         return ret;
     }
 
-    private void VectorScalarBinop(BinaryOp op, List<StepSample> lhs, double scalar, bool swap, bool returnBool, EvalNodeHelper enh)
+    private void VectorScalarBinop(BinaryOp op, List<StepSample> lhs, double scalar, bool swap, bool returnBool, EvalNodeHelper enh, PositionRange position)
     {
         foreach (var sample in CollectionsMarshal.AsSpan(lhs))
         {
+            if (sample.H is not null)
+            {
+                HistogramScalarBinop(op, sample, scalar, swap, returnBool, enh, position);
+                continue;
+            }
             double lf = sample.F, rf = scalar;
             if (swap)
             {
@@ -488,19 +514,96 @@ internal sealed partial class Evaluator
             {
                 continue;
             }
-            var s = sample;
-            s.F = value;
-            s.T = enh.Ts;
-            if (op.DropsMetricName() || returnBool)
-            {
-                if (!DelayedNameRemoval)
-                {
-                    s.Metric = s.Metric.WithoutMetadata();
-                }
-                s.DropName = true;
-            }
-            enh.Out.Add(s);
+            AddScalarBinopResult(op, sample, value, null, returnBool, enh);
         }
+    }
+
+    private void AddScalarBinopResult(BinaryOp op, StepSample sample, double value, FloatHistogram? h, bool returnBool, EvalNodeHelper enh)
+    {
+        var s = sample;
+        s.F = value;
+        s.H = h;
+        s.T = enh.Ts;
+        if (op.DropsMetricName() || returnBool)
+        {
+            if (!DelayedNameRemoval)
+            {
+                s.Metric = s.Metric.WithoutMetadata();
+            }
+            s.DropName = true;
+        }
+        enh.Out.Add(s);
+    }
+
+    private void HistogramScalarBinop(BinaryOp op, StepSample sample, double scalar, bool swap, bool returnBool, EvalNodeHelper enh, PositionRange position)
+    {
+        bool ok = swap
+            ? HistogramElemBinop(op, scalar, null, 0, sample.H, enh, position, sample.Metric.Name, out double value, out var h, out bool keep)
+            : HistogramElemBinop(op, 0, sample.H, scalar, null, enh, position, sample.Metric.Name, out value, out h, out keep);
+        if (!ok)
+        {
+            return;
+        }
+        if (returnBool)
+        {
+            value = keep ? 1 : 0;
+            h = null;
+        }
+        else if (!keep)
+        {
+            return;
+        }
+        AddScalarBinopResult(op, sample, value, h, returnBool, enh);
+    }
+
+    /// <summary>
+    /// An operation where at least one side is a native histogram (Prometheus's vectorElemBinop): histogram ± histogram,
+    /// histogram × or ÷ float, float × histogram, and == / != between histograms. Anything else is recorded as an info
+    /// annotation and returns false (the pair produces nothing, even with <c>bool</c>).
+    /// </summary>
+    private static bool HistogramElemBinop(BinaryOp op, double lf, FloatHistogram? lh, double rf, FloatHistogram? rh, EvalNodeHelper enh,
+        PositionRange position, string metricName, out double value, out FloatHistogram? h, out bool keep)
+    {
+        value = 0;
+        h = null;
+        keep = true;
+        if (lh is null && rh is not null && op == BinaryOp.Mul)
+        {
+            h = rh.Mul(lf).Compact();
+            return true;
+        }
+        if (lh is not null && rh is null && op is BinaryOp.Mul or BinaryOp.Div)
+        {
+            h = (op == BinaryOp.Mul ? lh.Mul(rf) : lh.Div(rf)).Compact();
+            return true;
+        }
+        if (lh is not null && rh is not null)
+        {
+            switch (op)
+            {
+                case BinaryOp.Add:
+                case BinaryOp.Sub:
+                    if (!FloatHistogram.TryAdd(lh, rh, op == BinaryOp.Sub, out var sum, out bool reconciled))
+                    {
+                        enh.Annotations.Warn(HistogramAnnotationText.MixedExponentialCustom(metricName), position);
+                        return false;
+                    }
+                    if (reconciled)
+                    {
+                        enh.Annotations.Info(HistogramAnnotationText.MismatchedCustomBuckets(op == BinaryOp.Sub ? "subtraction" : "addition"), position);
+                    }
+                    h = sum.Compact();
+                    return true;
+                case BinaryOp.Eql:
+                case BinaryOp.Neq:
+                    bool equal = lh.Compact().ExactlyEqualsIgnoringHint(rh.Compact());
+                    keep = op == BinaryOp.Eql ? equal : !equal;
+                    h = lh;
+                    return true;
+            }
+        }
+        enh.Annotations.Info(HistogramAnnotationText.IncompatibleTypesInBinOp(op.Text(), lh is null ? "float" : "histogram", rh is null ? "float" : "histogram"), position);
+        return false;
     }
 
     /// <summary>Go's labels.Labels.String(): <c>{__name__="x", job="y"}</c>.</summary>

@@ -18,6 +18,14 @@ internal sealed partial class Evaluator
             e.Args[0] = UnwrapParens(e.Args[0])!;
             return EvalInfo(e);
         }
+        if (name == "start_timestamp")
+        {
+            e.Args[0] = UnwrapParens(e.Args[0])!;
+            if (UnwrapInvariant(e.Args[0]) is VectorSelector stvs)
+            {
+                return StartTimestampOverSelector(stvs);
+            }
+        }
         if (name == "timestamp")
         {
             e.Args[0] = UnwrapParens(e.Args[0])!;
@@ -132,6 +140,7 @@ internal sealed partial class Evaluator
         var mat = new List<EvalSeries>(series.Count);
         using var window = new RangeWindow();
         ISampleIterator? it = null;
+        var histScratch = new List<FPoint>();
         try
         {
             foreach (var s in series)
@@ -176,7 +185,26 @@ internal sealed partial class Evaluator
                     ctx.MayDecrease = window.Decreases > 0;
                     double v;
                     bool ok;
-                    if (extendedRate)
+                    Vigil.Core.Histograms.FloatHistogram? h = null;
+                    if (extendedRate && HasHistogram(window.Span))
+                    {
+                        v = 0;
+                        h = ExtendedHistogramRange.Rate(window.Span, rangeEnd - range, rangeEnd, smoothed, name != "delta", name == "rate", range, ctx);
+                        ok = h is not null;
+                    }
+                    else if (HasHistogram(window.Span))
+                    {
+                        var span = window.Span;
+                        if (trimmed is not null)
+                        {
+                            ExtendedRange.Extend(window.Span, rangeEnd - range, rangeEnd, smoothed, trimmed);
+                            span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(trimmed);
+                        }
+                        ctx.MayDecrease = true;
+                        v = 0;
+                        ok = span.Length > 0 && HistogramRangeFunctions.Eval(name, span, ctx, fn, histScratch, out v, out h);
+                    }
+                    else if (extendedRate)
                     {
                         ok = ExtendedRange.Rate(window.Span, rangeEnd - range, rangeEnd, smoothed, name != "delta", name == "rate", range, out v);
                     }
@@ -194,7 +222,7 @@ internal sealed partial class Evaluator
                     if (ok)
                     {
                         ss ??= new EvalSeries(metric, seriesDropName) { Points = PointPool.Rent(Math.Min(numSteps, 5000)) };
-                        ss.Add(ts, v, numSteps);
+                        ss.Add(ts, v, h, numSteps);
                     }
                 }
                 if (ss is not null)
@@ -238,6 +266,18 @@ internal sealed partial class Evaluator
             throw Error("vector cannot contain metrics with the same labelset");
         }
         return mat;
+    }
+
+    internal static bool HasHistogram(ReadOnlySpan<FPoint> points)
+    {
+        foreach (ref readonly var p in points)
+        {
+            if (p.H is not null)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>One series with value 1 at the steps where no input series had samples.</summary>
@@ -305,6 +345,40 @@ internal sealed partial class Evaluator
                 CheckSamples();
             }
             fn([vec], e, enh);
+        });
+    }
+
+    /// <summary>
+    /// start_timestamp(selector): for each series, the start timestamp (in seconds) of the sample the selector picks at
+    /// each step, 0 when that sample has none. An expression argument has no start timestamps and gives nothing.
+    /// </summary>
+    private List<EvalSeries> StartTimestampOverSelector(VectorSelector vs)
+    {
+        var series = ExpandSeries(vs);
+        var cursors = new LookbackCursor[series.Count];
+        for (int i = 0; i < series.Count; i++)
+        {
+            cursors[i] = new LookbackCursor();
+            cursors[i].Reset(series[i].Iterator());
+        }
+        long lookback = Ctx.LookbackMs;
+        bool delayed = DelayedNameRemoval;
+        return RangeEval((unused, enh) =>
+        {
+            long offset = vs.Timestamp is long t ? enh.Ts - t : vs.Offset;
+            for (int i = 0; i < series.Count; i++)
+            {
+                if (!cursors[i].At(enh.Ts - offset, lookback, out long sampleT, out _))
+                {
+                    continue;
+                }
+                long st = series[i] is IStartTimestampSeries sts ? sts.StartTimestampAt(sampleT) : 0;
+                var labels = series[i].Labels;
+                enh.Out.Add(new StepSample { Metric = delayed ? labels : labels.WithoutMetadata(), F = st / 1000.0, T = enh.Ts, DropName = true });
+                CurrentSamples++;
+                Ctx.SamplesLoaded++;
+                CheckSamples();
+            }
         });
     }
 
@@ -449,6 +523,8 @@ internal sealed class PointIterator(FPoint[] points, int count) : ISampleIterato
     public long T => _points[_i].T;
 
     public double V => _points[_i].F;
+
+    public Vigil.Core.Histograms.FloatHistogram? H => _points[_i].H;
 
     public Exception? Error => null;
 }

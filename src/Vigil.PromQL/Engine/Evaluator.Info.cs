@@ -185,6 +185,10 @@ internal sealed partial class Evaluator
                 CurrentSamples++;
                 CheckSamples();
                 Ctx.SamplesLoaded++;
+                if (it.H is not null)
+                {
+                    throw Error("this should be an info metric, with float samples: " + FormatLabels(series.Labels));
+                }
                 s.Times.Add(it.T);
                 s.Values.Add(it.V);
             }

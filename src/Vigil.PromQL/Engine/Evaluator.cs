@@ -1,3 +1,4 @@
+// Note: over 600 lines on purpose: the evaluator's core (the step loop, selectors, ranges and subqueries) shares one per-query state; operators, function calls and aggregations are already in Evaluator.*.cs by feature.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Vigil.Core.Labels;
@@ -143,7 +144,7 @@ internal sealed partial class Evaluator
                 var pts = s.Points.AsSpan(0, s.Count);
                 for (int j = 0; j < pts.Length; j++)
                 {
-                    pts[j] = new FPoint(pts[j].T, -pts[j].F);
+                    pts[j] = new FPoint(pts[j].T, -pts[j].F, pts[j].H?.Mul(-1));
                 }
             }
             if (!DelayedNameRemoval && ContainsSameLabelset(mat))
@@ -231,7 +232,7 @@ internal sealed partial class Evaluator
                     foreach (ref readonly var s in outSpan)
                     {
                         var es = new EvalSeries(s.Metric, s.DropName);
-                        es.Add(ts, s.F, 1);
+                        es.Add(ts, s.F, s.H, 1);
                         mat.Add(es);
                     }
                     CurrentSamples = originalSamples + mat.Count;
@@ -253,7 +254,7 @@ internal sealed partial class Evaluator
                         result.Add(ss);
                     }
                     ss.LastT = ts;
-                    ss.Add(ts, s.F, numSteps);
+                    ss.Add(ts, s.F, s.H, numSteps);
                 }
             }
         }
@@ -283,7 +284,8 @@ internal sealed partial class Evaluator
             var s = input[i];
             if (s.Cursor < s.Count && s.Points[s.Cursor].T == ts)
             {
-                output.Add(new StepSample { Metric = s.Metric, F = s.Points[s.Cursor].F, T = ts, DropName = s.DropName, Index = i });
+                ref readonly var p = ref s.Points[s.Cursor];
+                output.Add(new StepSample { Metric = s.Metric, F = p.F, H = p.H, T = ts, DropName = s.DropName, Index = i });
                 s.Cursor++;
                 CurrentSamples++;
                 CheckSamples();
@@ -442,7 +444,7 @@ internal sealed partial class Evaluator
             for (long ts = Start; ts <= End; ts += Interval)
             {
                 Ctx.Tick();
-                if (!cursor.At(ts - vs.Offset, lookback, out _, out double v))
+                if (!cursor.At(ts - vs.Offset, lookback, out _, out double v, out var h))
                 {
                     continue;
                 }
@@ -453,7 +455,7 @@ internal sealed partial class Evaluator
                 {
                     es = new EvalSeries(s.Labels) { Points = PointPool.Rent(Math.Min(numSteps, 5000)) };
                 }
-                es.Add(ts, v, numSteps);
+                es.Add(ts, v, h, numSteps);
             }
             if (es is not null)
             {
@@ -484,14 +486,19 @@ internal sealed partial class Evaluator
                 Ctx.Tick();
                 long t = ts - vs.Offset;
                 window.Fill(this, t - lookback, t + lookback);
-                if (!Functions.ExtendedRange.ValueAt(window.Span, t, out double v))
+                double v;
+                Vigil.Core.Histograms.FloatHistogram? h = null;
+                bool ok = HasHistogram(window.Span)
+                    ? Functions.ExtendedHistogramRange.ValueAt(window.Span, t, s.Labels.Name, vs.Position, Annotations, out v, out h)
+                    : Functions.ExtendedRange.ValueAt(window.Span, t, out v);
+                if (!ok)
                 {
                     continue;
                 }
                 CurrentSamples++;
                 CheckSamples();
                 es ??= new EvalSeries(s.Labels) { Points = PointPool.Rent(Math.Min(numSteps, 5000)) };
-                es.Add(ts, v, numSteps);
+                es.Add(ts, v, h, numSteps);
             }
             if (es is not null)
             {
@@ -599,10 +606,11 @@ internal sealed partial class Evaluator
                 throw new PromQLException(QueryErrorType.Internal, "unexpected number of samples");
             }
             double f = s.Points[0].F;
+            var h = s.Points[0].H;
             for (long ts = Start + Interval; ts <= End; ts += Interval)
             {
                 Ctx.Tick();
-                s.Add(ts, f, numSteps);
+                s.Add(ts, f, h, numSteps);
                 CurrentSamples++;
                 CheckSamples();
             }

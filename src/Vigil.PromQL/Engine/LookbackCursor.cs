@@ -1,3 +1,4 @@
+using Vigil.Core.Histograms;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
 
@@ -15,8 +16,10 @@ internal sealed class LookbackCursor
     private bool _hasPrev;
     private long _curT;
     private double _curV;
+    private FloatHistogram? _curH;
     private long _prevT;
     private double _prevV;
+    private FloatHistogram? _prevH;
 
     public void Reset(ISampleIterator it)
     {
@@ -26,7 +29,10 @@ internal sealed class LookbackCursor
         _hasPrev = false;
     }
 
-    public bool At(long refTime, long lookback, out long t, out double v)
+    public bool At(long refTime, long lookback, out long t, out double v) => At(refTime, lookback, out t, out v, out _);
+
+    /// <summary>As <see cref="At(long, long, out long, out double)"/>, also giving the histogram of a histogram sample.</summary>
+    public bool At(long refTime, long lookback, out long t, out double v, out FloatHistogram? h)
     {
         long minExclusive = refTime - lookback;
         if (!_started)
@@ -49,17 +55,20 @@ internal sealed class LookbackCursor
         {
             _prevT = _curT;
             _prevV = _curV;
+            _prevH = _curH;
             _hasPrev = true;
             Advance();
         }
-        if (_hasPrev && _prevT > minExclusive && !StaleMarker.IsStaleNaN(_prevV))
+        if (_hasPrev && _prevT > minExclusive && (_prevH is not null || !StaleMarker.IsStaleNaN(_prevV)))
         {
             t = _prevT;
             v = _prevV;
+            h = _prevH;
             return true;
         }
         t = 0;
         v = 0;
+        h = null;
         return false;
     }
 
@@ -81,6 +90,7 @@ internal sealed class LookbackCursor
         {
             _curT = _it!.T;
             _curV = _it.V;
+            _curH = _it.H;
         }
         else if (_it!.Error is { } err)
         {

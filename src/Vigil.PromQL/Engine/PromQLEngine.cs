@@ -181,7 +181,7 @@ public sealed class PromQLEngine
             var samples = new LabeledSample[mat.Count];
             for (int i = 0; i < mat.Count; i++)
             {
-                samples[i] = new LabeledSample(mat[i].Metric, start, mat[i].Points[0].F);
+                samples[i] = new LabeledSample(mat[i].Metric, start, mat[i].Points[0].F, mat[i].Points[0].H);
             }
             return new VectorValue(samples);
         }

@@ -1,3 +1,4 @@
+using Vigil.Core.Histograms;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
 
@@ -19,6 +20,7 @@ internal sealed class RangeWindow : IDisposable
     private bool _hasCur;
     private long _curT;
     private double _curV;
+    private FloatHistogram? _curH;
     private int _decreases;
 
     public int Count => _count;
@@ -94,9 +96,9 @@ internal sealed class RangeWindow : IDisposable
         int added = 0;
         while (_hasCur && _curT <= maxt)
         {
-            if (_curT > after && !StaleMarker.IsStaleNaN(_curV))
+            if (_curT > after && (_curH is not null || !StaleMarker.IsStaleNaN(_curV)))
             {
-                Append(_curT, _curV);
+                Append(_curT, _curV, _curH);
                 if (++added == ChargeBatch)
                 {
                     Charge(ev, added);
@@ -121,7 +123,7 @@ internal sealed class RangeWindow : IDisposable
         ev.Ctx.Tick(added);
     }
 
-    private void Append(long t, double v)
+    private void Append(long t, double v, FloatHistogram? h)
     {
         if (_start + _count == _buf.Length)
         {
@@ -142,7 +144,7 @@ internal sealed class RangeWindow : IDisposable
         {
             _decreases++;
         }
-        _buf[_start + _count] = new FPoint(t, v);
+        _buf[_start + _count] = new FPoint(t, v, h);
         _count++;
     }
 
@@ -164,6 +166,7 @@ internal sealed class RangeWindow : IDisposable
         {
             _curT = _it!.T;
             _curV = _it.V;
+            _curH = _it.H;
         }
         else if (_it!.Error is { } err)
         {

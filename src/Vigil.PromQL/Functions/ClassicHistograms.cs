@@ -18,13 +18,17 @@ internal sealed class BucketGroup(LabelSet metric)
 internal static class ClassicHistograms
 {
     /// <summary>Groups the samples into histograms by their labels without <c>le</c>; bad <c>le</c> values are reported.</summary>
-    private static List<BucketGroup> Group(List<StepSample> vec, Expr arg, EvalNodeHelper enh)
+    private static List<BucketGroup> Group(List<StepSample> vec, Expr arg, EvalNodeHelper enh, HashSet<LabelSet>? conflicts = null)
     {
         var map = enh.BucketGroups ??= new Dictionary<LabelSet, BucketGroup>();
         map.Clear();
         var order = new List<BucketGroup>();
         foreach (var s in CollectionsMarshal.AsSpan(vec))
         {
+            if (s.H is not null)
+            {
+                continue;
+            }
             string le = s.Metric.Get("le");
             if (!TryParseBound(le, out double upper))
             {
@@ -32,6 +36,10 @@ internal static class ClassicHistograms
                 continue;
             }
             var key = s.Metric.Without("le");
+            if (conflicts is not null && conflicts.Contains(key))
+            {
+                continue;
+            }
             if (!map.TryGetValue(key, out var g))
             {
                 g = new BucketGroup(key);
@@ -41,6 +49,55 @@ internal static class ClassicHistograms
             g.Buckets.Add(new Bucket(upper, s.F));
         }
         return order;
+    }
+
+    /// <summary>
+    /// The histograms that are both a native sample and a group of classic buckets (same labels without <c>le</c>): such a
+    /// histogram gives no result, with a warning. Null when there are none.
+    /// </summary>
+    private static HashSet<LabelSet>? Conflicts(List<StepSample> vec, Expr arg, EvalNodeHelper enh)
+    {
+        HashSet<LabelSet>? native = null;
+        foreach (var s in CollectionsMarshal.AsSpan(vec))
+        {
+            if (s.H is not null)
+            {
+                (native ??= new HashSet<LabelSet>()).Add(s.Metric);
+            }
+        }
+        if (native is null)
+        {
+            return null;
+        }
+        HashSet<LabelSet>? conflicts = null;
+        foreach (var s in CollectionsMarshal.AsSpan(vec))
+        {
+            if (s.H is null && s.Metric.Has("le") && native.Contains(s.Metric.Without("le")))
+            {
+                (conflicts ??= new HashSet<LabelSet>()).Add(s.Metric.Without("le"));
+                enh.Annotations.Warn(HistogramAnnotationText.MixedClassicNative(s.Metric.Name), arg.Position);
+            }
+        }
+        return conflicts;
+    }
+
+    /// <summary>Each native histogram sample of <paramref name="vec"/> (outside <paramref name="conflicts"/>) turned into one output by <paramref name="f"/>.</summary>
+    private static void Native(List<StepSample> vec, EvalNodeHelper enh, HashSet<LabelSet>? conflicts, string? label, string? labelValue,
+        Func<Vigil.Core.Histograms.FloatHistogram, double> f)
+    {
+        foreach (var s in CollectionsMarshal.AsSpan(vec))
+        {
+            if (s.H is null || (conflicts is not null && conflicts.Contains(s.Metric)))
+            {
+                continue;
+            }
+            var metric = OutputMetric(s.Metric, enh);
+            if (label is not null)
+            {
+                metric = metric.With(label, labelValue!);
+            }
+            enh.Out.Add(new StepSample { Metric = metric, F = f(s.H), T = enh.Ts, DropName = true });
+        }
     }
 
     private static bool TryParseBound(string s, out double v) => GoText.TryParseGoFloat(s, out v);
@@ -64,7 +121,9 @@ internal static class ClassicHistograms
         }
         double q = args[0][0].F;
         WarnQuantile(q, call.Args[0], enh);
-        foreach (var g in Group(args[1], call.Args[1], enh))
+        var conflicts = Conflicts(args[1], call.Args[1], enh);
+        Native(args[1], enh, conflicts, null, null, h => NativeHistogramFunctions.Quantile(q, h));
+        foreach (var g in Group(args[1], call.Args[1], enh, conflicts))
         {
             if (g.Buckets.Count == 0)
             {
@@ -93,7 +152,8 @@ internal static class ClassicHistograms
             WarnQuantile(q, call.Args[i], enh);
             qs.Add(q);
         }
-        var groups = Group(args[0], call.Args[0], enh);
+        var conflicts = Conflicts(args[0], call.Args[0], enh);
+        var groups = Group(args[0], call.Args[0], enh, conflicts);
         var names = enh.QuantileStrings ??= new Dictionary<double, string>();
         foreach (double q in qs)
         {
@@ -102,6 +162,7 @@ internal static class ClassicHistograms
                 qs1 = FormatOpenMetricsFloat(q);
                 names[q] = qs1;
             }
+            Native(args[0], enh, conflicts, label, qs1, h => NativeHistogramFunctions.Quantile(q, h));
             foreach (var g in groups)
             {
                 if (g.Buckets.Count == 0)
@@ -128,7 +189,9 @@ internal static class ClassicHistograms
         }
         double lower = args[0][0].F;
         double upper = args[1][0].F;
-        foreach (var g in Group(args[2], call.Args[2], enh))
+        var conflicts = Conflicts(args[2], call.Args[2], enh);
+        Native(args[2], enh, conflicts, null, null, h => NativeHistogramFunctions.Fraction(lower, upper, h));
+        foreach (var g in Group(args[2], call.Args[2], enh, conflicts))
         {
             if (g.Buckets.Count == 0)
             {

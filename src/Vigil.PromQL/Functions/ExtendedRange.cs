@@ -105,6 +105,9 @@ internal static class ExtendedRange
         }
         double left = Left(f, first, rangeStart, smoothed, isCounter: false);
         double right = Right(f, last, rangeEnd, smoothed, isCounter: false);
+        // Note: an anchored boundary repeats the sample it comes from, histogram or float.
+        var leftH = smoothed ? null : f[first].H;
+        var rightH = smoothed ? null : f[last].H;
         if (f[first].T <= rangeStart)
         {
             first++;
@@ -113,12 +116,12 @@ internal static class ExtendedRange
         {
             last--;
         }
-        output.Add(new FPoint(rangeStart, left));
+        output.Add(new FPoint(rangeStart, left, leftH));
         for (int i = first; i <= last; i++)
         {
             output.Add(f[i]);
         }
-        output.Add(new FPoint(rangeEnd, right));
+        output.Add(new FPoint(rangeEnd, right, rightH));
         return output.Count;
     }
 
@@ -157,7 +160,7 @@ internal static class ExtendedRange
     }
 
     /// <summary>The smallest index below <paramref name="n"/> whose time is after (or at) <paramref name="t"/>, else <paramref name="n"/>.</summary>
-    private static int FirstIndex(ReadOnlySpan<FPoint> f, int n, long t, bool orEqual)
+    internal static int FirstIndex(ReadOnlySpan<FPoint> f, int n, long t, bool orEqual)
     {
         int lo = 0, hi = n;
         while (lo < hi)

@@ -71,10 +71,11 @@ internal static class InstantFunctions
         d["histogram_quantiles"] = ClassicHistograms.HistogramQuantiles;
         d["histogram_fraction"] = ClassicHistograms.HistogramFraction;
         // Note: these read native histograms only; float samples produce no output, as in Prometheus.
-        foreach (var n in new[] { "histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar" })
-        {
-            d[n] = static (a, c, e) => { };
-        }
+        d["histogram_count"] = static (a, c, e) => NativeHistogramFunctions.PerHistogram(a[0], e, static h => h.Count);
+        d["histogram_sum"] = static (a, c, e) => NativeHistogramFunctions.PerHistogram(a[0], e, static h => h.Sum);
+        d["histogram_avg"] = static (a, c, e) => NativeHistogramFunctions.PerHistogram(a[0], e, static h => h.Sum / h.Count);
+        d["histogram_stddev"] = static (a, c, e) => NativeHistogramFunctions.PerHistogram(a[0], e, static h => Math.Sqrt(NativeHistogramFunctions.Variance(h)));
+        d["histogram_stdvar"] = static (a, c, e) => NativeHistogramFunctions.PerHistogram(a[0], e, NativeHistogramFunctions.Variance);
         return d.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
@@ -83,6 +84,11 @@ internal static class InstantFunctions
         bool delayed = enh.Evaluator.DelayedNameRemoval;
         foreach (var s in CollectionsMarshal.AsSpan(vec))
         {
+            if (s.H is not null)
+            {
+                // Note: float functions skip native histogram samples, as in Prometheus.
+                continue;
+            }
             enh.Out.Add(new StepSample
             {
                 Metric = delayed ? s.Metric : s.Metric.WithoutMetadata(),
@@ -111,7 +117,21 @@ internal static class InstantFunctions
 
     private static void Scalar(List<StepSample>[] args, Call call, EvalNodeHelper enh)
     {
-        double v = args[0].Count == 1 ? args[0][0].F : double.NaN;
+        // Note: only float samples count; histogram samples are ignored.
+        double v = double.NaN;
+        int floats = 0;
+        foreach (var s in CollectionsMarshal.AsSpan(args[0]))
+        {
+            if (s.H is null)
+            {
+                floats++;
+                v = s.F;
+            }
+        }
+        if (floats != 1)
+        {
+            v = double.NaN;
+        }
         enh.Out.Add(new StepSample { Metric = LabelSet.Empty, F = v, T = enh.Ts });
     }
 
@@ -144,6 +164,10 @@ internal static class InstantFunctions
         bool delayed = enh.Evaluator.DelayedNameRemoval;
         foreach (var s in CollectionsMarshal.AsSpan(args[0]))
         {
+            if (s.H is not null)
+            {
+                continue;
+            }
             enh.Out.Add(new StepSample
             {
                 Metric = delayed ? s.Metric : s.Metric.WithoutMetadata(),
@@ -156,7 +180,7 @@ internal static class InstantFunctions
 
     private static void SortByValue(List<StepSample> vec, EvalNodeHelper enh, bool descending)
     {
-        var list = vec.ToList();
+        var list = vec.Where(s => s.H is null).ToList();
         // Note: NaN always sorts last; equal values keep their input order.
         var sorted = list.Select((s, i) => (s, i)).OrderBy(x => x, Comparer<(StepSample S, int I)>.Create((a, b) =>
         {

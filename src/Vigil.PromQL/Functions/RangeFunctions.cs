@@ -161,7 +161,7 @@ internal static class RangeFunctions
     /// A start timestamp at or after the previous sample, while the previous sample's own start was known and before it,
     /// means the counter started again (a delta sample, or a restart): a reset like a decrease.
     /// </summary>
-    private static bool StartedAgain(IStartTimestampSeries sts, FPoint prev, FPoint cur)
+    internal static bool StartedAgain(IStartTimestampSeries sts, FPoint prev, FPoint cur)
     {
         long st = sts.StartTimestampAt(cur.T);
         long prevSt = sts.StartTimestampAt(prev.T);

@@ -8,7 +8,4 @@ public enum EvalStatus
 
     /// <summary>A run did not meet the expectations.</summary>
     Failed,
-
-    /// <summary>The statement needs native histograms, which Vigil does not support, and fails without them; not counted as failed.</summary>
-    NativeHistogram,
 }

@@ -2,6 +2,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Vigil.Core.Histograms;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.Core.Storage;
@@ -18,9 +19,9 @@ namespace Vigil.PromQL.Testing;
 /// the range-mode cross-check of instant evals.
 /// </summary>
 /// <remarks>
-/// Native histograms are not supported by Vigil's float engine: an eval whose expectations contain <c>{{…}}</c> or
-/// whose selectors match a series loaded with histogram samples is still run on the float samples; if that run does
-/// not meet the expectations it is reported as <see cref="EvalStatus.NativeHistogram"/> instead of failed.
+/// Native histogram samples (<c>{{…}}</c> in load and expected lines) are kept beside the storage's float samples
+/// (<see cref="HistogramOverlayStorage"/>) with the counter-reset hints Prometheus's TSDB would give them back with.
+/// Every eval runs; one that does not meet its expectations fails.
 /// </remarks>
 public sealed partial class PromQLTestRunner
 {
@@ -49,7 +50,7 @@ public sealed partial class PromQLTestRunner
 
     /// <summary>
     /// Runs every <c>*.test</c> file of <paramref name="directory"/> and prints one line per file
-    /// (<c>file: ran N, passed N, failed N, native-histogram N</c>) plus each failure as <c>file:line: message</c>.
+    /// (<c>file: ran N, passed N, failed N</c>) plus each failure as <c>file:line: message</c>.
     /// Returns 0 when every file passed, 1 otherwise (the exit code of <c>vigil test promql DIR</c>).
     /// </summary>
     public int RunDirectory(string directory, TextWriter output)
@@ -61,7 +62,7 @@ public sealed partial class PromQLTestRunner
             output.WriteLine("no *.test files in " + directory);
             return 1;
         }
-        int ran = 0, passed = 0, failed = 0, native = 0, invalid = 0;
+        int ran = 0, passed = 0, failed = 0, invalid = 0;
         foreach (string file in files)
         {
             var r = RunFile(file);
@@ -76,11 +77,10 @@ public sealed partial class PromQLTestRunner
             ran += r.Ran;
             passed += r.Passed;
             failed += r.Failed;
-            native += r.NativeHistogram;
             invalid += r.InvalidScript is null ? 0 : 1;
         }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"total: {files.Count} files, ran {ran}, passed {passed}, failed {failed}, native-histogram {native}, invalid scripts {invalid}"));
+            $"total: {files.Count} files, ran {ran}, passed {passed}, failed {failed}, invalid scripts {invalid}"));
         return failed == 0 && invalid == 0 ? 0 : 1;
     }
 
@@ -136,21 +136,28 @@ public sealed partial class PromQLTestRunner
     {
         public IStorage Storage { get; private set; } = storage;
 
-        /// <summary>Label sets of series that received native histogram samples since the last clear.</summary>
-        public List<LabelSet> HistogramSeries { get; } = new();
-
         /// <summary>Start timestamps from <c>@st</c> load lines since the last clear: series, sample time, start time.</summary>
         public Dictionary<LabelSet, Dictionary<long, long>> StartTimes { get; } = new();
 
-        /// <summary>What queries read: the storage, with the start timestamps added when the script has any.</summary>
-        public IStorage QueryStorage => StartTimes.Count == 0 ? Storage : new StartTimestampStorage(Storage, StartTimes);
+        /// <summary>Native histogram samples loaded since the last clear, by series and timestamp.</summary>
+        public Dictionary<LabelSet, SortedDictionary<long, FloatHistogram>> Histograms { get; } = new();
+
+        /// <summary>What queries read: the storage, with the start timestamps and histogram samples added when the script has any.</summary>
+        public IStorage QueryStorage
+        {
+            get
+            {
+                var s = Histograms.Count == 0 ? Storage : new HistogramOverlayStorage(Storage, Histograms);
+                return StartTimes.Count == 0 ? s : new StartTimestampStorage(s, StartTimes);
+            }
+        }
 
         public void Reset(IStorage storage)
         {
             (Storage as IDisposable)?.Dispose();
             Storage = storage;
-            HistogramSeries.Clear();
             StartTimes.Clear();
+            Histograms.Clear();
         }
 
         public void Dispose() => (Storage as IDisposable)?.Dispose();
@@ -163,19 +170,23 @@ public sealed partial class PromQLTestRunner
         {
             foreach (var (line, series) in load.Series)
             {
-                if (series.HasHistogram)
-                {
-                    state.HistogramSeries.Add(series.Labels);
-                }
                 var seriesRef = SeriesRef.None;
+                FloatHistogram? previous = null;
                 for (int i = 0; i < series.Values.Count; i++)
                 {
                     var v = series.Values[i];
-                    if (v.Omitted || v.Histogram)
+                    if (v.Omitted)
                     {
                         continue;
                     }
                     long t = i * load.IntervalMs;
+                    if (v.H is not null)
+                    {
+                        AddHistogram(state, series.Labels, t, AsStored(previous, v.H));
+                        previous = v.H;
+                        continue;
+                    }
+                    previous = null;
                     if (!app.TryAppend(ref seriesRef, series.Labels, t, v.Value, out var err))
                     {
                         app.Rollback();
@@ -211,22 +222,156 @@ public sealed partial class PromQLTestRunner
         return null;
     }
 
-    /// <summary>load_with_nhcb also writes classic histograms as native ones under the base name; remember those series.</summary>
+    /// <summary>
+    /// The sample as Prometheus's TSDB gives it back: its histogram chunks keep a gauge hint, start a new chunk with a
+    /// counter-reset hint on a reset (stated or detected), with no hint after a layout change or a float sample, and
+    /// mark every other sample "not a counter reset".
+    /// </summary>
+    private static FloatHistogram AsStored(FloatHistogram? previous, FloatHistogram h)
+    {
+        var hint = h.CounterResetHint;
+        if (hint == CounterResetHint.Gauge)
+        {
+            return h;
+        }
+        if (previous is null || previous.CounterResetHint == CounterResetHint.Gauge)
+        {
+            hint = hint == CounterResetHint.CounterReset ? hint : CounterResetHint.Unknown;
+        }
+        else if (hint == CounterResetHint.Unknown)
+        {
+            hint = h.DetectReset(previous) ? CounterResetHint.CounterReset
+                : h.Schema != previous.Schema || !FloatHistogram.BoundsEqual(h.CustomValues, previous.CustomValues) ? CounterResetHint.Unknown
+                : CounterResetHint.NotCounterReset;
+        }
+        if (hint == h.CounterResetHint)
+        {
+            return h;
+        }
+        var stored = h.Copy();
+        stored.CounterResetHint = hint;
+        return stored;
+    }
+
+    private static void AddHistogram(RunState state, LabelSet labels, long t, FloatHistogram h)
+    {
+        if (!state.Histograms.TryGetValue(labels, out var byTime))
+        {
+            state.Histograms[labels] = byTime = new SortedDictionary<long, FloatHistogram>();
+        }
+        byTime[t] = h;
+    }
+
+    /// <summary>
+    /// load_with_nhcb also writes classic histograms (the <c>_bucket</c>, <c>_count</c> and <c>_sum</c> series) as native
+    /// histograms with custom buckets under the base name, one per timestamp where any part has a sample.
+    /// </summary>
     private static void AddNhcbSeries(RunState state, LoadCommand load)
     {
-        var seen = new HashSet<LabelSet>();
+        var parts = new Dictionary<LabelSet, SortedDictionary<long, NhcbParts>>();
         foreach (var (_, series) in load.Series)
         {
             string name = series.Labels.Name;
-            if (!name.EndsWith("_bucket", StringComparison.Ordinal) || !series.Labels.Has("le"))
+            string? baseName = null;
+            string suffix = "";
+            foreach (string sfx in (string[])["_bucket", "_count", "_sum"])
+            {
+                if (name.EndsWith(sfx, StringComparison.Ordinal))
+                {
+                    baseName = name[..^sfx.Length];
+                    suffix = sfx;
+                    break;
+                }
+            }
+            if (baseName is null)
             {
                 continue;
             }
-            var baseLabels = series.Labels.Without("le").With(LabelSet.MetricName, name[..^"_bucket".Length]);
-            if (seen.Add(baseLabels))
+            double le = 0;
+            if (suffix == "_bucket" && (!GoText.TryParseNumber(series.Labels.Get("le"), out le) || double.IsNaN(le)))
             {
-                state.HistogramSeries.Add(baseLabels);
+                continue;
             }
+            var baseLabels = series.Labels.Without("le").With(LabelSet.MetricName, baseName);
+            if (!parts.TryGetValue(baseLabels, out var byTime))
+            {
+                parts[baseLabels] = byTime = new SortedDictionary<long, NhcbParts>();
+            }
+            for (int i = 0; i < series.Values.Count; i++)
+            {
+                var v = series.Values[i];
+                if (v.Omitted || v.H is not null)
+                {
+                    continue;
+                }
+                long t = i * load.IntervalMs;
+                if (!byTime.TryGetValue(t, out var p))
+                {
+                    byTime[t] = p = new NhcbParts();
+                }
+                switch (suffix)
+                {
+                    case "_bucket":
+                        p.Buckets[le] = v.Value;
+                        break;
+                    case "_count":
+                        p.Count = v.Value;
+                        break;
+                    default:
+                        p.Sum = v.Value;
+                        break;
+                }
+            }
+        }
+        foreach (var (labels, byTime) in parts)
+        {
+            foreach (var (t, p) in byTime)
+            {
+                if (p.Buckets.Count != 0)
+                {
+                    AddHistogram(state, labels, t, p.ToHistogram());
+                }
+            }
+        }
+    }
+
+    /// <summary>The classic parts of one histogram at one timestamp.</summary>
+    private sealed class NhcbParts
+    {
+        public SortedDictionary<double, double> Buckets { get; } = new();
+
+        public double? Count { get; set; }
+
+        public double Sum { get; set; }
+
+        public FloatHistogram ToHistogram()
+        {
+            var bounds = Buckets.Keys.Where(double.IsFinite).ToArray();
+            var buckets = new List<(int, double)>(Buckets.Count + 1);
+            double prev = 0;
+            int i = 0;
+            foreach (var (le, cum) in Buckets)
+            {
+                if (!double.IsFinite(le))
+                {
+                    continue;
+                }
+                buckets.Add((i++, cum - prev));
+                prev = cum;
+            }
+            double total = Buckets.TryGetValue(double.PositiveInfinity, out double inf) ? inf : Count ?? prev;
+            buckets.Add((i, total - prev));
+            var h = new FloatHistogram
+            {
+                Schema = FloatHistogram.CustomBucketsSchema,
+                CustomValues = bounds,
+                Count = Count ?? total,
+                Sum = Sum,
+            };
+            var spans = new HistogramSpan[] { new(0, (uint)buckets.Count) };
+            h.PositiveSpans = spans;
+            h.PositiveBuckets = buckets.Select(b => b.Item2).ToArray();
+            return h;
         }
     }
 
@@ -237,7 +382,6 @@ public sealed partial class PromQLTestRunner
         {
             return new EvalOutcome(cmd.Line, cmd.Expr, EvalStatus.Failed, where + ": invalid expression: " + cmd.ParseError);
         }
-        string? nativeReason = NativeHistogramReason(state, cmd);
         string? error;
         try
         {
@@ -247,41 +391,9 @@ public sealed partial class PromQLTestRunner
         {
             error = "unexpected " + e.GetType().Name + ": " + e.Message;
         }
-        if (nativeReason is not null && error is not null)
-        {
-            return new EvalOutcome(cmd.Line, cmd.Expr, EvalStatus.NativeHistogram, nativeReason + " (float-only run: " + error + ")");
-        }
         return error is null
             ? new EvalOutcome(cmd.Line, cmd.Expr, EvalStatus.Passed, null)
             : new EvalOutcome(cmd.Line, cmd.Expr, EvalStatus.Failed, where + ": " + error);
-    }
-
-    private static string? NativeHistogramReason(RunState state, EvalCommand cmd)
-    {
-        if (cmd.ExpectsHistogram)
-        {
-            return "expects native histogram values";
-        }
-        if (state.HistogramSeries.Count == 0)
-        {
-            return null;
-        }
-        string? reason = null;
-        AstWalker.Inspect(PromQLParser.ParseExpr(cmd.Expr), (node, _) =>
-        {
-            if (reason is null && node is VectorSelector vs)
-            {
-                foreach (var labels in state.HistogramSeries)
-                {
-                    if (vs.Matchers.TrueForAll(m => m.Matches(labels.Get(m.Name))))
-                    {
-                        reason = "selects native histogram series " + labels;
-                        return;
-                    }
-                }
-            }
-        });
-        return reason;
     }
 
     private string? RunRange(RunState state, EvalCommand cmd)
@@ -436,7 +548,7 @@ public sealed partial class PromQLTestRunner
             {
                 if (p.T == t)
                 {
-                    vec.Add(new LabeledSample(s.Metric, p.T, p.F));
+                    vec.Add(new LabeledSample(s.Metric, p.T, p.F, p.H));
                     break;
                 }
             }
@@ -541,7 +653,7 @@ public sealed partial class PromQLTestRunner
                         return "unexpected metric " + s.Metric + " in result, has " + FormatPoints(s.Points);
                     }
                     seen.Add(s.Metric);
-                    var expectedPoints = new List<FPoint>();
+                    var expectedPoints = new List<(FPoint Point, bool HintGiven)>();
                     for (int i = 0; i < exp.Values.Count; i++)
                     {
                         long ts = start + (i * step);
@@ -551,27 +663,35 @@ public sealed partial class PromQLTestRunner
                         }
                         if (!exp.Values[i].Omitted)
                         {
-                            expectedPoints.Add(new FPoint(ts, exp.Values[i].Value));
+                            expectedPoints.Add((new FPoint(ts, exp.Values[i].Value, exp.Values[i].H), exp.Values[i].HintGiven));
                         }
                     }
-                    if (expectedPoints.Count != s.Points.Count)
+                    int expFloats = expectedPoints.Count(p => p.Point.H is null);
+                    int gotFloats = s.Points.Count(p => p.H is null);
+                    if (expFloats != gotFloats)
                     {
                         return string.Create(CultureInfo.InvariantCulture,
-                            $"expected {expectedPoints.Count} float points for {s.Metric}, but got {FormatPoints(s.Points)}");
+                            $"expected {expFloats} float points for {s.Metric}, but got {FormatPoints(s.Points)}");
+                    }
+                    if (expectedPoints.Count - expFloats != s.Points.Count - gotFloats)
+                    {
+                        return string.Create(CultureInfo.InvariantCulture,
+                            $"expected {expectedPoints.Count - expFloats} histogram points for {s.Metric}, but got {FormatPoints(s.Points)}");
                     }
                     for (int i = 0; i < expectedPoints.Count; i++)
                     {
                         var a = s.Points[i];
-                        var x = expectedPoints[i];
+                        var (x, hintGiven) = expectedPoints[i];
                         if (a.T != x.T)
                         {
                             return string.Create(CultureInfo.InvariantCulture,
-                                $"expected float value at index {i} for {s.Metric} to have timestamp {x.T}, but it had timestamp {a.T} (result has {FormatPoints(s.Points)})");
+                                $"expected value at index {i} for {s.Metric} to have timestamp {x.T}, but it had timestamp {a.T} (result has {FormatPoints(s.Points)})");
                         }
-                        if (!Equal(x.F, a.F))
+                        string? diff = ComparePoint(x.F, x.H, hintGiven, a.F, a.H);
+                        if (diff is not null)
                         {
                             return string.Create(CultureInfo.InvariantCulture,
-                                $"expected float value at index {i} (t={x.T}) for {s.Metric} to be {F(x.F)}, but got {F(a.F)} (result has {FormatPoints(s.Points)})");
+                                $"value at index {i} (t={x.T}) for {s.Metric}: {diff} (result has {FormatPoints(s.Points)})");
                         }
                     }
                 }
@@ -596,16 +716,23 @@ public sealed partial class PromQLTestRunner
                     var v = vec.Samples[pos];
                     if (!cmd.Expected.TryGetValue(v.Labels, out var exp))
                     {
-                        return "unexpected metric " + v.Labels + " in result, has value " + F(v.V);
+                        return "unexpected metric " + v.Labels + " in result, has value " + (v.H is not null ? v.H.ToString() : F(v.V));
                     }
                     if (cmd.Ordered && exp.Position != pos + 1)
                     {
                         return string.Create(CultureInfo.InvariantCulture, $"expected metric {v.Labels} at position {exp.Position} but was at {pos + 1}");
                     }
-                    double expected = exp.Values.Count > 0 ? exp.Values[0].Value : 0;
-                    if (!Equal(expected, v.V))
+                    var expected = exp.Values.Count > 0 ? exp.Values[0] : new SequenceValue(0, false);
+                    if (expected.H is null && v.H is null)
                     {
-                        return "expected " + F(expected) + " for " + v.Labels + " but got " + F(v.V);
+                        if (!Equal(expected.Value, v.V))
+                        {
+                            return "expected " + F(expected.Value) + " for " + v.Labels + " but got " + F(v.V);
+                        }
+                    }
+                    else if (ComparePoint(expected.Value, expected.H, expected.HintGiven, v.V, v.H) is { } diff)
+                    {
+                        return diff + " for " + v.Labels;
                     }
                     seen.Add(v.Labels);
                 }
@@ -634,6 +761,65 @@ public sealed partial class PromQLTestRunner
         return "unexpected result type " + value.Kind;
     }
 
+    /// <summary>Null when the actual value (float or histogram) meets the expected one, else what differs.</summary>
+    private static string? ComparePoint(double expF, FloatHistogram? expH, bool hintGiven, double gotF, FloatHistogram? gotH)
+    {
+        if (expH is null && gotH is null)
+        {
+            return Equal(expF, gotF) ? null : "expected " + F(expF) + " but got " + F(gotF);
+        }
+        if (expH is null)
+        {
+            return "expected float value " + F(expF) + " but got histogram " + gotH;
+        }
+        if (gotH is null)
+        {
+            return "expected histogram value " + expH + " but got float " + F(gotF);
+        }
+        return HistogramsMatch(expH, gotH, hintGiven) ? null : "expected histogram " + Describe(expH) + " but got " + Describe(gotH);
+    }
+
+    private static string Describe(FloatHistogram h)
+        => string.Create(CultureInfo.InvariantCulture, $"{h} (schema {h.Schema}, zero threshold {F(h.ZeroThreshold)}, zero count {F(h.ZeroCount)}, hint {h.CounterResetHint})");
+
+    /// <summary>promqltest's histogram comparison: both compacted, then schema, counts, spans and bounds equal, floats almost equal.</summary>
+    internal static bool HistogramsMatch(FloatHistogram expected, FloatHistogram actual, bool compareHint)
+    {
+        var e = expected.Compact();
+        var a = actual.Compact();
+        if (compareHint && e.CounterResetHint != a.CounterResetHint)
+        {
+            return false;
+        }
+        if (e.Schema != a.Schema || !Equal(e.Count, a.Count) || !Equal(e.Sum, a.Sum) || !Equal(e.ZeroCount, a.ZeroCount)
+            || !e.ZeroThreshold.Equals(a.ZeroThreshold))
+        {
+            return false;
+        }
+        if (e.UsesCustomBuckets && !FloatHistogram.BoundsEqual(e.CustomValues, a.CustomValues))
+        {
+            return false;
+        }
+        return e.PositiveSpans.AsSpan().SequenceEqual(a.PositiveSpans) && e.NegativeSpans.AsSpan().SequenceEqual(a.NegativeSpans)
+            && BucketsEqual(e.PositiveBuckets, a.PositiveBuckets) && BucketsEqual(e.NegativeBuckets, a.NegativeBuckets);
+    }
+
+    private static bool BucketsEqual(double[] e, double[] a)
+    {
+        if (e.Length != a.Length)
+        {
+            return false;
+        }
+        for (int i = 0; i < e.Length; i++)
+        {
+            if (!Equal(e[i], a[i]))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static string FormatPoints(IReadOnlyList<FPoint> points)
     {
         var sb = new StringBuilder();
@@ -644,7 +830,7 @@ public sealed partial class PromQLTestRunner
             {
                 sb.Append(' ');
             }
-            sb.Append(F(points[i].F)).Append(" @[").Append(points[i].T.ToString(CultureInfo.InvariantCulture)).Append(']');
+            sb.Append(points[i].H is { } h ? h.ToString() : F(points[i].F)).Append(" @[").Append(points[i].T.ToString(CultureInfo.InvariantCulture)).Append(']');
         }
         return sb.Append(']').ToString();
     }

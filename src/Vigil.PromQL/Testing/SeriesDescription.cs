@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Vigil.Core.Histograms;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.PromQL.Parser;
@@ -9,8 +10,13 @@ namespace Vigil.PromQL.Testing;
 /// <summary>One slot of a series description: a float, an omitted slot (<c>_</c>) or a native histogram literal.</summary>
 /// <param name="Value">The float value (StaleNaN for <c>stale</c>).</param>
 /// <param name="Omitted">True for <c>_</c>.</param>
-/// <param name="Histogram">True for a <c>{{...}}</c> histogram (not supported by Vigil's float engine).</param>
-public readonly record struct SequenceValue(double Value, bool Omitted, bool Histogram);
+/// <param name="H">The native histogram of a <c>{{...}}</c> slot, or null.</param>
+/// <param name="HintGiven">True when the histogram literal states its counter-reset hint (results are then checked for it).</param>
+public readonly record struct SequenceValue(double Value, bool Omitted, FloatHistogram? H = null, bool HintGiven = false)
+{
+    /// <summary>True for a <c>{{...}}</c> histogram slot.</summary>
+    public bool Histogram => H is not null;
+}
 
 /// <summary>
 /// A promqltest series description: <c>metric{labels} 1 2 _ 3+1x4 stale {{…}}</c>, parsed as Prometheus's
@@ -197,28 +203,14 @@ public sealed class SeriesDescription
 
     private static void ExpandItem(string item, List<SequenceValue> values)
     {
-        if (item.Contains("{{", StringComparison.Ordinal))
+        if (item.StartsWith("{{", StringComparison.Ordinal))
         {
-            int count = 1;
-            int lastClose = item.LastIndexOf("}}", StringComparison.Ordinal);
-            string suffix = item[(lastClose + 2)..];
-            if (suffix.Length > 0)
-            {
-                if (suffix[0] != 'x' || !uint.TryParse(suffix.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out uint n))
-                {
-                    throw new FormatException("invalid histogram repetition " + GoText.Quote(item));
-                }
-                count = (int)n + 1;
-            }
-            for (int i = 0; i < count; i++)
-            {
-                values.Add(new SequenceValue(0, false, true));
-            }
+            ExpandHistogramItem(item, values);
             return;
         }
         if (item == "_")
         {
-            values.Add(new SequenceValue(0, true, false));
+            values.Add(new SequenceValue(0, true));
             return;
         }
         if (item.StartsWith("_x", StringComparison.Ordinal))
@@ -226,19 +218,19 @@ public sealed class SeriesDescription
             uint n = ParseTimes(item[2..], item);
             for (uint i = 0; i < n; i++)
             {
-                values.Add(new SequenceValue(0, true, false));
+                values.Add(new SequenceValue(0, true));
             }
             return;
         }
         if (item.Equals("stale", StringComparison.Ordinal))
         {
-            values.Add(new SequenceValue(StaleMarker.StaleNaN, false, false));
+            values.Add(new SequenceValue(StaleMarker.StaleNaN, false));
             return;
         }
         int x = item.IndexOf('x', StringComparison.Ordinal);
         if (x < 0)
         {
-            values.Add(new SequenceValue(ParseValue(item), false, false));
+            values.Add(new SequenceValue(ParseValue(item), false));
             return;
         }
         uint times = ParseTimes(item[(x + 1)..], item);
@@ -256,8 +248,68 @@ public sealed class SeriesDescription
         double inc = op < 0 ? 0 : ParseValue(body[op..]);
         for (uint i = 0; i <= times; i++)
         {
-            values.Add(new SequenceValue(start, false, false));
+            values.Add(new SequenceValue(start, false));
             start += inc;
+        }
+    }
+
+    /// <summary><c>{{A}}</c>, <c>{{A}}xN</c> (N+1 copies) or <c>{{A}}+{{B}}xN</c> / <c>{{A}}-{{B}}xN</c> (A, A±B, A±2B, …).</summary>
+    private static void ExpandHistogramItem(string item, List<SequenceValue> values)
+    {
+        int close = item.IndexOf("}}", StringComparison.Ordinal);
+        if (close < 0)
+        {
+            throw new FormatException("unterminated histogram description " + GoText.Quote(item));
+        }
+        var start = HistogramLiteral.Parse(item[2..close], out bool hintGiven);
+        string rest = item[(close + 2)..];
+        FloatHistogram? inc = null;
+        bool subtract = false;
+        if (rest.Length > 0 && rest[0] is '+' or '-')
+        {
+            subtract = rest[0] == '-';
+            if (!rest.AsSpan(1).StartsWith("{{", StringComparison.Ordinal))
+            {
+                throw new FormatException("invalid histogram increment " + GoText.Quote(item));
+            }
+            int close2 = rest.IndexOf("}}", 3, StringComparison.Ordinal);
+            if (close2 < 0)
+            {
+                throw new FormatException("unterminated histogram description " + GoText.Quote(item));
+            }
+            inc = HistogramLiteral.Parse(rest[3..close2], out _);
+            rest = rest[(close2 + 2)..];
+        }
+        uint times = 0;
+        if (rest.Length > 0)
+        {
+            if (rest[0] != 'x')
+            {
+                throw new FormatException("invalid histogram repetition " + GoText.Quote(item));
+            }
+            times = ParseTimes(rest[1..], item);
+        }
+        else if (inc is not null)
+        {
+            throw new FormatException("histogram increment without repetition " + GoText.Quote(item));
+        }
+        var cur = start;
+        for (uint i = 0; i <= times; i++)
+        {
+            values.Add(new SequenceValue(0, false, cur, hintGiven));
+            if (inc is not null && i < times)
+            {
+                if (cur.Schema > inc.Schema && !cur.UsesCustomBuckets)
+                {
+                    throw new FormatException("error combining histograms: cannot merge from schema " + cur.Schema.ToString(CultureInfo.InvariantCulture)
+                        + " to " + inc.Schema.ToString(CultureInfo.InvariantCulture));
+                }
+                if (!FloatHistogram.TryAdd(cur, inc, subtract, out var next, out _))
+                {
+                    throw new FormatException("cannot combine exponential and custom-bucket histograms in " + GoText.Quote(item));
+                }
+                cur = next;
+            }
         }
     }
 

@@ -83,8 +83,6 @@ internal sealed class EvalCommand(int line, string expr) : ScriptCommand(line)
 
     public Dictionary<LabelSet, ExpectedSeries> Expected { get; } = new();
 
-    public bool ExpectsHistogram { get; set; }
-
     /// <summary>The parse error of the expression, when it does not parse (the eval then fails).</summary>
     public string? ParseError { get; set; }
 }
@@ -354,7 +352,6 @@ internal static partial class TestScriptParser
             {
                 throw new FormatException(Where(i) + "expecting multiple values in instant evaluation not allowed");
             }
-            cmd.ExpectsHistogram |= series.HasHistogram;
             position++;
             cmd.Expected[series.Labels] = new ExpectedSeries(series.Labels, series.Values, position, i + 1);
         }

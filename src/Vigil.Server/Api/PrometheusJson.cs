@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Vigil.Core.Histograms;
 using Vigil.Core.Labels;
 using Vigil.Core.Model;
 using Vigil.PromQL.Engine;
@@ -42,8 +43,7 @@ public static class PrometheusJson
                     w.WriteStartObject();
                     w.WritePropertyName("metric"u8);
                     WriteLabels(w, s.Labels);
-                    w.WritePropertyName("value"u8);
-                    WritePoint(w, s.T, s.V);
+                    WriteSampleValue(w, s);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -55,8 +55,7 @@ public static class PrometheusJson
                     w.WriteStartObject();
                     w.WritePropertyName("metric"u8);
                     WriteLabels(w, s.Metric);
-                    w.WritePropertyName("values"u8);
-                    WritePoints(w, s.PointSpan);
+                    WriteSeriesValues(w, s.PointSpan);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -146,6 +145,115 @@ public static class PrometheusJson
         destination[pos++] = (byte)'"';
         destination[pos++] = (byte)']';
         return pos;
+    }
+
+    /// <summary>Writes a vector sample's <c>"value":[t,"v"]</c>, or <c>"histogram":[t,{...}]</c> for a native histogram sample.</summary>
+    public static void WriteSampleValue(Utf8JsonWriter w, LabeledSample s)
+    {
+        if (s.H is { } h)
+        {
+            w.WritePropertyName("histogram"u8);
+            WriteHistogramPoint(w, s.T, h);
+            return;
+        }
+        w.WritePropertyName("value"u8);
+        WritePoint(w, s.T, s.V);
+    }
+
+    /// <summary>
+    /// Writes a matrix series' points: <c>"values":[[t,"v"],...]</c> for the float points and, when there are any,
+    /// <c>"histograms":[[t,{...}],...]</c> for the native histogram points (Prometheus leaves out an empty <c>values</c>).
+    /// </summary>
+    public static void WriteSeriesValues(Utf8JsonWriter w, ReadOnlySpan<FPoint> points)
+    {
+        int histograms = 0;
+        foreach (ref readonly var p in points)
+        {
+            if (p.H is not null)
+            {
+                histograms++;
+            }
+        }
+        if (histograms == 0)
+        {
+            w.WritePropertyName("values"u8);
+            WritePoints(w, points);
+            return;
+        }
+        if (histograms < points.Length)
+        {
+            var floats = new FPoint[points.Length - histograms];
+            int n = 0;
+            foreach (ref readonly var p in points)
+            {
+                if (p.H is null)
+                {
+                    floats[n++] = p;
+                }
+            }
+            w.WritePropertyName("values"u8);
+            WritePoints(w, floats);
+        }
+        w.WritePropertyName("histograms"u8);
+        w.WriteStartArray();
+        foreach (ref readonly var p in points)
+        {
+            if (p.H is { } h)
+            {
+                WriteHistogramPoint(w, p.T, h);
+            }
+        }
+        w.WriteEndArray();
+    }
+
+    /// <summary>Writes <c>[t,{"count":"c","sum":"s","buckets":[[rule,"lower","upper","count"],...]}]</c>.</summary>
+    public static void WriteHistogramPoint(Utf8JsonWriter w, long t, FloatHistogram h)
+    {
+        w.WriteStartArray();
+        WriteTimestamp(w, t);
+        WriteHistogram(w, h);
+        w.WriteEndArray();
+    }
+
+    /// <summary>
+    /// Writes a native histogram as Prometheus's API does: count and sum as strings, then the non-empty buckets from the
+    /// lowest up as <c>[boundary_rule, "lower", "upper", "count"]</c>, where the rule is 0 for (l,u], 1 for [l,u),
+    /// 2 for (l,u) and 3 for [l,u]. <c>buckets</c> is left out when every bucket is empty.
+    /// </summary>
+    public static void WriteHistogram(Utf8JsonWriter w, FloatHistogram h)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        w.WriteStartObject();
+        w.WritePropertyName("count"u8);
+        WriteValue(w, h.Count);
+        w.WritePropertyName("sum"u8);
+        WriteValue(w, h.Sum);
+        bool any = false;
+        foreach (var b in h.AllBuckets())
+        {
+            if (b.Count == 0)
+            {
+                continue;
+            }
+            if (!any)
+            {
+                w.WritePropertyName("buckets"u8);
+                w.WriteStartArray();
+                any = true;
+            }
+            int rule = b.LowerInclusive ? (b.UpperInclusive ? 3 : 1) : (b.UpperInclusive ? 0 : 2);
+            w.WriteStartArray();
+            w.WriteNumberValue(rule);
+            WriteValue(w, b.Lower);
+            WriteValue(w, b.Upper);
+            WriteValue(w, b.Count);
+            w.WriteEndArray();
+        }
+        if (any)
+        {
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
     }
 
     /// <summary>Writes milliseconds as Unix seconds: whole seconds, then <c>.</c> and three digits when there are milliseconds.</summary>

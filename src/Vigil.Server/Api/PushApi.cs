@@ -32,6 +32,9 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
 
     private readonly TextPushReceiver _text = new(storage, metadata, new PushSeriesCache());
 
+    // Note: JSON items of a series stored before are found by their raw name, tags and source; no label set is built.
+    private readonly PushSeriesCache _jsonSeries = new();
+
     private const string InvalidText = "a string is not valid UTF-8 (invalid bytes, or a lone surrogate escape such as \\ud800)";
 
     public async Task ImportPrometheusAsync(HttpContext ctx)
@@ -159,7 +162,7 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
             string error;
             try
             {
-                parsedOk = PushedMetric.TryParse(items[i], now, out metric, out error);
+                parsedOk = PushedMetric.TryParse(items[i], now, _jsonSeries, out metric, out error);
             }
             catch (InvalidOperationException)
             {
@@ -195,11 +198,19 @@ internal sealed class PushApi(IAppendable storage, PushedMetadata metadata, Obse
                 }
                 continue;
             }
-            var series = new LabelSetBuilder(m.Labels).Set(LabelSet.MetricName, m.Name).Build();
-            var r = SeriesRef.None;
+            var series = m.Known?.Labels ?? new LabelSetBuilder(m.Labels).Set(LabelSet.MetricName, m.Name).Build();
+            var r = m.Known?.Ref ?? SeriesRef.None;
             if (app.TryAppend(ref r, series, m.TimestampMs, m.Value, out var refused))
             {
                 stored++;
+                if (m.Known is { } known)
+                {
+                    known.Ref = r;
+                }
+                else if (m.SeriesKey is { } key)
+                {
+                    _jsonSeries.Add(key, series).Ref = r;
+                }
             }
             else
             {

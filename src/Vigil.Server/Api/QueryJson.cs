@@ -27,8 +27,7 @@ internal static class QueryJson
                     w.WriteStartObject();
                     w.WritePropertyName("metric"u8);
                     ApiJson.WriteLabels(w, s.Labels);
-                    w.WritePropertyName("value"u8);
-                    PrometheusJson.WritePoint(w, s.T, s.V);
+                    PrometheusJson.WriteSampleValue(w, s);
                     w.WriteEndObject();
                     await ApiJson.MaybeFlushAsync(ctx, w).ConfigureAwait(false);
                 }
@@ -45,8 +44,7 @@ internal static class QueryJson
                     w.WriteStartObject();
                     w.WritePropertyName("metric"u8);
                     ApiJson.WriteLabels(w, s.Metric);
-                    w.WritePropertyName("values"u8);
-                    PrometheusJson.WritePoints(w, s.PointSpan);
+                    PrometheusJson.WriteSeriesValues(w, s.PointSpan);
                     w.WriteEndObject();
                     await ApiJson.MaybeFlushAsync(ctx, w).ConfigureAwait(false);
                 }

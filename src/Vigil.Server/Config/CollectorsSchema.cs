@@ -96,7 +96,7 @@ internal static class CollectorsSchema
             var fingerprint = new StringBuilder();
             foreach (var e in b.Entries.Where(e => e.Key != "interval"))
             {
-                fingerprint.Append(e.Key).Append('=').Append(ScrapeConfigParser.Canonical(e.Value)).Append(';');
+                fingerprint.Append(e.Key).Append('=').Append(ScrapeSchema.Canonical(e.Value)).Append(';');
             }
             return b.Value with { Fingerprint = fingerprint.ToString() };
         });

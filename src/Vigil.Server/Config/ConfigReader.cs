@@ -12,7 +12,7 @@ namespace Vigil.Server.Config;
 /// file, line, column and the key's place in the document (<c>scrape_configs[0].tls_config</c>).
 /// </summary>
 /// <remarks>
-/// Parsers call <see cref="Mapping"/> and switch on each entry's key, sending unknown keys to <see cref="UnknownKey"/>;
+/// Section schemas (<see cref="Binding.ConfigSchema{T}"/>) call <see cref="Mapping"/> and send undeclared keys to <see cref="UnknownKey"/>;
 /// the typed readers return null (and record an error) when a value is malformed, so one pass reports every problem.
 /// Merge keys (<c>&lt;&lt;: *anchor</c>) are resolved as in YAML 1.1; explicit keys win. Not thread-safe.
 /// </remarks>

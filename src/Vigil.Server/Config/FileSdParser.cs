@@ -5,6 +5,7 @@ using Vigil.Collection.Scrape;
 using Vigil.Core.Config;
 using Vigil.Core.Labels;
 using Vigil.Rules.Yaml;
+using Vigil.Server.Config.Binding;
 
 namespace Vigil.Server.Config;
 
@@ -33,6 +34,29 @@ internal static class FileSdParser
         return path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? ParseJson(bytes, path) : ParseYaml(Encoding.UTF8.GetString(bytes), path);
     }
 
+    /// <summary>A group of a YAML file as read.</summary>
+    private sealed record YamlGroup(List<LabelSet> Targets, List<Label> Labels);
+
+    private static readonly ConfigSchema<YamlGroup> GroupKeys = new ConfigSchema<YamlGroup>()
+        .Custom("targets", (r, e, o) => o with { Targets = [.. o.Targets, .. r.StringList(e).Select(t => LabelSet.Of(TargetLabelNames.Address, t))] })
+        .Custom("labels", (r, e, o) =>
+        {
+            var labels = new List<Label>(o.Labels);
+            foreach (var (name, value, item) in r.StringMap(e))
+            {
+                if (!LabelValidation.IsValidName(name))
+                {
+                    r.Error(item.KeyNode, $"\"{name}\" is not a valid label name in {e.Path}");
+                }
+                else if (value.Length != 0)
+                {
+                    labels.Add(new Label(name, value));
+                }
+            }
+            return o with { Labels = labels };
+        });
+
+    /// <summary>Parses a YAML file's text; throws <see cref="ConfigException"/> with every problem.</summary>
     public static List<TargetGroup> ParseYaml(string text, string path)
     {
         var r = new ConfigReader(path, Path.GetDirectoryName(path) ?? ".");
@@ -48,37 +72,8 @@ internal static class FileSdParser
         }
         foreach (var (node, where) in r.Sequence(stream.Documents[0].RootNode, "target groups"))
         {
-            var targets = new List<LabelSet>();
-            var labels = new List<Label>();
-            foreach (var e in r.Mapping(node, where))
-            {
-                switch (e.Key)
-                {
-                    case "targets":
-                        foreach (string t in r.StringList(e))
-                        {
-                            targets.Add(LabelSet.Of(TargetLabelNames.Address, t));
-                        }
-                        break;
-                    case "labels":
-                        foreach (var (name, value, item) in r.StringMap(e))
-                        {
-                            if (!LabelValidation.IsValidName(name))
-                            {
-                                r.Error(item.KeyNode, $"\"{name}\" is not a valid label name in {e.Path}");
-                            }
-                            else if (value.Length != 0)
-                            {
-                                labels.Add(new Label(name, value));
-                            }
-                        }
-                        break;
-                    default:
-                        r.UnknownKey(e);
-                        break;
-                }
-            }
-            groups.Add(Group(path, groups.Count, targets, labels));
+            var g = GroupKeys.Bind(r, node, where, new YamlGroup([], []))!;
+            groups.Add(Group(path, groups.Count, g.Targets, g.Labels));
         }
         if (r.Errors.Count > 0)
         {

@@ -13,7 +13,7 @@ internal static class StorageSchema
         .Key("max_future_timestamp", Duration, (o, v) => o with { MaxFutureTimestamp = v })
         .Key("retention_size", Bytes, (o, v) => o with { RetentionSize = v })
         .Key("wal_sync", OneOf(("interval", false), ("commit", true)), (o, v) => o with { WalSyncEveryCommit = v })
-        .Custom("remote", (r, e, o) => o with { Remote = RemoteStorageConfigParser.Parse(r, e) })
+        .Custom("remote", (r, e, o) => o with { Remote = RemoteStorageSchema.Parse(r, e) })
         .Key("local", Bool, (o, v) => o with { Local = v })
         .Finish(b =>
         {

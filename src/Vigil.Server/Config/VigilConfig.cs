@@ -7,6 +7,7 @@ using Vigil.Optimizer.Options;
 using Vigil.Rules.Notifier;
 using Vigil.Rules.Seed;
 using Vigil.Rules.Yaml;
+using Vigil.Server.Config.Binding;
 using YamlDotNet.RepresentationModel;
 
 namespace Vigil.Server.Config;
@@ -179,126 +180,99 @@ public sealed partial class VigilConfig
         return config;
     }
 
+    /// <summary>The document's sections as read, before the seed's blocks are applied.</summary>
+    private sealed record Document
+    {
+        public GlobalConfig Global { get; init; } = new();
+
+        public StorageConfig Storage { get; init; } = new();
+
+        public CollectorsConfig Collectors { get; init; } = new();
+
+        public List<ScrapeConfig> ScrapeConfigs { get; init; } = [];
+
+        public List<string> RuleFiles { get; init; } = [];
+
+        public AlertingOptions? Alerting { get; init; }
+
+        public AnalysisConfig? Analysis { get; init; }
+
+        public OptimizationConfig? Optimization { get; init; }
+
+        public Collection.Otlp.OtlpOptions Otlp { get; init; } = Collection.Otlp.OtlpOptions.Default;
+
+        public IReadOnlyList<Collection.Remote.RemoteWriteOptions> RemoteWrite { get; init; } = [];
+
+        public PerformanceCollectionConfig? PerformanceCollection { get; init; }
+
+        public Seed.PerformanceAnalysisConfig? PerformanceAnalysis { get; init; }
+
+        public IReadOnlyList<AggregationRule> AggregationRules { get; init; } = [];
+    }
+
+    private static readonly ConfigSchema<Document> DocumentKeys = new ConfigSchema<Document>()
+        .Custom("global", (r, e, o) => o with { Global = GlobalSchema.Parse(r, e) })
+        .Custom("storage", (r, e, o) => o with { Storage = StorageSchema.Parse(r, e) })
+        .Custom("collectors", (r, e, o) => o with { Collectors = CollectorsSchema.Parse(r, e) })
+        // Note: jobs are read last (late) so that global defaults apply whatever the order of the sections.
+        .Custom("scrape_configs", (r, e, o) => o with { ScrapeConfigs = ScrapeJobs(r, e, o.Global) }, late: true)
+        .Custom("rule_files", (r, e, o) => o with { RuleFiles = r.StringList(e).Select(r.ResolvePath).ToList() })
+        .Custom("alerting", (r, e, o) => o with { Alerting = AlertingSchema.Parse(r, e) })
+        .Custom("analysis", (r, e, o) => o with { Analysis = AnalysisSchema.Parse(r, e) })
+        .Custom("optimization", (r, e, o) => o with { Optimization = OptimizationSchema.Parse(r, e) })
+        .Custom("performance_collection", (r, e, o) => o with { PerformanceCollection = Seed.SeedSchema.PerformanceCollection(r, e) })
+        .Custom("performance_analysis", (r, e, o) => o with { PerformanceAnalysis = Seed.SeedSchema.PerformanceAnalysis(r, e) })
+        .Custom("aggregation_rules", (r, e, o) => o with { AggregationRules = Seed.SeedSchema.AggregationRules(r, e) })
+        .Custom("otlp", (r, e, o) => o with { Otlp = OtlpSchema.Parse(r, e) })
+        .Custom("remote_write", (r, e, o) => o with { RemoteWrite = RemoteWriteSchema.ParseList(r, e) })
+        .Unsupported("remote_read", "scrape_config_files", "tracing", "runtime");
+
     private static VigilConfig Parse(ConfigReader r, YamlNode root)
     {
-        var global = new GlobalConfig();
-        var storage = new StorageConfig();
-        var collectors = new CollectorsConfig();
-        var ruleFiles = new List<string>();
-        var sections = new List<string>();
-        YamlNode? scrapeNode = null;
-        AlertingOptions? alerting = null;
-        PerformanceCollectionConfig? performanceCollection = null;
-        Seed.PerformanceAnalysisConfig? performanceAnalysis = null;
-        IReadOnlyList<AggregationRule> aggregationRules = [];
-        ConfigEntry seedEntry = default;
-        OptimizationConfig? optimization = null;
-        AnalysisConfig? analysis = null;
-        var otlp = Collection.Otlp.OtlpOptions.Default;
-        IReadOnlyList<Collection.Remote.RemoteWriteOptions> remoteWrite = [];
-        ConfigEntry scrapeEntry = default;
-        foreach (var e in r.Mapping(root, string.Empty))
+        var entries = r.Mapping(root, string.Empty);
+        var d = DocumentKeys.Bind(r, root, string.Empty, entries, new Document())!;
+        var seedEntry = entries.FirstOrDefault(e => e.Key is "performance_collection" or "aggregation_rules");
+        var seedRules = SeedRules(r, d.PerformanceCollection, d.AggregationRules, seedEntry);
+        var collectors = d.Collectors;
+        var storage = d.Storage;
+        ApplySeedCollection(d.PerformanceCollection, ref collectors, ref storage);
+        return new VigilConfig
         {
-            sections.Add(e.Key);
-            switch (e.Key)
-            {
-                case "global":
-                    global = GlobalSchema.Parse(r, e);
-                    break;
-                case "storage":
-                    storage = StorageSchema.Parse(r, e);
-                    break;
-                case "collectors":
-                    collectors = CollectorsSchema.Parse(r, e);
-                    break;
-                case "scrape_configs":
-                    scrapeNode = e.Value;
-                    scrapeEntry = e;
-                    break;
-                case "rule_files":
-                    foreach (string pattern in r.StringList(e))
-                    {
-                        ruleFiles.Add(r.ResolvePath(pattern));
-                    }
-                    break;
-                case "alerting":
-                    alerting = AlertingSchema.Parse(r, e);
-                    break;
-                case "analysis":
-                    analysis = AnalysisSchema.Parse(r, e);
-                    break;
-                case "optimization":
-                    optimization = OptimizationSchema.Parse(r, e);
-                    break;
-                case "performance_collection":
-                    performanceCollection = Seed.SeedConfigParser.PerformanceCollection(r, e);
-                    seedEntry = seedEntry.KeyNode is null ? e : seedEntry;
-                    break;
-                case "performance_analysis":
-                    performanceAnalysis = Seed.SeedConfigParser.PerformanceAnalysis(r, e);
-                    break;
-                case "aggregation_rules":
-                    aggregationRules = Seed.SeedConfigParser.AggregationRules(r, e);
-                    seedEntry = seedEntry.KeyNode is null ? e : seedEntry;
-                    break;
-                case "otlp":
-                    otlp = OtlpSchema.Parse(r, e);
-                    break;
-                case "remote_write":
-                    remoteWrite = RemoteWriteConfigParser.ParseList(r, e);
-                    break;
-                case "remote_read" or "scrape_config_files" or "tracing" or "runtime":
-                    r.Unsupported(e);
-                    break;
-                default:
-                    r.UnknownKey(e);
-                    break;
-            }
-        }
-        // Note: jobs are parsed after the loop so that global defaults apply whatever the order of the sections.
-        var jobs = new List<ScrapeConfig>();
-        if (scrapeNode is not null)
-        {
-            var names = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
-            foreach (var (node, where) in r.Sequence(scrapeEntry))
+            Global = d.Global,
+            Storage = storage,
+            Collectors = collectors,
+            ScrapeConfigs = d.ScrapeConfigs,
+            RuleFiles = d.RuleFiles,
+            Sections = entries.Select(e => e.Key).ToList(),
+            Alerting = d.Alerting,
+            Analysis = ApplySeedAnalysis(d.PerformanceAnalysis, d.Analysis),
+            Optimization = d.Optimization,
+            Otlp = d.Otlp,
+            RemoteWrite = d.RemoteWrite,
+            PerformanceCollection = d.PerformanceCollection,
+            PerformanceAnalysis = d.PerformanceAnalysis,
+            AggregationRules = d.AggregationRules,
+            SeedRuleGroups = seedRules,
+        };
+    }
+
+    /// <summary>The jobs of <c>scrape_configs</c> with <paramref name="global"/>'s defaults; a job with problems, or a repeated job name, is left out.</summary>
+    private static List<ScrapeConfig> ScrapeJobs(ConfigReader r, ConfigEntry section, GlobalConfig global)
+    {
+        ConfigValues.UniqueListOf<ScrapeConfig>(
+            (ConfigReader reader, YamlNode node, string where, out ScrapeConfig job) =>
             {
                 if (ConfigReader.IsNull(node))
                 {
-                    r.Error(node, $"empty or null scrape config section in {where}");
-                    continue;
+                    reader.Error(node, $"empty or null scrape config section in {where}");
+                    job = null!;
+                    return false;
                 }
-                if (ScrapeConfigParser.Parse(r, node, where, global) is not { } job)
-                {
-                    continue;
-                }
-                if (!names.TryAdd(job.JobName, node))
-                {
-                    r.Error(node, $"found multiple scrape configs with job name \"{job.JobName}\" in {where}");
-                    continue;
-                }
-                jobs.Add(job);
-            }
-        }
-        var seedRules = SeedRules(r, performanceCollection, aggregationRules, seedEntry);
-        ApplySeedCollection(performanceCollection, ref collectors, ref storage);
-        analysis = ApplySeedAnalysis(performanceAnalysis, analysis);
-        return new VigilConfig
-        {
-            Global = global,
-            Storage = storage,
-            Collectors = collectors,
-            ScrapeConfigs = jobs,
-            RuleFiles = ruleFiles,
-            Sections = sections,
-            Alerting = alerting,
-            Analysis = analysis,
-            Optimization = optimization,
-            Otlp = otlp,
-            RemoteWrite = remoteWrite,
-            PerformanceCollection = performanceCollection,
-            PerformanceAnalysis = performanceAnalysis,
-            AggregationRules = aggregationRules,
-            SeedRuleGroups = seedRules,
-        };
+                job = ScrapeSchema.Parse(reader, node, where, global)!;
+                return job is not null;
+            },
+            job => job.JobName,
+            (name, where) => $"found multiple scrape configs with job name \"{name}\" in {where}")(r, section, out var jobs);
+        return jobs;
     }
 }

@@ -22,6 +22,7 @@ public sealed class Head : IAppendable, ISampleQueryable
     private long _minTime = long.MaxValue;
     private long _maxTime = long.MinValue;
     private long _minValidTime = long.MinValue;
+    private readonly AppenderBuffers?[] _appenderBuffers = new AppenderBuffers?[Math.Min(Environment.ProcessorCount * 2, 64)];
 
     internal Head(long chunkRange, IHeadLog? log)
     {
@@ -92,6 +93,38 @@ public sealed class Head : IAppendable, ISampleQueryable
 
     /// <inheritdoc />
     public IQuerier Querier(long mint, long maxt) => new HeadQuerier(this, mint, maxt);
+
+    /// <summary>Pending-sample lists for an appender: a pooled pair or a new one.</summary>
+    internal AppenderBuffers RentAppenderBuffers()
+    {
+        for (int i = 0; i < _appenderBuffers.Length; i++)
+        {
+            if (Volatile.Read(ref _appenderBuffers[i]) is not null && Interlocked.Exchange(ref _appenderBuffers[i], null) is { } b)
+            {
+                return b;
+            }
+        }
+        return new AppenderBuffers();
+    }
+
+    /// <summary>Empties <paramref name="buffers"/> and keeps them for a later appender when there is room and they are not huge.</summary>
+    internal void ReturnAppenderBuffers(AppenderBuffers buffers)
+    {
+        if (buffers.Samples.Capacity > AppenderBuffers.MaxRetained || buffers.Touched.Capacity > AppenderBuffers.MaxRetained)
+        {
+            return;
+        }
+        // Note: cleared so that pooled lists hold no series (or their chunks) alive.
+        buffers.Samples.Clear();
+        buffers.Touched.Clear();
+        for (int i = 0; i < _appenderBuffers.Length; i++)
+        {
+            if (Interlocked.CompareExchange(ref _appenderBuffers[i], buffers, null) is null)
+            {
+                return;
+            }
+        }
+    }
 
     internal MemSeries? ByRef(ulong reference) => _byRef.TryGetValue(reference, out var s) ? s : null;
 
@@ -177,7 +210,7 @@ public sealed class Head : IAppendable, ISampleQueryable
         long newMin = long.MaxValue;
         foreach (var s in _byRef.Values)
         {
-            lock (s)
+            using (s.Acquire())
             {
                 int chunks = s.TruncateBefore(mint);
                 if (chunks > 0)
@@ -211,7 +244,7 @@ public sealed class Head : IAppendable, ISampleQueryable
         long total = 0;
         foreach (var s in _byRef.Values)
         {
-            lock (s)
+            using (s.Acquire())
             {
                 total += s.ChunkBytes();
             }
@@ -231,7 +264,7 @@ public sealed class Head : IAppendable, ISampleQueryable
         foreach (var s in series)
         {
             chunks.Clear();
-            lock (s)
+            using (s.Acquire())
             {
                 s.ChunksIn(mint, maxtExclusive - 1, chunks);
             }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
 using Vigil.Tsdb.Internal;
@@ -5,11 +6,20 @@ using Vigil.Tsdb.Internal;
 namespace Vigil.Tsdb.Head;
 
 /// <summary>An append batch on the head; samples become visible and durable on commit.</summary>
+/// <remarks>
+/// Each sample takes its series' lock once to check its order and once more at commit, where consecutive samples of one
+/// series share one lock; nothing else is locked, so appenders of different series never wait for each other.
+/// </remarks>
 internal sealed class HeadAppender : IAppender
 {
     private readonly Head _head;
-    private readonly List<PendingSample> _samples = new();
-    private readonly List<MemSeries> _touched = new();
+    private AppenderBuffers? _buffers;
+
+    // Note: series whose record was not in the WAL when this batch first appended to them. Kept per batch (not read
+    // from the shared PendingMaxTime): another batch appending to the same new series and rolling back must not make
+    // this batch forget to log the series record, or its samples would not replay.
+    private HashSet<MemSeries>? _unlogged;
+    private MemSeries? _last;
     private readonly long _maxValidTime;
     private bool _done;
 
@@ -38,7 +48,9 @@ internal sealed class HeadAppender : IAppender
             error = AppendError.TooFarInFuture;
             return false;
         }
-        MemSeries? s = seriesRef.IsSet ? _head.ByRef(seriesRef.Value) : null;
+        // Note: a batch usually appends several samples of one series in a row (remote-write); the series is looked up once.
+        MemSeries? s = _last is { } last && seriesRef.IsSet && last.Ref == seriesRef.Value ? last
+            : seriesRef.IsSet ? _head.ByRef(seriesRef.Value) : null;
         if (s is null)
         {
             if (LabelValidation.Validate(labels) is not null)
@@ -50,7 +62,7 @@ internal sealed class HeadAppender : IAppender
             s = _head.GetOrCreate(labels, out _);
             seriesRef = new SeriesRef(s.Ref);
         }
-        lock (s)
+        using (s.Acquire())
         {
             switch (s.Check(timestampMs, value))
             {
@@ -68,11 +80,16 @@ internal sealed class HeadAppender : IAppender
             }
             if (s.PendingMaxTime == long.MinValue)
             {
-                _touched.Add(s);
+                (_buffers ??= _head.RentAppenderBuffers()).Touched.Add(s);
             }
             s.PendingMaxTime = timestampMs;
         }
-        _samples.Add(new PendingSample(s, timestampMs, value));
+        if (Volatile.Read(ref s.Logged) == 0 && _head.Log is not null)
+        {
+            (_unlogged ??= []).Add(s);
+        }
+        _last = s;
+        (_buffers ??= _head.RentAppenderBuffers()).Samples.Add(new PendingSample(s, timestampMs, value));
         error = AppendError.None;
         return true;
     }
@@ -86,23 +103,26 @@ internal sealed class HeadAppender : IAppender
         _done = true;
         try
         {
-            if (_samples.Count == 0)
+            if (_buffers is not { Samples.Count: > 0 } buffers)
             {
                 return;
             }
             if (_head.Log is { } log)
             {
                 var newSeries = new List<MemSeries>();
-                foreach (var s in _touched)
+                if (_unlogged is not null)
                 {
-                    if (Interlocked.Exchange(ref s.Logged, 1) == 0)
+                    foreach (var s in _unlogged)
                     {
-                        newSeries.Add(s);
+                        if (Interlocked.Exchange(ref s.Logged, 1) == 0)
+                        {
+                            newSeries.Add(s);
+                        }
                     }
                 }
                 try
                 {
-                    log.Log(newSeries, _samples);
+                    log.Log(newSeries, buffers.Samples);
                 }
                 catch (Exception e)
                 {
@@ -126,34 +146,42 @@ internal sealed class HeadAppender : IAppender
             long chunkRange = _head.ChunkRange;
             long mint = long.MaxValue, maxt = long.MinValue;
             long appended = 0;
-            foreach (var p in _samples)
+            var samples = CollectionsMarshal.AsSpan(buffers.Samples);
+            long outOfOrder = 0, duplicates = 0;
+            for (int i = 0; i < samples.Length;)
             {
-                AppendCheck r;
-                lock (p.Series)
+                var series = samples[i].Series;
+                using (series.Acquire())
                 {
-                    r = p.Series.Append(p.T, p.V, chunkRange);
-                }
-                switch (r)
-                {
-                    case AppendCheck.Ok:
-                        appended++;
-                        if (p.T < mint)
+                    do
+                    {
+                        ref readonly var p = ref samples[i];
+                        switch (series.Append(p.T, p.V, chunkRange))
                         {
-                            mint = p.T;
+                            case AppendCheck.Ok:
+                                appended++;
+                                mint = Math.Min(mint, p.T);
+                                maxt = Math.Max(maxt, p.T);
+                                break;
+                            case AppendCheck.OutOfOrder:
+                                // Another appender committed a newer sample for this series first.
+                                outOfOrder++;
+                                break;
+                            case AppendCheck.DuplicateTimestamp:
+                                duplicates++;
+                                break;
                         }
-                        if (p.T > maxt)
-                        {
-                            maxt = p.T;
-                        }
-                        break;
-                    case AppendCheck.OutOfOrder:
-                        // Another appender committed a newer sample for this series first.
-                        Interlocked.Increment(ref _head.Stats._outOfOrder);
-                        break;
-                    case AppendCheck.DuplicateTimestamp:
-                        Interlocked.Increment(ref _head.Stats._duplicates);
-                        break;
+                    }
+                    while (++i < samples.Length && ReferenceEquals(samples[i].Series, series));
                 }
+            }
+            if (outOfOrder > 0)
+            {
+                Interlocked.Add(ref _head.Stats._outOfOrder, outOfOrder);
+            }
+            if (duplicates > 0)
+            {
+                Interlocked.Add(ref _head.Stats._duplicates, duplicates);
             }
             Interlocked.Add(ref _head.Stats._samplesAppended, appended);
             if (appended > 0)
@@ -179,14 +207,33 @@ internal sealed class HeadAppender : IAppender
 
     private void ClearPending()
     {
-        foreach (var s in _touched)
+        if (_buffers is { } buffers)
         {
-            lock (s)
+            foreach (var s in buffers.Touched)
             {
-                s.PendingMaxTime = long.MinValue;
+                using (s.Acquire())
+                {
+                    s.PendingMaxTime = long.MinValue;
+                }
             }
+            _buffers = null;
+            _head.ReturnAppenderBuffers(buffers);
         }
-        _touched.Clear();
-        _samples.Clear();
+        _unlogged = null;
+        _last = null;
     }
+}
+
+/// <summary>
+/// The pending samples and touched series of one batch; pooled by the head, so a request does not grow (and drop) two
+/// lists of its size every time.
+/// </summary>
+internal sealed class AppenderBuffers
+{
+    /// <summary>Lists that grew beyond this many entries are not kept for reuse (a rare huge batch).</summary>
+    public const int MaxRetained = 1 << 18;
+
+    public List<PendingSample> Samples { get; } = new();
+
+    public List<MemSeries> Touched { get; } = new();
 }

@@ -41,7 +41,7 @@ internal sealed class HeadQuerier : IQuerier
         foreach (var s in _head.Select(matchers))
         {
             bool overlaps;
-            lock (s)
+            using (s.Acquire())
             {
                 overlaps = s.Overlaps(MinTime, MaxTime);
             }
@@ -66,7 +66,7 @@ internal sealed class HeadQuerier : IQuerier
         foreach (var s in _head.Select(matchers))
         {
             bool overlaps;
-            lock (s)
+            using (s.Acquire())
             {
                 overlaps = s.Overlaps(MinTime, MaxTime);
             }
@@ -102,7 +102,7 @@ internal sealed class HeadQuerier : IQuerier
             {
                 var s = series[_i];
                 var views = new List<ChunkView>(2);
-                lock (s)
+                using (s.Acquire())
                 {
                     s.Snapshot(mint, maxt, views);
                 }

@@ -4,7 +4,7 @@ using Vigil.Tsdb.Chunks;
 namespace Vigil.Tsdb.Head;
 
 /// <summary>One series in the head: its labels, closed chunks and the open chunk being appended to.</summary>
-/// <remarks>All mutable state is guarded by locking the instance itself.</remarks>
+/// <remarks>All mutable state is guarded by the series' own lock (<see cref="Acquire"/>).</remarks>
 internal sealed class MemSeries
 {
     /// <summary>Maximum samples per chunk, as in Prometheus.</summary>
@@ -14,6 +14,7 @@ internal sealed class MemSeries
     private XorAppender? _openAppender;
     private long _openMinTime;
     private long _nextCut;
+    private int _lock;
 
     public MemSeries(ulong reference, LabelSet labels)
     {
@@ -42,6 +43,35 @@ internal sealed class MemSeries
 
     /// <summary>Set once the series record has been written to the WAL (0/1, interlocked).</summary>
     public int Logged;
+
+    /// <summary>
+    /// Takes the series' lock until the returned scope is disposed (<c>using (s.Acquire()) { ... }</c>); not re-entrant.
+    /// </summary>
+    /// <remarks>
+    /// Note: a spin lock on a field instead of <c>lock (this)</c>: every append takes it, and a monitor costs a call into
+    /// the runtime and a thread-id lookup per sample (10 % of a push in <c>perf</c>). It is held only for a few field
+    /// updates or one chunk snapshot, so a waiter spins briefly and then yields.
+    /// </remarks>
+    public SeriesLockScope Acquire()
+    {
+        if (Interlocked.CompareExchange(ref _lock, 1, 0) != 0)
+        {
+            AcquireContended();
+        }
+        return new SeriesLockScope(this);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void AcquireContended()
+    {
+        var spin = default(SpinWait);
+        while (Volatile.Read(ref _lock) != 0 || Interlocked.CompareExchange(ref _lock, 1, 0) != 0)
+        {
+            spin.SpinOnce();
+        }
+    }
+
+    internal void Release() => Volatile.Write(ref _lock, 0);
 
     /// <summary>Number of samples in the open chunk.</summary>
     public int OpenCount => _openAppender?.Count ?? 0;
@@ -183,6 +213,12 @@ internal sealed class MemSeries
         }
         return b + (_open?.Buffer.Length ?? 0);
     }
+}
+
+/// <summary>Holds a <see cref="MemSeries"/> lock until disposed.</summary>
+internal readonly ref struct SeriesLockScope(MemSeries series)
+{
+    public void Dispose() => series.Release();
 }
 
 /// <summary>Result of an ordering check.</summary>

@@ -10,27 +10,13 @@ namespace Vigil.Server.Tests.Api;
 public sealed class PushApiHostileInputTests : IAsyncLifetime
 {
     private readonly MemoryStorage _storage = new();
-    private VigilServer _server = null!;
-    private HttpClient _http = null!;
+    private TestVigil _vigil = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = new VigilServer(new VigilServerOptions
-        {
-            Listen = new ListenAddress("127.0.0.1", 0),
-            CollectHost = false,
-            CollectSelf = false,
-            CollectionInterval = TimeSpan.FromHours(1),
-        }, _storage);
-        await _server.StartAsync();
-        _http = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-    }
+    private HttpClient Http => _vigil.Http;
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _server.DisposeAsync();
-    }
+    public async Task InitializeAsync() => _vigil = await TestVigil.StartAsync(storage: _storage);
+
+    public async Task DisposeAsync() => await _vigil.DisposeAsync();
 
     public static TheoryData<string> BadStrings => new()
     {
@@ -47,7 +33,7 @@ public sealed class PushApiHostileInputTests : IAsyncLifetime
     [MemberData(nameof(BadStrings))]
     public async Task Push_LoneSurrogateEscape_400WithReasonAndNothingStored(string json)
     {
-        using var r = await _http.PostAsync("/api/v1/push", new StringContent(json, Encoding.UTF8, "application/json"));
+        using var r = await Http.PostAsync("/api/v1/push", new StringContent(json, Encoding.UTF8, "application/json"));
 
         await AssertBadDataAsync(r, "UTF-8");
     }
@@ -60,7 +46,7 @@ public sealed class PushApiHostileInputTests : IAsyncLifetime
     {
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var r = await _http.PostAsync("/api/v1/push", content);
+        using var r = await Http.PostAsync("/api/v1/push", content);
 
         await AssertBadDataAsync(r, null);
     }
@@ -70,7 +56,7 @@ public sealed class PushApiHostileInputTests : IAsyncLifetime
     {
         byte[] body = [.. "ok_metric 1\nbad{a=\""u8, 0xC3, 0x28, .. "\"} 1\n"u8];
         using var content = new ByteArrayContent(body);
-        using var r = await _http.PostAsync("/api/v1/import/prometheus", content);
+        using var r = await Http.PostAsync("/api/v1/import/prometheus", content);
 
         await AssertBadDataAsync(r, null);
     }

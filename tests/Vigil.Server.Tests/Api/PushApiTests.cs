@@ -11,27 +11,13 @@ namespace Vigil.Server.Tests.Api;
 public sealed class PushApiTests : IAsyncLifetime
 {
     private readonly MemoryStorage _storage = new();
-    private VigilServer _server = null!;
-    private HttpClient _http = null!;
+    private TestVigil _vigil = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = new VigilServer(new VigilServerOptions
-        {
-            Listen = new ListenAddress("127.0.0.1", 0),
-            CollectHost = false,
-            CollectSelf = false,
-            CollectionInterval = TimeSpan.FromHours(1),
-        }, _storage);
-        await _server.StartAsync();
-        _http = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-    }
+    private HttpClient Http => _vigil.Http;
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _server.DisposeAsync();
-    }
+    public async Task InitializeAsync() => _vigil = await TestVigil.StartAsync(storage: _storage);
+
+    public async Task DisposeAsync() => await _vigil.DisposeAsync();
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
@@ -47,7 +33,7 @@ public sealed class PushApiTests : IAsyncLifetime
     public async Task Import_TextFormatWithExtraLabel_StoresEverySample()
     {
         const string body = "# TYPE jobs_done_total counter\njobs_done_total{queue=\"a\"} 7 1700000000000\njobs_done_total{queue=\"b\"} 9 1700000000000\nqueue_depth{env=\"dev\"} 3\n";
-        using var r = await _http.PostAsync("/api/v1/import/prometheus?extra_label=env=prod&extra_label=region=eu", new StringContent(body));
+        using var r = await Http.PostAsync("/api/v1/import/prometheus?extra_label=env=prod&extra_label=region=eu", new StringContent(body));
         Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
         var jobs = _storage.AllSeries().Where(l => l.Name == "jobs_done_total").OrderBy(l => l.Get("queue")).ToList();
         Assert.Equal(2, jobs.Count);
@@ -61,12 +47,12 @@ public sealed class PushApiTests : IAsyncLifetime
     public async Task Import_Valid_StoresWithTimestampsAndRecordsMetadata()
     {
         const string body = "# HELP build_seconds Build time.\n# TYPE build_seconds gauge\nbuild_seconds{project=\"x\"} 12.5 1700000000000\n";
-        using var r = await _http.PostAsync("/api/v1/import/prometheus", new StringContent(body));
+        using var r = await Http.PostAsync("/api/v1/import/prometheus", new StringContent(body));
         Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
         var sample = Assert.Single(_storage.SamplesOf(Series("build_seconds")));
         Assert.Equal(1_700_000_000_000, sample.T);
         Assert.Equal(12.5, sample.V);
-        var md = await BodyAsync(await _http.GetAsync("/api/v1/metadata?metric=build_seconds"));
+        var md = await BodyAsync(await Http.GetAsync("/api/v1/metadata?metric=build_seconds"));
         Assert.Equal("gauge", md.GetProperty("data").GetProperty("build_seconds")[0].GetProperty("type").GetString());
         Assert.Equal("Build time.", md.GetProperty("data").GetProperty("build_seconds")[0].GetProperty("help").GetString());
     }
@@ -74,7 +60,7 @@ public sealed class PushApiTests : IAsyncLifetime
     [Fact]
     public async Task Import_Malformed_StoresNothingAndNamesLineAndColumn()
     {
-        using var r = await _http.PostAsync("/api/v1/import/prometheus", new StringContent("first_ok 1\nsecond{a=\"1\" 2\n"));
+        using var r = await Http.PostAsync("/api/v1/import/prometheus", new StringContent("first_ok 1\nsecond{a=\"1\" 2\n"));
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         var json = await BodyAsync(r);
         Assert.Equal("error", json.GetProperty("status").GetString());
@@ -94,7 +80,7 @@ public sealed class PushApiTests : IAsyncLifetime
         }
         var content = new ByteArrayContent(ms.ToArray());
         content.Headers.ContentEncoding.Add("gzip");
-        using var r = await _http.PostAsync("/api/v1/import/prometheus", content);
+        using var r = await Http.PostAsync("/api/v1/import/prometheus", content);
         Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
         Assert.Single(_storage.SamplesOf(Series("zipped")));
     }
@@ -102,7 +88,7 @@ public sealed class PushApiTests : IAsyncLifetime
     [Fact]
     public async Task Import_BadExtraLabel_400()
     {
-        using var r = await _http.PostAsync("/api/v1/import/prometheus?extra_label=novalue", new StringContent("a 1\n"));
+        using var r = await Http.PostAsync("/api/v1/import/prometheus?extra_label=novalue", new StringContent("a 1\n"));
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         Assert.Contains("invalid parameter \"extra_label\"", (await BodyAsync(r)).GetProperty("error").GetString(), StringComparison.Ordinal);
     }
@@ -119,7 +105,7 @@ public sealed class PushApiTests : IAsyncLifetime
               {"timestamp": 1700000000, "metric_type": "Histogram", "metric_name": "tool_latency_seconds", "value": 2, "tags": {"tool": "search"}}
             ]
             """;
-        using var r = await _http.PostAsync("/api/v1/push", Json(json));
+        using var r = await Http.PostAsync("/api/v1/push", Json(json));
         var body = await BodyAsync(r);
         Assert.True(r.StatusCode == HttpStatusCode.OK, body.ToString());
         Assert.Equal(4, body.GetProperty("data").GetProperty("received").GetInt32());
@@ -141,15 +127,75 @@ public sealed class PushApiTests : IAsyncLifetime
         Assert.Equal(2, _storage.SamplesOf(Series("tool_latency_seconds_count")).Single().V);
         Assert.Equal("search", Series("tool_latency_seconds_count").Get("tool"));
 
-        var md = (await BodyAsync(await _http.GetAsync("/api/v1/metadata"))).GetProperty("data");
+        var md = (await BodyAsync(await Http.GetAsync("/api/v1/metadata"))).GetProperty("data");
         Assert.Equal("counter", md.GetProperty("llm_cost_dollars_total")[0].GetProperty("type").GetString());
         Assert.Equal("dollars", md.GetProperty("llm_cost_dollars_total")[0].GetProperty("unit").GetString());
         Assert.Equal("histogram", md.GetProperty("tool_latency_seconds")[0].GetProperty("type").GetString());
 
         // A later observation continues the totals.
-        using var r2 = await _http.PostAsync("/api/v1/push", Json("""{"timestamp": 1700000010, "metric_type": "Histogram", "metric_name": "tool_latency_seconds", "value": 0.01, "tags": {"tool": "search"}}"""));
+        using var r2 = await Http.PostAsync("/api/v1/push", Json("""{"timestamp": 1700000010, "metric_type": "Histogram", "metric_name": "tool_latency_seconds", "value": 0.01, "tags": {"tool": "search"}}"""));
         Assert.Equal(HttpStatusCode.OK, r2.StatusCode);
         Assert.Equal([2.0, 3.0], _storage.SamplesOf(Series("tool_latency_seconds_count")).Select(s => s.V));
+    }
+
+    [Fact]
+    public async Task Push_SameSeriesAgain_StoredUnderTheSameLabelsFromTheSeriesCache()
+    {
+        // The second and third requests hit the JSON series cache (same raw name, tags and source); the fourth writes the
+        // tags in another order (another cache key) and must still land on the same series.
+        string Item(int seconds, double value, string tags = """{"b": "2", "a": "1"}""")
+            => $$"""{"metric_name": "jobs_running", "value": {{value.ToString(System.Globalization.CultureInfo.InvariantCulture)}}, "timestamp": {{1700000000 + seconds}}, "tags": {{tags}}, "source": "svc"}""";
+        foreach (var (seconds, value, tags) in new[] { (0, 1.0, (string?)null), (10, 2.0, null), (20, 3.0, null), (30, 4.0, """{"a": "1", "b": "2"}""") })
+        {
+            using var r = await _http.PostAsync("/api/v1/push", Json("[" + (tags is null ? Item(seconds, value) : Item(seconds, value, tags)) + "]"));
+            Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
+        }
+        var series = Assert.Single(_storage.AllSeries(), l => l.Name == "jobs_running");
+        Assert.Equal(LabelSet.Of("__name__", "jobs_running", "a", "1", "b", "2", "source", "svc"), series);
+        Assert.Equal([1.0, 2.0, 3.0, 4.0], _storage.SamplesOf(series).Select(x => x.V));
+        Assert.Equal(1_700_000_030_000, _storage.SamplesOf(series)[^1].T);
+    }
+
+    [Fact]
+    public async Task Push_KnownSeriesWithRepeatedTagsField_400AndNothingStored()
+    {
+        using (var r = await _http.PostAsync("/api/v1/push", Json("""{"metric_name": "m", "tags": {"a": "1"}, "value": 1, "timestamp": 1700000000}""")))
+        {
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        }
+        // The same name and tags, but a second "tags" field: not a known series, and refused as before.
+        using var bad = await _http.PostAsync("/api/v1/push", Json("""{"metric_name": "m", "tags": {"a": "1"}, "tags": {"a": "1"}, "value": 2, "timestamp": 1700000010}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("tag \"a\" is given twice", (await BodyAsync(bad)).GetProperty("error").GetString(), StringComparison.Ordinal);
+        // A known series with another field wrong is refused too.
+        using var bad2 = await _http.PostAsync("/api/v1/push", Json("""{"metric_name": "m", "tags": {"a": "1"}, "value": "many", "timestamp": 1700000020}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, bad2.StatusCode);
+        Assert.Equal([1.0], _storage.SamplesOf(Series("m")).Select(x => x.V));
+    }
+
+    [Fact]
+    public async Task Push_ConcurrentSendersSharingSeries_EverySampleStoredUnderItsOwnSeries()
+    {
+        // Eight senders, each with its own hosts, all using the same metric names and tag names; twenty requests each.
+        const int Senders = 8, Requests = 20, Metrics = 25;
+        var tasks = Enumerable.Range(0, Senders).Select(sender => Task.Run(async () =>
+        {
+            for (int i = 0; i < Requests; i++)
+            {
+                var items = Enumerable.Range(0, Metrics).Select(m =>
+                    $$$"""{"metric_name": "m{{{m % 5}}}", "value": {{{i}}}, "timestamp": {{{1700000000 + i}}}, "tags": {"host": "h{{{sender}}}", "k": "{{{m}}}"}}""");
+                using var r = await _http.PostAsync("/api/v1/push", Json("[" + string.Join(",", items) + "]"));
+                Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
+            }
+        })).ToArray();
+        await Task.WhenAll(tasks);
+        var all = _storage.AllSeries().Where(l => l.Get("host").StartsWith('h')).ToList();
+        Assert.Equal(Senders * Metrics, all.Count);
+        foreach (var series in all)
+        {
+            Assert.Equal($"m{int.Parse(series.Get("k"), System.Globalization.CultureInfo.InvariantCulture) % 5}", series.Name);
+            Assert.Equal(Enumerable.Range(0, Requests).Select(i => (double)i), _storage.SamplesOf(series).Select(x => x.V));
+        }
     }
 
     [Fact]
@@ -166,7 +212,7 @@ public sealed class PushApiTests : IAsyncLifetime
               {"metric_name": "kind", "value": 1, "metric_type": "Meter"}
             ]
             """;
-        using var r = await _http.PostAsync("/api/v1/push", Json(json));
+        using var r = await Http.PostAsync("/api/v1/push", Json(json));
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         var body = await BodyAsync(r);
         Assert.Equal("error", body.GetProperty("status").GetString());
@@ -184,7 +230,7 @@ public sealed class PushApiTests : IAsyncLifetime
     [Fact]
     public async Task Push_StorageRefusesOneItem_WholeBatchRolledBack()
     {
-        using (var first = await _http.PostAsync("/api/v1/push", Json("""{"metric_name": "orders", "value": 5, "timestamp": 1700000100}""")))
+        using (var first = await Http.PostAsync("/api/v1/push", Json("""{"metric_name": "orders", "value": 5, "timestamp": 1700000100}""")))
         {
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         }
@@ -194,7 +240,7 @@ public sealed class PushApiTests : IAsyncLifetime
               {"metric_name": "orders", "value": 6, "timestamp": 1700000000}
             ]
             """;
-        using var r = await _http.PostAsync("/api/v1/push", Json(json));
+        using var r = await Http.PostAsync("/api/v1/push", Json(json));
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         var error = Assert.Single((await BodyAsync(r)).GetProperty("errors").EnumerateArray());
         Assert.Equal(1, error.GetProperty("index").GetInt32());
@@ -206,7 +252,7 @@ public sealed class PushApiTests : IAsyncLifetime
     [Fact]
     public async Task Push_NotJson_400WithPosition()
     {
-        using var r = await _http.PostAsync("/api/v1/push", Json("[{\"metric_name\": \"x\",]"));
+        using var r = await Http.PostAsync("/api/v1/push", Json("[{\"metric_name\": \"x\",]"));
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         Assert.StartsWith("invalid JSON at line 1, byte ", (await BodyAsync(r)).GetProperty("error").GetString(), StringComparison.Ordinal);
     }
@@ -214,8 +260,8 @@ public sealed class PushApiTests : IAsyncLifetime
     [Fact]
     public async Task Push_SingleObjectAndMetricsWrapper_Accepted()
     {
-        using var a = await _http.PostAsync("/api/v1/push", Json("""{"metric_name": "one", "value": 1}"""));
-        using var b = await _http.PostAsync("/api/v1/push", Json("""{"metrics": [{"metric_name": "two", "value": 2}]}"""));
+        using var a = await Http.PostAsync("/api/v1/push", Json("""{"metric_name": "one", "value": 1}"""));
+        using var b = await Http.PostAsync("/api/v1/push", Json("""{"metrics": [{"metric_name": "two", "value": 2}]}"""));
         Assert.Equal(HttpStatusCode.OK, a.StatusCode);
         Assert.Equal(HttpStatusCode.OK, b.StatusCode);
         Assert.Equal(2, _storage.SamplesOf(Series("two")).Single().V);

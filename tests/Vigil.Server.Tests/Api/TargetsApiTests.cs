@@ -9,8 +9,9 @@ public sealed class TargetsApiTests : IAsyncLifetime
 {
     private readonly MemoryStorage _storage = new();
     private MetricsEndpoint _endpoint = null!;
-    private VigilServer _server = null!;
-    private HttpClient _http = null!;
+    private TestVigil _vigil = null!;
+
+    private HttpClient Http => _vigil.Http;
 
     public async Task InitializeAsync()
     {
@@ -26,28 +27,25 @@ public sealed class TargetsApiTests : IAsyncLifetime
                 relabel_configs:
                   - { source_labels: [__address__], regex: 'skip\..*', action: drop }
             """);
-        _server = new VigilServer(new VigilServerOptions
+        _vigil = await TestVigil.StartAsync(new VigilServerOptions
         {
-            Listen = new ListenAddress("127.0.0.1", 0),
+            Listen = TestVigil.Loopback,
             CollectHost = false,
             CollectSelf = false,
             CollectionInterval = TimeSpan.FromHours(1),
             ScrapeConfigs = config.ScrapeConfigs,
         }, _storage);
-        await _server.StartAsync();
-        _http = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public async Task DisposeAsync()
     {
-        _http.Dispose();
-        await _server.DisposeAsync();
+        await _vigil.DisposeAsync();
         await _endpoint.DisposeAsync();
     }
 
     private async Task<JsonElement> DataAsync(string path)
     {
-        using var doc = JsonDocument.Parse(await _http.GetStringAsync(path));
+        using var doc = JsonDocument.Parse(await Http.GetStringAsync(path));
         Assert.Equal("success", doc.RootElement.GetProperty("status").GetString());
         return doc.RootElement.GetProperty("data").Clone();
     }
@@ -65,7 +63,7 @@ public sealed class TargetsApiTests : IAsyncLifetime
     public async Task Targets_AfterScrape_PrometheusShape()
     {
         var before = DateTimeOffset.UtcNow.AddSeconds(-1);
-        await _server.ScrapeManager.ScrapeAllNowAsync();
+        await _vigil.Server.ScrapeManager.ScrapeAllNowAsync();
         var data = await DataAsync("/api/v1/targets");
         var t = Assert.Single(data.GetProperty("activeTargets").EnumerateArray());
         Assert.Equal(
@@ -108,13 +106,13 @@ public sealed class TargetsApiTests : IAsyncLifetime
     [Fact]
     public async Task TargetMetadata_ListsTargetAndType()
     {
-        await _server.ScrapeManager.ScrapeAllNowAsync();
+        await _vigil.Server.ScrapeManager.ScrapeAllNowAsync();
         var item = Assert.Single((await DataAsync("/api/v1/targets/metadata?match_target={job=\"app\"}&metric=jobs")).EnumerateArray());
         Assert.Equal("app", item.GetProperty("target").GetProperty("job").GetString());
         Assert.Equal("gauge", item.GetProperty("type").GetString());
         Assert.Equal("Jobs in the queue.", item.GetProperty("help").GetString());
         Assert.Empty((await DataAsync("/api/v1/targets/metadata?match_target={job=\"other\"}")).EnumerateArray());
-        using var bad = await _http.GetAsync("/api/v1/targets/metadata?match_target={job=");
+        using var bad = await Http.GetAsync("/api/v1/targets/metadata?match_target={job=");
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
     }
 }

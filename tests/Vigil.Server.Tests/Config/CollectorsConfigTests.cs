@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Vigil.Core.Config;
 using Vigil.Server.Config;
+using Vigil.Server.Tests.TestSupport;
 using Vigil.Tsdb;
 
 namespace Vigil.Server.Tests.Config;
@@ -64,33 +65,26 @@ public sealed class CollectorsConfigTests : IDisposable
               probe: [{"{"} tcp: "127.0.0.1:{openPort}", interval: 1s, timeout: 500ms {"}"}, {"{"} tcp: "127.0.0.1:{closedPort}", interval: 1s, timeout: 500ms {"}"}]
             """);
         using var storage = TsdbStorage.Open(new TsdbOptions { DataDir = _dir, DisableBackgroundMaintenance = true });
-        await using var server = new VigilServer(new VigilServerOptions
+        await using var vigil = await TestVigil.StartAsync(new VigilServerOptions
         {
-            Listen = new ListenAddress("127.0.0.1", 0),
+            Listen = TestVigil.Loopback,
             CollectionInterval = TimeSpan.FromMilliseconds(500),
             CollectHost = false,
             CollectSelf = false,
             Collectors = config.Collectors,
         }, storage);
-        await server.StartAsync();
-        using var http = new HttpClient { BaseAddress = server.BaseAddress };
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        Dictionary<string, string> values = [];
-        while (DateTime.UtcNow < deadline)
+        var http = vigil.Http;
+        var values = await Poll.ForAsync(async () =>
         {
-            values = [];
+            var found = new Dictionary<string, string>();
             foreach (var line in (await http.GetStringAsync("/api/v1/export?match[]=probe_success")).Split('\n', StringSplitOptions.RemoveEmptyEntries))
             {
                 using var doc = JsonDocument.Parse(line);
                 var last = doc.RootElement.GetProperty("values").EnumerateArray().Last();
-                values[doc.RootElement.GetProperty("metric").GetProperty("target").GetString()!] = last.GetDouble().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                found[doc.RootElement.GetProperty("metric").GetProperty("target").GetString()!] = last.GetDouble().ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
-            if (values.Count == 2)
-            {
-                break;
-            }
-            await Task.Delay(200);
-        }
+            return found;
+        }, v => v.Count == 2, v => $"probe_success for {v?.Count ?? 0} targets", TimeSpan.FromSeconds(30));
         Assert.Equal("1", values[$"127.0.0.1:{openPort}"]);
         Assert.Equal("0", values[$"127.0.0.1:{closedPort}"]);
     }

@@ -158,15 +158,14 @@ public sealed partial class ConfigSecretsTests : IDisposable
         string path = Path.Combine(_dir, "vigil.yaml");
         File.WriteAllText(path, yaml);
         var config = VigilConfig.Load(path);
-        await using var server = new VigilServer(new VigilServerOptions
+        await using var vigil = await TestVigil.StartAsync(new VigilServerOptions
         {
-            Listen = new ListenAddress("127.0.0.1", 0),
+            Listen = TestVigil.Loopback,
             CollectHost = false,
             CollectSelf = false,
             ConfigYaml = ConfigRedactor.Redact(config.SourceText!),
         }, new MemoryStorage());
-        await server.StartAsync();
-        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var http = vigil.Http;
 
         using var r = await http.GetAsync("api/v1/status/config");
 

@@ -2,6 +2,7 @@ using Vigil.Core.Config;
 using Vigil.Rules;
 using Vigil.Rules.Seed;
 using Vigil.Server.Config;
+using Vigil.Server.Tests.TestSupport;
 
 namespace Vigil.Server.Tests.Config;
 
@@ -9,45 +10,7 @@ namespace Vigil.Server.Tests.Config;
 public sealed class SeedAndAlertingConfigTests
 {
     /// <summary>Seed 002, section 4.3, exactly as the seed writes it.</summary>
-    internal const string SeedYaml = """
-        # config/performance_monitoring.yaml
-        performance_collection:
-          collection_interval: 30  # 30秒
-          retention_period: 86400  # 24小时
-          alert_thresholds:
-            cpu_usage:
-              warning_threshold: 70.0
-              critical_threshold: 85.0
-              operator: "GreaterThan"
-            memory_usage:
-              warning_threshold: 75.0
-              critical_threshold: 90.0
-              operator: "GreaterThan"
-            response_time:
-              warning_threshold: 500.0
-              critical_threshold: 1000.0
-              operator: "GreaterThan"
-
-        performance_analysis:
-          analysis_interval: 300  # 5分钟
-          retention_period: 604800  # 7天
-          confidence_threshold: 0.8
-
-        optimization:
-          max_concurrent_optimizations: 3
-          optimization_timeout: 300  # 5分钟
-          impact_threshold: 0.1
-
-        aggregation_rules:
-          - metric_pattern: "response_time"
-            aggregation_type: "Average"
-            time_window: 300
-            output_metric: "avg_response_time"
-          - metric_pattern: "cpu_usage"
-            aggregation_type: "Max"
-            time_window: 60
-            output_metric: "peak_cpu_usage"
-        """;
+    internal const string SeedYaml = SeedConfigText.Yaml;
 
     private static string Errors(string yaml)
         => Assert.Throws<ConfigException>(() => VigilConfig.Parse(yaml, "vigil.yaml")).Message.ReplaceLineEndings("\n");

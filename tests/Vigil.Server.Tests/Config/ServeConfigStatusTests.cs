@@ -44,9 +44,8 @@ public sealed class ServeConfigStatusTests : IDisposable
     public async Task StatusConfig_WithoutConfigFile_SaysSo()
     {
         var storage = new MemoryStorage();
-        await using var server = new VigilServer(new VigilServerOptions { Listen = new ListenAddress("127.0.0.1", 0), CollectHost = false, CollectSelf = false }, storage);
-        await server.StartAsync();
-        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        await using var vigil = await TestVigil.StartAsync(new VigilServerOptions { Listen = TestVigil.Loopback, CollectHost = false, CollectSelf = false }, storage);
+        var http = vigil.Http;
 
         using var doc = JsonDocument.Parse(await http.GetStringAsync("api/v1/status/config"));
 

@@ -34,17 +34,11 @@ public sealed class ServeWithConfigTests : IDisposable
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
         await Processes.WaitForHttpAsync(http, "-/ready", vigil.Process, () => vigil.Stderr, TimeSpan.FromSeconds(60));
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        int found = 0;
-        while (found == 0 && DateTime.UtcNow < deadline)
+        int found = await Poll.ForAsync(async () =>
         {
             using var doc = JsonDocument.Parse(await http.GetStringAsync("api/v1/series?match[]=orders_total{job=\"shop\"}"));
-            found = doc.RootElement.GetProperty("data").GetArrayLength();
-            if (found == 0)
-            {
-                await Task.Delay(200);
-            }
-        }
+            return doc.RootElement.GetProperty("data").GetArrayLength();
+        }, n => n != 0, _ => "no orders_total series; stderr:\n" + vigil.Stderr, TimeSpan.FromSeconds(30));
         Assert.True(found == 1, "orders_total from the scrape job should be stored; stderr:\n" + vigil.Stderr);
         using (var host = JsonDocument.Parse(await http.GetStringAsync("api/v1/series?match[]=node_cpu_seconds_total")))
         {

@@ -55,7 +55,7 @@ public sealed class ConfigExecutorTests
         int before = SelfSamples();
 
         server.Optimizer.Approve(id, "test");
-        var applied = await PerformanceOptimizerTests.WaitForAsync(server.Optimizer, id, e => e.Phase == ExecutionPhase.Observing);
+        var applied = await OptimizerWaits.WaitForAsync(server.Optimizer, id, e => e.Phase == ExecutionPhase.Observing);
         await Task.Delay(TimeSpan.FromSeconds(1.5));
         int during = SelfSamples();
 
@@ -81,7 +81,7 @@ public sealed class ConfigExecutorTests
         string id = Assert.Single(await server.Optimizer!.DecideAsync()).Id;
 
         server.Optimizer.Approve(id, "test");
-        var applied = await PerformanceOptimizerTests.WaitForAsync(server.Optimizer, id, e => e.Phase == ExecutionPhase.Observing);
+        var applied = await OptimizerWaits.WaitForAsync(server.Optimizer, id, e => e.Phase == ExecutionPhase.Observing);
 
         Assert.Equal("1m", applied.PreviousValue);
         Assert.Equal(TimeSpan.FromSeconds(15), server.Rules!.Options.EvaluationInterval);

@@ -111,7 +111,7 @@ public sealed class OptimizationsApiTests : IAsyncLifetime
             Assert.Equal("Running", e.GetProperty("status").GetString());
             Assert.StartsWith("approved by alice from 127.0.0.1", e.GetProperty("notes")[1].GetProperty("text").GetString(), StringComparison.Ordinal);
         }
-        await PerformanceOptimizerTests.WaitForAsync(server.Optimizer, id, e => e.Phase == ExecutionPhase.Observing);
+        await OptimizerWaits.WaitForAsync(server.Optimizer, id, e => e.Phase == ExecutionPhase.Observing);
         Assert.Equal(8L, _app.Value("pool_size"));
 
         using (var r = await http.PostAsync($"api/v1/optimizations/{id}/approve", null))

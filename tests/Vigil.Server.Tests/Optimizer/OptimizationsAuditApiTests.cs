@@ -75,7 +75,7 @@ public sealed class OptimizationsAuditApiTests : IAsyncLifetime
             {
                 Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
             }
-            await PerformanceOptimizerTests.WaitForAsync(server.Optimizer, id, e => e.Phase == ExecutionPhase.Observing);
+            await OptimizerWaits.WaitForAsync(server.Optimizer, id, e => e.Phase == ExecutionPhase.Observing);
             using (var refused = await http.PostAsync($"api/v1/optimizations/{id}/reject", null))
             {
                 Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);

@@ -1,4 +1,5 @@
 using Vigil.Analysis.Insights;
+using Vigil.Optimizer;
 using Vigil.Optimizer.Decider;
 using Vigil.Optimizer.Evaluator;
 using Vigil.Optimizer.Model;
@@ -93,4 +94,31 @@ internal static class OptimizerConfigs
         };
 
     public static Dictionary<string, string> Params(params (string Key, string Value)[] p) => p.ToDictionary(x => x.Key, x => x.Value, StringComparer.Ordinal);
+}
+
+/// <summary>Optimizer tests share process-wide meters, so they run one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class OptimizerCollection
+{
+    public const string Name = "optimizer";
+}
+
+/// <summary>Waits for an optimization to reach a state.</summary>
+internal static class OptimizerWaits
+{
+    /// <summary>Polls every 20 ms (a phase can be short) until <paramref name="condition"/> holds; fails after 20 s naming the notes.</summary>
+    internal static async Task<OptimizationExecution> WaitForAsync(PerformanceOptimizer optimizer, string id, Func<OptimizationExecution, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            var e = optimizer.Find(id)!;
+            if (condition(e))
+            {
+                return e;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"execution {id} stayed {e.Status}/{e.Phase}: {string.Join("; ", e.Notes.Select(n => n.Text))} {e.Error}");
+            await Task.Delay(20);
+        }
+    }
 }

@@ -34,21 +34,6 @@ public sealed class PerformanceOptimizerTests : IAsyncLifetime
     private OptimizationConfig GrowPool(OptimizationMode mode, string factor = "2")
         => Optimization(mode, [Tunable(_app.BaseAddress)], [Policy("grow-pool", "HighLatency", "app", Params(("factor", factor)))]);
 
-    internal static async Task<OptimizationExecution> WaitForAsync(PerformanceOptimizer optimizer, string id, Func<OptimizationExecution, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            var e = optimizer.Find(id)!;
-            if (condition(e))
-            {
-                return e;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"execution {id} stayed {e.Status}/{e.Phase}: {string.Join("; ", e.Notes.Select(n => n.Text))} {e.Error}");
-            await Task.Delay(20);
-        }
-    }
-
     [Fact]
     public async Task Decide_RecommendMode_ListsTheRecommendationAndChangesNothing()
     {
@@ -82,7 +67,7 @@ public sealed class PerformanceOptimizerTests : IAsyncLifetime
         Assert.Equal(4L, _app.Value("pool_size"));
 
         optimizer.Approve(pending.Id[..8], "alice");
-        var applied = await WaitForAsync(optimizer, pending.Id, e => e.Phase == ExecutionPhase.Observing || e.IsTerminal);
+        var applied = await OptimizerWaits.WaitForAsync(optimizer, pending.Id, e => e.Phase == ExecutionPhase.Observing || e.IsTerminal);
 
         Assert.Equal(ExecutionStatus.Running, applied.Status);
         Assert.Equal("4", applied.PreviousValue);
@@ -160,7 +145,7 @@ public sealed class PerformanceOptimizerTests : IAsyncLifetime
 
         var started = Assert.Single(await optimizer.DecideAsync());
         Assert.Equal("grow-big", started.Action.Policy);
-        await WaitForAsync(optimizer, started.Id, e => e.Phase == ExecutionPhase.Observing);
+        await OptimizerWaits.WaitForAsync(optimizer, started.Id, e => e.Phase == ExecutionPhase.Observing);
         Assert.Empty(await optimizer.DecideAsync());
         Assert.Equal(8L, _app.Value("pool_size"));
     }
@@ -228,7 +213,7 @@ public sealed class PerformanceOptimizerTests : IAsyncLifetime
 
         await using var optimizer = Create(GrowPool(OptimizationMode.Auto));
         optimizer.Start();
-        var resumed = await WaitForAsync(optimizer, interrupted.Id, e => e.Phase == ExecutionPhase.Observing && e.Notes.Count > 0);
+        var resumed = await OptimizerWaits.WaitForAsync(optimizer, interrupted.Id, e => e.Phase == ExecutionPhase.Observing && e.Notes.Count > 0);
 
         Assert.Equal(ExecutionStatus.Running, resumed.Status);
         Assert.Contains(resumed.Notes, n => n.Text == "resumed after a restart (observing)");
@@ -323,11 +308,4 @@ public sealed class PerformanceOptimizerTests : IAsyncLifetime
             journal.Append(e);
         }
     }
-}
-
-/// <summary>Optimizer tests share process-wide meters, so they run one at a time.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class OptimizerCollection
-{
-    public const string Name = "optimizer";
 }

@@ -123,9 +123,9 @@ public sealed class ShellInjectionTests : IDisposable
         string path = Write("vigil.yaml", Config(commandFormat.Replace("{0}", output, StringComparison.Ordinal)));
         var config = VigilConfig.Load(path);
         var storage = new MemoryStorage();
-        await using var server = new VigilServer(new VigilServerOptions
+        await using var vigil = await TestVigil.StartAsync(new VigilServerOptions
         {
-            Listen = new ListenAddress("127.0.0.1", 0),
+            Listen = TestVigil.Loopback,
             CollectHost = false,
             CollectSelf = false,
             CollectionInterval = TimeSpan.FromHours(1),
@@ -134,8 +134,8 @@ public sealed class ShellInjectionTests : IDisposable
             StatisticalJudge = new UnusedJudge(),
             DataDirectory = Path.Combine(_dir, "data"),
         }, storage);
-        await server.StartAsync();
-        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var server = vigil.Server;
+        var http = vigil.Http;
 
         string escaped = hostile.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);

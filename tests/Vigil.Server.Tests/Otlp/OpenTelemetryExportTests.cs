@@ -22,29 +22,21 @@ public sealed class OpenTelemetryExportTests : IAsyncLifetime
 {
     private readonly MemoryStorage _storage = new();
     private readonly string _meterName = "Shop.Checkout." + Guid.NewGuid().ToString("N");
-    private VigilServer _server = null!;
-    private HttpClient _http = null!;
+    private TestVigil _vigil = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = new VigilServer(new VigilServerOptions
-        {
-            Listen = new ListenAddress("127.0.0.1", 0),
-            OtlpGrpcListen = new ListenAddress("127.0.0.1", 0),
-            CollectHost = false,
-            CollectSelf = false,
-            CollectionInterval = TimeSpan.FromHours(1),
-            Otlp = new OtlpOptions { PromoteResourceAttributes = ["deployment.environment"] },
-        }, _storage);
-        await _server.StartAsync();
-        _http = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-    }
+    private HttpClient Http => _vigil.Http;
 
-    public async Task DisposeAsync()
+    public async Task InitializeAsync() => _vigil = await TestVigil.StartAsync(new VigilServerOptions
     {
-        _http.Dispose();
-        await _server.DisposeAsync();
-    }
+        Listen = TestVigil.Loopback,
+        OtlpGrpcListen = TestVigil.Loopback,
+        CollectHost = false,
+        CollectSelf = false,
+        CollectionInterval = TimeSpan.FromHours(1),
+        Otlp = new OtlpOptions { PromoteResourceAttributes = ["deployment.environment"] },
+    }, _storage);
+
+    public async Task DisposeAsync() => await _vigil.DisposeAsync();
 
     private MeterProvider Provider(string meter, OtlpExportProtocol protocol, MetricReaderTemporalityPreference temporality = MetricReaderTemporalityPreference.Cumulative, string? headers = null, Uri? grpc = null)
         => OpenTelemetry.Sdk.CreateMeterProviderBuilder()
@@ -58,8 +50,8 @@ public sealed class OpenTelemetryExportTests : IAsyncLifetime
             {
                 exporter.Protocol = protocol;
                 exporter.Endpoint = protocol == OtlpExportProtocol.Grpc
-                    ? grpc ?? _server.OtlpGrpcAddress!
-                    : new Uri(_server.BaseAddress, "v1/metrics");
+                    ? grpc ?? _vigil.Server.OtlpGrpcAddress!
+                    : new Uri(_vigil.Server.BaseAddress, "v1/metrics");
                 exporter.Headers = headers;
                 reader.TemporalityPreference = temporality;
                 // Note: no timer exports during the test; ForceFlush exports when the test says so.
@@ -93,7 +85,7 @@ public sealed class OpenTelemetryExportTests : IAsyncLifetime
 
     private async Task<List<(Dictionary<string, string> Labels, double Value)>> QueryAsync(string expr)
     {
-        using var r = await _http.GetAsync("/api/v1/query?query=" + Uri.EscapeDataString(expr));
+        using var r = await Http.GetAsync("/api/v1/query?query=" + Uri.EscapeDataString(expr));
         string body = await r.Content.ReadAsStringAsync();
         Assert.True(r.StatusCode == HttpStatusCode.OK, body);
         using var doc = JsonDocument.Parse(body);
@@ -228,7 +220,7 @@ public sealed class OtlpAccessTests
                 CollectHost = false,
                 CollectSelf = false,
                 WebConfigFile = o.WebConfigFile,
-                OtlpGrpcListen = new ListenAddress("127.0.0.1", 0),
+                OtlpGrpcListen = TestVigil.Loopback,
             });
         string meterName = "Otlp.Access." + Guid.NewGuid().ToString("N");
         using var meter = new Meter(meterName);

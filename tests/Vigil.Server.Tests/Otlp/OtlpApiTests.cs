@@ -15,27 +15,13 @@ namespace Vigil.Server.Tests.Otlp;
 public sealed class OtlpApiTests : IAsyncLifetime
 {
     private readonly MemoryStorage _storage = new();
-    private VigilServer _server = null!;
-    private HttpClient _http = null!;
+    private TestVigil _vigil = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = new VigilServer(new VigilServerOptions
-        {
-            Listen = new ListenAddress("127.0.0.1", 0),
-            CollectHost = false,
-            CollectSelf = false,
-            CollectionInterval = TimeSpan.FromHours(1),
-        }, _storage);
-        await _server.StartAsync();
-        _http = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-    }
+    private HttpClient Http => _vigil.Http;
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _server.DisposeAsync();
-    }
+    public async Task InitializeAsync() => _vigil = await TestVigil.StartAsync(storage: _storage, httpTimeout: TimeSpan.FromSeconds(60));
+
+    public async Task DisposeAsync() => await _vigil.DisposeAsync();
 
     private static ByteArrayContent Protobuf(byte[] body)
     {
@@ -52,7 +38,7 @@ public sealed class OtlpApiTests : IAsyncLifetime
     public async Task Post_Protobuf_200EmptyResponseAndStored(string path)
     {
         var request = Request(Sum("orders", "", true, AggregationTemporality.Cumulative, Point(T0, 7, Attr("route", "/a"))));
-        using var r = await _http.PostAsync(path, Protobuf(request.ToByteArray()));
+        using var r = await Http.PostAsync(path, Protobuf(request.ToByteArray()));
 
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         Assert.Equal("application/x-protobuf", r.Content.Headers.ContentType?.MediaType);
@@ -72,7 +58,7 @@ public sealed class OtlpApiTests : IAsyncLifetime
                   "dataPoints":[{"asInt":"12","timeUnixNano":"{{{Nanos(T0)}}}","attributes":[{"key":"tier","value":{"intValue":"3"}}]}]}},
                 {"name":"queue.latency","unit":"ms","gauge":{"dataPoints":[{"asDouble":2.5,"timeUnixNano":"{{{Nanos(T0)}}}"}]}}]}]}]}
             """;
-        using var r = await _http.PostAsync("/v1/metrics", new StringContent(json, Encoding.UTF8, "application/json"));
+        using var r = await Http.PostAsync("/v1/metrics", new StringContent(json, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         using (var answer = JsonDocument.Parse(await r.Content.ReadAsStringAsync()))
@@ -96,7 +82,7 @@ public sealed class OtlpApiTests : IAsyncLifetime
         }
         var content = Protobuf(ms.ToArray());
         content.Headers.ContentEncoding.Add("gzip");
-        using var r = await _http.PostAsync("/v1/metrics", content);
+        using var r = await Http.PostAsync("/v1/metrics", content);
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         Assert.Equal(3, Value("zipped"));
     }
@@ -108,7 +94,7 @@ public sealed class OtlpApiTests : IAsyncLifetime
     {
         var content = new ByteArrayContent(Request(Gauge("g", "", Point(T0, 1))).ToByteArray());
         content.Headers.ContentType = type is null ? null : new MediaTypeHeaderValue(type);
-        using var r = await _http.PostAsync("/v1/metrics", content);
+        using var r = await Http.PostAsync("/v1/metrics", content);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, r.StatusCode);
         using var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
         Assert.Contains("application/x-protobuf", doc.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
@@ -119,7 +105,7 @@ public sealed class OtlpApiTests : IAsyncLifetime
     public async Task Post_InvalidProtobufRequest_400WithStatusAndNothingStored()
     {
         var request = Request(Gauge("fine", "", Point(T0, 1)), Histogram("h", "s", AggregationTemporality.Cumulative, HistogramPoint(T0, [1, 2], [1], 1)));
-        using var r = await _http.PostAsync("/v1/metrics", Protobuf(request.ToByteArray()));
+        using var r = await Http.PostAsync("/v1/metrics", Protobuf(request.ToByteArray()));
 
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         var status = Collection.Otlp.Proto.Status.Parser.ParseFrom(await r.Content.ReadAsByteArrayAsync());
@@ -131,7 +117,7 @@ public sealed class OtlpApiTests : IAsyncLifetime
     [Fact]
     public async Task Post_InvalidJson_400PrometheusErrorNamingThePlace()
     {
-        using var r = await _http.PostAsync("/v1/metrics", new StringContent("{\"resourceMetrics\": [", Encoding.UTF8, "application/json"));
+        using var r = await Http.PostAsync("/v1/metrics", new StringContent("{\"resourceMetrics\": [", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         using var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
         Assert.Equal("bad_data", doc.RootElement.GetProperty("errorType").GetString());
@@ -149,7 +135,7 @@ public sealed class OtlpApiTests : IAsyncLifetime
             random.NextBytes(body);
             bool json = i % 3 == 0;
             HttpContent content = json ? new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } } : Protobuf(body);
-            using var r = await _http.PostAsync(i % 2 == 0 ? "/v1/metrics" : "/api/v1/otlp/v1/metrics", content);
+            using var r = await Http.PostAsync(i % 2 == 0 ? "/v1/metrics" : "/api/v1/otlp/v1/metrics", content);
             Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"body {i}: HTTP {(int)r.StatusCode}");
             if (r.StatusCode == HttpStatusCode.BadRequest)
             {
@@ -173,7 +159,7 @@ public sealed class OtlpApiTests : IAsyncLifetime
         {
             body[i] = 0x0A;
         }
-        using var r = await _http.PostAsync("/v1/metrics", Protobuf(body));
+        using var r = await Http.PostAsync("/v1/metrics", Protobuf(body));
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         Assert.Contains("more than 4000000 messages", Collection.Otlp.Proto.Status.Parser.ParseFrom(await r.Content.ReadAsByteArrayAsync()).Message, StringComparison.Ordinal);
     }
@@ -182,8 +168,8 @@ public sealed class OtlpApiTests : IAsyncLifetime
     public async Task Post_RepeatedDeltaPoint_PartialSuccessInTheResponse()
     {
         var delta = Request(Sum("hits", "", true, AggregationTemporality.Delta, Point(T0, 2)));
-        using var first = await _http.PostAsync("/v1/metrics", Protobuf(delta.ToByteArray()));
-        using var again = await _http.PostAsync("/v1/metrics", Protobuf(delta.ToByteArray()));
+        using var first = await Http.PostAsync("/v1/metrics", Protobuf(delta.ToByteArray()));
+        using var again = await Http.PostAsync("/v1/metrics", Protobuf(delta.ToByteArray()));
 
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         var response = ExportMetricsServiceResponse.Parser.ParseFrom(await again.Content.ReadAsByteArrayAsync());
@@ -197,8 +183,8 @@ public sealed class OtlpApiTests : IAsyncLifetime
     {
         var metric = Gauge("pool.size", "{connection}", Point(T0, 4));
         metric.Description = "Open connections.";
-        using var r = await _http.PostAsync("/v1/metrics", Protobuf(Request(metric).ToByteArray()));
-        using var doc = JsonDocument.Parse(await _http.GetStringAsync("/api/v1/metadata?metric=pool_size"));
+        using var r = await Http.PostAsync("/v1/metrics", Protobuf(Request(metric).ToByteArray()));
+        using var doc = JsonDocument.Parse(await Http.GetStringAsync("/api/v1/metadata?metric=pool_size"));
         var md = doc.RootElement.GetProperty("data").GetProperty("pool_size")[0];
         Assert.Equal("gauge", md.GetProperty("type").GetString());
         Assert.Equal("Open connections.", md.GetProperty("help").GetString());
@@ -207,7 +193,7 @@ public sealed class OtlpApiTests : IAsyncLifetime
     [Fact]
     public async Task Get_OtlpPath_405()
     {
-        using var r = await _http.GetAsync("/v1/metrics");
+        using var r = await Http.GetAsync("/v1/metrics");
         Assert.Equal(HttpStatusCode.MethodNotAllowed, r.StatusCode);
     }
 }

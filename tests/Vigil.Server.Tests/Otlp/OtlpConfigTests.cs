@@ -62,7 +62,7 @@ public sealed class OtlpConfigTests : IDisposable
         File.WriteAllText(file, "otlp:\n  promote_resource_attributes: []\n");
         static VigilServerOptions Bind(VigilConfig c) => new()
         {
-            Listen = new ListenAddress("127.0.0.1", 0),
+            Listen = TestVigil.Loopback,
             CollectHost = false,
             CollectSelf = false,
             CollectionInterval = TimeSpan.FromHours(1),
@@ -72,9 +72,9 @@ public sealed class OtlpConfigTests : IDisposable
             WatchConfig = false,
         };
         var storage = new MemoryStorage();
-        await using var server = new VigilServer(Bind(VigilConfig.Load(file)), storage);
-        await server.StartAsync();
-        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        await using var vigil = await TestVigil.StartAsync(Bind(VigilConfig.Load(file)), storage);
+        var server = vigil.Server;
+        var http = vigil.Http;
         async Task SendAsync(long t)
         {
             var content = new ByteArrayContent(Request([Attr("service.name", "a"), Attr("region", "eu")], Gauge("g", "", Point(t, 1))).ToByteArray());
@@ -104,9 +104,8 @@ public sealed class OtlpStorageTests : IDisposable
     public async Task Post_PointElevenMinutesAhead_400NamingTheSeriesAndNothingStored()
     {
         using var storage = TsdbStorage.Open(new TsdbOptions { DataDir = _dir, DisableBackgroundMaintenance = true, Retention = TimeSpan.Zero });
-        await using var server = new VigilServer(new VigilServerOptions { Listen = new ListenAddress("127.0.0.1", 0), CollectHost = false, CollectSelf = false }, storage);
-        await server.StartAsync();
-        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        await using var vigil = await TestVigil.StartAsync(new VigilServerOptions { Listen = TestVigil.Loopback, CollectHost = false, CollectSelf = false }, storage);
+        var http = vigil.Http;
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
         var request = Request(Gauge("ok_metric", "", Point(now, 1)), Gauge("orders", "", Point(now + 660_000, 3)));

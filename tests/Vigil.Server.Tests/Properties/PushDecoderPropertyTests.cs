@@ -12,27 +12,13 @@ namespace Vigil.Server.Tests.Properties;
 /// </summary>
 public sealed class PushDecoderPropertyTests : IAsyncLifetime
 {
-    private VigilServer _server = null!;
-    private HttpClient _http = null!;
+    private TestVigil _vigil = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = new VigilServer(new VigilServerOptions
-        {
-            Listen = new ListenAddress("127.0.0.1", 0),
-            CollectHost = false,
-            CollectSelf = false,
-            CollectionInterval = TimeSpan.FromHours(1),
-        }, new MemoryStorage());
-        await _server.StartAsync();
-        _http = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-    }
+    private HttpClient Http => _vigil.Http;
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _server.DisposeAsync();
-    }
+    public async Task InitializeAsync() => _vigil = await TestVigil.StartAsync();
+
+    public async Task DisposeAsync() => await _vigil.DisposeAsync();
 
     private static readonly string[] JsonTokens =
     [
@@ -88,7 +74,7 @@ public sealed class PushDecoderPropertyTests : IAsyncLifetime
     {
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue(path.EndsWith("push", StringComparison.Ordinal) ? "application/json" : "text/plain");
-        using var r = await _http.PostAsync(path, content);
+        using var r = await Http.PostAsync(path, content);
         string text = await r.Content.ReadAsStringAsync();
         int status = (int)r.StatusCode;
         Assert.True(status is >= 200 and < 500, $"{status}: {text}");

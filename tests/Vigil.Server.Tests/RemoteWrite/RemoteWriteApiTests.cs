@@ -18,28 +18,20 @@ public sealed class RemoteWriteApiTests : IAsyncLifetime
     private const int MaxBody = 64 * 1024;
 
     private readonly MemoryStorage _storage = new();
-    private VigilServer _server = null!;
-    private HttpClient _http = null!;
+    private TestVigil _vigil = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = new VigilServer(new VigilServerOptions
-        {
-            Listen = new ListenAddress("127.0.0.1", 0),
-            CollectHost = false,
-            CollectSelf = false,
-            CollectionInterval = TimeSpan.FromHours(1),
-            MaxPushBodyBytes = MaxBody,
-        }, _storage);
-        await _server.StartAsync();
-        _http = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-    }
+    private HttpClient Http => _vigil.Http;
 
-    public async Task DisposeAsync()
+    public async Task InitializeAsync() => _vigil = await TestVigil.StartAsync(new VigilServerOptions
     {
-        _http.Dispose();
-        await _server.DisposeAsync();
-    }
+        Listen = TestVigil.Loopback,
+        CollectHost = false,
+        CollectSelf = false,
+        CollectionInterval = TimeSpan.FromHours(1),
+        MaxPushBodyBytes = MaxBody,
+    }, _storage);
+
+    public async Task DisposeAsync() => await _vigil.DisposeAsync();
 
     private static V1.WriteRequest OneSeries(string metric, int samples)
     {
@@ -64,7 +56,7 @@ public sealed class RemoteWriteApiTests : IAsyncLifetime
         {
             content.Headers.ContentEncoding.Add(encoding);
         }
-        return _http.PostAsync("/api/v1/write", content);
+        return Http.PostAsync("/api/v1/write", content);
     }
 
     private static byte[] Snappy(IMessage message) => Snappier.Snappy.CompressToArray(message.ToByteArray());
@@ -85,7 +77,7 @@ public sealed class RemoteWriteApiTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
         Assert.Equal("3", Header(r, RemoteWriteApi.SamplesWrittenHeader));
-        using var q = await _http.GetAsync($"/api/v1/query?query=rw_v1&time={(T0 + 2000) / 1000}");
+        using var q = await Http.GetAsync($"/api/v1/query?query=rw_v1&time={(T0 + 2000) / 1000}");
         using var doc = JsonDocument.Parse(await q.Content.ReadAsStringAsync());
         var result = Assert.Single(doc.RootElement.GetProperty("data").GetProperty("result").EnumerateArray());
         Assert.Equal("2", result.GetProperty("value")[1].GetString());
@@ -227,7 +219,7 @@ public sealed class RemoteWriteApiTests : IAsyncLifetime
         using var r = await PostAsync(Snappy(request));
         Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
 
-        using var md = JsonDocument.Parse(await _http.GetStringAsync("/api/v1/metadata?metric=rw_jobs_total"));
+        using var md = JsonDocument.Parse(await Http.GetStringAsync("/api/v1/metadata?metric=rw_jobs_total"));
         var entry = md.RootElement.GetProperty("data").GetProperty("rw_jobs_total")[0];
         Assert.Equal("counter", entry.GetProperty("type").GetString());
         Assert.Equal("Jobs done.", entry.GetProperty("help").GetString());
@@ -236,7 +228,7 @@ public sealed class RemoteWriteApiTests : IAsyncLifetime
     [Fact]
     public async Task Write_Get_405()
     {
-        using var r = await _http.GetAsync("/api/v1/write");
+        using var r = await Http.GetAsync("/api/v1/write");
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, r.StatusCode);
     }

@@ -21,9 +21,8 @@ public sealed class RemoteWriteTsdbTests : IDisposable
     public async Task Write_TimestampTooFarInTheFuture_400NamingTheSeriesAndNothingStored()
     {
         using var storage = TsdbStorage.Open(new TsdbOptions { DataDir = _dir, DisableBackgroundMaintenance = true });
-        await using var server = new VigilServer(new VigilServerOptions { Listen = new ListenAddress("127.0.0.1", 0), CollectHost = false, CollectSelf = false }, storage);
-        await server.StartAsync();
-        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        await using var vigil = await TestVigil.StartAsync(new VigilServerOptions { Listen = TestVigil.Loopback, CollectHost = false, CollectSelf = false }, storage);
+        var http = vigil.Http;
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var request = new V1.WriteRequest();
         request.Timeseries.Add(new V1.TimeSeries { Labels = { new V1.Label { Name = "__name__", Value = "ok_metric" } }, Samples = { new V1.Sample { Timestamp = now, Value = 1 } } });

@@ -84,30 +84,21 @@ public sealed class NodeExporterScrapeTests
                       - targets: ['{{broken.Address}}']
                 """);
             using var storage = TsdbStorage.Open(new TsdbOptions { DataDir = dataDir, DisableBackgroundMaintenance = true });
-            await using var server = new VigilServer(new VigilServerOptions
+            await using var vigil = await TestVigil.StartAsync(new VigilServerOptions
             {
-                Listen = new ListenAddress("127.0.0.1", 0),
+                Listen = TestVigil.Loopback,
                 CollectHost = false,
                 CollectSelf = false,
                 CollectionInterval = TimeSpan.FromHours(1),
                 ScrapeConfigs = config.ScrapeConfigs,
             }, storage);
-            await server.StartAsync();
-            using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+            var server = vigil.Server;
+            var http = vigil.Http;
 
             // The loops scrape on their own schedule: within one interval at each target's phase.
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            JsonElement targets;
-            while (true)
-            {
-                targets = await GetJsonAsync(http, "/api/v1/targets");
-                bool done = targets.GetProperty("activeTargets").EnumerateArray().All(t => t.GetProperty("health").GetString() != "unknown");
-                if (done || DateTime.UtcNow > deadline)
-                {
-                    break;
-                }
-                await Task.Delay(200);
-            }
+            var targets = await Poll.ForAsync(() => GetJsonAsync(http, "/api/v1/targets"),
+                r => r.GetProperty("activeTargets").EnumerateArray().All(t => t.GetProperty("health").GetString() != "unknown"),
+                r => r.ToString(), TimeSpan.FromSeconds(30));
             var node = TargetOf(targets, "node");
             Assert.Equal("up", node.GetProperty("health").GetString());
             Assert.Equal("", node.GetProperty("lastError").GetString());

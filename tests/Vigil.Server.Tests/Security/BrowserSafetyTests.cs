@@ -12,29 +12,21 @@ namespace Vigil.Server.Tests.Security;
 public sealed class BrowserSafetyTests : IAsyncLifetime
 {
     private readonly MemoryStorage _storage = new();
-    private VigilServer _server = null!;
-    private HttpClient _http = null!;
+    private TestVigil _vigil = null!;
 
-    public async Task InitializeAsync()
+    private HttpClient Http => _vigil.Http;
+
+    public async Task InitializeAsync() => _vigil = await TestVigil.StartAsync(new VigilServerOptions
     {
-        _server = new VigilServer(new VigilServerOptions
-        {
-            Listen = new ListenAddress("127.0.0.1", 0),
-            CollectionInterval = TimeSpan.FromHours(1),
-            CollectHost = false,
-            AllowedHosts = ["vigil.internal"],
-        }, _storage);
-        await _server.StartAsync();
-        _http = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-    }
+        Listen = TestVigil.Loopback,
+        CollectionInterval = TimeSpan.FromHours(1),
+        CollectHost = false,
+        AllowedHosts = ["vigil.internal"],
+    }, _storage);
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _server.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _vigil.DisposeAsync();
 
-    private string Own => $"http://127.0.0.1:{_server.BaseAddress.Port}";
+    private string Own => $"http://127.0.0.1:{_vigil.Server.BaseAddress.Port}";
 
     private async Task<HttpResponseMessage> PushAsync(string metric, params (string Name, string Value)[] headers)
     {
@@ -47,7 +39,7 @@ public sealed class BrowserSafetyTests : IAsyncLifetime
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }
-        return await _http.SendAsync(request);
+        return await Http.SendAsync(request);
     }
 
     private bool Stored(string metric) => _storage.AllSeries().Any(s => s.Get("__name__") == metric);
@@ -104,7 +96,7 @@ public sealed class BrowserSafetyTests : IAsyncLifetime
         // Note: reads change nothing, and without CORS headers the other page cannot read the answer.
         using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/labels");
         request.Headers.TryAddWithoutValidation("Origin", "http://evil.example");
-        using var r = await _http.SendAsync(request);
+        using var r = await Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         Assert.False(r.Headers.Contains("Access-Control-Allow-Origin"));
     }
@@ -117,7 +109,7 @@ public sealed class BrowserSafetyTests : IAsyncLifetime
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/labels");
         request.Headers.Host = host;
-        using var r = await _http.SendAsync(request);
+        using var r = await Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode);
         using var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
         Assert.Contains("--web.allowed-hosts", doc.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
@@ -133,7 +125,7 @@ public sealed class BrowserSafetyTests : IAsyncLifetime
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/labels");
         request.Headers.Host = host;
-        using var r = await _http.SendAsync(request);
+        using var r = await Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
     }
 }

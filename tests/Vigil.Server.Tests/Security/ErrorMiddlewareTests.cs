@@ -13,27 +13,13 @@ public sealed class ErrorMiddlewareTests : IAsyncLifetime
 
     private readonly MemoryStorage _storage = new();
     private readonly ListLogger _log = new();
-    private VigilServer _server = null!;
-    private HttpClient _http = null!;
+    private TestVigil _vigil = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = new VigilServer(new VigilServerOptions
-        {
-            Listen = new ListenAddress("127.0.0.1", 0),
-            CollectionInterval = TimeSpan.FromHours(1),
-            CollectHost = false,
-            CollectSelf = false,
-        }, new ThrowingQueries(_storage), new ListLoggerFactory(_log));
-        await _server.StartAsync();
-        _http = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-    }
+    private HttpClient Http => _vigil.Http;
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _server.DisposeAsync();
-    }
+    public async Task InitializeAsync() => _vigil = await TestVigil.StartAsync(storage: new ThrowingQueries(_storage), loggerFactory: new ListLoggerFactory(_log));
+
+    public async Task DisposeAsync() => await _vigil.DisposeAsync();
 
     private static async Task<JsonElement> ErrorAsync(HttpResponseMessage r)
     {
@@ -49,7 +35,7 @@ public sealed class ErrorMiddlewareTests : IAsyncLifetime
     [Fact]
     public async Task Series_HandlerThrowsUnexpectedly_500JsonInternalWithoutExceptionText()
     {
-        using var r = await _http.GetAsync("api/v1/series?match[]=up");
+        using var r = await Http.GetAsync("api/v1/series?match[]=up");
 
         Assert.Equal(HttpStatusCode.InternalServerError, r.StatusCode);
         var e = await ErrorAsync(r);
@@ -64,7 +50,7 @@ public sealed class ErrorMiddlewareTests : IAsyncLifetime
     [Fact]
     public async Task UnknownPath_404Json()
     {
-        using var r = await _http.GetAsync("api/v1/no-such-endpoint");
+        using var r = await Http.GetAsync("api/v1/no-such-endpoint");
         Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
         Assert.Equal("not_found", (await ErrorAsync(r)).GetProperty("errorType").GetString());
     }
@@ -72,7 +58,7 @@ public sealed class ErrorMiddlewareTests : IAsyncLifetime
     [Fact]
     public async Task WrongMethod_405JsonNamingTheAllowedMethods()
     {
-        using var r = await _http.GetAsync("-/reload");
+        using var r = await Http.GetAsync("-/reload");
         Assert.Equal(HttpStatusCode.MethodNotAllowed, r.StatusCode);
         Assert.Equal("GET /-/reload: method not allowed; use POST or PUT", (await ErrorAsync(r)).GetProperty("error").GetString());
     }
@@ -80,7 +66,7 @@ public sealed class ErrorMiddlewareTests : IAsyncLifetime
     [Fact]
     public async Task MissingDashboardAsset_404Json()
     {
-        using var r = await _http.GetAsync("assets/nope.js");
+        using var r = await Http.GetAsync("assets/nope.js");
         Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
         await ErrorAsync(r);
     }
@@ -88,7 +74,7 @@ public sealed class ErrorMiddlewareTests : IAsyncLifetime
     [Fact]
     public async Task Query_StillAnswersOnSuccess()
     {
-        using var r = await _http.GetAsync("api/v1/query?query=1");
+        using var r = await Http.GetAsync("api/v1/query?query=1");
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         Assert.StartsWith("""{"status":"success","data":{"resultType":"scalar","result":[""", await r.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }

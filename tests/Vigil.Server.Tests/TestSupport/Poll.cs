@@ -28,4 +28,20 @@ internal static class Poll
         }
         Assert.Fail($"condition not met within {limit.TotalSeconds} s{(describe is null ? string.Empty : ":\n" + describe())}");
     }
+
+    /// <summary>
+    /// Reads <paramref name="read"/> every 100 ms until <paramref name="done"/> holds for the value, and returns that value;
+    /// fails with the last value (through <paramref name="describe"/>) after <paramref name="timeout"/> (20 s by default).
+    /// An <see cref="HttpRequestException"/> counts as "not yet".
+    /// </summary>
+    public static async Task<T> ForAsync<T>(Func<Task<T>> read, Func<T, bool> done, Func<T?, string>? describe = null, TimeSpan? timeout = null)
+    {
+        T? last = default;
+        await UntilAsync(async () =>
+        {
+            last = await read();
+            return done(last);
+        }, () => describe?.Invoke(last) ?? string.Empty, timeout);
+        return last!;
+    }
 }

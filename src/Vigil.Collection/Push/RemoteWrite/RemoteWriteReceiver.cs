@@ -1,3 +1,4 @@
+// Note: over 600 lines on purpose: one request is one all-or-nothing append batch, and the 1.0 and 2.0 decoders share that batch's label validation, sorting and buffers.
 using System.Buffers;
 using System.Text;
 using System.Text.Unicode;

@@ -36,6 +36,9 @@ internal sealed class ConfigBinding<T>(ConfigReader reader, YamlNode node, strin
     /// <summary>True when <paramref name="key"/> (for a group's keys <c>group.key</c>) gave a valid value.</summary>
     public bool Bound(string key) => _bound.Contains(key);
 
+    /// <summary>The last entry named <paramref name="key"/> (which must be present): where a cross-key problem is reported.</summary>
+    public ConfigEntry Entry(string key) => Entries.Last(e => e.Key == key);
+
     /// <summary>Records a problem at the mapping's node.</summary>
     public void Error(string message) => Reader.Error(Node, message);
 

@@ -10,7 +10,7 @@ namespace Vigil.Server.Config.Binding;
 /// <remarks>
 /// <para>
 /// Binding is strict and reports every problem at once through <see cref="ConfigReader"/> (file:line:col and the key's
-/// document path): a key that is not declared is an <c>unknown key</c>, an <see cref="Unsupported"/> key names the
+/// document path): a key that is not declared is an <c>unknown key</c>, an <see cref="Unsupported(string[])"/> key names the
 /// Prometheus setting Vigil lacks, a <see cref="Reject"/>ed key gets its own message, and a value that does not read
 /// keeps the record's default. Keys are applied in document order; keys declared <c>late</c> are applied afterwards in
 /// declaration order, so they can see the others (policies that name executors, executors that obey allow-lists).
@@ -26,6 +26,7 @@ internal sealed class ConfigSchema<T>
     private readonly List<string> _order = [];
     private readonly HashSet<string> _ignored = new(StringComparer.Ordinal);
     private readonly HashSet<string> _unsupported = new(StringComparer.Ordinal);
+    private Func<string, bool> _unsupportedWhen = _ => false;
     private readonly Dictionary<string, Func<ConfigEntry, string>> _rejected = new(StringComparer.Ordinal);
     private Func<ConfigBinding<T>, T?> _finish = b => b.Value;
 
@@ -59,6 +60,13 @@ internal sealed class ConfigSchema<T>
     public ConfigSchema<T> Unsupported(params string[] keys)
     {
         _unsupported.UnionWith(keys);
+        return this;
+    }
+
+    /// <summary>Undeclared keys that <paramref name="isUnsupported"/> recognises as Prometheus settings (<c>*_sd_configs</c>): each is reported as unsupported.</summary>
+    public ConfigSchema<T> Unsupported(Func<string, bool> isUnsupported)
+    {
+        _unsupportedWhen = isUnsupported;
         return this;
     }
 
@@ -143,7 +151,14 @@ internal sealed class ConfigSchema<T>
             }
             if (!_fields.TryGetValue(e.Key, out var field))
             {
-                r.UnknownKey(e);
+                if (_unsupportedWhen(e.Key))
+                {
+                    r.Unsupported(e);
+                }
+                else
+                {
+                    r.UnknownKey(e);
+                }
                 continue;
             }
             string name = prefix + e.Key;

@@ -143,6 +143,15 @@ internal static class ConfigValues
             return false;
         };
 
+    /// <summary>A reader whose value is converted by <paramref name="map"/> (which cannot fail).</summary>
+    public static ConfigValue<W> As<V, W>(this ConfigValue<V> read, Func<V, W> map) =>
+        (ConfigReader r, ConfigEntry e, out W value) =>
+        {
+            bool ok = read(r, e, out var v);
+            value = ok ? map(v) : default!;
+            return ok;
+        };
+
     /// <summary>A reader whose value is checked by <paramref name="check"/>, which returns a problem (reported) or null.</summary>
     public static ConfigValue<V> Check<V>(this ConfigValue<V> read, Func<V, string?> check) =>
         (ConfigReader r, ConfigEntry e, out V value) =>

@@ -1,7 +1,7 @@
 namespace Vigil.Server.Config.Seed;
 
 /// <summary>The seed's <c>performance_analysis</c> block: how often and over how much history analysis runs.</summary>
-public sealed class PerformanceAnalysisConfig
+public sealed record PerformanceAnalysisConfig
 {
     /// <summary>Time between analysis runs (<c>analysis_interval</c>, seconds or a duration); null when absent.</summary>
     public TimeSpan? AnalysisInterval { get; init; }

@@ -1,11 +1,11 @@
-namespace Vigil.Core.Tests;
+namespace Vigil.Tests;
 
 /// <summary>
 /// Locates the shared test data (<c>shared/testdata</c>) at test time: the <c>VIGIL_TESTDATA</c> environment variable
 /// when set, else the first <c>shared/testdata</c> found walking up from the test binaries. Files are read in place,
-/// never copied into the repository.
+/// never copied into the repository. One file, compiled into each test project that reads the data.
 /// </summary>
-internal static class TestData
+internal static partial class TestData
 {
     private static readonly Lazy<string> s_root = new(Locate);
 

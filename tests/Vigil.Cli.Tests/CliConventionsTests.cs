@@ -1,8 +1,7 @@
 using System.CommandLine;
-using Vigil.Cli;
 using Vigil.Server.Tests.TestSupport;
 
-namespace Vigil.Server.Tests;
+namespace Vigil.Cli.Tests;
 
 /// <summary>
 /// What every command of the CLI shares: --help with examples that parse and exit codes; --output table|json where

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Vigil.Cli;
+using Vigil.Server.Tests.TestSupport;
 
-namespace Vigil.Server.Tests;
+namespace Vigil.Cli.Tests;
 
 /// <summary><c>vigil bench insights</c> in-process: the generated scenarios through the real analysis.</summary>
 public sealed class BenchInsightsCommandTests : IDisposable
@@ -15,7 +15,7 @@ public sealed class BenchInsightsCommandTests : IDisposable
         string json = Path.Combine(_tmp, "insights.json");
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = await VigilCli.RunAsync(["bench", "insights", "--json", json, .. more], new TestSupport.FixedStorageProvider(new TestSupport.MemoryStorage()), stdout, stderr);
+        int code = await VigilCli.RunAsync(["bench", "insights", "--json", json, .. more], new FixedStorageProvider(new MemoryStorage()), stdout, stderr);
         Assert.True(code == 0, stderr.ToString());
         Assert.Contains("PRECISION", stdout.ToString(), StringComparison.Ordinal);
         return JsonDocument.Parse(File.ReadAllText(json));
@@ -47,7 +47,7 @@ public sealed class BenchInsightsCommandTests : IDisposable
     public async Task BenchInsights_UnknownScenario_ExitsTwoNamingTheChoices()
     {
         var stderr = new StringWriter();
-        int code = await VigilCli.RunAsync(["bench", "insights", "--scenario", "nope"], new TestSupport.FixedStorageProvider(new TestSupport.MemoryStorage()), new StringWriter(), stderr);
+        int code = await VigilCli.RunAsync(["bench", "insights", "--scenario", "nope"], new FixedStorageProvider(new MemoryStorage()), new StringWriter(), stderr);
         Assert.Equal(2, code);
         Assert.Contains("unknown scenario \"nope\": expected one of cpu-saturation", stderr.ToString(), StringComparison.Ordinal);
     }

@@ -1,7 +1,7 @@
-namespace Vigil.PromQL.Tests;
+namespace Vigil.Tests;
 
-/// <summary>Locates the shared test data (never copied into the repository).</summary>
-internal static class TestData
+/// <summary>The PromQL test scripts in the shared test data (never copied into the repository).</summary>
+internal static partial class TestData
 {
     /// <summary>
     /// The promqltest directory: <c>VIGIL_PROMQL_TESTDATA</c>, else <c>VIGIL_TESTDATA</c>/promql, else the first
@@ -12,27 +12,7 @@ internal static class TestData
         get
         {
             string? env = Environment.GetEnvironmentVariable("VIGIL_PROMQL_TESTDATA");
-            if (!string.IsNullOrEmpty(env))
-            {
-                return env;
-            }
-            env = Environment.GetEnvironmentVariable("VIGIL_TESTDATA");
-            if (!string.IsNullOrEmpty(env))
-            {
-                return Path.Combine(env, "promql");
-            }
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null)
-            {
-                string candidate = Path.Combine(dir.FullName, "shared", "testdata", "promql");
-                if (Directory.Exists(candidate))
-                {
-                    return candidate;
-                }
-                dir = dir.Parent;
-            }
-            throw new DirectoryNotFoundException(
-                "shared/testdata/promql not found above " + AppContext.BaseDirectory + "; set VIGIL_PROMQL_TESTDATA");
+            return string.IsNullOrEmpty(env) ? PathOf("promql") : env;
         }
     }
 

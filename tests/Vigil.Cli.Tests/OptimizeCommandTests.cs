@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Logging;
-using Vigil.Cli;
 using Vigil.Core.Storage;
 using Vigil.Optimizer.Model;
+using Vigil.Server;
+using Vigil.Server.Tests.Optimizer;
 using Vigil.Server.Tests.TestSupport;
 using static Vigil.Server.Tests.Optimizer.OptimizerConfigs;
 
-namespace Vigil.Server.Tests.Optimizer;
+namespace Vigil.Cli.Tests;
 
 /// <summary><c>vigil optimize</c> in-process against a real server with an optimizer in approve mode.</summary>
 [Collection(OptimizerCollection.Name)]
@@ -90,7 +91,7 @@ public sealed class OptimizeCommandTests : IAsyncLifetime
         (code, output, err) = await RunAsync("optimize", "approve", id, "--server", Url, "--token-file", tokenFile, "--by", "dana");
         Assert.True(code == 0, err);
         Assert.StartsWith(id + ": Running (capturing)", output, StringComparison.Ordinal);
-        await PerformanceOptimizerTests.WaitForAsync(_server.Optimizer, id, e => e.Phase == ExecutionPhase.Observing);
+        await OptimizerWaits.WaitForAsync(_server.Optimizer, id, e => e.Phase == ExecutionPhase.Observing);
         Assert.Equal(8L, _app.Value("pool_size"));
 
         (code, _, err) = await RunAsync("optimize", "rollback", id, "--server", Url, "--token-file", tokenFile);

@@ -1,10 +1,9 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Vigil.Analysis.Anomaly;
-using Vigil.Cli;
 using Vigil.Core.Storage;
 
-namespace Vigil.Server.Tests;
+namespace Vigil.Cli.Tests;
 
 /// <summary><c>vigil bench nab</c> in-process on the NAB files of the shared test data.</summary>
 public sealed class BenchNabCommandTests : IDisposable

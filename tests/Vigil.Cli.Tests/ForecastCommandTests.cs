@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
-using Vigil.Cli;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
+using Vigil.Server;
 using Vigil.Server.Tests.TestSupport;
 
-namespace Vigil.Server.Tests.Insights;
+namespace Vigil.Cli.Tests;
 
 /// <summary><c>vigil forecast</c> on a data directory and on a running server, against a series with a known model.</summary>
 public sealed class ForecastCommandTests : IDisposable
@@ -69,8 +69,8 @@ public sealed class ForecastCommandTests : IDisposable
     [Fact]
     public async Task Forecast_ServerJson_ModelAndPoints()
     {
-        await using var server = new VigilServer(new VigilServerOptions { Listen = new ListenAddress("127.0.0.1", 0), CollectHost = false, CollectSelf = false }, _storage);
-        await server.StartAsync();
+        await using var vigil = await TestVigil.StartAsync(new VigilServerOptions { Listen = TestVigil.Loopback, CollectHost = false, CollectSelf = false }, _storage);
+        var server = vigil.Server;
         var (code, output, err) = await RunAsync("forecast", "demand", "--horizon", "30m", "--lookback", "1d", "--step", "300", "--time", "1700000000", "-o", "json", "--server", server.BaseAddress.ToString());
         Assert.True(code == 0, err);
         var series = Assert.Single(JsonDocument.Parse(output).RootElement.GetProperty("series").EnumerateArray());

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Vigil.Cli;
+using Vigil.Server.Tests.TestSupport;
 
-namespace Vigil.Server.Tests;
+namespace Vigil.Cli.Tests;
 
 /// <summary><c>vigil bench forecast</c> in-process on the NAB dev files and the generated sets.</summary>
 public sealed class BenchForecastCommandTests : IDisposable
@@ -16,7 +16,7 @@ public sealed class BenchForecastCommandTests : IDisposable
         string json = Path.Combine(_tmp, "forecast.json");
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = await VigilCli.RunAsync(["bench", "forecast", "--data", BenchNabCommandTests.NabDir(), "--json", json], new TestSupport.FixedStorageProvider(new TestSupport.MemoryStorage()), stdout, stderr);
+        int code = await VigilCli.RunAsync(["bench", "forecast", "--data", BenchNabCommandTests.NabDir(), "--json", json], new FixedStorageProvider(new MemoryStorage()), stdout, stderr);
         Assert.True(code == 0, stderr.ToString());
         Assert.Contains("synthetic seasonal", stdout.ToString(), StringComparison.Ordinal);
         using var doc = JsonDocument.Parse(File.ReadAllText(json));

@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Logging;
-using Vigil.Cli;
 using Vigil.Core.Storage;
 using Vigil.Server.Tests.TestSupport;
 
-namespace Vigil.Server.Tests.Config;
+namespace Vigil.Cli.Tests;
 
 /// <summary><c>vigil check config</c> and <c>vigil serve --config</c> in-process.</summary>
 public sealed class CheckConfigCommandTests : IDisposable
@@ -78,7 +77,7 @@ public sealed class CheckConfigCommandTests : IDisposable
     [Fact]
     public async Task CheckConfig_SeedBlocks_SummaryAndPrintRulesThatPromtoolAccepts()
     {
-        string path = Write("vigil.yaml", SeedAndAlertingConfigTests.SeedYaml + "\nalerting:\n  webhooks: [{ name: ops, url: 'http://127.0.0.1:9/' }]\n");
+        string path = Write("vigil.yaml", SeedConfigText.Yaml + "\nalerting:\n  webhooks: [{ name: ops, url: 'http://127.0.0.1:9/' }]\n");
         var (code, output, err) = await RunAsync(null, "check", "config", path);
         Assert.True(code == 0, err);
         Assert.Contains("  collectors: host, self every 30s\n", output, StringComparison.Ordinal);

@@ -1,9 +1,9 @@
-using Vigil.Cli;
 using Vigil.Core.Labels;
 using Vigil.Core.Storage;
+using Vigil.Server;
 using Vigil.Server.Tests.TestSupport;
 
-namespace Vigil.Server.Tests;
+namespace Vigil.Cli.Tests;
 
 /// <summary>The CLI in-process: parsing, exit codes, and series/dump against a server or a data directory.</summary>
 public sealed class VigilCliTests : IDisposable
@@ -140,8 +140,8 @@ public sealed class VigilCliTests : IDisposable
     [Fact]
     public async Task SeriesAndDump_AgainstRunningServer_SameAsDataDir()
     {
-        await using var server = new VigilServer(new VigilServerOptions { Listen = new ListenAddress("127.0.0.1", 0), CollectHost = false, CollectSelf = false }, _storage);
-        await server.StartAsync();
+        await using var vigil = await TestVigil.StartAsync(new VigilServerOptions { Listen = TestVigil.Loopback, CollectHost = false, CollectSelf = false }, _storage);
+        var server = vigil.Server;
         string url = server.BaseAddress.ToString();
 
         var series = await RunAsync("series", "--match", "{job=\"vigil\"}", "--server", url);
@@ -225,8 +225,8 @@ public sealed class VigilCliTests : IDisposable
     [InlineData("csv")]
     public async Task Query_AgainstRunningServer_SameAsDataDir(string format)
     {
-        await using var server = new VigilServer(new VigilServerOptions { Listen = new ListenAddress("127.0.0.1", 0), CollectHost = false, CollectSelf = false }, _storage);
-        await server.StartAsync();
+        await using var vigil = await TestVigil.StartAsync(new VigilServerOptions { Listen = TestVigil.Loopback, CollectHost = false, CollectSelf = false }, _storage);
+        var server = vigil.Server;
         string url = server.BaseAddress.ToString();
         foreach (var args in new[]
         {

@@ -2,12 +2,11 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Vigil.Cli;
 using Vigil.Cli.Top;
 using Vigil.Core.Storage;
 using Vigil.Server.Tests.TestSupport;
 
-namespace Vigil.Server.Tests;
+namespace Vigil.Cli.Tests;
 
 /// <summary><c>vigil top</c> in-process against real servers: Prometheus scraping a node exporter, and servers that cannot answer.</summary>
 public sealed class TopCommandTests
@@ -45,12 +44,8 @@ public sealed class TopCommandTests
         await using var prometheus = await ExporterProcess.StartPrometheusAsync(instance);
         using var http = new HttpClient { BaseAddress = prometheus.BaseAddress };
         // rate() over the CPU counters needs two scrapes.
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (double.IsNaN(await QueryScalarAsync(http, "count(rate(node_cpu_seconds_total[1m]))")))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "Prometheus has no CPU rate after 60 s");
-            await Task.Delay(500);
-        }
+        await Poll.ForAsync(() => QueryScalarAsync(http, "count(rate(node_cpu_seconds_total[1m]))"), v => !double.IsNaN(v),
+            _ => "Prometheus has no CPU rate", TimeSpan.FromSeconds(60));
         double cpus = await QueryScalarAsync(http, "count(node_cpu_seconds_total{mode=\"idle\"})");
 
         var (code, output, error) = await RunAsync("top", "--server", prometheus.BaseAddress.ToString(), "--once");
