@@ -57,13 +57,7 @@ public sealed class FirstHourTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = await VigilCli.RunAsync(args, new FixedStorageProvider(_storage), stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => FixedStorageProvider.RunCliAsync(_storage, args);
 
     private string Url => _server.BaseAddress.ToString();
 
@@ -109,6 +103,8 @@ public sealed class FirstHourTests : IAsyncLifetime
     [InlineData("series", "--match", "app_requests_total")]
     [InlineData("dump", "--match", "app_requests_total")]
     [InlineData("forecast", "app_requests_total")]
+    [InlineData("top", "--once")]
+    [InlineData("analyze")]
     public async Task ReadCommands_ServerByDefault_DataDirForOffline(params string[] command)
     {
         var (code, _, err) = await RunAsync([.. command, "--server", Url, "--data-dir", _dir]);

@@ -65,13 +65,16 @@ internal sealed class InsightStore
     {
         lock (_lock)
         {
-            return _insights
-                .OrderBy(i => i.State)
-                .ThenByDescending(i => i.Severity)
-                .ThenByDescending(i => i.UpdatedAt)
-                .ToList();
+            return Ordered(_insights);
         }
     }
+
+    /// <summary>Active first, then by severity (highest first), then the most recently updated first.</summary>
+    internal static List<PerformanceInsight> Ordered(IEnumerable<PerformanceInsight> insights) => insights
+        .OrderBy(i => i.State)
+        .ThenByDescending(i => i.Severity)
+        .ThenByDescending(i => i.UpdatedAt)
+        .ToList();
 
     /// <summary>The active insights.</summary>
     public IReadOnlyList<PerformanceInsight> Active()

@@ -6,14 +6,18 @@ using Vigil.Core.Model;
 
 namespace Vigil.Cli;
 
-/// <summary><c>vigil top</c>: a live terminal view of host, .NET runtime and tool metrics from a running server, like <c>dotnet-counters monitor</c>.</summary>
+/// <summary>
+/// <c>vigil top</c>: a live terminal view of host, .NET runtime and tool metrics, like <c>dotnet-counters monitor</c>,
+/// from a running server or, with <c>--data-dir</c>, from a data directory offline.
+/// </summary>
 internal static class TopCommand
 {
     public const string DefaultServer = CommonOptions.DefaultServer;
 
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create(IStorageProvider storageProvider, TextWriter stdout, TextWriter stderr)
     {
-        var server = CommonOptions.RunningServer("The Vigil (or any Prometheus-compatible) server to read through /api/v1/query.");
+        var server = CommonOptions.Server();
+        var dataDir = CommonOptions.OfflineDataDir();
         var interval = new Option<string>("--interval")
         {
             Description = "How often to refresh, e.g. 1s, 5s.",
@@ -37,17 +41,23 @@ internal static class TopCommand
         var once = new Option<bool>("--once") { Description = "Print one snapshot and exit instead of refreshing." };
         var output = CommonOptions.OutputFormat("table: tables (a live view on a terminal); json: one JSON object per refresh, one per line.");
 
-        var command = new Command("top", "Show host, .NET runtime and tool metrics of a running server, refreshed live (like dotnet-counters monitor).")
+        var command = new Command("top", "Show host, .NET runtime and tool metrics, refreshed live (like dotnet-counters monitor).")
         {
-            server, interval, once, output,
+            server, dataDir, interval, once, output,
         };
         var auth = new ServerAuthOptions().AddTo(command);
-        command.SetAction((result, ct) => RunAsync(auth.Target(result, result.GetValue(server)!), PrometheusDuration.Parse(result.GetValue(interval)!),
-            result.GetValue(once), result.GetValue(output) == "json", stdout, stderr, ct));
+        CommonOptions.AddSourceValidator(command, server, dataDir);
+        command.SetAction(async (result, ct) =>
+        {
+            using ITopSource source = result.GetValue(dataDir) is { } dir
+                ? new DataDirTopSource(storageProvider, dir)
+                : new ServerTopSource(auth.Target(result, result.GetValue(server)!));
+            return await RunAsync(source, PrometheusDuration.Parse(result.GetValue(interval)!), result.GetValue(once), result.GetValue(output) == "json", stdout, stderr, ct).ConfigureAwait(false);
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(ServerTarget server, TimeSpan interval, bool once, bool json, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    private static async Task<int> RunAsync(ITopSource source, TimeSpan interval, bool once, bool json, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         void OnSignal(PosixSignalContext context)
@@ -58,7 +68,7 @@ internal static class TopCommand
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var reader = new TopReader(server, TimeProvider.System);
+        var reader = new TopReader(source, TimeProvider.System);
 
         TopSnapshot snapshot;
         try
@@ -122,18 +132,18 @@ internal static class TopCommand
         {
             do
             {
-                console.Write(TopView.Render(server.Url, snapshot, interval, problem, live: false));
+                console.Write(TopView.Render(source, snapshot, interval, problem, live: false));
                 console.WriteLine();
                 await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             }
             while (!once && await NextAsync().ConfigureAwait(false));
             return 0;
         }
-        await console.Live(TopView.Render(server.Url, snapshot, interval, problem, live: true)).AutoClear(false).StartAsync(async ctx =>
+        await console.Live(TopView.Render(source, snapshot, interval, problem, live: true)).AutoClear(false).StartAsync(async ctx =>
         {
             while (await NextAsync().ConfigureAwait(false))
             {
-                ctx.UpdateTarget(TopView.Render(server.Url, snapshot, interval, problem, live: true));
+                ctx.UpdateTarget(TopView.Render(source, snapshot, interval, problem, live: true));
             }
         }).ConfigureAwait(false);
         return 0;

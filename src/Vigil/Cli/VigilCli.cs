@@ -19,7 +19,7 @@ internal static class VigilCli
         QueryCommand.Create(storage, stdout, stderr),
         ForecastCommand.Create(storage, stdout, stderr),
         AnalyzeCommand.Create(stdout),
-        TopCommand.Create(stdout, stderr),
+        TopCommand.Create(storage, stdout, stderr),
         CheckCommand.Create(stdout, stderr, RuleCommands.CheckRules(stdout, stderr)),
         RuleCommands.CreateTest(storage, stdout, stderr),
         BenchCommand.Create(storage, stdout, stderr),

@@ -12,4 +12,13 @@ internal sealed class FixedStorageProvider(MemoryStorage storage) : IStorageProv
     public ISampleQueryable OpenReadOnly(string dataDir, ILoggerFactory loggers) => storage;
 
     public IStorage OpenInMemory() => new MemoryStorage();
+
+    /// <summary>Runs the <c>vigil</c> command line in-process with <paramref name="storage"/> as every data directory; returns the exit code, output and errors.</summary>
+    public static async Task<(int Code, string Out, string Err)> RunCliAsync(MemoryStorage storage, params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = await VigilCli.RunAsync(args, new FixedStorageProvider(storage), stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
 }

@@ -1,20 +1,13 @@
-using System.Globalization;
-using System.Net;
-using System.Text.Json;
-
 namespace Vigil.Cli.Top;
 
-/// <summary>Reads a <see cref="TopSnapshot"/> from a Prometheus-compatible <c>/api/v1/query</c>, all queries at one evaluation time.</summary>
-internal sealed class TopReader(ServerTarget server, TimeProvider clock) : IDisposable
+/// <summary>Reads a <see cref="TopSnapshot"/> from a <see cref="ITopSource"/>, all queries at one evaluation time.</summary>
+internal sealed class TopReader(ITopSource source, TimeProvider clock)
 {
-    private readonly HttpClient _http = server.CreateClient(TimeSpan.FromSeconds(30));
-
     public async Task<TopSnapshot> ReadAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        string time = (now.ToUnixTimeMilliseconds() / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
         var queries = TopSection.All.SelectMany(s => s.Metrics.Select(m => (Section: s, Metric: m))).ToList();
-        var results = await Task.WhenAll(queries.Select(q => QueryAsync(q.Metric.Expr, time, ct))).ConfigureAwait(false);
+        var results = await source.QueryAsync(queries.Select(q => q.Metric.Expr).ToList(), now.ToUnixTimeMilliseconds(), ct).ConfigureAwait(false);
         var sections = TopSection.All.ToDictionary(s => s.Id, _ => new SortedDictionary<string, Dictionary<string, double>>(StringComparer.Ordinal));
         for (int i = 0; i < queries.Count; i++)
         {
@@ -31,71 +24,4 @@ internal sealed class TopReader(ServerTarget server, TimeProvider clock) : IDisp
         }
         return new TopSnapshot(now, sections);
     }
-
-    private async Task<List<(Dictionary<string, string> Labels, double Value)>> QueryAsync(string expr, string time, CancellationToken ct)
-    {
-        using var form = new FormUrlEncodedContent([new("query", expr), new("time", time)]);
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.PostAsync("api/v1/query", form, ct).ConfigureAwait(false);
-        }
-        catch (HttpRequestException e)
-        {
-            throw RemoteServer.Unreachable(_http.BaseAddress!, e);
-        }
-        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
-        {
-            throw new CliException($"{_http.BaseAddress} did not answer within {_http.Timeout.TotalSeconds:0} s");
-        }
-        using (response)
-        {
-            if (response.StatusCode == HttpStatusCode.NotFound)
-            {
-                throw new CliException($"{new Uri(_http.BaseAddress!, "api/v1/query")} answered 404: that server has no PromQL query API; point --server at a Vigil or Prometheus server");
-            }
-            string body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-            JsonDocument doc;
-            try
-            {
-                doc = JsonDocument.Parse(body);
-            }
-            catch (JsonException)
-            {
-                throw new CliException($"{_http.BaseAddress} answered {(int)response.StatusCode} without JSON to /api/v1/query; is it a Prometheus-compatible server?");
-            }
-            using (doc)
-            {
-                var root = doc.RootElement;
-                if (!response.IsSuccessStatusCode || root.GetProperty("status").GetString() != "success")
-                {
-                    string error = root.TryGetProperty("error", out var e) ? e.GetString() ?? string.Empty : body;
-                    throw new CliException($"query {expr} failed: {error}{server.AuthHint((int)response.StatusCode)}");
-                }
-                var data = root.GetProperty("data");
-                var found = new List<(Dictionary<string, string>, double)>();
-                if (data.GetProperty("resultType").GetString() != "vector")
-                {
-                    return found;
-                }
-                foreach (var sample in data.GetProperty("result").EnumerateArray())
-                {
-                    var labels = sample.GetProperty("metric").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? string.Empty, StringComparer.Ordinal);
-                    string text = sample.GetProperty("value")[1].GetString() ?? "NaN";
-                    found.Add((labels, ParseValue(text)));
-                }
-                return found;
-            }
-        }
-    }
-
-    private static double ParseValue(string text) => text switch
-    {
-        "+Inf" => double.PositiveInfinity,
-        "-Inf" => double.NegativeInfinity,
-        "NaN" => double.NaN,
-        _ => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture),
-    };
-
-    public void Dispose() => _http.Dispose();
 }

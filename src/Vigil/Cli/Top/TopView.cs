@@ -10,12 +10,12 @@ namespace Vigil.Cli.Top;
 internal static class TopView
 {
     /// <summary>The header line and one table per section with data; <paramref name="live"/> adds how to quit.</summary>
-    public static IRenderable Render(Uri server, TopSnapshot snapshot, TimeSpan interval, string? problem, bool live)
+    public static IRenderable Render(ITopSource source, TopSnapshot snapshot, TimeSpan interval, string? problem, bool live)
     {
         string refresh = live ? $" · every {PrometheusDuration.Format(interval)} · Ctrl+C quits" : string.Empty;
         var parts = new List<IRenderable>
         {
-            new Markup($"[bold]vigil top[/] · {Markup.Escape(server.ToString())} · {snapshot.Time.ToLocalTime():yyyy-MM-dd HH:mm:ss}{refresh}"),
+            new Markup($"[bold]vigil top[/] · {Markup.Escape(source.Name)} · {snapshot.Time.ToLocalTime():yyyy-MM-dd HH:mm:ss}{refresh}"),
         };
         if (problem is not null)
         {
@@ -32,7 +32,7 @@ internal static class TopView
         }
         if (parts.Count == (problem is null ? 1 : 2))
         {
-            parts.Add(new Markup("[yellow]No host, runtime or tool metrics on this server yet.[/]"));
+            parts.Add(new Markup($"[yellow]{Markup.Escape(source.NoData)}[/]"));
         }
         return new Rows(parts);
     }
