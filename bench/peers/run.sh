@@ -211,14 +211,14 @@ if [ -z "$out" ]; then
   exit 0
 fi
 python3 - "$out" "$section" <<'PY'
-import sys
+import os, sys
 path, section = sys.argv[1], open(sys.argv[2]).read()
-text = open(path).read()
+text = open(path).read() if os.path.exists(path) else ""
 begin, end = "<!-- peers:run.sh begin -->", "<!-- peers:run.sh end -->\n"
 if begin in text and end in text:
     text = text[:text.index(begin)] + section + text[text.index(end) + len(end):]
 else:
-    text = text.rstrip("\n") + "\n\n" + section
+    text = (text.rstrip("\n") + "\n\n" if text else "") + section
 open(path, "w").write(text)
 PY
 cat "$section"
