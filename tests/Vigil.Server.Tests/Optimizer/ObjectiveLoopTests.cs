@@ -254,6 +254,9 @@ public sealed class ObjectiveLoopTests : IAsyncLifetime
         }
         var now = server.Optimizer.Objectives().Single();
         Assert.Equal(1, now.Epoch);
-        Assert.StartsWith("conditions changed: p99 moved from 0.05", now.EpochReason, StringComparison.Ordinal);
+        // The p99 before the change is measured, so it is near the verdict's 0.05, not exactly it (0.0482 was seen).
+        var before = System.Text.RegularExpressions.Regex.Match(now.EpochReason ?? "", @"^conditions changed: p99 moved from (\d+(\.\d+)?)");
+        Assert.True(before.Success, now.EpochReason);
+        Assert.InRange(double.Parse(before.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 0.045, 0.055);
     }
 }
